@@ -1,0 +1,71 @@
+"""A deep 2D ConvAC on scikit-learn's bundled 8x8 digits: one seeded training run."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+
+import torch
+
+from convac.architecture import Architecture
+from convac.data import image_patches, load_digits, split_digits
+from convac.models import DeepConvAC, GaussianRepresentation
+from convac.training import FitResult, fit
+
+__all__ = ["DigitsConfig", "train_digits"]
+
+
+@dataclass(frozen=True)
+class DigitsConfig:
+    """Everything that determines a digits run; the run is a pure function of it.
+
+    The defaults (3x3 pixel patches, 16 Gaussian features, channels 32-32-32, Adam at
+    0.03 with cosine decay, 20 epochs) were chosen on one seed and reach about 96 %
+    test accuracy; see the README for the measured number.
+    """
+
+    epochs: int = 20
+    seed: int = 0
+    channels: tuple[int, ...] = field(default=(32, 32, 32))
+    n_features: int = 16
+    patch_size: int = 3
+    lr: float = 0.03
+    batch_size: int = 32
+    test_fraction: float = 0.25
+    weights: str = "positive"
+
+    def to_dict(self) -> dict[str, object]:
+        return asdict(self)
+
+
+def train_digits(config: DigitsConfig | None = None, progress: bool = True) -> tuple[DeepConvAC, FitResult]:
+    """Train a deep 2D ConvAC on the bundled digits; returns the model and its history.
+
+    Train and test digits are disjoint (a stratified split from ``config.seed``).
+    """
+    config = config or DigitsConfig()
+    images, labels = load_digits()
+    train_idx, test_idx = split_digits(config.test_fraction, seed=config.seed)
+    patches = image_patches(images, config.patch_size)
+    arch = Architecture.deep_2d(8, 8, config.n_features, list(config.channels), n_outputs=10)
+    model = DeepConvAC(
+        arch,
+        representation="gaussian",
+        patch_dim=config.patch_size**2,
+        seed=config.seed,
+        weights=config.weights,
+    )
+    assert isinstance(model.representation_layer, GaussianRepresentation)
+    model.representation_layer.initialize_from(patches[train_idx], seed=config.seed)
+    with torch.random.fork_rng(devices=[]):
+        torch.manual_seed(config.seed)
+        result = fit(
+            model,
+            (patches[train_idx], labels[train_idx]),
+            (patches[test_idx], labels[test_idx]),
+            epochs=config.epochs,
+            lr=config.lr,
+            batch_size=config.batch_size,
+            seed=config.seed,
+            progress=progress,
+        )
+    return model, result

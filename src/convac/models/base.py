@@ -1,0 +1,186 @@
+"""Shared machinery of the ConvAC modules: weights, input checks, representation, scores."""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+import torch
+from torch import nn
+
+from convac.architecture import Architecture
+from convac.errors import ArchitectureError, InputError
+from convac.models import functional as F
+from convac.models.representation import Representation, make_representation
+
+__all__ = ["ConvACBase"]
+
+
+class ConvACBase(nn.Module):
+    """Common base of :class:`DeepConvAC` and :class:`ShallowConvAC`.
+
+    Parameters
+    ----------
+    arch:
+        The architecture; the module's weights are shaped by it.
+    representation:
+        ``"gaussian"`` (default), ``"neuron"``, ``"onehot"``, or a :class:`Representation`.
+    patch_dim:
+        Length of one input patch (ignored by ``onehot``).
+    seed:
+        Seed for the initial weights; the global torch RNG is left untouched.
+    weights:
+        ``"positive"`` (default): every conv and output weight is ``exp`` of a parameter.
+        With positive features the ConvAC is then a sum-product network, its scores are
+        positive and :meth:`logits` returns ``log h_y``, which trains like a generative
+        classifier. Positive weights form an open set, so the almost-everywhere rank
+        results hold for them. ``"signed"``: plain real weights; :meth:`logits` returns the
+        scale-free scores. Both compute the same function class on their domain.
+    representation_options:
+        Passed to the representation layer, e.g. ``activation="relu"`` for ``neuron``.
+    """
+
+    kind: str = ""
+
+    def __init__(
+        self,
+        arch: Architecture,
+        representation: str | Representation = "gaussian",
+        patch_dim: int = 1,
+        seed: int | None = None,
+        weights: str = "positive",
+        **representation_options: Any,
+    ) -> None:
+        super().__init__()
+        if not isinstance(arch, Architecture):
+            raise TypeError(f"arch must be a convac.Architecture, got {type(arch).__name__}")
+        if arch.kind != self.kind:
+            other = "ShallowConvAC" if arch.kind == "shallow" else "DeepConvAC"
+            raise ArchitectureError(
+                f"{type(self).__name__} needs a {self.kind} architecture, got a {arch.kind} one; use {other}"
+            )
+        if weights not in ("positive", "signed"):
+            raise ValueError(f"weights must be 'positive' or 'signed', got {weights!r}")
+        self.arch = arch
+        self.weights = weights
+        with torch.random.fork_rng(devices=[]):
+            if seed is not None:
+                torch.manual_seed(seed)
+            self.representation_layer: Representation = make_representation(
+                representation, arch.n_features, patch_dim, **representation_options
+            )
+            # Raw parameters; conv_weight() maps them to weights (exp for positive ones).
+            self.conv = nn.ParameterList()
+            for spec in arch.layers()[:-1]:
+                shape = (spec.in_channels, spec.out_channels)
+                if not arch.shared:
+                    shape = (spec.positions, *shape)
+                self.conv.append(nn.Parameter(self._initial(shape, spec.in_channels)))
+            last = arch.layers()[-1]
+            self.output_raw = nn.Parameter(self._initial((last.in_channels, last.out_channels), last.in_channels))
+
+    def _initial(self, shape: tuple[int, ...], fan_in: int) -> torch.Tensor:
+        if self.weights == "signed":
+            return torch.randn(shape) / math.sqrt(fan_in)
+        # Uniform(0.05, 1) / fan_in in weight space: each output starts as a positive average.
+        return torch.log((0.05 + 0.95 * torch.rand(shape)) / fan_in)
+
+    def conv_weight(self, layer: int) -> torch.Tensor:
+        """The weights of hidden layer ``layer``: (c_in, c_out) if shared, else (positions, c_in, c_out)."""
+        raw = self.conv[layer]
+        return raw.exp() if self.weights == "positive" else raw
+
+    @property
+    def output(self) -> torch.Tensor:
+        """The output layer's weights, (r_{L-1}, n_outputs)."""
+        return self.output_raw.exp() if self.weights == "positive" else self.output_raw
+
+    # ------------------------------------------------------------------ public API
+    def representation(self, x: torch.Tensor) -> torch.Tensor:
+        """Patches -> features of shape (batch, n_inputs, M).
+
+        Patches have shape (batch, n_inputs, patch_dim), or (batch, height, width, patch_dim)
+        on a 2D grid; one-hot codes have shape (batch, n_inputs) or (batch, height, width).
+        """
+        return self.representation_layer(self._flatten_grid(x))
+
+    def circuit(self, features: torch.Tensor, return_exponent: bool = False) -> Any:
+        """Features (batch, n_inputs, M) -> scores h_y(X) of shape (batch, n_outputs).
+
+        Scores are exact whenever they fit comfortably in the dtype (within
+        ``2**±100`` in float32, ``2**±1000`` in float64). Beyond that each sample's scores
+        are scaled by a positive power of two so they stay finite; signs, ratios and
+        the arg-max are unaffected. With ``return_exponent=True`` the method returns
+        ``(mantissa, exponent)`` instead, and ``h_y = mantissa * 2**exponent`` exactly.
+        """
+        mantissa, exponent = self._scaled_scores(self._check_features(features))
+        if return_exponent:
+            return mantissa, exponent
+        return F.recombine(mantissa, exponent)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        """``circuit(representation(x))``."""
+        return self.circuit(self.representation(x))
+
+    def logits(self, x: torch.Tensor) -> torch.Tensor:
+        """Per-class logits for training, finite at any depth and ranked exactly as the scores.
+
+        With positive weights: ``log h_y(X) - c(X)``, where the per-sample constant ``c``
+        cancels in a softmax. With signed weights: the scores divided by a positive
+        per-sample scale (the top hidden vector normalised to max-abs in [0.5, 1)).
+        """
+        mantissa = self._scaled_scores(self._check_features(self.representation(x)))[0]
+        if self.weights == "positive":
+            # log h_y minus the per-sample log-scale, which is the same for every class.
+            return torch.log(mantissa.clamp_min(torch.finfo(mantissa.dtype).tiny))
+        return mantissa
+
+    def weight_matrices(self, layer: int) -> torch.Tensor:
+        """Conv weights of hidden layer ``layer`` as (positions, c_in, c_out), shared ones repeated;
+        ``layer == arch.depth`` gives the output matrix (1, r_{L-1}, n_outputs)."""
+        if not 0 <= layer <= self.arch.depth:
+            raise ValueError(f"layer must be in 0..{self.arch.depth}, got {layer}")
+        if layer == self.arch.depth:
+            return self.output.unsqueeze(0)
+        w = self.conv_weight(layer)
+        if w.dim() == 2:
+            w = w.unsqueeze(0).expand(self.arch.positions(layer), *w.shape)
+        return w
+
+    # ------------------------------------------------------------------ internals
+    def _scaled_scores(self, features: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        raise NotImplementedError
+
+    def _flatten_grid(self, x: Any) -> Any:
+        if isinstance(x, torch.Tensor) and self.arch.ndim == 2:
+            h, w = self.arch.grid
+            onehot = x.dim() == 3 and tuple(x.shape[1:]) == (h, w)
+            if onehot or (x.dim() == 4 and tuple(x.shape[1:3]) == (h, w)):
+                return x.reshape(x.shape[0], h * w, *x.shape[3:])
+        return x
+
+    def _check_features(self, features: Any) -> torch.Tensor:
+        if not isinstance(features, torch.Tensor):
+            raise TypeError(f"features must be a torch.Tensor, got {type(features).__name__}")
+        if not features.is_floating_point():
+            raise TypeError(f"features must be a floating-point tensor, got dtype {features.dtype}")
+        expected = (self.arch.n_inputs, self.arch.n_features)
+        if features.dim() != 3 or tuple(features.shape[1:]) != expected:
+            raise InputError(
+                f"features must have shape (batch, n_inputs={expected[0]}, M={expected[1]}), "
+                f"got {tuple(features.shape)}"
+            )
+        if not torch.isfinite(features).all():
+            raise InputError("features contain NaN or infinite values")
+        if features.dtype != self.output_raw.dtype:
+            raise TypeError(
+                f"features have dtype {features.dtype} but the model's weights are {self.output_raw.dtype}; "
+                "convert one of them (e.g. model.double())"
+            )
+        return features
+
+    def extra_repr(self) -> str:
+        return f"{self.arch.kind} {self.arch.ndim}D, grid={self.arch.grid}, M={self.arch.n_features}, " + (
+            f"channels={list(self.arch.channels)}, shared={self.arch.shared}, n_outputs={self.arch.n_outputs}, "
+            f"weights={self.weights}"
+        )

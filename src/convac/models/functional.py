@@ -1,0 +1,112 @@
+"""Stateless ConvAC operations on tensors carried as mantissa plus base-2 exponent.
+
+A deep ConvAC multiplies thousands of numbers: with 4096 inputs a score is a product of
+4096 factors, far outside float32's range. The circuit therefore carries every
+activation as a *mantissa* ``x`` (``batch x positions x channels``) together with an
+integer *exponent* per sample ``e`` (``batch``), so the true value is ``x * 2**e``.
+After every product the mantissas of each position are renormalised by a power of
+two, which is exact in binary floating point: no rounding is added, and signed
+weights are no problem (pure log-space would be). The exponents carry no gradient;
+they are piecewise constant, so this is exact for backpropagation as well.
+
+>>> import torch
+>>> x = torch.tensor([[[3.0, -0.5], [0.25, 2.0]]])   # 1 sample, 2 positions, 2 channels
+>>> m, e = normalize(x, torch.zeros(1, dtype=torch.int64))
+>>> m
+tensor([[[ 0.7500, -0.1250],
+         [ 0.0625,  0.5000]]])
+>>> e                                                 # 2**2 from each position
+tensor([4])
+"""
+
+from __future__ import annotations
+
+import torch
+
+__all__ = [
+    "global_product_pool",
+    "normalize",
+    "pointwise_conv",
+    "product_pool",
+    "recombine",
+    "safe_exponent_range",
+]
+
+
+def normalize(x: torch.Tensor, exponent: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+    """Rescale each position of ``x`` by a power of two so its largest magnitude lies in [0.5, 1).
+
+    The powers taken out are added to ``exponent`` (one integer per sample). Positions
+    that are exactly zero are left alone.
+    """
+    peak = x.detach().abs().amax(dim=-1)  # (batch, positions)
+    _, k = torch.frexp(peak)
+    k = k.to(torch.int64)
+    scaled = torch.ldexp(x, (-k).unsqueeze(-1).to(x.dtype))
+    return scaled, exponent + k.sum(dim=-1)
+
+
+def pointwise_conv(x: torch.Tensor, weight: torch.Tensor) -> torch.Tensor:
+    """A 1x1 convolution: ``x`` (batch, positions, c_in) times ``weight``.
+
+    ``weight`` is (c_in, c_out) when shared across positions, or (positions, c_in, c_out)
+    for a locally connected (unshared) layer.
+    """
+    if weight.dim() == 2:
+        return x @ weight
+    # (P, B, c_in) @ (P, c_in, c_out) batches the per-position matmuls in one call.
+    return torch.bmm(x.transpose(0, 1), weight).transpose(0, 1)
+
+
+def product_pool(x: torch.Tensor, grid: tuple[int, ...], window: int) -> torch.Tensor:
+    """Multiply channel-wise over non-overlapping windows of a 1D or 2D (row-major) grid.
+
+    >>> import torch
+    >>> x = torch.arange(1.0, 9.0).view(1, 4, 2)  # 4 positions, 2 channels
+    >>> product_pool(x, (4,), 2)
+    tensor([[[ 3.,  8.],
+             [35., 48.]]])
+    """
+    b, p, c = x.shape
+    if len(grid) == 1:
+        return x.view(b, p // window, window, c).prod(dim=2)
+    h, w = grid
+    x = x.view(b, h // window, window, w // window, window, c)
+    return x.prod(dim=4).prod(dim=2).reshape(b, (h // window) * (w // window), c)
+
+
+def global_product_pool(x: torch.Tensor, exponent: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+    """Multiply over all positions, pairwise with renormalisation so no partial product leaves range.
+
+    Returns a mantissa of shape (batch, 1, channels) and the updated exponent.
+    """
+    while x.shape[1] > 1:
+        p = x.shape[1]
+        head = x[:, : p - p % 2]
+        paired = head.view(x.shape[0], p // 2, 2, x.shape[2]).prod(dim=2)
+        if p % 2:
+            paired = torch.cat([paired, x[:, -1:]], dim=1)
+        x, exponent = normalize(paired, exponent)
+    return x, exponent
+
+
+def safe_exponent_range(dtype: torch.dtype) -> int:
+    """The largest |log2| a score may have before :func:`recombine` stops folding the exponent in."""
+    return 100 if dtype in (torch.float32, torch.float16, torch.bfloat16) else 1000
+
+
+def recombine(mantissa: torch.Tensor, exponent: torch.Tensor) -> torch.Tensor:
+    """Scores ``mantissa * 2**exponent``, exact where representable, kept finite where not.
+
+    Each sample's exponent is folded in as far as it keeps every score of the sample
+    within ``2**±safe_exponent_range``; beyond that the sample's scores are returned
+    scaled by a (per-sample, positive) power of two, so signs, ratios and the
+    arg-max stay exact.
+    """
+    limit = safe_exponent_range(mantissa.dtype)
+    peak = mantissa.detach().abs().amax(dim=-1)
+    _, k = torch.frexp(peak)
+    k = k.to(torch.int64)
+    # Any e with k + e in [-limit, limit] is safe for this sample.
+    folded = torch.clamp(exponent, -limit - k, limit - k)
+    return torch.ldexp(mantissa, folded.unsqueeze(-1).to(mantissa.dtype))

@@ -1,0 +1,163 @@
+"""Representation layers: the same M functions applied to every input patch.
+
+Each layer maps patches ``x`` of shape (batch, n_inputs, patch_dim) (integer codes of
+shape (batch, n_inputs) for :class:`OneHotRepresentation`) to features of shape
+(batch, n_inputs, M).
+
+>>> import torch
+>>> rep = make_representation("onehot", n_features=3)
+>>> rep(torch.tensor([[0, 2]]))
+tensor([[[1., 0., 0.],
+         [0., 0., 1.]]])
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+import torch
+from torch import nn
+
+from convac.errors import InputError
+
+__all__ = [
+    "REPRESENTATIONS",
+    "GaussianRepresentation",
+    "NeuronRepresentation",
+    "OneHotRepresentation",
+    "Representation",
+    "make_representation",
+]
+
+
+class Representation(nn.Module):
+    """Base class: validates patches and maps them to features (batch, n_inputs, M)."""
+
+    n_features: int
+    patch_dim: int
+
+    def check_patches(self, x: Any, n_inputs: int | None = None) -> torch.Tensor:
+        if not isinstance(x, torch.Tensor):
+            raise TypeError(f"patches must be a torch.Tensor, got {type(x).__name__}")
+        if x.dim() != 3 or x.shape[-1] != self.patch_dim:
+            raise InputError(
+                f"patches must have shape (batch, n_inputs, patch_dim={self.patch_dim}), got {tuple(x.shape)}"
+            )
+        if n_inputs is not None and x.shape[1] != n_inputs:
+            raise InputError(f"expected {n_inputs} patches per sample, got {x.shape[1]}")
+        if not x.is_floating_point():
+            raise TypeError(f"patches must be a floating-point tensor, got dtype {x.dtype}")
+        if not torch.isfinite(x).all():
+            raise InputError("patches contain NaN or infinite values; clean or impute them first")
+        return x
+
+
+class GaussianRepresentation(Representation):
+    """Gaussians with diagonal covariance: ``f_d(x) = exp(-1/2 sum_k ((x_k - mu_dk) / sigma_dk)^2)``.
+
+    With ``normalize=True`` (default) each patch's features are divided by their largest
+    value. That multiplies every score of a sample by the same positive factor, so no
+    prediction changes, and it keeps far-away patches from underflowing to all zeros.
+    """
+
+    def __init__(self, patch_dim: int, n_features: int, normalize: bool = True) -> None:
+        super().__init__()
+        self.patch_dim, self.n_features, self.normalize = patch_dim, n_features, normalize
+        self.mean = nn.Parameter(torch.randn(n_features, patch_dim))
+        self.log_scale = nn.Parameter(torch.zeros(n_features, patch_dim))
+
+    @torch.no_grad()
+    def initialize_from(self, patches: torch.Tensor, seed: int = 0) -> None:
+        """Place the means on randomly chosen data patches and set every scale to the data's
+        per-coordinate standard deviation (a k-means++-free version of the usual data init)."""
+        flat = self.check_patches(patches).reshape(-1, self.patch_dim)
+        g = torch.Generator().manual_seed(seed)
+        self.mean.copy_(flat[torch.randint(0, len(flat), (self.n_features,), generator=g)])
+        std = flat.std(dim=0).clamp_min(1e-3)
+        self.log_scale.copy_(torch.log(std).expand_as(self.log_scale))
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        self.check_patches(x)
+        z = (x.unsqueeze(-2) - self.mean) * torch.exp(-self.log_scale)  # (B, N, M, D)
+        log_f = -0.5 * (z * z).sum(dim=-1)
+        if self.normalize:
+            log_f = log_f - log_f.detach().amax(dim=-1, keepdim=True)
+        return torch.exp(log_f)
+
+
+class NeuronRepresentation(Representation):
+    """Neurons ``sigma(w_d . x + b_d)`` with a chosen activation."""
+
+    ACTIVATIONS = {
+        "relu": torch.relu,
+        "sigmoid": torch.sigmoid,
+        "tanh": torch.tanh,
+        "softplus": nn.functional.softplus,
+        "linear": lambda t: t,
+    }
+
+    def __init__(self, patch_dim: int, n_features: int, activation: str = "sigmoid") -> None:
+        super().__init__()
+        if activation not in self.ACTIVATIONS:
+            raise ValueError(f"unknown activation {activation!r}; allowed: {sorted(self.ACTIVATIONS)}")
+        self.patch_dim, self.n_features, self.activation = patch_dim, n_features, activation
+        self.linear = nn.Linear(patch_dim, n_features)
+        nn.init.normal_(self.linear.weight, std=1.0 / math.sqrt(patch_dim))
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        self.check_patches(x)
+        return self.ACTIVATIONS[self.activation](self.linear(x))
+
+
+class OneHotRepresentation(Representation):
+    """One-hot codes of discrete inputs: patches are integers in ``0 .. M-1`` of shape (batch, n_inputs)."""
+
+    def __init__(self, n_features: int, patch_dim: int = 1) -> None:
+        super().__init__()
+        self.patch_dim, self.n_features = 1, n_features
+
+    def check_patches(self, x: Any, n_inputs: int | None = None) -> torch.Tensor:
+        if not isinstance(x, torch.Tensor):
+            raise TypeError(f"one-hot inputs must be a torch.Tensor of integer codes, got {type(x).__name__}")
+        if x.is_floating_point() or x.is_complex() or x.dtype == torch.bool:
+            raise TypeError(f"one-hot inputs must have an integer dtype, got {x.dtype}")
+        if x.dim() != 2:
+            raise InputError(f"one-hot inputs must have shape (batch, n_inputs), got {tuple(x.shape)}")
+        if n_inputs is not None and x.shape[1] != n_inputs:
+            raise InputError(f"expected {n_inputs} codes per sample, got {x.shape[1]}")
+        if x.numel() and (int(x.min()) < 0 or int(x.max()) >= self.n_features):
+            raise InputError(
+                f"one-hot codes must lie in 0..{self.n_features - 1}, got range {int(x.min())}..{int(x.max())}"
+            )
+        return x
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        self.check_patches(x)
+        return nn.functional.one_hot(x.long(), self.n_features).to(torch.get_default_dtype())
+
+
+REPRESENTATIONS: dict[str, type[Representation]] = {
+    "gaussian": GaussianRepresentation,
+    "neuron": NeuronRepresentation,
+    "onehot": OneHotRepresentation,
+}
+
+
+def make_representation(
+    name: str | Representation, n_features: int, patch_dim: int = 1, **options: Any
+) -> Representation:
+    """Build a representation layer by name (``gaussian``, ``neuron``, ``onehot``), or pass one through."""
+    if isinstance(name, Representation):
+        if name.n_features != n_features:
+            raise ValueError(
+                f"the representation gives {name.n_features} features but the architecture has M={n_features}"
+            )
+        return name
+    if not isinstance(name, str):
+        raise TypeError(f"representation must be a name or a Representation module, got {type(name).__name__}")
+    if name not in REPRESENTATIONS:
+        raise ValueError(f"unknown representation {name!r}; allowed: {', '.join(sorted(REPRESENTATIONS))}")
+    if isinstance(patch_dim, bool) or not isinstance(patch_dim, int) or patch_dim < 1:
+        raise ValueError(f"patch_dim must be a positive integer, got {patch_dim!r}")
+    return REPRESENTATIONS[name](patch_dim=patch_dim, n_features=n_features, **options)

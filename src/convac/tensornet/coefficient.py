@@ -1,0 +1,81 @@
+"""The dense coefficient tensor A^y of a ConvAC (small N only).
+
+``h_y(X) = <A^y, v_1 (x) ... (x) v_N>``: every score is the contraction of this order-N
+tensor with the feature vectors of the N patches. It is built by the hierarchical
+Tucker recursion of the deep ConvAC (paper-notes section 1): at every pooling window
+the children's tensors are combined by an outer product over their position modes and
+an entrywise product over the shared channel mode, then the next 1x1 conv is applied.
+A shallow ConvAC is the one-window case: a CP decomposition of rank Z.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from convac.errors import TooLargeError
+
+if TYPE_CHECKING:
+    from convac.models.base import ConvACBase
+
+__all__ = ["DEFAULT_MAX_BYTES", "check_dense_size", "coefficient_tensor"]
+
+DEFAULT_MAX_BYTES = 1 << 29  # 512 MiB
+
+
+def check_dense_size(n_features: int, n_inputs: int, max_bytes: int = DEFAULT_MAX_BYTES, what: str = "tensor") -> None:
+    """Raise :class:`TooLargeError` if an ``M**N`` float64 tensor exceeds ``max_bytes``."""
+    entries = n_features**n_inputs
+    if entries * 8 > max_bytes:
+        raise TooLargeError(
+            f"the dense coefficient {what} would have M^N = {n_features}^{n_inputs} = {entries:.3e} entries "
+            f"({entries * 8 / 2**30:.3g} GiB in float64), over the limit of {max_bytes / 2**30:.3g} GiB; "
+            "use the tensor-network path or raise max_bytes"
+        )
+
+
+def coefficient_tensor(model: ConvACBase, output: int = 0, max_bytes: int = DEFAULT_MAX_BYTES) -> np.ndarray:
+    """The order-N coefficient tensor ``A^output`` as a float64 array of shape ``(M,) * N``.
+
+    Axis ``j`` is input position ``j``.
+
+    >>> import torch, convac
+    >>> arch = convac.Architecture.deep_1d(n_inputs=4, n_features=2, channels=[2, 2])
+    >>> model = convac.DeepConvAC(arch, seed=0).double()
+    >>> A = convac.coefficient_tensor(model)
+    >>> A.shape
+    (2, 2, 2, 2)
+    >>> v = model.representation(torch.randn(1, 4, 1, dtype=torch.float64))[0].detach().numpy()
+    >>> bool(np.isclose(np.einsum("abcd,a,b,c,d->", A, *v), model.circuit(torch.tensor(v[None]))[0, 0].item()))
+    True
+    """
+    from convac.models.base import ConvACBase
+
+    if not isinstance(model, ConvACBase):
+        raise TypeError(f"model must be a DeepConvAC or ShallowConvAC, got {type(model).__name__}")
+    arch = model.arch
+    if isinstance(output, bool) or not isinstance(output, (int, np.integer)) or not 0 <= output < arch.n_outputs:
+        raise ValueError(f"output must be an integer in 0..{arch.n_outputs - 1}, got {output!r}")
+    check_dense_size(arch.n_features, arch.n_inputs, max_bytes)
+
+    def weights(layer: int) -> np.ndarray:
+        return model.weight_matrices(layer).detach().to("cpu", dtype=__import__("torch").float64).numpy()
+
+    # Each node: (matrix of shape (prod of its position modes, channels), list of input positions).
+    nodes: list[tuple[np.ndarray, list[int]]] = [(np.eye(arch.n_features), [j]) for j in range(arch.n_inputs)]
+    for layer in range(arch.depth):
+        w = weights(layer)
+        nodes = [(mat @ w[pos], positions) for pos, (mat, positions) in enumerate(nodes)]
+        pooled = []
+        for window in arch.pool_windows(layer):
+            mat, positions = nodes[window[0]]
+            for child in window[1:]:
+                other, other_pos = nodes[child]
+                mat = np.einsum("ar,br->abr", mat, other).reshape(-1, mat.shape[1])
+                positions = positions + other_pos
+            pooled.append((mat, positions))
+        nodes = pooled
+    (mat, positions), = nodes
+    tensor = (mat @ weights(arch.depth)[0][:, output]).reshape((arch.n_features,) * arch.n_inputs)
+    return np.transpose(tensor, np.argsort(positions))
