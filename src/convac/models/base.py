@@ -82,8 +82,15 @@ class ConvACBase(nn.Module):
     def _initial(self, shape: tuple[int, ...], fan_in: int) -> torch.Tensor:
         if self.weights == "signed":
             return torch.randn(shape) / math.sqrt(fan_in)
-        # Uniform(0.05, 1) / fan_in in weight space: each output starts as a positive average.
-        return torch.log((0.05 + 0.95 * torch.rand(shape)) / fan_in)
+        # Identity plus small positive noise (the output layer too: channel c starts voting for
+        # class c mod Y): each channel starts as a product of "its own" features, so scores
+        # depend on the input at any depth. A dense positive init mixes channels at every layer
+        # and drives the top vector to one input-independent direction (Perron-Frobenius); on
+        # a synthetic task that stalled training from about 256 inputs on. A flat output layer
+        # left whole digit classes dead on the bundled digits.
+        c_in, c_out = shape[-2:]
+        eye = (torch.arange(c_in).unsqueeze(1) % c_out == torch.arange(c_out).unsqueeze(0) % c_in).to(torch.float32)
+        return torch.log(eye + 0.05 * torch.rand(shape))
 
     def conv_weight(self, layer: int) -> torch.Tensor:
         """The weights of hidden layer ``layer``: (c_in, c_out) if shared, else (positions, c_in, c_out)."""
@@ -102,7 +109,8 @@ class ConvACBase(nn.Module):
         Patches have shape (batch, n_inputs, patch_dim), or (batch, height, width, patch_dim)
         on a 2D grid; one-hot codes have shape (batch, n_inputs) or (batch, height, width).
         """
-        return self.representation_layer(self._flatten_grid(x))
+        x = self.representation_layer.check_patches(self._flatten_grid(x), self.arch.n_inputs)
+        return self.representation_layer(x)
 
     def circuit(self, features: torch.Tensor, return_exponent: bool = False) -> Any:
         """Features (batch, n_inputs, M) -> scores h_y(X) of shape (batch, n_outputs).

@@ -33,6 +33,12 @@ __all__ = [
 ]
 
 
+def _ldexp(x: torch.Tensor, k: torch.Tensor) -> torch.Tensor:
+    """``x * 2**k`` in two halves, because ``2**k`` alone can overflow when ``x`` is tiny (subnormal)."""
+    half = torch.div(k, 2, rounding_mode="floor")
+    return torch.ldexp(torch.ldexp(x, half.to(x.dtype)), (k - half).to(x.dtype))
+
+
 def normalize(x: torch.Tensor, exponent: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
     """Rescale each position of ``x`` by a power of two so its largest magnitude lies in [0.5, 1).
 
@@ -42,7 +48,7 @@ def normalize(x: torch.Tensor, exponent: torch.Tensor) -> tuple[torch.Tensor, to
     peak = x.detach().abs().amax(dim=-1)  # (batch, positions)
     _, k = torch.frexp(peak)
     k = k.to(torch.int64)
-    scaled = torch.ldexp(x, (-k).unsqueeze(-1).to(x.dtype))
+    scaled = _ldexp(x, (-k).unsqueeze(-1))
     return scaled, exponent + k.sum(dim=-1)
 
 
@@ -109,4 +115,4 @@ def recombine(mantissa: torch.Tensor, exponent: torch.Tensor) -> torch.Tensor:
     k = k.to(torch.int64)
     # Any e with k + e in [-limit, limit] is safe for this sample.
     folded = torch.clamp(exponent, -limit - k, limit - k)
-    return torch.ldexp(mantissa, folded.unsqueeze(-1).to(mantissa.dtype))
+    return _ldexp(mantissa, folded.unsqueeze(-1))

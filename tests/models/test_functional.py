@@ -1,0 +1,84 @@
+"""Stateless ops: exact power-of-two renormalisation, pooling, recombination."""
+
+import numpy as np
+import pytest
+import torch
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from hypothesis.extra.numpy import arrays
+
+from convac.models import functional as F
+
+finite = st.floats(-1e300, 1e300, allow_nan=False, allow_infinity=False, allow_subnormal=False, width=64)
+shapes = st.tuples(st.integers(1, 3), st.integers(1, 5), st.integers(1, 4))
+
+
+@given(arrays(np.float64, shapes, elements=finite))
+def test_normalize_is_exact(x):
+    # Exactness holds while no mantissa becomes subnormal; keep each position's spread modest.
+    x = np.where(np.abs(x) < np.abs(x).max(axis=-1, keepdims=True) * 1e-250, 0.0, x)
+    t = torch.tensor(x)
+    m, e = F.normalize(t, torch.zeros(t.shape[0], dtype=torch.int64))
+    peak = m.abs().amax(dim=-1)
+    assert torch.all((peak == 0) | ((peak >= 0.5) & (peak < 1)))
+    # Re-scaling by powers of two is exact, so the product of mantissa factors is bitwise x.
+    _, k = torch.frexp(t.abs().amax(dim=-1))
+    assert torch.equal(torch.ldexp(m, k.unsqueeze(-1).to(m.dtype)), t)
+    assert torch.equal(e, k.sum(dim=-1).to(torch.int64))
+
+
+@pytest.mark.parametrize("dtype", [torch.float32, torch.float64])
+def test_normalize_tiny_and_huge_values_stay_finite(dtype):
+    info = torch.finfo(dtype)
+    x = torch.tensor([[[info.tiny / 64, 0.0], [info.max, -info.max / 2]]], dtype=dtype)  # subnormal and near max
+    m, e = F.normalize(x, torch.zeros(1, dtype=torch.int64))
+    assert torch.isfinite(m).all()
+    peak = m.abs().amax(dim=-1)
+    assert torch.all((peak >= 0.5) & (peak < 1))
+    out = F.recombine(torch.tensor([[1e-30, 2e-30]], dtype=dtype), torch.tensor([150]))
+    assert torch.isfinite(out).all() and out[0, 1] / out[0, 0] == pytest.approx(2.0)
+
+
+def test_product_pool_1d_and_2d_match_loops():
+    g = torch.Generator().manual_seed(0)
+    x = torch.randn(2, 16, 3, generator=g, dtype=torch.float64)
+    pooled = F.product_pool(x, (16,), 4)
+    for k in range(4):
+        assert torch.allclose(pooled[:, k], x[:, 4 * k : 4 * k + 4].prod(dim=1))
+    pooled2 = F.product_pool(x, (4, 4), 2)
+    img = x.view(2, 4, 4, 3)
+    for i in range(2):
+        for j in range(2):
+            ref = img[:, 2 * i, 2 * j] * img[:, 2 * i, 2 * j + 1] * img[:, 2 * i + 1, 2 * j] * img[:, 2 * i + 1, 2 * j + 1]
+            assert torch.allclose(pooled2[:, 2 * i + j], ref)
+
+
+@settings(deadline=None)
+@given(n=st.integers(1, 70), seed=st.integers(0, 1000))
+def test_global_product_pool_equals_product(n, seed):
+    g = torch.Generator().manual_seed(seed)
+    x = torch.rand(3, n, 2, generator=g, dtype=torch.float64) + 0.5
+    m, e = F.global_product_pool(x, torch.zeros(3, dtype=torch.int64))
+    assert m.shape == (3, 1, 2)
+    log_expected = torch.log(x).sum(dim=1)
+    log_got = torch.log(m[:, 0]) + e.unsqueeze(-1).double() * np.log(2)
+    assert torch.allclose(log_got, log_expected, rtol=1e-12, atol=1e-9)
+
+
+def test_recombine_exact_in_range_and_finite_beyond():
+    m = torch.tensor([[0.75, -0.5], [0.6, 0.1]], dtype=torch.float32)
+    e = torch.tensor([3, 500])
+    out = F.recombine(m, e)
+    assert torch.equal(out[0], torch.tensor([6.0, -4.0]))
+    assert torch.isfinite(out).all()
+    # the second sample is scaled by one power of two: ratios are exact
+    assert out[1, 0] / out[1, 1] == pytest.approx(6.0)
+    assert F.safe_exponent_range(torch.float64) > F.safe_exponent_range(torch.float32)
+
+
+def test_pointwise_conv_shared_and_unshared():
+    x = torch.randn(2, 3, 4, dtype=torch.float64)
+    w = torch.randn(4, 5, dtype=torch.float64)
+    assert torch.allclose(F.pointwise_conv(x, w), torch.einsum("bpi,io->bpo", x, w))
+    wu = torch.randn(3, 4, 5, dtype=torch.float64)
+    assert torch.allclose(F.pointwise_conv(x, wu), torch.einsum("bpi,pio->bpo", x, wu))
