@@ -30,7 +30,7 @@ def test_deep_1d_counts(depth, m, channels, y, shared):
     arch = Architecture.deep_1d(2**depth, m, channels[:depth], n_outputs=y, shared=shared)
     assert arch.depth == depth and arch.n_inputs == 2**depth
     assert arch.n_params == brute_force_params(arch)
-    assert [arch.positions(l) for l in range(depth + 1)] == [2 ** (depth - l) for l in range(depth + 1)]
+    assert [arch.positions(k) for k in range(depth + 1)] == [2 ** (depth - k) for k in range(depth + 1)]
 
 
 def test_paper_counts_wide_base_wide_tip():
@@ -96,8 +96,10 @@ def test_summary_lists_every_layer():
         (lambda: Architecture.shallow(n_inputs=4, n_features=2, hidden=2, height=2), "both height and width"),
         (lambda: Architecture("medium", (4,), 2, (2, 2)), "kind must be"),  # type: ignore[arg-type]
         (lambda: Architecture.from_dict({"kind": "deep", "grid": [4]}), "missing field"),
-        (lambda: Architecture.from_dict({"kind": "deep", "grid": 4, "n_features": 2, "channels": [2, 2], "x": 1}),
-         "unknown architecture field"),
+        (
+            lambda: Architecture.from_dict({"kind": "deep", "grid": 4, "n_features": 2, "channels": [2, 2], "x": 1}),
+            "unknown architecture field",
+        ),
     ],
 )
 def test_bad_architectures(build, match):

@@ -169,9 +169,7 @@ class Architecture:
         allowed = {"kind", "grid", "n_features", "channels", "n_outputs", "window", "shared"}
         unknown = set(data) - allowed
         if unknown:
-            raise ArchitectureError(
-                f"unknown architecture field(s) {sorted(unknown)}; allowed: {sorted(allowed)}"
-            )
+            raise ArchitectureError(f"unknown architecture field(s) {sorted(unknown)}; allowed: {sorted(allowed)}")
         missing = {"kind", "grid", "n_features", "channels"} - set(data)
         if missing:
             raise ArchitectureError(f"architecture is missing field(s) {sorted(missing)}")
@@ -206,7 +204,7 @@ class Architecture:
             raise ArchitectureError(f"kind must be 'deep' or 'shallow', got {self.kind!r}")
         if not isinstance(self.grid, tuple) or len(self.grid) not in (1, 2):
             raise ArchitectureError(f"grid must be (length,) or (height, width), got {self.grid!r}")
-        for name, v in zip(("height", "width") if len(self.grid) == 2 else ("n_inputs",), self.grid):
+        for name, v in zip(("height", "width") if len(self.grid) == 2 else ("n_inputs",), self.grid, strict=False):
             _check_int(name, v, 1)
         _check_int("n_features", self.n_features, 1)
         _check_int("n_outputs", self.n_outputs, 1)
@@ -354,7 +352,13 @@ class Architecture:
     def with_channels(self, channels: Sequence[int]) -> Architecture:
         """The same architecture with other channel numbers."""
         return Architecture(
-            self.kind, self.grid, self.n_features, _as_tuple(channels), self.n_outputs, self.window, self.shared
+            self.kind,
+            self.grid,
+            self.n_features,
+            _as_tuple(channels),
+            self.n_outputs,
+            self.window,
+            self.shared,
         )
 
 

@@ -31,7 +31,7 @@ def test_normalize_is_exact(x):
 def test_normalize_tiny_and_huge_values_stay_finite(dtype):
     info = torch.finfo(dtype)
     x = torch.tensor([[[info.tiny / 64, 0.0], [info.max, -info.max / 2]]], dtype=dtype)  # subnormal and near max
-    m, e = F.normalize(x, torch.zeros(1, dtype=torch.int64))
+    m, _e = F.normalize(x, torch.zeros(1, dtype=torch.int64))
     assert torch.isfinite(m).all()
     peak = m.abs().amax(dim=-1)
     assert torch.all((peak >= 0.5) & (peak < 1))
@@ -49,7 +49,12 @@ def test_product_pool_1d_and_2d_match_loops():
     img = x.view(2, 4, 4, 3)
     for i in range(2):
         for j in range(2):
-            ref = img[:, 2 * i, 2 * j] * img[:, 2 * i, 2 * j + 1] * img[:, 2 * i + 1, 2 * j] * img[:, 2 * i + 1, 2 * j + 1]
+            ref = (
+                img[:, 2 * i, 2 * j]
+                * img[:, 2 * i, 2 * j + 1]
+                * img[:, 2 * i + 1, 2 * j]
+                * img[:, 2 * i + 1, 2 * j + 1]
+            )
             assert torch.allclose(pooled2[:, 2 * i + j], ref)
 
 

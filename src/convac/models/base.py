@@ -72,7 +72,7 @@ class ConvACBase(nn.Module):
             # Raw parameters; conv_weight() maps them to weights (exp for positive ones).
             self.conv = nn.ParameterList()
             for spec in arch.layers()[:-1]:
-                shape = (spec.in_channels, spec.out_channels)
+                shape: tuple[int, ...] = (spec.in_channels, spec.out_channels)
                 if not arch.shared:
                     shape = (spec.positions, *shape)
                 self.conv.append(nn.Parameter(self._initial(shape, spec.in_channels)))

@@ -14,7 +14,8 @@ tensor([[[1., 0., 0.],
 from __future__ import annotations
 
 import math
-from typing import Any
+from collections.abc import Callable
+from typing import Any, ClassVar
 
 import torch
 from torch import nn
@@ -106,7 +107,7 @@ class GaussianRepresentation(Representation):
 class NeuronRepresentation(Representation):
     """Neurons ``sigma(w_d . x + b_d)`` with a chosen activation."""
 
-    ACTIVATIONS = {
+    ACTIVATIONS: ClassVar[dict[str, Callable[[torch.Tensor], torch.Tensor]]] = {
         "relu": torch.relu,
         "sigmoid": torch.sigmoid,
         "tanh": torch.tanh,

@@ -76,6 +76,6 @@ def coefficient_tensor(model: ConvACBase, output: int = 0, max_bytes: int = DEFA
                 positions = positions + other_pos
             pooled.append((mat, positions))
         nodes = pooled
-    (mat, positions), = nodes
+    ((mat, positions),) = nodes
     tensor = (mat @ weights(arch.depth)[0][:, output]).reshape((arch.n_features,) * arch.n_inputs)
     return np.transpose(tensor, np.argsort(positions))

@@ -1,0 +1,50 @@
+"""The convac program: thin wrapper, one-line errors with exit code 2."""
+
+import subprocess
+import sys
+
+import pytest
+
+from convac.cli import main
+
+
+def test_demo_prints_table_and_exact_match(capsys):
+    assert main(["demo"]) == 0
+    out = capsys.readouterr().out
+    assert "deep 1D ConvAC: 16 inputs" in out and "total" in out
+    assert "max relative difference" in out
+
+
+def test_module_entry_point_runs():
+    proc = subprocess.run(
+        [sys.executable, "-m", "convac.cli", "--version"], capture_output=True, text=True, check=False
+    )
+    assert proc.returncode == 0 and proc.stdout.strip()
+
+
+@pytest.mark.parametrize(
+    ("argv", "fragment"),
+    [
+        ([], "choose a command"),
+        (["frobnicate"], "invalid choice"),
+        (["demo", "--seed", "x"], "invalid int value"),
+        (["train", "--channels", "1,2"], "one entry per hidden layer"),
+        (["train", "--channels", "a,b"], "comma-separated integers"),
+        (["train", "--epochs", "0"], "epochs must be a positive integer"),
+        (["train", "--weights", "complex"], "invalid choice"),
+    ],
+)
+def test_bad_input_is_one_line_exit_2(argv, fragment, capsys):
+    assert main(argv) == 2
+    err = capsys.readouterr().err
+    assert len(err.strip().splitlines()) == 1, err
+    assert fragment in err
+    assert "Traceback" not in err
+
+
+def test_train_one_epoch_json(capsys):
+    assert main(["train", "--epochs", "1", "--channels", "4,4,4", "--features", "4", "--json", "--no-progress"]) == 0
+    import json
+
+    data = json.loads(capsys.readouterr().out)
+    assert data["config"]["channels"] == [4, 4, 4] and len(data["history"]) == 1
