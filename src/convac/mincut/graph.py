@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import cached_property, lru_cache
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -87,10 +87,15 @@ class CutGraph:
     windows: tuple[IntArray, ...]
     parents: tuple[IntArray, ...]
 
-    @property
+    @cached_property
     def contiguous(self) -> tuple[bool, ...]:
         """Per layer, whether window ``k`` holds children ``k*pool .. k*pool+pool-1`` (1D, shallow)."""
         return tuple(bool(np.array_equal(w.ravel(), np.arange(w.size))) for w in self.windows)
+
+    @cached_property
+    def costs(self) -> ExactCosts:
+        """Exact arithmetic over a coprime base of this graph's bond dimensions."""
+        return ExactCosts(self.dims)
 
     @staticmethod
     def from_arch(arch: Architecture) -> CutGraph:
