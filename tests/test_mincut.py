@@ -236,6 +236,28 @@ def test_exhaustive_search_on_near_tie_dimensions() -> None:
         assert min_cut(arch, part).value == brute_force(arch, part)
 
 
+def test_dp_resolves_a_near_tie_exactly(monkeypatch: pytest.MonkeyPatch) -> None:
+    # 2^301994 and 3^190537 differ by 3e-13 relative (a continued-fraction convergent of log2 3):
+    # inside the float tolerance, so the DP must decide with integers. Left/right of 4 inputs is
+    # min(r_1, r_0, M^2).
+    exact_calls = []
+    original = ExactCosts.value
+
+    def counting(self: ExactCosts, e: np.ndarray) -> int:
+        exact_calls.append(1)
+        return original(self, e)
+
+    monkeypatch.setattr(ExactCosts, "value", counting)
+    a, b = 2**301994, 3**190537
+    for r0, r1 in ((a, b), (b, a)):
+        exact_calls.clear()
+        arch = Architecture.deep_1d(4, a, [r0, r1])
+        cut = min_cut(arch, Partition.left_right(arch))
+        assert cut.value == min(a, b)
+        assert [e.layer for e in cut.edges] == [0 if r0 < r1 else 1]
+        assert len(exact_calls) > 1  # the integer fallback ran, not just the final value
+
+
 # ---------------------------------------------------------------------------- properties
 @settings(max_examples=1000, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(architectures(max_inputs=32), st.integers(0, 2**32 - 1))

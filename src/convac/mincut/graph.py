@@ -276,7 +276,8 @@ class ExactCosts:
             if rest != 1:  # pragma: no cover - guaranteed by coprime_base
                 raise AssertionError(f"{d} is not a product of the base {self.base}")
         self.exponents = exps
-        self.logs = np.log2(np.asarray(self.base, dtype=np.float64))
+        # math.log2 takes Python ints of any size; a float64 cast would overflow above 1e308.
+        self.logs = np.array([math.log2(b) for b in self.base], dtype=np.float64)
         self.dim_logs = exps @ self.logs if self.base else np.zeros(len(dims))
 
     @property
