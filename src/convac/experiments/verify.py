@@ -161,8 +161,8 @@ SUITES: dict[str, SuiteSpec] = {
             "balanced partitions (6435)",
             lambda: _paper_archs(shared=False),
             lambda arch: _balanced(arch.n_inputs),
-            12,
-            250,
+            20,
+            400,
         ),
         SuiteSpec(
             "2d",
@@ -170,16 +170,16 @@ SUITES: dict[str, SuiteSpec] = {
             "balanced partitions (6435)",
             _archs_2d,
             lambda arch: _balanced(arch.n_inputs),
-            8,
-            150,
+            25,
+            250,
         ),
         SuiteSpec(
             "shared",
             "as paper but with weights shared across positions (360 x 6435)",
             lambda: _paper_archs(shared=True),
             lambda arch: _balanced(arch.n_inputs),
-            8,
-            150,
+            10,
+            250,
         ),
         SuiteSpec(
             "shallow",
@@ -187,7 +187,7 @@ SUITES: dict[str, SuiteSpec] = {
             _archs_shallow,
             lambda arch: _all_bipartitions(arch.n_inputs),
             42,
-            40,
+            127,
         ),
         SuiteSpec(
             "powers",
@@ -195,8 +195,8 @@ SUITES: dict[str, SuiteSpec] = {
             "N=8 M=3 in {3,9,27}^3, N=8 M=4 in {2,4,16}^3 (310); balanced partitions",
             _archs_powers,
             lambda arch: _balanced(arch.n_inputs),
-            10,
-            120,
+            16,
+            150,
         ),
     )
 }
