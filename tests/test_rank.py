@@ -7,6 +7,8 @@ import itertools
 import numpy as np
 import pytest
 import torch
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 import convac
 from convac import Architecture, Partition
@@ -27,7 +29,8 @@ def _all_partitions(n: int) -> list[Partition]:
 
 
 def test_coefficient_tensor_mod_matches_explicit_sum_1d() -> None:
-    # N = 4, window 2: A = sum_g out[g] sum_{a,b} w1[0][a,g] w1[1][b,g] (w0[0][:,a] x w0[1][:,a]) x (w0[2][:,b] x w0[3][:,b])
+    # N = 4, window 2:
+    # A = sum_g out[g] sum_{a,b} w1[0][a,g] w1[1][b,g] (w0[0][:,a] x w0[1][:,a]) x (w0[2][:,b] x w0[3][:,b])
     arch = Architecture.deep_1d(n_inputs=4, n_features=3, channels=[2, 3])
     w0, w1, out = (w.astype(object) for w in random_weights_mod(arch, seed=5, prime=P))
     left = np.einsum("ia,ja,ag->ijg", w0[0], w0[1], w1[0])
@@ -169,3 +172,58 @@ def test_bad_inputs() -> None:
     big = Architecture.deep_1d(n_inputs=32, n_features=2, channels=[2] * 5)
     with pytest.raises(TooLargeError, match=r"2\^32"):
         generic_rank(big, Partition.left_right(big))
+
+
+# ---------------------------------------------------------------------------- against the min-cut
+_BOND = st.integers(1, 5)
+
+
+@st.composite
+def _arch_and_partition(
+    draw: st.DrawFn, *, lower_bound_family: bool = False
+) -> tuple[Architecture, Partition]:
+    kinds = ["1d"] if lower_bound_family else ["1d", "1d-shared", "1d-window3", "2d", "shallow"]
+    kind = draw(st.sampled_from(kinds))
+    if kind.startswith("1d") and kind != "1d-window3":
+        n = draw(st.sampled_from([2, 4, 8]))
+        depth = n.bit_length() - 1
+        m = draw(st.integers(1, 3))
+        arch = Architecture.deep_1d(n, m, [draw(_BOND) for _ in range(depth)], shared=kind == "1d-shared")
+    elif kind == "1d-window3":
+        arch = Architecture.deep_1d(9, draw(st.integers(1, 2)), [draw(_BOND), draw(_BOND)], window=3)
+    elif kind == "2d":
+        arch = Architecture.deep_2d(4, 4, draw(st.integers(1, 2)), [draw(_BOND), draw(_BOND)])
+    else:
+        arch = Architecture.shallow(
+            n_inputs=draw(st.integers(2, 7)), n_features=draw(st.integers(1, 3)), hidden=draw(_BOND)
+        )
+    n = arch.n_inputs
+    side_a = draw(st.sets(st.integers(0, n - 1), min_size=1, max_size=n - 1))
+    return arch, Partition(n, sorted(side_a))
+
+
+@settings(max_examples=40, deadline=None)
+@given(_arch_and_partition(), st.integers(0, 3))
+def test_generic_rank_never_exceeds_min_cut(case: tuple[Architecture, Partition], seed: int) -> None:
+    arch, part = case
+    cut = convac.min_cut(arch, part).value
+    assert generic_rank(arch, part, seed=seed) <= cut
+
+
+@settings(max_examples=40, deadline=None)
+@given(_arch_and_partition(lower_bound_family=True))
+def test_lower_bound_never_exceeds_generic_rank_1d_unshared(case: tuple[Architecture, Partition]) -> None:
+    arch, part = case
+    assert convac.min_cut_lower_bound(arch, part) <= generic_rank(arch, part)
+
+
+@settings(max_examples=30, deadline=None)
+@given(st.sampled_from([2, 3]), st.sampled_from([4, 8]), st.data())
+def test_rank_equals_min_cut_for_powers_of_one_integer(p: int, n: int, data: st.DataObject) -> None:
+    depth = n.bit_length() - 1
+    m = p ** data.draw(st.integers(0, 2 if p == 2 else 1))
+    channels = [p ** data.draw(st.integers(0, 3)) for _ in range(depth)]
+    arch = Architecture.deep_1d(n, m, channels)
+    side_a = data.draw(st.sets(st.integers(0, n - 1), min_size=1, max_size=n - 1))
+    part = Partition(n, sorted(side_a))
+    assert generic_rank(arch, part) == convac.min_cut(arch, part).value
