@@ -102,19 +102,13 @@ def _torch(values: np.ndarray | torch.Tensor) -> torch.Tensor:
 
 
 def _inverse(values: torch.Tensor, prime: int) -> torch.Tensor:
-    base = values % prime
-    result = torch.ones_like(base)
-    e = prime - 2
-    while e:
-        if e & 1:
-            result = result * base % prime
-        base = base * base % prime
-        e >>= 1
-    return result
+    # One pivot per matrix of a batch: Python's pow on a short list beats ~60 vectorised
+    # Fermat steps on a tiny tensor by two orders of magnitude.
+    return torch.tensor([pow(v, -1, prime) if v else 0 for v in (values % prime).tolist()], dtype=torch.int64)
 
 
 def inverse_mod(values: np.ndarray, prime: int) -> np.ndarray:
-    """Entrywise inverse in GF(p) by Fermat's little theorem (``x**(p-2)``); zeros map to zero.
+    """Entrywise inverse in GF(p) (zeros map to zero).
 
     >>> inverse_mod(np.array([1, 2, 3, 6]), 7).tolist()
     [1, 4, 5, 6]
