@@ -22,7 +22,7 @@ from convac.experiments.verify import (
     verify,
 )
 
-TIMING = {"seconds", "seconds_cut", "seconds_rank"}
+TIMING = {"seconds", "seconds_cut", "seconds_rank", "cpu_seconds"}
 
 
 def _records(path: Path) -> list[dict]:
