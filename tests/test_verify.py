@@ -136,6 +136,16 @@ def test_interrupted_run_resumes(tmp_path: Path, monkeypatch: pytest.MonkeyPatch
     assert [_strip(r) for r in got] == [_strip(r) for r in sorted(reference, key=lambda r: r["index"])]
 
 
+def test_process_pool_gives_the_same_records(tmp_path: Path) -> None:
+    one = _records(
+        verify(["shallow"], out=tmp_path / "1", cells=3, partitions=3, workers=1, progress=False).files[0]
+    )
+    two = _records(
+        verify(["shallow"], out=tmp_path / "2", cells=3, partitions=3, workers=2, progress=False).files[0]
+    )
+    assert sorted(map(str, map(_strip, one))) == sorted(map(str, map(_strip, two)))
+
+
 def test_half_written_line_is_dropped_and_redone(tmp_path: Path) -> None:
     report = _tiny(tmp_path)
     path = report.files[0]

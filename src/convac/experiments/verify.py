@@ -604,17 +604,18 @@ def _run_cells(todo: list[Cell], workers: int) -> Iterator[dict[str, Any]]:
         for cell in todo:
             yield run_cell(cell)
         return
-    with ProcessPoolExecutor(workers, mp_context=get_context("spawn"), initializer=_init_worker) as pool:
+    pool = ProcessPoolExecutor(workers, mp_context=get_context("spawn"), initializer=_init_worker)
+    try:
         pending: set[Future[dict[str, Any]]] = {pool.submit(run_cell, cell) for cell in todo}
-        try:
-            while pending:
-                finished, pending = wait(pending, return_when=FIRST_COMPLETED)
-                for future in finished:
-                    yield future.result()
-        except BaseException:
-            for future in pending:
-                future.cancel()
-            raise
+        while pending:
+            finished, pending = wait(pending, return_when=FIRST_COMPLETED)
+            for future in finished:
+                yield future.result()
+    except BaseException:
+        # Interrupted: finished cells are already on disk; do not wait for the running ones.
+        pool.shutdown(wait=False, cancel_futures=True)
+        raise
+    pool.shutdown()
 
 
 def verify(
