@@ -46,7 +46,6 @@ import math
 import os
 import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from dataclasses import asdict, dataclass, field
 from multiprocessing import get_context
 from pathlib import Path
@@ -594,9 +593,13 @@ class VerifyReport:
 
 # ---------------------------------------------------------------------------- driver
 def _init_worker() -> None:
+    import signal
+
     import torch
 
     torch.set_num_threads(1)
+    # Ctrl-C reaches the whole process group; the parent alone handles it (and terminates us).
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
 
 
 def _run_cells(todo: list[Cell], workers: int) -> Iterator[dict[str, Any]]:
@@ -604,18 +607,16 @@ def _run_cells(todo: list[Cell], workers: int) -> Iterator[dict[str, Any]]:
         for cell in todo:
             yield run_cell(cell)
         return
-    pool = ProcessPoolExecutor(workers, mp_context=get_context("spawn"), initializer=_init_worker)
+    pool = get_context("spawn").Pool(workers, initializer=_init_worker)
     try:
-        pending: set[Future[dict[str, Any]]] = {pool.submit(run_cell, cell) for cell in todo}
-        while pending:
-            finished, pending = wait(pending, return_when=FIRST_COMPLETED)
-            for future in finished:
-                yield future.result()
+        yield from pool.imap_unordered(run_cell, todo)
     except BaseException:
-        # Interrupted: finished cells are already on disk; do not wait for the running ones.
-        pool.shutdown(wait=False, cancel_futures=True)
+        # Interrupted: finished cells are already on disk; stop the running ones at once.
+        pool.terminate()
         raise
-    pool.shutdown()
+    finally:
+        pool.close()
+        pool.join()
 
 
 def verify(
