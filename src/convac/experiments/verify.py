@@ -303,6 +303,10 @@ def lower_bound_values(arch: Architecture, masks: np.ndarray) -> list[int]:
 
     For each p, the min-cut of the architecture whose bond dimensions are rounded down to
     powers of p, vectorised over the partitions by :func:`convac.min_cut_values`.
+
+    >>> arch = Architecture.deep_1d(8, 2, [3, 5, 3])
+    >>> lower_bound_values(arch, np.array([[1, 1, 1, 1, 0, 0, 0, 0], [1, 0, 1, 0, 1, 0, 1, 0]], dtype=bool))
+    [2, 16]
     """
     from convac.mincut import min_cut_values
 
@@ -332,6 +336,10 @@ def run_cell(cell: Cell) -> dict[str, Any]:
     """Check one cell; returns a JSON-ready record (counts, worst gap, examples, timing).
 
     A pure function of ``cell``: the same cell gives the same numbers (timing aside).
+
+    >>> record = run_cell(suite_cells("shallow", cells=1, partitions=2)[0])
+    >>> record["cases"], record["above"], record["equal"]
+    (4, 0, 4)
     """
     from convac.mincut import min_cut_values
 
