@@ -11,7 +11,9 @@ correlations it can model (entanglement, min-cut), and design its channel widths
 """
 
 from convac.architecture import Architecture, LayerSpec
+from convac.entanglement import generic_rank, generic_ranks
 from convac.errors import ArchitectureError, ConvacError, InputError, PartitionError, TooLargeError
+from convac.experiments.verify import VerifyReport, verify
 from convac.mincut import CutEdge, MinCut, min_cut, min_cut_lower_bound, min_cut_values
 from convac.models import DeepConvAC, ShallowConvAC
 from convac.partitions import Partition
@@ -34,9 +36,13 @@ __all__ = [
     "PartitionError",
     "ShallowConvAC",
     "TooLargeError",
+    "VerifyReport",
     "coefficient_tensor",
     "fit",
+    "generic_rank",
+    "generic_ranks",
     "min_cut",
     "min_cut_lower_bound",
     "min_cut_values",
+    "verify",
 ]
