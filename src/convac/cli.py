@@ -215,9 +215,11 @@ def _analyze(sub: Any) -> None:
         if args.compare_schedules:
             archs.update(paper_pair(args.r, [s.strip() for s in args.compare_schedules.split(",") if s.strip()]))
         if not archs:
-            raise UsageError("convac analyze: give --channels (with --grid or --inputs), --arch FILE or --compare-schedules")
+            raise UsageError(
+                "convac analyze: give --channels (with --grid or --inputs), --arch FILE or --compare-schedules"
+            )
         families = None if args.families is None else [f.strip() for f in args.families.split(",") if f.strip()]
-        rank = {"auto": "auto", "yes": True, "no": False}[args.rank]
+        rank: bool | str = "auto" if args.rank == "auto" else args.rank == "yes"
         analyses = analyze_many(archs, families=families, rank=rank, seed=args.seed)
         same_grid = len({a.arch.grid for a in analyses}) == 1
         if args.figure:
@@ -251,7 +253,9 @@ def _analyze(sub: Any) -> None:
 def _design(sub: Any) -> None:
     p = sub.add_parser("design", help="choose channel widths that maximise a correlation profile within a budget")
     _add_arch_flags(p, argparse.SUPPRESS)
-    p.add_argument("--profile", default="local", help="local, global, or SCALE=WEIGHT,... (e.g. checkerboard=1,left_right=3)")
+    p.add_argument(
+        "--profile", default="local", help="local, global, or SCALE=WEIGHT,... (e.g. checkerboard=1,left_right=3)"
+    )
     p.add_argument("--budget", type=int, help="parameter budget (Architecture.n_params: hidden + output weights)")
     p.add_argument("--widths", type=_int_list, help="candidate widths per layer (default 1,2,4,...,256)")
     p.add_argument(
@@ -259,7 +263,9 @@ def _design(sub: Any) -> None:
         action="store_true",
         help="design multipliers of r on the paper's 64x64 geometry at budget 31r^2+50r and print the schedule token",
     )
-    p.add_argument("--r-values", type=_int_list, help="r at which the budget must hold (default 2,4,6,8,10,12,16,20,24,30)")
+    p.add_argument(
+        "--r-values", type=_int_list, help="r at which the budget must hold (default 2,4,6,8,10,12,16,20,24,30)"
+    )
     p.add_argument("--reference-r", type=int, default=8, help="r at which the objective is evaluated (default 8)")
     p.add_argument("--multipliers", help="candidate multipliers of r (default 1,2,3,4,6,8)")
     p.add_argument("--name", help="schedule name in the token (default designed_<profile>)")
@@ -280,7 +286,9 @@ def _design(sub: Any) -> None:
                 try:
                     mults = tuple(float(m) for m in args.multipliers.split(","))
                 except ValueError:
-                    raise UsageError(f"convac design: --multipliers must be numbers, got {args.multipliers!r}") from None
+                    raise UsageError(
+                        f"convac design: --multipliers must be numbers, got {args.multipliers!r}"
+                    ) from None
             result = design_schedule(profile, multipliers=mults, **kwargs)
         else:
             if args.budget is None:

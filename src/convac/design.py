@@ -217,9 +217,7 @@ class Design:
         )
         rows = [f"  {'scale':<14} {'weight':>7} {'log2 min-cut':>13} {'of best':>8}  cut through"]
         for c in self.cuts:
-            rows.append(
-                f"  {c.label:<14} {c.weight:>7.3f} {c.log2:>13.6g} {c.score:>8.3f}  {_layer_text(c.layers)}"
-            )
+            rows.append(f"  {c.label:<14} {c.weight:>7.3f} {c.log2:>13.6g} {c.score:>8.3f}  {_layer_text(c.layers)}")
         lines = [head, *rows, "", self.explanation]
         if self.multipliers is not None:
             lines += ["", f"experiment schedule token: {self.token()}"]
@@ -317,7 +315,13 @@ def _explain(arch: Architecture, cuts: Sequence[ScaleCut], multipliers: Sequence
     for lo, hi in groups:
         span, verb = (f"layer {lo}", "gets") if lo == hi else (f"layers {lo}-{hi}", "get")
         binding = [s for lay in range(lo, hi + 1) for s in by_layer.get(lay, [])]
-        tag = " (the widest)" if arch.channels[lo] == widest else " (the narrowest)" if arch.channels[lo] == narrowest else ""
+        tag = (
+            " (the widest)"
+            if arch.channels[lo] == widest
+            else " (the narrowest)"
+            if arch.channels[lo] == narrowest
+            else ""
+        )
         if binding:
             where = "there" if lo == hi else "across them"
             reason = f"the cut at {', '.join(dict.fromkeys(binding))} runs {where}"
@@ -403,9 +407,7 @@ def design(
     >>> d.channels, d.cuts[0].log2  # min(r_0, M^2)^(N/4): r_0 = 16 saturates it, the rest is cheapest
     ((16, 1, 1), 64.0)
     """
-    if isinstance(grid, int) and not isinstance(grid, bool):
-        grid = (grid,)
-    grid = tuple(grid)
+    grid = (int(grid),) if isinstance(grid, int) else tuple(int(v) for v in grid)
     budget = _check_budget(budget)
     widths = tuple(int(w) for w in widths)
     if not widths or min(widths) < 1:

@@ -81,7 +81,8 @@ class ScaleResult:
             "min_cut": num(self.value),
             "log2_min_cut": self.log2,
             "lower_bound": num(self.lower_bound),
-            "log2_lower_bound": self.lower_bound.bit_length() - 1 if self.lower_bound & (self.lower_bound - 1) == 0
+            "log2_lower_bound": self.lower_bound.bit_length() - 1
+            if self.lower_bound & (self.lower_bound - 1) == 0
             else _log2(self.lower_bound),
             "cut_layers": ["input" if x < 0 else x for x in self.cut_layers],
             "binding_layers": None if self.binding is None else ["input" if x < 0 else x for x in self.binding],
@@ -113,8 +114,13 @@ class Analysis:
 
     def table(self) -> str:
         """A readable table, one row per scale."""
-        head = f"{self.name}: channels {list(self.arch.channels)}, M={self.arch.n_features}, {self.arch.n_params} params"
-        cols = f"  {'scale':<14} {'length':>6} {'log2 min-cut':>13} {'min-cut':>12} {'log2 lower':>11} {'rank':>8}  cut through"
+        head = (
+            f"{self.name}: channels {list(self.arch.channels)}, M={self.arch.n_features}, {self.arch.n_params} params"
+        )
+        cols = (
+            f"  {'scale':<14} {'length':>6} {'log2 min-cut':>13} {'min-cut':>12} {'log2 lower':>11} "
+            f"{'rank':>8}  cut through"
+        )
         lines = [head, cols]
         for r in self.rows:
             value = str(r.value) if r.value < 10**11 else f"2^{r.log2:.6g}"
@@ -223,7 +229,11 @@ def compare_table(analyses: Sequence[Analysis]) -> str:
 
 
 def analyze_many(
-    archs: Mapping[str, Architecture], *, families: Iterable[str] | None = None, rank: bool | str = "auto", seed: int = 0
+    archs: Mapping[str, Architecture],
+    *,
+    families: Iterable[str] | None = None,
+    rank: bool | str = "auto",
+    seed: int = 0,
 ) -> list[Analysis]:
     """:func:`analyze` for several named architectures (same order)."""
     fams = None if families is None else list(families)

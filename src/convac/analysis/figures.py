@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Sequence
+from typing import Any
 
 import numpy as np
 
@@ -23,7 +24,7 @@ from convac.errors import ConvacError
 __all__ = ["layer_width_effect", "plot_layer_width_effect", "plot_scales"]
 
 
-def _pyplot():  # type: ignore[no-untyped-def]
+def _pyplot() -> Any:
     import matplotlib
 
     matplotlib.use("Agg")
@@ -70,8 +71,15 @@ def plot_scales(analyses: Sequence[Analysis], path: str | os.PathLike[str], titl
     hm.set_yticks(np.arange(len(analyses)), [a.name for a in analyses], fontsize=8)
     for i in range(len(analyses)):
         for j in range(len(labels)):
-            hm.text(j, i, f"{logs[i, j]:.3g}", ha="center", va="center", fontsize=7,
-                    color="black" if frac[i, j] > 0.6 else "white")
+            hm.text(
+                j,
+                i,
+                f"{logs[i, j]:.3g}",
+                ha="center",
+                va="center",
+                fontsize=7,
+                color="black" if frac[i, j] > 0.6 else "white",
+            )
     hm.set_title("log2 min-cut (number) and fraction of the largest (colour)", fontsize=9)
     fig.colorbar(im, ax=hm, fraction=0.04)
     fig.suptitle(title or "Min-cut across length scales: who can model which correlations", fontsize=11)
@@ -90,8 +98,10 @@ def layer_width_effect(arch: Architecture) -> tuple[list[str], np.ndarray]:
 
     >>> from convac import Architecture
     >>> labels, loss = layer_width_effect(Architecture.deep_1d(n_inputs=16, n_features=4, channels=[4, 4, 4, 4]))
-    >>> labels, loss.tolist()
-    (['checkerboard', 'blocks(2)', 'blocks(4)', 'left_right'], [[8.0, 4.0, 0.0, 0.0], [0.0, 4.0, 2.0, 0.0], [0.0, 0.0, 2.0, 1.0], [0.0, 0.0, 0.0, 1.0]])
+    >>> labels
+    ['checkerboard', 'blocks(2)', 'blocks(4)', 'left_right']
+    >>> loss.tolist()
+    [[8.0, 4.0, 0.0, 0.0], [0.0, 4.0, 2.0, 0.0], [0.0, 0.0, 2.0, 1.0], [0.0, 0.0, 0.0, 1.0]]
     """
     if arch.kind != "deep":
         raise ConvacError("layer_width_effect needs a deep ConvAC")
@@ -124,8 +134,15 @@ def plot_layer_width_effect(arch: Architecture, path: str | os.PathLike[str], na
     ax.imshow(shown, cmap="magma", aspect="auto")
     for i in range(gain.shape[0]):
         for j in range(gain.shape[1]):
-            ax.text(j, i, f"{gain[i, j]:.3g}", ha="center", va="center", fontsize=7,
-                    color="white" if shown[i, j] < shown.max() * 0.6 else "black")
+            ax.text(
+                j,
+                i,
+                f"{gain[i, j]:.3g}",
+                ha="center",
+                va="center",
+                fontsize=7,
+                color="white" if shown[i, j] < shown.max() * 0.6 else "black",
+            )
     ax.set_xticks(np.arange(len(labels)), labels, rotation=45, ha="right", fontsize=7)
     ax.set_yticks(np.arange(arch.depth), [f"layer {lay} (r={c})" for lay, c in enumerate(arch.channels)], fontsize=7)
     ax.set_title(f"{name or 'architecture'}: log2 min-cut lost when one layer is half as wide", fontsize=9)

@@ -79,7 +79,7 @@ def scales(target: Architecture | Sequence[int], families: Iterable[str] | None 
     >>> scales((8, 8), ["diagonal"])
     Traceback (most recent call last):
         ...
-    convac.errors.PartitionError: unknown partition family 'diagonal'; choose from checkerboard, blocks, left_right, up_down
+    convac.errors.PartitionError: unknown partition family 'diagonal'; choose from checkerboard, blocks, ...
     """
     grid = _grid(target)
     wanted = list(FAMILIES if families is None else families)
@@ -116,7 +116,7 @@ def parse_scale(text: Any, target: Architecture | Sequence[int]) -> list[Scale]:
     ['blocks(2)', 'blocks(4)']
     """
     every = scales(target)
-    if isinstance(text, int) and not isinstance(text, bool) or isinstance(text, str) and text.strip().isdigit():
+    if (isinstance(text, int) and not isinstance(text, bool)) or (isinstance(text, str) and text.strip().isdigit()):
         length = int(text)
         found = [s for s in every if s.length == length]
         if not found:
@@ -143,6 +143,5 @@ def parse_scale(text: Any, target: Architecture | Sequence[int]) -> list[Scale]:
             raise PartitionError(f"no blocks({width}) partition for grid {_grid(target)}; widths: {widths}")
         return found
     raise PartitionError(
-        f"unknown partition {text!r}; use a family ({', '.join(FAMILIES)}), a label like 'blocks(4)', "
-        "or a length scale"
+        f"unknown partition {text!r}; use a family ({', '.join(FAMILIES)}), a label like 'blocks(4)', or a length scale"
     )

@@ -25,8 +25,8 @@ __all__ = ["architecture_from_options", "load_architecture", "parse_grid"]
 
 def parse_grid(text: str | int | Sequence[int]) -> tuple[int, ...]:
     """``"64x64"`` -> ``(64, 64)``, ``"16"`` or ``16`` -> ``(16,)``."""
-    if isinstance(text, int) and not isinstance(text, bool):
-        return (text,)
+    if isinstance(text, int):
+        return (int(text),)
     if not isinstance(text, str):
         return tuple(int(v) for v in text)
     parts = text.lower().replace(" ", "").split("x")
@@ -63,12 +63,21 @@ def architecture_from_options(
         raise ArchitectureError("give the channel numbers, e.g. --channels 4,4,2,2")
     if shallow:
         if len(channels) != 1:
-            raise ArchitectureError(f"a shallow ConvAC has one hidden layer; give one channel number, got {list(channels)}")
+            raise ArchitectureError(
+                f"a shallow ConvAC has one hidden layer; give one channel number, got {list(channels)}"
+            )
         if len(shape) == 2:
             return Architecture.shallow(
-                n_features=features, hidden=channels[0], n_outputs=outputs, shared=shared, height=shape[0], width=shape[1]
+                n_features=features,
+                hidden=channels[0],
+                n_outputs=outputs,
+                shared=shared,
+                height=shape[0],
+                width=shape[1],
             )
-        return Architecture.shallow(n_inputs=shape[0], n_features=features, hidden=channels[0], n_outputs=outputs, shared=shared)
+        return Architecture.shallow(
+            n_inputs=shape[0], n_features=features, hidden=channels[0], n_outputs=outputs, shared=shared
+        )
     if len(shape) == 2:
         return Architecture.deep_2d(shape[0], shape[1], features, channels, outputs, shared, window)
     return Architecture.deep_1d(shape[0], features, channels, outputs, shared, window)
