@@ -175,7 +175,7 @@ def _analyze(sub: Any) -> None:
     p.add_argument(
         "--compare-schedules",
         metavar="NAMES",
-        help="the paper's 64x64, M=10 networks for these schedules, e.g. wide_base,wide_tip (with --r)",
+        help="the paper's 64x64, M=10 networks for these schedules, e.g. wide_base,wide_tip,designed=6,2,2,1,1,1 (--r)",
     )
     p.add_argument("--r", type=int, default=8, help="width parameter r for --compare-schedules (default 8)")
     p.add_argument("--families", help="comma-separated: checkerboard,blocks,left_right,up_down (default all)")
@@ -194,6 +194,7 @@ def _analyze(sub: Any) -> None:
             load_architecture,
             paper_pair,
         )
+        from convac.analysis.paper import split_schedules
         from convac.analysis.figures import plot_layer_width_effect, plot_scales
 
         archs: dict[str, Any] = {}
@@ -213,7 +214,7 @@ def _analyze(sub: Any) -> None:
             for i, arch in enumerate(load_architecture(path)):
                 archs[f"{path}[{i}]" if i else path] = arch
         if args.compare_schedules:
-            archs.update(paper_pair(args.r, [s.strip() for s in args.compare_schedules.split(",") if s.strip()]))
+            archs.update(paper_pair(args.r, split_schedules(args.compare_schedules)))
         if not archs:
             raise UsageError(
                 "convac analyze: give --channels (with --grid or --inputs), --arch FILE or --compare-schedules"

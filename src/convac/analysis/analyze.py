@@ -189,12 +189,12 @@ def analyze(
 
 
 def paper_pair(r: int, schedules: Sequence[str] = tuple(PAPER_SCHEDULES)) -> dict[str, Architecture]:
-    """The paper's 64x64, M=10 networks for the named schedules at width ``r``, by name.
+    """The paper's 64x64, M=10 networks for the named schedules (or ``NAME=m1,...`` tokens) at ``r``.
 
     >>> {k: list(v.channels) for k, v in paper_pair(2).items()}
     {'wide_base(2)': [8, 8, 4, 4, 2, 2], 'wide_tip(2)': [2, 2, 4, 4, 8, 8]}
     """
-    return {f"{s}({r})": paper_architecture(paper_schedule(s, r)) for s in schedules}
+    return {f"{s.split('=')[0]}({r})": paper_architecture(paper_schedule(s, r)) for s in schedules}
 
 
 def compare_table(analyses: Sequence[Analysis]) -> str:

@@ -24,6 +24,7 @@ __all__ = [
     "paper_architecture",
     "paper_budget",
     "paper_schedule",
+    "split_schedules",
     "wide_base",
     "wide_tip",
 ]
@@ -57,16 +58,43 @@ PAPER_SCHEDULES: dict[str, Callable[[int], list[int]]] = {"wide_base": wide_base
 
 
 def paper_schedule(name: str, r: int) -> list[int]:
-    """Channels of a registered schedule (``wide_base``, ``wide_tip``) at width ``r``.
+    """Channels at width ``r`` of a registered schedule (``wide_base``, ``wide_tip``) or of a
+    token ``NAME=m1,...,m6`` (multipliers of r: ``max(1, round(m * r))``, as the experiment reads it).
 
-    >>> paper_schedule("wide_tip", 1)
-    [1, 1, 2, 2, 4, 4]
+    >>> paper_schedule("wide_tip", 1), paper_schedule("mine=6,2,2,1,1,1", 4)
+    ([1, 1, 2, 2, 4, 4], [24, 8, 8, 4, 4, 4])
     """
-    if name not in PAPER_SCHEDULES:
-        raise ConvacError(f"unknown schedule {name!r}; choose from {', '.join(PAPER_SCHEDULES)}")
     if isinstance(r, bool) or not isinstance(r, int) or r < 1:
         raise ConvacError(f"r must be a positive integer, got {r!r}")
-    return PAPER_SCHEDULES[name](r)
+    if name in PAPER_SCHEDULES:
+        return PAPER_SCHEDULES[name](r)
+    allowed = f"choose from {', '.join(PAPER_SCHEDULES)} or give NAME=m1,m2,m3,m4,m5,m6"
+    if "=" not in name:
+        raise ConvacError(f"unknown schedule {name!r}; {allowed}")
+    try:
+        mults = [float(v) for v in name.split("=", 1)[1].split(",")]
+    except ValueError:
+        raise ConvacError(f"schedule {name!r}: multipliers must be numbers; {allowed}") from None
+    if len(mults) != 6 or not all(m > 0 for m in mults):
+        raise ConvacError(f"schedule {name!r} needs 6 positive multipliers; {allowed}")
+    return [max(1, round(m * r)) for m in mults]
+
+
+def split_schedules(text: str) -> list[str]:
+    """Split ``"wide_base,wide_tip,mine=6,2,2,1,1,1"`` into schedule names and tokens.
+
+    >>> split_schedules("wide_base,wide_tip,mine=6,2,2,1,1,1")
+    ['wide_base', 'wide_tip', 'mine=6,2,2,1,1,1']
+    """
+    out: list[str] = []
+    for item in (part.strip() for part in text.split(",")):
+        if not item:
+            continue
+        if out and "=" in out[-1] and item.replace(".", "", 1).isdigit():
+            out[-1] += "," + item
+        else:
+            out.append(item)
+    return out
 
 
 def paper_architecture(channels: Sequence[int]) -> Architecture:
