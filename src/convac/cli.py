@@ -194,8 +194,8 @@ def _analyze(sub: Any) -> None:
             load_architecture,
             paper_pair,
         )
-        from convac.analysis.paper import split_schedules
         from convac.analysis.figures import plot_layer_width_effect, plot_scales
+        from convac.analysis.paper import split_schedules
 
         archs: dict[str, Any] = {}
         for chans in args.channels:
