@@ -161,3 +161,12 @@ def test_bad_types_are_type_errors():
         design((16,), 500.0, "local")  # type: ignore[arg-type]
     with pytest.raises(TypeError):
         design((16,), 500, ["local"])  # type: ignore[arg-type]
+
+
+def test_token_is_accepted_by_the_experiment_schedules():
+    """When the experiment's schedule parser is present, it reads our token back to the same channels."""
+    schedules = pytest.importorskip("convac.models.schedules")
+    d = design_schedule("global")
+    parsed = schedules.parse_schedule(d.token())
+    assert parsed.name == "designed_global"
+    assert tuple(parsed.channels(d.reference_r)) == d.channels
