@@ -227,3 +227,16 @@ def test_rank_equals_min_cut_for_powers_of_one_integer(p: int, n: int, data: st.
     side_a = data.draw(st.sets(st.integers(0, n - 1), min_size=1, max_size=n - 1))
     part = Partition(n, sorted(side_a))
     assert generic_rank(arch, part) == convac.min_cut(arch, part).value
+
+
+@pytest.mark.parametrize("m", [2, 3, 4])
+def test_shared_weights_make_whole_windows_symmetric(m: int) -> None:
+    # With one matrix at both positions of a pair, every phi_a = w_a (x) w_a is symmetric, so a
+    # pair on one side spans Sym^2(R^M), of dimension M(M+1)/2, not M^2: the min-cut (M^2 here)
+    # is not reached. This is the gap `convac verify --suite shared` measures.
+    unshared = Architecture.deep_1d(4, m, [20, 20])
+    shared = Architecture.deep_1d(4, m, [20, 20], shared=True)
+    part = Partition.left_right(unshared)
+    assert convac.min_cut(shared, part).value == m * m
+    assert generic_rank(unshared, part) == m * m
+    assert generic_rank(shared, part) == m * (m + 1) // 2

@@ -46,7 +46,6 @@ import math
 import os
 import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from dataclasses import asdict, dataclass, field
 from multiprocessing import get_context
 from pathlib import Path
@@ -304,6 +303,10 @@ def lower_bound_values(arch: Architecture, masks: np.ndarray) -> list[int]:
 
     For each p, the min-cut of the architecture whose bond dimensions are rounded down to
     powers of p, vectorised over the partitions by :func:`convac.min_cut_values`.
+
+    >>> arch = Architecture.deep_1d(8, 2, [3, 5, 3])
+    >>> lower_bound_values(arch, np.array([[1, 1, 1, 1, 0, 0, 0, 0], [1, 0, 1, 0, 1, 0, 1, 0]], dtype=bool))
+    [2, 16]
     """
     from convac.mincut import min_cut_values
 
@@ -333,6 +336,10 @@ def run_cell(cell: Cell) -> dict[str, Any]:
     """Check one cell; returns a JSON-ready record (counts, worst gap, examples, timing).
 
     A pure function of ``cell``: the same cell gives the same numbers (timing aside).
+
+    >>> record = run_cell(suite_cells("shallow", cells=1, partitions=2)[0])
+    >>> record["cases"], record["above"], record["equal"]
+    (4, 0, 4)
     """
     from convac.mincut import min_cut_values
 
@@ -594,9 +601,13 @@ class VerifyReport:
 
 # ---------------------------------------------------------------------------- driver
 def _init_worker() -> None:
+    import signal
+
     import torch
 
     torch.set_num_threads(1)
+    # Ctrl-C reaches the whole process group; the parent alone handles it (and terminates us).
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
 
 
 def _run_cells(todo: list[Cell], workers: int) -> Iterator[dict[str, Any]]:
@@ -604,18 +615,16 @@ def _run_cells(todo: list[Cell], workers: int) -> Iterator[dict[str, Any]]:
         for cell in todo:
             yield run_cell(cell)
         return
-    pool = ProcessPoolExecutor(workers, mp_context=get_context("spawn"), initializer=_init_worker)
+    pool = get_context("spawn").Pool(workers, initializer=_init_worker)
     try:
-        pending: set[Future[dict[str, Any]]] = {pool.submit(run_cell, cell) for cell in todo}
-        while pending:
-            finished, pending = wait(pending, return_when=FIRST_COMPLETED)
-            for future in finished:
-                yield future.result()
+        yield from pool.imap_unordered(run_cell, todo)
     except BaseException:
-        # Interrupted: finished cells are already on disk; do not wait for the running ones.
-        pool.shutdown(wait=False, cancel_futures=True)
+        # Interrupted: finished cells are already on disk; stop the running ones at once.
+        pool.terminate()
         raise
-    pool.shutdown()
+    finally:
+        pool.close()
+        pool.join()
 
 
 def verify(
