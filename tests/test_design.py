@@ -36,6 +36,12 @@ def test_presets_on_the_paper_geometry():
     cuts = {d.name: {c.label: c.value for c in d.cuts} for d in (local, glob)}
     assert cuts["designed_local"]["checkerboard"] > cuts["designed_global"]["checkerboard"]
     assert cuts["designed_global"]["left_right"] > cuts["designed_local"]["left_right"]
+    # the paper's schedules are candidates too: the design scores at least as well, and the
+    # objective itself prefers wide-base for local and wide-tip for global
+    for d in (local, glob):
+        assert max(d.baselines.values()) <= d.objective + 1e-9
+    assert local.baselines["wide_base(8)"] > local.baselines["wide_tip(8)"]
+    assert glob.baselines["wide_tip(8)"] > glob.baselines["wide_base(8)"]
 
 
 @pytest.mark.parametrize("grid", [(16, 16), (32, 32)])

@@ -40,7 +40,7 @@ import numpy as np
 import numpy.typing as npt
 
 from convac.analysis.channel_cuts import binding_layers, log2_min_cuts
-from convac.analysis.paper import PAPER_R_VALUES, paper_architecture, paper_budget
+from convac.analysis.paper import PAPER_R_VALUES, PAPER_SCHEDULES, paper_architecture, paper_budget, paper_schedule
 from convac.analysis.scales import Scale, parse_scale, scales
 from convac.architecture import Architecture
 from convac.errors import ConvacError, TooLargeError
@@ -163,7 +163,9 @@ class Design:
 
     ``objective`` is ``J`` of the module docstring (1.0 would mean the best possible min-cut at
     every weighted scale at once); ``cuts`` holds the exact min-cut per weighted scale;
-    ``multipliers`` is set by :func:`design_schedule` (channels = ``max(1, round(m * r))``).
+    ``multipliers`` is set by :func:`design_schedule` (channels = ``max(1, round(m * r))``), and
+    ``baselines`` then holds the objective of the paper's schedules at ``reference_r`` (same
+    ``best_s``), for comparison.
     """
 
     arch: Architecture
@@ -176,7 +178,7 @@ class Design:
     multipliers: tuple[float, ...] | None = None
     reference_r: int | None = None
     name: str = "designed"
-    alternatives: tuple[tuple[tuple[int, ...], float, int], ...] = field(default=(), repr=False)
+    baselines: dict[str, float] = field(default_factory=dict)
 
     @property
     def channels(self) -> tuple[int, ...]:
@@ -204,6 +206,8 @@ class Design:
             "cuts": [c.to_dict() for c in self.cuts],
             "explanation": self.explanation,
         }
+        if self.baselines:
+            out["baselines"] = dict(self.baselines)
         if self.multipliers is not None:
             out["multipliers"] = list(self.multipliers)
             out["reference_r"] = self.reference_r
@@ -219,6 +223,12 @@ class Design:
         for c in self.cuts:
             rows.append(f"  {c.label:<14} {c.weight:>7.3f} {c.log2:>13.6g} {c.score:>8.3f}  {_layer_text(c.layers)}")
         lines = [head, *rows, "", self.explanation]
+        if self.baselines:
+            lines.append(
+                "Same objective for the paper's schedules: "
+                + ", ".join(f"{k} {v:.4f}" for k, v in self.baselines.items())
+                + f"; this design {self.objective:.4f}."
+            )
         if self.multipliers is not None:
             lines += ["", f"experiment schedule token: {self.token()}"]
         return "\n".join(lines)
@@ -356,6 +366,7 @@ def _finish(
     multipliers: Sequence[float] | None = None,
     reference_r: int | None = None,
     name: str = "designed",
+    baselines: Mapping[str, float] | None = None,
 ) -> Design:
     cuts = []
     for s, w in weights.items():
@@ -376,6 +387,7 @@ def _finish(
         multipliers=None if multipliers is None else tuple(multipliers),
         reference_r=reference_r,
         name=name,
+        baselines=dict(baselines or {}),
     )
 
 
@@ -486,6 +498,12 @@ def design_schedule(
     idx, objective, best = _search(probe, ref, _params(probe, ref), weights)
     arch = probe.with_channels(ref[idx].tolist())
     label = name or (f"designed_{profile}" if isinstance(profile, str) else "designed")
+    baselines = {}
+    for sched in PAPER_SCHEDULES:
+        ch = np.asarray([paper_schedule(sched, reference_r)])
+        baselines[f"{sched}({reference_r})"] = float(
+            sum(w * log2_min_cuts(probe, s.partition(probe).mask, ch)[0] / best[s] for s, w in weights.items())
+        )
     return _finish(
         arch,
         paper_budget(reference_r),
@@ -496,4 +514,5 @@ def design_schedule(
         multipliers=grid_m[idx].tolist(),
         reference_r=reference_r,
         name=label,
+        baselines=baselines,
     )
