@@ -10,7 +10,9 @@ correlations it can model (entanglement, min-cut), and design its channel widths
 8
 """
 
+from convac.analysis import Analysis, analyze
 from convac.architecture import Architecture, LayerSpec
+from convac.design import Design, design, design_schedule
 from convac.entanglement import generic_rank, generic_ranks
 from convac.errors import ArchitectureError, ConvacError, InputError, PartitionError, TooLargeError
 from convac.experiments.verify import VerifyReport, verify
@@ -23,11 +25,13 @@ from convac.training import FitResult, fit
 __version__ = "0.1.0"
 
 __all__ = [
+    "Analysis",
     "Architecture",
     "ArchitectureError",
     "ConvacError",
     "CutEdge",
     "DeepConvAC",
+    "Design",
     "FitResult",
     "InputError",
     "LayerSpec",
@@ -37,7 +41,10 @@ __all__ = [
     "ShallowConvAC",
     "TooLargeError",
     "VerifyReport",
+    "analyze",
     "coefficient_tensor",
+    "design",
+    "design_schedule",
     "fit",
     "generic_rank",
     "generic_ranks",

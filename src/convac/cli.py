@@ -152,6 +152,172 @@ def _verify(sub: Any) -> None:
     p.set_defaults(func=run)
 
 
+# ---------------------------------------------------------------------------- analyze
+def _add_arch_flags(p: Any, channels_help: str) -> None:
+    p.add_argument("--grid", help="2D input grid HxW, e.g. 64x64")
+    p.add_argument("--inputs", type=int, help="1D input length N")
+    p.add_argument("--features", type=int, default=2, help="number M of representation features (default 2)")
+    p.add_argument("--window", type=int, default=2, help="pooling window (default 2)")
+    p.add_argument("--outputs", type=int, default=1, help="number of outputs (default 1)")
+    p.add_argument("--shared", action="store_true", help="weights shared across positions (a true convolution)")
+    p.add_argument("--channels", type=_int_list, action="append", default=[], help=channels_help)
+
+
+@command
+def _analyze(sub: Any) -> None:
+    p = sub.add_parser(
+        "analyze",
+        help="min-cut, lower bound, cut layers and generic rank at every length scale, for one or more networks",
+    )
+    _add_arch_flags(p, "channel numbers per layer, e.g. 4,4,2,2; repeat to compare several networks")
+    p.add_argument("--shallow", action="store_true", help="a shallow ConvAC (--channels Z)")
+    p.add_argument("--arch", action="append", default=[], metavar="FILE", help="YAML/JSON architecture file(s)")
+    p.add_argument(
+        "--compare-schedules",
+        metavar="NAMES",
+        help="the paper's 64x64, M=10 networks for these schedules, e.g. wide_base,wide_tip,designed=6,2,2,1,1,1 (--r)",
+    )
+    p.add_argument("--r", type=int, default=8, help="width parameter r for --compare-schedules (default 8)")
+    p.add_argument("--families", help="comma-separated: checkerboard,blocks,left_right,up_down (default all)")
+    p.add_argument("--rank", choices=["auto", "yes", "no"], default="auto", help="exact generic rank (auto: small)")
+    p.add_argument("--seed", type=int, default=0, help="seed of the generic rank's random weights")
+    p.add_argument("--json", action="store_true", help="machine-readable output")
+    p.add_argument("--figure", metavar="PNG", help="write log2 min-cut vs length scale, side by side")
+    p.add_argument("--width-figure", metavar="PNG", help="write the layer-width x scale heat map (first network)")
+
+    def run(args: argparse.Namespace) -> int:
+        from convac.analysis import (
+            analyze_many,
+            architecture_from_options,
+            compare_table,
+            layer_names,
+            load_architecture,
+            paper_pair,
+        )
+        from convac.analysis.figures import plot_layer_width_effect, plot_scales
+        from convac.analysis.paper import split_schedules
+
+        archs: dict[str, Any] = {}
+        for chans in args.channels:
+            arch = architecture_from_options(
+                grid=args.grid,
+                inputs=args.inputs,
+                features=args.features,
+                channels=chans,
+                window=args.window,
+                outputs=args.outputs,
+                shared=args.shared,
+                shallow=args.shallow,
+            )
+            archs[f"{'shallow ' if args.shallow else ''}{chans}".replace(" ", "")] = arch
+        for path in args.arch:
+            for i, arch in enumerate(load_architecture(path)):
+                archs[f"{path}[{i}]" if i else path] = arch
+        if args.compare_schedules:
+            archs.update(paper_pair(args.r, split_schedules(args.compare_schedules)))
+        if not archs:
+            raise UsageError(
+                "convac analyze: give --channels (with --grid or --inputs), --arch FILE or --compare-schedules"
+            )
+        families = None if args.families is None else [f.strip() for f in args.families.split(",") if f.strip()]
+        rank: bool | str = "auto" if args.rank == "auto" else args.rank == "yes"
+        analyses = analyze_many(archs, families=families, rank=rank, seed=args.seed)
+        same_grid = len({a.arch.grid for a in analyses}) == 1
+        if args.figure:
+            if not same_grid:
+                raise UsageError("convac analyze: --figure draws networks side by side and needs one grid for all")
+            plot_scales(analyses, args.figure)
+        if args.width_figure:
+            plot_layer_width_effect(analyses[0].arch, args.width_figure, analyses[0].name)
+        if args.json:
+            out: dict[str, Any] = {"analyses": [a.to_dict() for a in analyses]}
+            print(json.dumps(out, indent=1))
+            return 0
+        for a in analyses:
+            print(a.table())
+            binding = [f"{r.label}: {layer_names(r.binding)}" for r in a.rows if r.binding is not None]
+            if binding:
+                print("  binding layers (every minimal cut): " + "; ".join(binding))
+            print()
+        if len(analyses) > 1 and same_grid:
+            print(compare_table(analyses))
+        for path in (args.figure, args.width_figure):
+            if path:
+                print(f"wrote {path}")
+        return 0
+
+    p.set_defaults(func=run)
+
+
+# ---------------------------------------------------------------------------- design
+@command
+def _design(sub: Any) -> None:
+    p = sub.add_parser("design", help="choose channel widths that maximise a correlation profile within a budget")
+    _add_arch_flags(p, argparse.SUPPRESS)
+    p.add_argument(
+        "--profile", default="local", help="local, global, or SCALE=WEIGHT,... (e.g. checkerboard=1,left_right=3)"
+    )
+    p.add_argument("--budget", type=int, help="parameter budget (Architecture.n_params: hidden + output weights)")
+    p.add_argument("--widths", type=_int_list, help="candidate widths per layer (default 1,2,4,...,256)")
+    p.add_argument(
+        "--for-experiment",
+        action="store_true",
+        help="design multipliers of r on the paper's 64x64 geometry at budget 31r^2+50r and print the schedule token",
+    )
+    p.add_argument(
+        "--r-values", type=_int_list, help="r at which the budget must hold (default 2,4,6,8,10,12,16,20,24,30)"
+    )
+    p.add_argument("--reference-r", type=int, default=8, help="r at which the objective is evaluated (default 8)")
+    p.add_argument("--multipliers", help="candidate multipliers of r (default 1,2,3,4,6,8)")
+    p.add_argument("--name", help="schedule name in the token (default designed_<profile>)")
+    p.add_argument("--token", action="store_true", help="print only the experiment schedule token")
+    p.add_argument("--json", action="store_true", help="machine-readable output")
+
+    def run(args: argparse.Namespace) -> int:
+        from convac.analysis import parse_grid
+        from convac.design import DEFAULT_MULTIPLIERS, DEFAULT_WIDTHS, design, design_schedule, parse_profile
+
+        profile = parse_profile(args.profile)
+        if args.for_experiment or args.token:
+            kwargs: dict[str, Any] = {"reference_r": args.reference_r, "name": args.name}
+            if args.r_values:
+                kwargs["r_values"] = args.r_values
+            mults = DEFAULT_MULTIPLIERS
+            if args.multipliers:
+                try:
+                    mults = tuple(float(m) for m in args.multipliers.split(","))
+                except ValueError:
+                    raise UsageError(
+                        f"convac design: --multipliers must be numbers, got {args.multipliers!r}"
+                    ) from None
+            result = design_schedule(profile, multipliers=mults, **kwargs)
+        else:
+            if args.budget is None:
+                raise UsageError("convac design: give --budget (or --for-experiment for the paper's geometry)")
+            if (args.grid is None) == (args.inputs is None):
+                raise UsageError("convac design: give exactly one of --grid HxW and --inputs N")
+            grid = parse_grid(args.grid) if args.grid is not None else (args.inputs,)
+            result = design(
+                grid,
+                args.budget,
+                profile,
+                n_features=args.features,
+                window=args.window,
+                n_outputs=args.outputs,
+                shared=args.shared,
+                widths=args.widths or DEFAULT_WIDTHS,
+            )
+        if args.token:
+            print(result.token())
+        elif args.json:
+            print(json.dumps(result.to_dict(), indent=1))
+        else:
+            print(result)
+        return 0
+
+    p.set_defaults(func=run)
+
+
 # ---------------------------------------------------------------------------- main
 def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(prog="convac", description="ConvACs as tensor networks: entanglement, min-cut, design.")

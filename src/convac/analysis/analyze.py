@@ -1,0 +1,243 @@
+"""Min-cut across length scales: what correlations an architecture can model, and where it is limited.
+
+:func:`analyze` runs every probe partition of :func:`convac.analysis.scales` through the exact
+min-cut (:func:`convac.min_cut`), its power-of-p lower bound, and (for small networks) the exact
+generic rank, and records which layers the cut goes through. :func:`compare_table` puts several
+architectures side by side; :func:`paper_pair` builds the paper's wide-base and wide-tip networks.
+
+>>> from convac import Architecture
+>>> arch = Architecture.deep_1d(n_inputs=16, n_features=2, channels=[4, 4, 2, 2])
+>>> a = analyze(arch, rank=False)
+>>> [(row.label, row.value, row.cut_layers) for row in a.rows]
+[('checkerboard', 256, (-1,)), ('blocks(2)', 256, (-1,)), ('blocks(4)', 4, (2,)), ('left_right', 2, (2,))]
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from convac.analysis.channel_cuts import binding_layers
+from convac.analysis.paper import PAPER_SCHEDULES, paper_architecture, paper_schedule
+from convac.analysis.scales import Scale, scales
+from convac.architecture import Architecture
+from convac.errors import ConvacError
+from convac.mincut import min_cut, min_cut_lower_bound
+
+__all__ = [
+    "RANK_MAX_ENTRIES",
+    "Analysis",
+    "ScaleResult",
+    "analyze",
+    "compare_table",
+    "layer_names",
+    "paper_pair",
+]
+
+#: Generic ranks are computed (rank="auto") when the dense tensor has at most this many entries.
+RANK_MAX_ENTRIES = 2**16
+
+
+def layer_names(layers: Iterable[int]) -> str:
+    """``(-1, 0, 2)`` -> ``"input, layer 0, layer 2"``."""
+    return ", ".join("input" if lay < 0 else f"layer {lay}" for lay in layers) or "-"
+
+
+@dataclass(frozen=True)
+class ScaleResult:
+    """One probe partition of one architecture.
+
+    ``value``/``log2``: the exact min-cut; ``lower_bound``: the power-of-p bound; ``cut_layers``:
+    the layers whose bonds the min-cut found by :func:`convac.min_cut` cuts (``-1`` = input edges);
+    ``binding``: every layer whose narrowing would lower the min-cut (all tied cuts, deep only);
+    ``rank``: the exact generic rank, or None when not computed.
+    """
+
+    scale: Scale
+    value: int
+    log2: float
+    lower_bound: int
+    cut_layers: tuple[int, ...]
+    binding: tuple[int, ...] | None
+    rank: int | None
+
+    @property
+    def label(self) -> str:
+        return self.scale.label
+
+    @property
+    def length(self) -> int:
+        return self.scale.length
+
+    def to_dict(self) -> dict[str, Any]:
+        def num(v: int) -> int | str:  # JSON readers lose precision above 2**53
+            return v if v.bit_length() <= 53 else str(v)
+
+        return {
+            "scale": self.label,
+            "family": self.scale.family,
+            "length": self.length,
+            "min_cut": num(self.value),
+            "log2_min_cut": self.log2,
+            "lower_bound": num(self.lower_bound),
+            "log2_lower_bound": self.lower_bound.bit_length() - 1
+            if self.lower_bound & (self.lower_bound - 1) == 0
+            else _log2(self.lower_bound),
+            "cut_layers": ["input" if x < 0 else x for x in self.cut_layers],
+            "binding_layers": None if self.binding is None else ["input" if x < 0 else x for x in self.binding],
+            "generic_rank": None if self.rank is None else num(self.rank),
+        }
+
+
+def _log2(v: int) -> float:
+    import math
+
+    return math.log2(v)
+
+
+@dataclass(frozen=True)
+class Analysis:
+    """The scale-by-scale min-cuts of one architecture (``name`` labels it in tables and figures)."""
+
+    name: str
+    arch: Architecture
+    rows: tuple[ScaleResult, ...]
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "name": self.name,
+            "architecture": self.arch.to_dict(),
+            "n_params": self.arch.n_params,
+            "scales": [r.to_dict() for r in self.rows],
+        }
+
+    def table(self) -> str:
+        """A readable table, one row per scale."""
+        head = (
+            f"{self.name}: channels {list(self.arch.channels)}, M={self.arch.n_features}, {self.arch.n_params} params"
+        )
+        cols = (
+            f"  {'scale':<14} {'length':>6} {'log2 min-cut':>13} {'min-cut':>12} {'log2 lower':>11} "
+            f"{'rank':>8}  cut through"
+        )
+        lines = [head, cols]
+        for r in self.rows:
+            value = str(r.value) if r.value < 10**11 else f"2^{r.log2:.6g}"
+            rank = "-" if r.rank is None else str(r.rank)
+            lines.append(
+                f"  {r.label:<14} {r.length:>6} {r.log2:>13.6g} {value:>12} {_log2(r.lower_bound):>11.6g} "
+                f"{rank:>8}  {layer_names(r.cut_layers)}"
+            )
+        return "\n".join(lines)
+
+    def __str__(self) -> str:
+        return self.table()
+
+
+def _ranks(arch: Architecture, parts: Sequence[Any], values: Sequence[int], seed: int) -> list[int] | None:
+    try:
+        from convac.entanglement import generic_ranks
+    except ImportError:  # the rank module is optional at this layer
+        return None
+    return list(generic_ranks(arch, list(parts), seed=seed, cap=[v + 1 for v in values]))
+
+
+def analyze(
+    arch: Architecture,
+    *,
+    families: Iterable[str] | None = None,
+    name: str | None = None,
+    rank: bool | str = "auto",
+    seed: int = 0,
+) -> Analysis:
+    """Min-cut, lower bound, cut layers and (small networks) generic rank at every probe scale.
+
+    ``rank``: ``"auto"`` computes the exact generic rank (capped just above the min-cut, so a
+    rank above it would still show) when ``M ** n_inputs <= RANK_MAX_ENTRIES``; True forces it,
+    False skips it. ``seed`` draws the random weights of the rank.
+
+    >>> from convac import Architecture
+    >>> a = analyze(Architecture.deep_1d(n_inputs=8, n_features=2, channels=[3, 5, 3]))
+    >>> [(r.label, r.value, r.lower_bound, r.rank) for r in a.rows]
+    [('checkerboard', 16, 16, 16), ('blocks(2)', 9, 4, 9), ('left_right', 3, 2, 3)]
+    """
+    if not isinstance(arch, Architecture):
+        raise TypeError(f"arch must be a convac.Architecture, got {type(arch).__name__}")
+    if rank not in (True, False, "auto"):
+        raise ConvacError(f"rank must be True, False or 'auto', got {rank!r}")
+    probes = scales(arch, families)
+    parts = [s.partition(arch) for s in probes]
+    cuts = [min_cut(arch, p) for p in parts]
+    want_rank = rank is True or (rank == "auto" and arch.n_features**arch.n_inputs <= RANK_MAX_ENTRIES)
+    ranks = _ranks(arch, parts, [c.value for c in cuts], seed) if want_rank else None
+    rows = []
+    for i, (s, p, c) in enumerate(zip(probes, parts, cuts, strict=True)):
+        rows.append(
+            ScaleResult(
+                scale=s,
+                value=c.value,
+                log2=c.log2,
+                lower_bound=min_cut_lower_bound(arch, p),
+                cut_layers=tuple(sorted({e.layer for e in c.edges})),
+                binding=binding_layers(arch, p.mask) if arch.kind == "deep" else None,
+                rank=None if ranks is None else ranks[i],
+            )
+        )
+    label = name or f"{arch.kind} {'x'.join(map(str, arch.grid))} channels {list(arch.channels)}"
+    return Analysis(label, arch, tuple(rows))
+
+
+def paper_pair(r: int, schedules: Sequence[str] = tuple(PAPER_SCHEDULES)) -> dict[str, Architecture]:
+    """The paper's 64x64, M=10 networks for the named schedules (or ``NAME=m1,...`` tokens) at ``r``.
+
+    >>> {k: list(v.channels) for k, v in paper_pair(2).items()}
+    {'wide_base(2)': [8, 8, 4, 4, 2, 2], 'wide_tip(2)': [2, 2, 4, 4, 8, 8]}
+    """
+    return {f"{s.split('=')[0]}({r})": paper_architecture(paper_schedule(s, r)) for s in schedules}
+
+
+def compare_table(analyses: Sequence[Analysis]) -> str:
+    """log2 min-cut per scale, one column per architecture, and which is largest.
+
+    >>> from convac import Architecture
+    >>> a = analyze(Architecture.deep_1d(n_inputs=16, n_features=2, channels=[4, 4, 2, 2]), name="base", rank=False)
+    >>> b = analyze(Architecture.deep_1d(n_inputs=16, n_features=2, channels=[2, 2, 4, 4]), name="tip", rank=False)
+    >>> print(compare_table([a, b]))
+    log2 min-cut   length  base  tip   largest
+    checkerboard   1       8     8     tie
+    blocks(2)      2       8     4     base
+    blocks(4)      4       2     2     tie
+    left_right     16      1     2     tip
+    """
+    if not analyses:
+        raise ConvacError("compare_table needs at least one analysis")
+    labels = [r.label for r in analyses[0].rows]
+    for a in analyses[1:]:
+        if [r.label for r in a.rows] != labels:
+            raise ConvacError("architectures compared side by side need the same grid (the same probe scales)")
+    width = max(6, *(len(a.name) + 1 for a in analyses))
+    lines = [f"{'log2 min-cut':<14} {'length':<7} " + "".join(f"{a.name:<{width}}" for a in analyses) + "largest"]
+    for i, label in enumerate(labels):
+        vals = [a.rows[i].value for a in analyses]
+        best = max(vals)
+        winners = [a.name for a, v in zip(analyses, vals, strict=True) if v == best]
+        who = "tie" if len(winners) == len(analyses) and len(analyses) > 1 else ", ".join(winners)
+        cells = "".join(f"{a.rows[i].log2:<{width}.6g}" for a in analyses)
+        lines.append(f"{label:<14} {analyses[0].rows[i].length:<7} {cells}{who}")
+    return "\n".join(line.rstrip() for line in lines)
+
+
+def analyze_many(
+    archs: Mapping[str, Architecture],
+    *,
+    families: Iterable[str] | None = None,
+    rank: bool | str = "auto",
+    seed: int = 0,
+) -> list[Analysis]:
+    """:func:`analyze` for several named architectures (same order)."""
+    fams = None if families is None else list(families)
+    return [analyze(a, families=fams, name=n, rank=rank, seed=seed) for n, a in archs.items()]
+
+
+__all__ += ["analyze_many"]

@@ -1,0 +1,118 @@
+"""The paper's geometry (paper-notes section 6) as ConvAC architectures, for analysis and design.
+
+64 x 64 inputs, a representation of ``M = 10`` channels, six hidden layers of 1x1 conv and 2x2
+pooling, 10 outputs, shared weights (a true convolution). With shared weights ``n_params`` is
+exactly the paper's count of hidden and output weights, ``31 r^2 + 50 r`` for both schedules.
+
+>>> paper_architecture(wide_base(8)).n_params == paper_budget(8) == paper_architecture(wide_tip(8)).n_params
+True
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+
+from convac.architecture import Architecture
+from convac.errors import ConvacError
+
+__all__ = [
+    "PAPER_GRID",
+    "PAPER_N_FEATURES",
+    "PAPER_N_OUTPUTS",
+    "PAPER_R_VALUES",
+    "PAPER_SCHEDULES",
+    "paper_architecture",
+    "paper_budget",
+    "paper_schedule",
+    "split_schedules",
+    "wide_base",
+    "wide_tip",
+]
+
+PAPER_GRID = (64, 64)
+PAPER_N_FEATURES = 10
+PAPER_N_OUTPUTS = 10
+#: The paper's width parameters, and the quick profile's smaller ones.
+PAPER_R_VALUES: tuple[int, ...] = (2, 4, 6, 8, 10, 12, 16, 20, 24, 30)
+
+
+def wide_base(r: int) -> list[int]:
+    """``[4r, 4r, 2r, 2r, r, r]``: many channels near the input.
+
+    >>> wide_base(2)
+    [8, 8, 4, 4, 2, 2]
+    """
+    return [4 * r, 4 * r, 2 * r, 2 * r, r, r]
+
+
+def wide_tip(r: int) -> list[int]:
+    """``[r, r, 2r, 2r, 4r, 4r]``: many channels near the output.
+
+    >>> wide_tip(2)
+    [2, 2, 4, 4, 8, 8]
+    """
+    return [r, r, 2 * r, 2 * r, 4 * r, 4 * r]
+
+
+PAPER_SCHEDULES: dict[str, Callable[[int], list[int]]] = {"wide_base": wide_base, "wide_tip": wide_tip}
+
+
+def paper_schedule(name: str, r: int) -> list[int]:
+    """Channels at width ``r`` of a registered schedule (``wide_base``, ``wide_tip``) or of a
+    token ``NAME=m1,...,m6`` (multipliers of r: ``max(1, round(m * r))``, as the experiment reads it).
+
+    >>> paper_schedule("wide_tip", 1), paper_schedule("mine=6,2,2,1,1,1", 4)
+    ([1, 1, 2, 2, 4, 4], [24, 8, 8, 4, 4, 4])
+    """
+    if isinstance(r, bool) or not isinstance(r, int) or r < 1:
+        raise ConvacError(f"r must be a positive integer, got {r!r}")
+    if name in PAPER_SCHEDULES:
+        return PAPER_SCHEDULES[name](r)
+    allowed = f"choose from {', '.join(PAPER_SCHEDULES)} or give NAME=m1,m2,m3,m4,m5,m6"
+    if "=" not in name:
+        raise ConvacError(f"unknown schedule {name!r}; {allowed}")
+    try:
+        mults = [float(v) for v in name.split("=", 1)[1].split(",")]
+    except ValueError:
+        raise ConvacError(f"schedule {name!r}: multipliers must be numbers; {allowed}") from None
+    if len(mults) != 6 or not all(m > 0 for m in mults):
+        raise ConvacError(f"schedule {name!r} needs 6 positive multipliers; {allowed}")
+    return [max(1, round(m * r)) for m in mults]
+
+
+def split_schedules(text: str) -> list[str]:
+    """Split ``"wide_base,wide_tip,mine=6,2,2,1,1,1"`` into schedule names and tokens.
+
+    >>> split_schedules("wide_base,wide_tip,mine=6,2,2,1,1,1")
+    ['wide_base', 'wide_tip', 'mine=6,2,2,1,1,1']
+    """
+    out: list[str] = []
+    for item in (part.strip() for part in text.split(",")):
+        if not item:
+            continue
+        if out and "=" in out[-1] and item.replace(".", "", 1).isdigit():
+            out[-1] += "," + item
+        else:
+            out.append(item)
+    return out
+
+
+def paper_architecture(channels: Sequence[int]) -> Architecture:
+    """The paper's 64x64, M=10, 10-output, shared-weight ConvAC with these six channel numbers."""
+    return Architecture.deep_2d(
+        height=PAPER_GRID[0],
+        width=PAPER_GRID[1],
+        n_features=PAPER_N_FEATURES,
+        channels=channels,
+        n_outputs=PAPER_N_OUTPUTS,
+        shared=True,
+    )
+
+
+def paper_budget(r: int) -> int:
+    """The paper's parameter count ``31 r^2 + 50 r`` (hidden and output layers).
+
+    >>> paper_budget(8)
+    2384
+    """
+    return 31 * r * r + 50 * r

@@ -1,0 +1,117 @@
+"""Architectures from command-line style options or from a YAML/JSON file.
+
+>>> architecture_from_options(grid="8x8", features=2, channels=[4, 4, 2]).grid
+(8, 8)
+>>> architecture_from_options(inputs=8, features=2, channels=[3], shallow=True).kind
+'shallow'
+>>> parse_grid("64x32")
+Traceback (most recent call last):
+    ...
+convac.errors.ArchitectureError: a deep 2D grid must be square; got 64x32
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Sequence
+from typing import Any
+
+from convac.architecture import Architecture
+from convac.errors import ArchitectureError
+
+__all__ = ["architecture_from_options", "load_architecture", "parse_grid"]
+
+
+def parse_grid(text: str | int | Sequence[int]) -> tuple[int, ...]:
+    """``"64x64"`` -> ``(64, 64)``, ``"16"`` or ``16`` -> ``(16,)``."""
+    if isinstance(text, int):
+        return (int(text),)
+    if not isinstance(text, str):
+        return tuple(int(v) for v in text)
+    parts = text.lower().replace(" ", "").split("x")
+    try:
+        grid = tuple(int(p) for p in parts)
+    except ValueError:
+        raise ArchitectureError(f"a grid is LENGTH or HEIGHTxWIDTH such as 64x64, got {text!r}") from None
+    if len(grid) not in (1, 2) or min(grid) < 1:
+        raise ArchitectureError(f"a grid is LENGTH or HEIGHTxWIDTH such as 64x64, got {text!r}")
+    if len(grid) == 2 and grid[0] != grid[1]:
+        raise ArchitectureError(f"a deep 2D grid must be square; got {text}")
+    return grid
+
+
+def architecture_from_options(
+    *,
+    grid: str | Sequence[int] | None = None,
+    inputs: int | None = None,
+    features: int = 2,
+    channels: Sequence[int] = (),
+    window: int = 2,
+    outputs: int = 1,
+    shared: bool = False,
+    shallow: bool = False,
+) -> Architecture:
+    """One architecture from flags: ``grid`` (``"64x64"``) or ``inputs`` (1D), ``channels`` per layer.
+
+    ``shallow`` takes one channel number (Z). Errors are :class:`ArchitectureError` sentences.
+    """
+    if (grid is None) == (inputs is None):
+        raise ArchitectureError("give exactly one of --grid HxW (2D) and --inputs N (1D)")
+    shape = parse_grid(grid) if grid is not None else (int(inputs),)  # type: ignore[arg-type]
+    if not channels:
+        raise ArchitectureError("give the channel numbers, e.g. --channels 4,4,2,2")
+    if shallow:
+        if len(channels) != 1:
+            raise ArchitectureError(
+                f"a shallow ConvAC has one hidden layer; give one channel number, got {list(channels)}"
+            )
+        if len(shape) == 2:
+            return Architecture.shallow(
+                n_features=features,
+                hidden=channels[0],
+                n_outputs=outputs,
+                shared=shared,
+                height=shape[0],
+                width=shape[1],
+            )
+        return Architecture.shallow(
+            n_inputs=shape[0], n_features=features, hidden=channels[0], n_outputs=outputs, shared=shared
+        )
+    if len(shape) == 2:
+        return Architecture.deep_2d(shape[0], shape[1], features, channels, outputs, shared, window)
+    return Architecture.deep_1d(shape[0], features, channels, outputs, shared, window)
+
+
+def load_architecture(path: str | os.PathLike[str]) -> list[Architecture]:
+    """Architectures from a YAML or JSON file: one mapping (see ``Architecture.to_dict``) or a list of them.
+
+    A malformed file raises :class:`ArchitectureError` naming the file and what is wrong.
+    """
+    import yaml
+
+    try:
+        with open(path, encoding="utf-8") as fh:
+            text = fh.read()
+    except OSError as exc:
+        raise ArchitectureError(f"cannot read architecture file {os.fspath(path)!r}: {exc.strerror}") from None
+    try:
+        data: Any = json.loads(text) if os.fspath(path).endswith(".json") else yaml.safe_load(text)
+    except (json.JSONDecodeError, yaml.YAMLError) as exc:
+        first = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+        raise ArchitectureError(f"architecture file {os.fspath(path)!r} is not valid YAML/JSON: {first}") from None
+    items = data if isinstance(data, list) else [data]
+    if not items:
+        raise ArchitectureError(f"architecture file {os.fspath(path)!r} holds no architecture")
+    out = []
+    for i, item in enumerate(items):
+        if not isinstance(item, dict):
+            raise ArchitectureError(
+                f"architecture file {os.fspath(path)!r}: entry {i} must be a mapping with kind, grid, n_features, "
+                f"channels; got {type(item).__name__}"
+            )
+        try:
+            out.append(Architecture.from_dict(item))
+        except (ValueError, TypeError) as exc:
+            raise ArchitectureError(f"architecture file {os.fspath(path)!r}, entry {i}: {exc}") from None
+    return out

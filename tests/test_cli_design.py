@@ -1,0 +1,99 @@
+"""convac analyze / convac design on the command line: tables, JSON, figures, one-line errors."""
+
+import json
+
+import pytest
+
+from convac import Architecture, min_cut
+from convac.analysis import scales
+from convac.cli import main
+
+
+def test_analyze_flags_table_and_json(capsys):
+    assert main(["analyze", "--inputs", "16", "--features", "2", "--channels", "4,4,2,2", "--channels", "2,2,4,4"]) == 0
+    out = capsys.readouterr().out
+    assert "log2 min-cut" in out and "largest" in out and "binding layers" in out
+    assert main(["analyze", "--grid", "8x8", "--features", "3", "--channels", "5,2,7", "--json", "--rank", "no"]) == 0
+    data = json.loads(capsys.readouterr().out)
+    arch = Architecture.deep_2d(8, 8, 3, [5, 2, 7])
+    rows = data["analyses"][0]["scales"]
+    assert [r["scale"] for r in rows] == [s.label for s in scales(arch)]
+    for row, s in zip(rows, scales(arch), strict=True):
+        assert int(row["min_cut"]) == min_cut(arch, s.partition(arch)).value
+
+
+def test_analyze_arch_file_and_figures(tmp_path, capsys):
+    spec = tmp_path / "arch.yaml"
+    spec.write_text("kind: deep\ngrid: [8, 8]\nn_features: 2\nchannels: [4, 4, 2]\n")
+    jspec = tmp_path / "arch.json"
+    jspec.write_text(json.dumps([Architecture.deep_2d(8, 8, 2, [2, 4, 4]).to_dict()]))
+    fig, wfig = tmp_path / "scales.png", tmp_path / "width.png"
+    argv = ["analyze", "--arch", str(spec), "--arch", str(jspec), "--figure", str(fig), "--width-figure", str(wfig)]
+    assert main(argv) == 0
+    out = capsys.readouterr().out
+    assert f"wrote {fig}" in out and fig.stat().st_size > 0 and wfig.stat().st_size > 0
+
+
+def test_analyze_compare_schedules(capsys):
+    assert main(["analyze", "--compare-schedules", "wide_base,wide_tip", "--r", "2", "--json"]) == 0
+    base, tip = json.loads(capsys.readouterr().out)["analyses"]
+    assert base["name"] == "wide_base(2)" and tip["architecture"]["channels"] == [2, 2, 4, 4, 8, 8]
+    assert base["scales"][0]["log2_min_cut"] > tip["scales"][0]["log2_min_cut"]
+    assert base["scales"][-1]["log2_min_cut"] < tip["scales"][-1]["log2_min_cut"]
+
+
+def test_design_cli(capsys):
+    assert main(["design", "--for-experiment", "--profile", "global", "--token"]) == 0
+    token = capsys.readouterr().out.strip()
+    assert token.startswith("designed_global=") and len(token.split("=")[1].split(",")) == 6
+    assert main(["design", "--grid", "16x16", "--features", "4", "--shared", "--budget", "400", "--json"]) == 0
+    data = json.loads(capsys.readouterr().out)
+    assert data["n_params"] <= 400 and "Why" in data["explanation"]
+    assert main(["design", "--inputs", "16", "--budget", "300", "--profile", "checkerboard=1,left_right=1"]) == 0
+    assert "experiment schedule token" not in capsys.readouterr().out
+
+
+@pytest.mark.parametrize(
+    ("argv", "fragment"),
+    [
+        (["design", "--for-experiment", "--profile", "medium"], "unknown profile preset"),
+        (["design", "--inputs", "16", "--budget", "3"], "below the cheapest network"),
+        (["design", "--inputs", "16"], "--budget"),
+        (["design", "--inputs", "16", "--budget", "300", "--profile", "zigzag=1"], "unknown partition"),
+        (["design", "--for-experiment", "--multipliers", "a,b"], "--multipliers"),
+        (["analyze", "--inputs", "16", "--channels", "2,2,2,2", "--families", "zigzag"], "unknown partition family"),
+        (["analyze", "--compare-schedules", "wide_middle"], "unknown schedule"),
+        (["analyze"], "give --channels"),
+        (["analyze", "--grid", "8x4", "--channels", "2,2"], "square"),
+        (["analyze", "--inputs", "16", "--channels", "2,2"], "one entry per hidden layer"),
+        (["analyze", "--arch", "/nonexistent/arch.yaml"], "cannot read"),
+    ],
+)
+def test_bad_input_is_one_line_exit_2(argv, fragment, capsys):
+    assert main(argv) == 2
+    err = capsys.readouterr().err
+    assert len(err.strip().splitlines()) == 1, err
+    assert fragment in err
+
+
+@pytest.mark.parametrize(
+    ("text", "fragment"),
+    [
+        ("kind: deep\ngrid: [8, 8\n", "not valid YAML"),
+        ("kind: deep\ngrid: [8, 8]\nn_features: 2\n", "missing field"),
+        ("kind: deep\ngrid: [8, 8]\nn_features: 2\nchannels: [2, 2]\ncolour: red\n", "unknown architecture field"),
+        ("- 3\n", "must be a mapping"),
+        ("[]\n", "holds no architecture"),
+        ("kind: deep\ngrid: [8, 8]\nn_features: 2\nchannels: [2, 2]\n", "one entry per hidden layer"),
+    ],
+)
+def test_malformed_architecture_file(tmp_path, capsys, text, fragment):
+    spec = tmp_path / "bad.yaml"
+    spec.write_text(text)
+    assert main(["analyze", "--arch", str(spec)]) == 2
+    err = capsys.readouterr().err
+    assert len(err.strip().splitlines()) == 1 and fragment in err, err
+    from convac.analysis import load_architecture
+
+    with pytest.raises(ValueError, match=fragment):
+        load_architecture(spec)
