@@ -12,6 +12,7 @@ correlations it can model (entanglement, min-cut), and design its channel widths
 
 from convac.architecture import Architecture, LayerSpec
 from convac.errors import ArchitectureError, ConvacError, InputError, PartitionError, TooLargeError
+from convac.mincut import CutEdge, MinCut, min_cut, min_cut_lower_bound, min_cut_values
 from convac.models import DeepConvAC, ShallowConvAC
 from convac.partitions import Partition
 from convac.tensornet import coefficient_tensor
@@ -23,14 +24,19 @@ __all__ = [
     "Architecture",
     "ArchitectureError",
     "ConvacError",
+    "CutEdge",
     "DeepConvAC",
     "FitResult",
     "InputError",
     "LayerSpec",
+    "MinCut",
     "Partition",
     "PartitionError",
     "ShallowConvAC",
     "TooLargeError",
     "coefficient_tensor",
     "fit",
+    "min_cut",
+    "min_cut_lower_bound",
+    "min_cut_values",
 ]

@@ -1,0 +1,311 @@
+"""Min-cut of a ConvAC's tensor network across a partition of its inputs (paper-notes section 4).
+
+The rank of the coefficient tensor's matricization ``[A]_{A,B}`` is at most the minimal product
+of bond dimensions of a cut separating the A-inputs from the B-inputs. :func:`min_cut` computes
+that minimum exactly, names the cut edges and gives the side of every node;
+:func:`min_cut_lower_bound` is the power-of-p bound; :func:`min_cut_values` does many partitions
+of one architecture at once.
+
+The graph (:mod:`convac.mincut.graph`): nodes are the conv matrices ``W^{l,j}`` and the output
+matrix; input edge ``j`` (dimension ``M``) joins a fixed terminal to ``W^{0,j}``; the delta tensor
+of pooling window ``k`` of layer ``l`` is a hyperedge of dimension ``r_l`` joining the window's
+``W^{l,j}`` and ``W^{l+1,k}``, and costs ``r_l`` once when cut. The output edge is deleted.
+
+Methods (``method=``, opt_einsum style; see :data:`METHODS`):
+
+- ``"tree"`` (default): exact dynamic programme over the tree, vectorised with numpy.
+- ``"networkx"``: ``networkx.minimum_cut`` on float log capacities (the reference).
+- ``"scipy"``: ``scipy.sparse.csgraph.maximum_flow`` on integer-scaled log capacities.
+
+The flow solvers round. Their ``.log2`` is the solver's flow value and ``.log2_error`` bounds its
+distance to the truth; ``.value`` is the integer nearest ``2**log2`` only when exactly one
+integer lies within that bound, else the tree's exact value (checked to lie within the bound);
+``.value_from`` says which. Their ``.edges``/``.node_sides`` are the solver's own cut, which near
+ties can weigh more than ``.value`` (paper-notes: a flow cut of weight 128 where the minimum is 80).
+Use ``"tree"`` whenever the cut itself matters.
+
+>>> import convac
+>>> arch = convac.Architecture.deep_1d(n_inputs=16, n_features=2, channels=[4, 4, 2, 2])
+>>> cut = convac.min_cut(arch, convac.Partition.left_right(arch))
+>>> cut.value, cut.log2
+(2, 1.0)
+>>> print(cut)
+min-cut 2 (log2 1) across 1 edge: layer 2 delta[1] (r=2)
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from functools import cached_property
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+
+from convac.architecture import Architecture
+from convac.errors import ConvacError, PartitionError
+from convac.mincut import flow, tree
+from convac.mincut.graph import BoolArray, CutEdge, CutGraph
+from convac.partitions import Partition
+
+__all__ = [
+    "METHODS",
+    "CutEdge",
+    "MinCut",
+    "cut_weight",
+    "min_cut",
+    "min_cut_lower_bound",
+    "min_cut_values",
+]
+
+
+@dataclass(frozen=True, eq=False)
+class MinCut:
+    """A minimal cut of a ConvAC's tensor network across a partition.
+
+    Attributes:
+        value: the min-cut, an exact Python int (product of the cut bond dimensions).
+        log2: its base-2 logarithm (for flow methods, the solver's flow value).
+        method: the backend that computed it.
+        node_sides: which side each node is on: ``node_sides[l][j]`` is True iff the conv matrix
+            ``W^{l,j}`` is on side A, for layers ``l = 0 .. L-1`` (length = positions of layer
+            ``l``), and ``node_sides[L]`` (length 1) is the output node. Input terminals sit on
+            their partition side. A delta tensor whose members all share a side belongs to that
+            side; a cut delta (in :attr:`edges`) can go to either side at no extra cost.
+            Read-only arrays. To contract each side of the cut, contract the nodes of each side
+            with the cut bonds left open.
+        arch, partition: what was cut.
+        log2_error: a bound on ``|log2 - log2(true min-cut)|`` (0 for the exact tree method).
+        value_from: ``"tree"`` (exact DP) or ``"flow"`` (the only integer within the flow bound).
+
+    ``edges`` lists the cut edges (:class:`CutEdge`): inputs first, then deltas by layer and
+    position; ``value == prod(e.dim for e in edges)`` for the tree method.
+    """
+
+    value: int
+    log2: float
+    method: str
+    node_sides: tuple[BoolArray, ...] = field(repr=False)
+    arch: Architecture = field(repr=False)
+    partition: Partition = field(repr=False)
+    log2_error: float = 0.0
+    value_from: str = "tree"
+
+    @cached_property
+    def edges(self) -> tuple[CutEdge, ...]:
+        """The cut edges (computed on first access: a cut of a huge network can have many)."""
+        return CutGraph.from_arch(self.arch).cut_edges(self.partition.mask, self.node_sides)
+
+    def __str__(self) -> str:
+        edges = self.edges
+        shown = ", ".join(map(str, edges[:6])) + (f", ... ({len(edges) - 6} more)" if len(edges) > 6 else "")
+        noun = "edge" if len(edges) == 1 else "edges"
+        return f"min-cut {self.value} (log2 {self.log2:.6g}) across {len(edges)} {noun}: {shown}"
+
+
+MinCutMethod = Callable[[Architecture, Partition], MinCut]
+
+
+def _check_arch(arch: Any) -> Architecture:
+    if not isinstance(arch, Architecture):
+        raise TypeError(
+            f"arch must be a convac.Architecture (e.g. Architecture.deep_1d(...)), got {type(arch).__name__}"
+        )
+    return arch
+
+
+def _check(arch: Any, partition: Any) -> None:
+    _check_arch(arch)
+    if not isinstance(partition, Partition):
+        raise TypeError(
+            "partition must be a convac.Partition (e.g. Partition.left_right(arch)), "
+            f"got {type(partition).__name__}"
+        )
+    partition.check_fits(arch)
+
+
+def _frozen(arrays: tuple[BoolArray, ...]) -> tuple[BoolArray, ...]:
+    for a in arrays:
+        a.setflags(write=False)
+    return arrays
+
+
+def _tree_cut(arch: Architecture, partition: Partition) -> MinCut:
+    graph = CutGraph.from_arch(arch)
+    sol = tree.solve(graph, partition.mask[None], want_sides=True)
+    assert sol.sides is not None
+    value = sol.values()[0]
+    sides = _frozen(tuple(s[0].copy() for s in sol.sides))
+    return MinCut(value, math.log2(value), "tree", sides, arch, partition)
+
+
+def _exact_tree_value(arch: Architecture, partition: Partition) -> int:
+    return tree.solve(CutGraph.from_arch(arch), partition.mask[None]).values()[0]
+
+
+def _from_flow(
+    arch: Architecture,
+    partition: Partition,
+    name: str,
+    solver: Callable[[CutGraph, BoolArray], flow.FlowResult],
+) -> MinCut:
+    res = solver(CutGraph.from_arch(arch), partition.mask)
+    lo, hi = res.log2 - res.error, res.log2 + res.error
+    if hi < 52:  # integers are exact floats here
+        candidates = range(math.ceil(2.0**lo), math.floor(2.0**hi) + 1)
+        if len(candidates) == 1:
+            return MinCut(
+                candidates[0], res.log2, name, _frozen(res.sides), arch, partition, res.error, "flow"
+            )
+    value = _exact_tree_value(arch, partition)
+    if abs(math.log2(value) - res.log2) > res.error + 1e-9:
+        raise RuntimeError(
+            f"{name} flow value 2**{res.log2} disagrees with the exact min-cut {value} beyond its error "
+            f"bound {res.error}; please report this"
+        )
+    return MinCut(value, res.log2, name, _frozen(res.sides), arch, partition, res.error, "tree")
+
+
+def _networkx_cut(arch: Architecture, partition: Partition) -> MinCut:
+    return _from_flow(arch, partition, "networkx", flow.networkx_flow)
+
+
+def _scipy_cut(arch: Architecture, partition: Partition) -> MinCut:
+    return _from_flow(arch, partition, "scipy", flow.scipy_flow)
+
+
+#: The min-cut backends by name.
+METHODS: dict[str, MinCutMethod] = {"tree": _tree_cut, "networkx": _networkx_cut, "scipy": _scipy_cut}
+
+
+def min_cut(arch: Architecture, partition: Partition, method: str = "tree") -> MinCut:
+    """The minimal cut of ``arch``'s tensor network separating ``partition``'s two sides.
+
+    ``method`` picks a backend from :data:`METHODS` (see the module docstring for how the inexact
+    flow backends report their value).
+
+    >>> from convac import Architecture, Partition
+    >>> arch = Architecture.deep_1d(n_inputs=8, n_features=2, channels=[3, 4, 5])
+    >>> cut = min_cut(arch, Partition.interleaved(arch))
+    >>> cut.value, [str(e) for e in cut.edges][:2]
+    (16, ['input 1 (M=2)', 'input 3 (M=2)'])
+    >>> cut.node_sides[0].tolist()
+    [True, True, True, True, True, True, True, True]
+    >>> min_cut(arch, Partition.left_right(arch), method="networkx").value
+    4
+    """
+    _check(arch, partition)
+    if not isinstance(method, str):
+        raise TypeError(f"method must be a string, one of {sorted(METHODS)}; got {type(method).__name__}")
+    if method not in METHODS:
+        raise ConvacError(f"unknown min-cut method {method!r}; choose one of {sorted(METHODS)}")
+    return METHODS[method](arch, partition)
+
+
+def _check_masks(arch: Architecture, masks: Any) -> npt.NDArray[np.bool_]:
+    arr = np.asarray(masks)
+    if arr.dtype != np.bool_:
+        if not np.issubdtype(arr.dtype, np.integer):
+            raise TypeError(f"masks must be booleans (or 0/1 integers), got dtype {arr.dtype}")
+        if arr.size and not np.isin(arr, (0, 1)).all():
+            raise PartitionError("integer masks may only hold 0 (side B) and 1 (side A)")
+        arr = arr.astype(bool)
+    if arr.ndim != 2 or arr.shape[1] != arch.n_inputs:
+        raise PartitionError(
+            f"masks must have shape (n_partitions, {arch.n_inputs}) for this architecture, got {arr.shape}"
+        )
+    return arr
+
+
+def min_cut_values(arch: Architecture, masks: Any, *, chunk: int | None = None) -> npt.NDArray[np.object_]:
+    """Exact min-cuts of many partitions of one architecture, vectorised over the partitions.
+
+    ``masks`` has shape ``(n_partitions, n_inputs)``, True (or 1) for side A. A row with an empty
+    side needs no cut and gets 1. Returns a 1-D object array of Python ints (the tree method;
+    ``chunk`` partitions are solved per numpy pass, chosen from the graph size by default).
+
+    >>> import numpy as np
+    >>> from convac import Architecture
+    >>> arch = Architecture.shallow(n_inputs=4, n_features=2, hidden=3)
+    >>> min_cut_values(arch, np.array([[1, 0, 0, 0], [1, 1, 0, 0], [1, 1, 1, 1]])).tolist()
+    [2, 3, 1]
+    """
+    _check_arch(arch)
+    arr = _check_masks(arch, masks)
+    graph = CutGraph.from_arch(arch)
+    if chunk is None:
+        chunk = max(1, 2**21 // (2 * arch.n_inputs * max(1, len(set(graph.dims)))))
+    out = np.empty(arr.shape[0], dtype=object)
+    for start in range(0, arr.shape[0], chunk):
+        part = arr[start : start + chunk]
+        out[start : start + part.shape[0]] = tree.solve(graph, part).values()
+    return out
+
+
+def _largest_power(p: int, c: int) -> int:
+    q = 1
+    while q * p <= c:
+        q *= p
+    return q
+
+
+def min_cut_lower_bound(arch: Architecture, partition: Partition) -> int:
+    """The power-of-p lower bound ``max_p W^p`` of paper-notes section 4.
+
+    ``W^p`` is the min-cut after replacing every bond dimension ``c`` (``M`` and each channel
+    number) by the largest power of ``p`` not above it, for ``p = 2 .. max bond dimension``.
+    It never exceeds :func:`min_cut`, and equals it when all bond dimensions are powers of one
+    integer. The theorem proves ``rank [A]_{A,B} >= max_p W^p`` for almost all weights only for
+    1D ConvACs with window 2 and unshared weights; for 2D, wider windows, shared weights and
+    shallow networks it is just the quantity that ``convac verify`` checks empirically.
+
+    >>> from convac import Architecture, Partition
+    >>> arch = Architecture.deep_1d(n_inputs=8, n_features=2, channels=[3, 5, 3])
+    >>> part = Partition.interleaved(arch)
+    >>> min_cut(arch, part).value, min_cut_lower_bound(arch, part)
+    (16, 16)
+    >>> part = Partition.left_right(arch)
+    >>> min_cut(arch, part).value, min_cut_lower_bound(arch, part)
+    (3, 2)
+    """
+    _check(arch, partition)
+    graph = CutGraph.from_arch(arch)
+    mask = partition.mask[None]
+    upper = tree.solve(graph, mask).values()[0]
+    best = 1
+    seen: set[tuple[int, ...]] = set()
+    for p in range(2, max(graph.dims) + 1):
+        dims = tuple(_largest_power(p, c) for c in graph.dims)
+        if dims in seen:
+            continue
+        seen.add(dims)
+        best = max(best, tree.solve(graph.with_dims(dims), mask).values()[0])
+        if best == upper:  # W^p never exceeds the min-cut
+            break
+    return best
+
+
+def cut_weight(arch: Architecture, partition: Partition, node_sides: Any) -> int:
+    """The exact weight (product of cut bond dimensions) of any assignment of nodes to sides.
+
+    ``node_sides`` has the layout of :attr:`MinCut.node_sides`. Useful to check a cut: for the
+    tree method ``cut_weight(arch, part, cut.node_sides) == cut.value``; for a flow method it can
+    be larger near ties.
+
+    >>> from convac import Architecture, Partition
+    >>> arch = Architecture.deep_1d(n_inputs=4, n_features=2, channels=[3, 5])
+    >>> part = Partition.left_right(arch)
+    >>> cut_weight(arch, part, [[True] * 4, [True, True], [True]])  # cut both B inputs
+    4
+    """
+    _check(arch, partition)
+    graph = CutGraph.from_arch(arch)
+    if not isinstance(node_sides, (list, tuple)) or len(node_sides) != graph.depth + 1:
+        raise TypeError(f"node_sides must be a sequence of {graph.depth + 1} boolean arrays, one per layer")
+    sides = tuple(np.asarray(s, dtype=bool) for s in node_sides)
+    for lay, (s, n) in enumerate(zip(sides, graph.layer_sizes, strict=True)):
+        if s.shape != (n,):
+            raise PartitionError(f"node_sides[{lay}] must have shape ({n},), got {s.shape}")
+    return graph.cut_weight(partition.mask, sides)
