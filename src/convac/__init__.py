@@ -11,11 +11,12 @@ correlations it can model (entanglement, min-cut), and design its channel widths
 """
 
 from convac.architecture import Architecture, LayerSpec
+from convac.entanglement import Entanglement, entanglement
 from convac.errors import ArchitectureError, ConvacError, InputError, PartitionError, TooLargeError
 from convac.mincut import CutEdge, MinCut, min_cut, min_cut_lower_bound, min_cut_values
 from convac.models import DeepConvAC, ShallowConvAC
 from convac.partitions import Partition
-from convac.tensornet import coefficient_tensor
+from convac.tensornet import ConvACTensorNetwork, coefficient_tensor, contract, to_tensor_network
 from convac.training import FitResult, fit
 
 __version__ = "0.1.0"
@@ -23,9 +24,11 @@ __version__ = "0.1.0"
 __all__ = [
     "Architecture",
     "ArchitectureError",
+    "ConvACTensorNetwork",
     "ConvacError",
     "CutEdge",
     "DeepConvAC",
+    "Entanglement",
     "FitResult",
     "InputError",
     "LayerSpec",
@@ -35,8 +38,11 @@ __all__ = [
     "ShallowConvAC",
     "TooLargeError",
     "coefficient_tensor",
+    "contract",
+    "entanglement",
     "fit",
     "min_cut",
     "min_cut_lower_bound",
     "min_cut_values",
+    "to_tensor_network",
 ]
