@@ -178,6 +178,10 @@ def _side_factor(
     return _Factor(data.reshape(data.shape[0], -1), tuple(cut), acc.exp)
 
 
+def _fmt(value: int) -> str:
+    return str(value) if value < 10**12 else f"about 2^{math.log2(value):.1f}"
+
+
 def network_singular_values(
     tn: ConvACTensorNetwork, partition: Partition, output: int = 0, max_cut: int = DEFAULT_MAX_CUT
 ) -> tuple[np.ndarray, int]:
@@ -191,9 +195,10 @@ def network_singular_values(
     cut = min_cut(arch, partition)
     if cut.value > max_cut:
         raise TooLargeError(
-            f"the min-cut of this partition is {cut.value} (log2 {cut.log2:.4g}), over the network path's "
-            f"limit of max_cut={max_cut}: its cost grows with the min-cut (a {cut.value} x {cut.value} SVD); "
-            "choose a partition with a smaller min-cut, fewer channels, or raise max_cut"
+            f"the min-cut of this partition is {_fmt(cut.value)} (log2 {cut.log2:.4g}), over the network "
+            f"path's limit of max_cut={max_cut} (log2 {math.log2(max_cut):.4g}), the largest cut it does: its "
+            "cost grows with the min-cut (an SVD of a min-cut x min-cut matrix); choose a partition with a "
+            "smaller min-cut or fewer channels, or raise max_cut"
         )
     sides = [np.asarray(s, dtype=bool) for s in cut.node_sides]
     in_side = partition.mask
