@@ -13,13 +13,13 @@ correlations it can model (entanglement, min-cut), and design its channel widths
 from convac.analysis import Analysis, analyze
 from convac.architecture import Architecture, LayerSpec
 from convac.design import Design, design, design_schedule
-from convac.entanglement import generic_rank, generic_ranks
+from convac.entanglement import Entanglement, entanglement, generic_rank, generic_ranks
 from convac.errors import ArchitectureError, ConvacError, InputError, PartitionError, TooLargeError
 from convac.experiments.verify import VerifyReport, verify
 from convac.mincut import CutEdge, MinCut, min_cut, min_cut_lower_bound, min_cut_values
 from convac.models import DeepConvAC, ShallowConvAC
 from convac.partitions import Partition
-from convac.tensornet import coefficient_tensor
+from convac.tensornet import ConvACTensorNetwork, coefficient_tensor, contract, to_tensor_network
 from convac.training import FitResult, fit
 
 __version__ = "0.1.0"
@@ -28,10 +28,12 @@ __all__ = [
     "Analysis",
     "Architecture",
     "ArchitectureError",
+    "ConvACTensorNetwork",
     "ConvacError",
     "CutEdge",
     "DeepConvAC",
     "Design",
+    "Entanglement",
     "FitResult",
     "InputError",
     "LayerSpec",
@@ -43,13 +45,16 @@ __all__ = [
     "VerifyReport",
     "analyze",
     "coefficient_tensor",
+    "contract",
     "design",
     "design_schedule",
+    "entanglement",
     "fit",
     "generic_rank",
     "generic_ranks",
     "min_cut",
     "min_cut_lower_bound",
     "min_cut_values",
+    "to_tensor_network",
     "verify",
 ]

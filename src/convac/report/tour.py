@@ -165,6 +165,43 @@ def _plot_entanglement(rows: list[dict], path: Path) -> None:
     plt.close(fig)
 
 
+def _section_design(out: Path | None, echo: Echo, page: list[str], r: int = 8) -> dict:
+    from convac.analysis import analyze_many, compare_table, paper_pair
+    from convac.analysis.figures import plot_scales
+    from convac.design import design_schedule
+
+    designs = {profile: design_schedule(profile) for profile in ("local", "global")}
+    tokens = [d.token(f"designed_{p}") for p, d in designs.items()]
+    analyses = analyze_many(paper_pair(r, ["wide_base", "wide_tip", *tokens]), rank=False)
+    table = compare_table(analyses)
+    echo("")
+    echo(f"the paper's networks (64x64 inputs, M=10, shared weights) at r={r}: log2 min-cut per length scale")
+    for line in table.splitlines():
+        echo("  " + line)
+    for profile, d in designs.items():
+        echo(f"design for the '{profile}' preset: {d.token(f'designed_{profile}')} -> channels {list(d.channels)}")
+    page += [
+        "## 4. Designing channel widths",
+        "",
+        f"The paper's ConvNet geometry (64x64 inputs, a 10-channel representation, six 1x1 conv + 2x2 pooling "
+        f"layers, shared weights) at r = {r}: wide-base [4r,4r,2r,2r,r,r], wide-tip [r,r,2r,2r,4r,4r], and what "
+        "`convac design --for-experiment` picks for the `local` and `global` presets. Each entry is the exact "
+        "log2 min-cut of the partition at that length scale (`convac analyze`).",
+        "",
+        "```",
+        table,
+        "```",
+        "",
+    ]
+    if out is not None:
+        plot_scales(analyses, out / "scales.png", title=f"log2 min-cut per length scale, r = {r}")
+        page += ["![min-cut per scale](scales.png)", ""]
+    for profile, d in designs.items():
+        page += [f"**Preset `{profile}`** → `{d.token(f'designed_{profile}')}`, channels at r = 8: "
+                 f"{list(d.channels)} ({d.n_params} parameters).", "", d.explanation, ""]
+    return {p: d.to_dict() for p, d in designs.items()}
+
+
 def _section_training(seed: int, epochs: int, echo: Echo, page: list[str]) -> dict:
     from convac.entanglement import entanglement
     from convac.experiments.digits import DigitsConfig, train_digits

@@ -1,0 +1,115 @@
+"""A picture of a ConvAC tensor network, laid out as the tree it is (matplotlib, no display needed)."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from convac.tensornet.network import ConvACTensorNetwork
+
+__all__ = ["draw_network", "tree_layout"]
+
+
+def tree_layout(tn: ConvACTensorNetwork) -> dict[str, tuple[float, float]]:
+    """(x, y) of every tensor and every input leg's end (named ``in{p}``).
+
+    Leaves are spaced evenly in the order a depth-first walk from the output meets them
+    (so 2D windows stay together and no edges cross); each tensor sits above the mean
+    of its children. Height: 2 rows per layer (matrix, then δ), inputs at y = 0.
+    """
+    children: dict[str, list[str]] = {}
+    producer: dict[str, str] = {}  # index name -> tensor below it (the one whose "up" leg it is)
+    for t in tn.tensors:
+        up = t.inds[-1] if t.kind != "output" else None
+        if up is not None:
+            producer[up] = t.name
+    for t in tn.tensors:
+        below = t.inds[:-1] if t.kind == "delta" else t.inds[:1]
+        children[t.name] = [producer.get(i, f"in{i[1:]}") for i in below]
+    height = {"weight": 1.0, "delta": 2.0, "output": 1.0}
+    pos: dict[str, tuple[float, float]] = {}
+    counter = [0]
+
+    def place(name: str) -> tuple[float, float]:
+        if name.startswith("in"):
+            xy = (float(counter[0]), 0.0)
+            counter[0] += 1
+        else:
+            t = tn.tensor_map[name]
+            kids = [place(c) for c in children[name]]
+            y = 2.0 * t.layer + height[t.kind]
+            xy = (sum(k[0] for k in kids) / len(kids), y)
+        pos[name] = xy
+        return xy
+
+    place("out")  # recursion depth is only 2 * depth + 2
+    return pos
+
+
+def draw_network(
+    tn: ConvACTensorNetwork, path: Any, labels: bool | None = None, figsize: tuple[float, float] | None = None
+) -> None:
+    """Write ``tn`` as a PNG to ``path`` (see :meth:`ConvACTensorNetwork.draw`)."""
+    import matplotlib
+
+    matplotlib.use("Agg", force=False)
+    import matplotlib.pyplot as plt
+    from matplotlib.collections import LineCollection
+
+    pos = tree_layout(tn)
+    n = tn.n_inputs
+    if labels is None:
+        labels = n <= 64
+    segments, mids, dims = [], [], []
+    for t in tn.tensors:
+        for ind in t.inds:
+            bond = tn.bonds[ind]
+            if ind == "y":
+                a = pos[t.name]
+                segments.append([a, (a[0], a[1] + 0.8)])
+                mids.append((a[0], a[1] + 0.4))
+                dims.append(bond.dim)
+                continue
+            others = [o for o in bond.tensors if o != t.name]
+            # Draw each edge once, from the tensor below; input legs end at their own point.
+            if bond.kind == "input":
+                b = pos[f"in{ind[1:]}"]
+            elif t.inds[-1] == ind and t.kind != "output" and others:
+                b = pos[others[0]]
+            else:
+                continue
+            a = pos[t.name]
+            segments.append([a, b])
+            mids.append(((a[0] + b[0]) / 2, (a[1] + b[1]) / 2))
+            dims.append(bond.dim)
+    if figsize is None:
+        figsize = (min(4 + 0.35 * n, 40.0), 2.0 + 0.9 * (2 * tn.arch.depth + 2))
+    fig, ax = plt.subplots(figsize=figsize)
+    ax.add_collection(LineCollection(segments, colors="0.55", linewidths=0.8, zorder=1))
+    kinds = {"weight": ("s", "tab:blue", 60), "delta": ("o", "black", 30), "output": ("^", "tab:red", 90)}
+    for kind, (marker, color, size) in kinds.items():
+        pts = [pos[t.name] for t in tn.tensors if t.kind == kind]
+        label = {"weight": "weight matrix", "delta": "δ (copy) tensor", "output": "output"}[kind]
+        ax.scatter([p[0] for p in pts], [p[1] for p in pts], marker=marker, c=color, s=size, zorder=2, label=label)
+    leaves = [pos[f"in{p}"] for p in range(n)]
+    ax.scatter([p[0] for p in leaves], [p[1] for p in leaves], marker="|", c="tab:green", s=40, zorder=2, label="input")
+    if labels:
+        for (x, y), d in zip(mids, dims):
+            ax.text(x, y, str(d), fontsize=7, color="0.25", ha="center", va="center", zorder=3,
+                    bbox={"boxstyle": "round,pad=0.1", "fc": "white", "ec": "none", "alpha": 0.8})
+        for p in range(n):
+            x, y = pos[f"in{p}"]
+            ax.text(x, y - 0.35, str(p), fontsize=7, ha="center", va="top")
+    arch = tn.arch
+    shape = "x".join(map(str, arch.grid))
+    ax.set_title(
+        f"{arch.kind} ConvAC tensor network: {shape} inputs, M={arch.n_features}, channels={list(arch.channels)}",
+        fontsize=9,
+    )
+    ax.legend(loc="upper left", fontsize=7, frameon=False)
+    ax.autoscale()
+    ax.margins(0.03, 0.08)
+    ax.axis("off")
+    fig.tight_layout()
+    fig.savefig(path, dpi=110)
+    plt.close(fig)

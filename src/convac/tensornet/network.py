@@ -1,0 +1,538 @@
+"""A ConvAC as a tensor network of weight matrices and δ (copy) tensors (paper-notes section 3).
+
+Every 1x1 conv at layer ``l`` and position ``p`` is a matrix ``W{l}_{p}`` with legs
+(in, out); every pooling window is a δ tensor ``delta{l}_{k}`` with one leg per pooled
+child and one leg up; the output layer is the matrix ``out``. Bond dimensions are the
+channel numbers, and the inputs sit on the open legs ``x0 .. x{N-1}`` (dimension M).
+A shallow ConvAC is the one-window case: a single δ with N + 1 legs.
+
+Index names: ``x{p}`` input leg of position p; ``c{l}_{p}`` the output leg of ``W{l}_{p}``
+(a δ leg); ``u{l}_{k}`` the up leg of ``delta{l}_{k}`` (the input of ``W{l+1}_{k}``, or of
+``out`` at the top); ``y`` the output leg.
+
+Contraction never builds a δ densely: all legs of one δ are the same *hyperindex*, so
+the network is handed to the path optimiser (cotengra, which also accepts opt_einsum
+optimisers) as an einsum with hyperedges. The pairwise contractions are run here with
+a power-of-two rescaling of every intermediate and an integer exponent tracked per
+sample, so scores of networks with thousands of inputs neither overflow nor underflow.
+
+>>> import convac
+>>> arch = convac.Architecture.deep_1d(n_inputs=4, n_features=2, channels=[3, 2])
+>>> tn = convac.to_tensor_network(convac.DeepConvAC(arch, seed=0))
+>>> len(tn.tensors), tn.bonds["u0_1"].dim
+(10, 3)
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+from convac.architecture import Architecture
+from convac.errors import InputError, TooLargeError
+from convac.tensornet.coefficient import DEFAULT_MAX_BYTES, check_dense_size
+
+if TYPE_CHECKING:
+    from convac.models.base import ConvACBase
+
+__all__ = ["Bond", "ConvACTensorNetwork", "TNTensor", "contract", "to_tensor_network"]
+
+# A quimb COPY tensor is dense; δ tensors larger than this are exported as a chain of
+# 3-leg COPY tensors, which is the same tensor.
+QUIMB_COPY_MAX_ENTRIES = 1 << 16
+_LETTERS = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
+
+
+@dataclass(frozen=True)
+class TNTensor:
+    """One node of the network.
+
+    ``kind`` is ``"weight"`` (a conv matrix, legs (in, out)), ``"delta"`` (a copy
+    tensor: legs of the pooled children, then the up leg) or ``"output"`` (the output
+    matrix, legs (in, y)). ``data`` is None for δ tensors, which are never stored;
+    :meth:`to_dense` builds one when it is small enough.
+    """
+
+    name: str
+    kind: str
+    inds: tuple[str, ...]
+    shape: tuple[int, ...]
+    layer: int
+    position: int
+    data: np.ndarray | None = None
+
+    def to_dense(self, max_entries: int = 1 << 24) -> np.ndarray:
+        """The tensor as a float64 array (δ tensors are materialised here)."""
+        if self.data is not None:
+            return self.data
+        size = math.prod(self.shape)
+        if size > max_entries:
+            raise TooLargeError(
+                f"δ tensor {self.name} has {size:.3e} entries, over the limit of {max_entries}; "
+                "contract the network instead of densifying it"
+            )
+        d = self.shape[0]
+        out = np.zeros(self.shape)
+        out[(np.arange(d),) * len(self.shape)] = 1.0
+        return out
+
+
+@dataclass(frozen=True)
+class Bond:
+    """An index of the network: its dimension, kind (``input``/``bond``/``output``) and the tensors it joins."""
+
+    name: str
+    dim: int
+    kind: str
+    tensors: tuple[str, ...]
+
+
+class ConvACTensorNetwork:
+    """The tensor network of a ConvAC (build it with :func:`to_tensor_network`).
+
+    Attributes: ``arch``, ``tensors`` (tuple of :class:`TNTensor`, bottom-up),
+    ``bonds`` (dict index name -> :class:`Bond`), ``input_inds`` (``x0 .. x{N-1}``),
+    ``output_ind`` (``"y"``).
+    """
+
+    def __init__(self, arch: Architecture, weights: Sequence[np.ndarray]) -> None:
+        if len(weights) != arch.depth + 1:
+            raise ValueError(f"need {arch.depth + 1} weight arrays (hidden layers and output), got {len(weights)}")
+        self.arch = arch
+        self.weights: tuple[np.ndarray, ...] = tuple(np.asarray(w, dtype=np.float64) for w in weights)
+        for layer, w in enumerate(self.weights):
+            spec = arch.layers()[layer]
+            expected = (1 if layer == arch.depth else spec.positions, spec.in_channels, spec.out_channels)
+            if w.shape != expected:
+                raise ValueError(f"weights of layer {layer} must have shape {expected}, got {w.shape}")
+        self.input_inds = tuple(f"x{p}" for p in range(arch.n_inputs))
+        self.output_ind = "y"
+        tensors: list[TNTensor] = []
+        for layer in range(arch.depth):
+            w = self.weights[layer]
+            for p in range(w.shape[0]):
+                below = f"x{p}" if layer == 0 else f"u{layer - 1}_{p}"
+                tensors.append(TNTensor(f"W{layer}_{p}", "weight", (below, f"c{layer}_{p}"), w[p].shape, layer, p, w[p]))
+            r = arch.channels[layer]
+            for k, window in enumerate(arch.pool_windows(layer)):
+                inds = (*(f"c{layer}_{q}" for q in window), f"u{layer}_{k}")
+                tensors.append(TNTensor(f"delta{layer}_{k}", "delta", inds, (r,) * len(inds), layer, k))
+        top = f"u{arch.depth - 1}_0"
+        out = self.weights[arch.depth][0]
+        tensors.append(TNTensor("out", "output", (top, "y"), out.shape, arch.depth, 0, out))
+        self.tensors: tuple[TNTensor, ...] = tuple(tensors)
+        self.tensor_map: dict[str, TNTensor] = {t.name: t for t in tensors}
+        ends: dict[str, list[str]] = {}
+        dims: dict[str, int] = {}
+        for t in tensors:
+            for ind, d in zip(t.inds, t.shape):
+                ends.setdefault(ind, []).append(t.name)
+                dims[ind] = d
+        self.bonds: dict[str, Bond] = {}
+        for ind, names in ends.items():
+            kind = "input" if ind.startswith("x") else "output" if ind == "y" else "bond"
+            self.bonds[ind] = Bond(ind, dims[ind], kind, tuple(names))
+
+    # ------------------------------------------------------------------ views
+    @property
+    def n_inputs(self) -> int:
+        """Number of open input legs N."""
+        return self.arch.n_inputs
+
+    def tensor(self, name: str) -> TNTensor:
+        """The tensor called ``name`` (e.g. ``"W0_3"``, ``"delta1_0"``, ``"out"``)."""
+        if name in self.tensor_map:
+            return self.tensor_map[name]
+        raise KeyError(f"no tensor named {name!r} in this network")
+
+    def __repr__(self) -> str:
+        n_delta = sum(t.kind == "delta" for t in self.tensors)
+        return (
+            f"ConvACTensorNetwork({self.arch.kind} {self.arch.ndim}D, {self.n_inputs} inputs, "
+            f"{len(self.tensors) - n_delta} matrices, {n_delta} δ tensors, {len(self.bonds)} indices)"
+        )
+
+    # ------------------------------------------------------------------ contraction
+    def _hyper(self) -> dict[str, str]:
+        """Map every δ leg to the δ's single hyperindex (its up leg)."""
+        rename = {}
+        for t in self.tensors:
+            if t.kind == "delta":
+                for ind in t.inds[:-1]:
+                    rename[ind] = t.inds[-1]
+        return rename
+
+    def contract(
+        self,
+        features: Any = None,
+        output: int | None = 0,
+        optimize: Any = "auto",
+        return_exponent: bool = False,
+        max_bytes: int = DEFAULT_MAX_BYTES,
+    ) -> Any:
+        """Contract the network.
+
+        Without ``features``: the dense coefficient tensor ``A^output`` of shape ``(M,)*N``
+        (axes = positions; with ``output=None`` a last axis runs over all outputs). With
+        ``features`` of shape (batch, N, M) attached to the input legs: the scores, shape
+        (batch,) for one output or (batch, n_outputs) for ``output=None``.
+
+        ``optimize`` is anything ``cotengra.array_contract_path`` accepts: a preset
+        (``"greedy"``, ``"optimal"``, ``"auto-hq"``...), a cotengra or opt_einsum optimiser,
+        or an explicit path; ``"tree"`` is the bottom-up order of the tree itself, and
+        ``"auto"`` (default) uses cotengra's ``"greedy"`` up to 2048 operands and ``"tree"``
+        beyond, where greedy path finding alone takes seconds. With ``return_exponent=True`` the result is
+        ``(mantissa, exponent)`` with ``value = mantissa * 2**exponent`` (exponent an int
+        array over the batch, or an int for the coefficient tensor); otherwise the value
+        itself, which can overflow to inf / underflow to 0 at very large N.
+
+        >>> import torch, convac
+        >>> arch = convac.Architecture.deep_1d(n_inputs=8, n_features=2, channels=[2, 3, 2])
+        >>> model = convac.DeepConvAC(arch, seed=1, weights="signed").double()
+        >>> tn = convac.to_tensor_network(model)
+        >>> bool(np.allclose(tn.contract(), convac.coefficient_tensor(model)))
+        True
+        >>> f = torch.rand(3, 8, 2, dtype=torch.float64)
+        >>> bool(np.allclose(tn.contract(f), model.circuit(f)[:, 0].numpy()))
+        True
+        """
+        arch = self.arch
+        if output is not None and (
+            isinstance(output, bool) or not isinstance(output, (int, np.integer)) or not 0 <= output < arch.n_outputs
+        ):
+            raise ValueError(f"output must be None or an integer in 0..{arch.n_outputs - 1}, got {output!r}")
+        rename = self._hyper()
+        inputs: list[tuple[str, ...]] = []
+        arrays: list[np.ndarray] = []
+        batched: list[bool] = []
+        for t in self.tensors:
+            if t.kind == "delta":
+                continue
+            assert t.data is not None
+            inds = tuple(rename.get(i, i) for i in t.inds)
+            data = t.data
+            if t.kind == "output" and output is not None:
+                inds, data = inds[:1], data[:, output]
+            inputs.append(inds)
+            arrays.append(data)
+            batched.append(False)
+        out_inds: tuple[str, ...]
+        if features is None:
+            check_dense_size(arch.n_features, arch.n_inputs, max_bytes)
+            out_inds = self.input_inds
+        else:
+            feats = _as_features(features, arch)
+            for p in range(arch.n_inputs):
+                inputs.append((f"x{p}",))
+                arrays.append(feats[:, p, :])
+                batched.append(True)
+            out_inds = ()
+        if output is None:
+            out_inds = (*out_inds, "y")
+        size_dict = {ind: b.dim for ind, b in self.bonds.items()}
+        size_dict.update({rename[i]: size_dict[i] for i in rename})
+        if optimize == "auto":
+            optimize = "greedy" if len(inputs) <= 2048 else "tree"
+        if optimize == "tree":
+            path = self._tree_path(features is not None)
+        else:
+            path = _find_path(inputs, out_inds, size_dict, optimize)
+        mantissa, exponent = _run_path(inputs, arrays, batched, path, out_inds, features is not None)
+        if return_exponent:
+            return mantissa, exponent
+        if features is None:
+            return np.ldexp(mantissa, int(exponent))
+        shift = exponent.reshape((-1,) + (1,) * (mantissa.ndim - 1))
+        return np.ldexp(mantissa, shift)
+
+    def _tree_path(self, with_features: bool) -> list[tuple[int, ...]]:
+        """The bottom-up contraction order of the tree, as a linear (opt_einsum style) path.
+
+        Operands are ordered as in :meth:`contract`: the matrices of every layer, the
+        output, then (with features) one feature vector per input.
+        """
+        arch = self.arch
+        first, ids = [], 0
+        for layer in range(arch.depth):
+            first.append(ids)
+            ids += arch.positions(layer)
+        out_id = ids
+        n_operands = out_id + 1 + (arch.n_inputs if with_features else 0)
+        ids = n_operands  # ids of intermediates follow the operands (SSA numbering)
+        ssa: list[tuple[int, int]] = []
+
+        def join(a: int, b: int) -> int:
+            nonlocal ids
+            ssa.append((a, b))
+            ids += 1
+            return ids - 1
+
+        current = [first[0] + p for p in range(arch.positions(0))]
+        if with_features:
+            feature0 = out_id + 1
+            current = [join(feature0 + p, w) for p, w in enumerate(current)]
+        for layer in range(arch.depth):
+            parents = []
+            for k, window in enumerate(arch.pool_windows(layer)):
+                acc = current[window[0]]
+                for q in window[1:]:
+                    acc = join(acc, current[q])
+                parent = out_id if layer == arch.depth - 1 else first[layer + 1] + k
+                parents.append(join(acc, parent))
+            current = parents
+        return _ssa_to_linear(ssa, n_operands)
+
+    # ------------------------------------------------------------------ export
+    def to_quimb(self, output: int | None = None) -> Any:
+        """Export to a ``quimb.tensor.TensorNetwork`` with quimb COPY tensors for the δ tensors.
+
+        Tags: ``"W"``, ``"DELTA"``, ``"OUT"``, ``"L{layer}"`` and the tensor's name. The
+        input legs keep their names ``x0 .. x{N-1}``; with ``output=None`` the open leg
+        ``y`` runs over the outputs, otherwise the output matrix is sliced to one column.
+        δ tensors with more than 2**16 entries become a chain of 3-leg COPY tensors
+        (tagged with the δ's name), which is the same tensor.
+
+        >>> import convac
+        >>> arch = convac.Architecture.deep_1d(n_inputs=4, n_features=2, channels=[2, 2])
+        >>> model = convac.DeepConvAC(arch, seed=0)
+        >>> qtn = convac.to_tensor_network(model).to_quimb(output=0)
+        >>> A = qtn.to_dense(["x0", "x1"], ["x2", "x3"]).reshape(2, 2, 2, 2)
+        >>> bool(np.allclose(A, convac.coefficient_tensor(model)))
+        True
+        """
+        import quimb.tensor as qtn
+
+        tensors = []
+        for t in self.tensors:
+            tags = {t.name, f"L{t.layer}"}
+            if t.kind == "delta":
+                d, legs = t.shape[0], list(t.inds)
+                if d ** len(legs) <= QUIMB_COPY_MAX_ENTRIES or len(legs) <= 3:
+                    tensors.append(qtn.COPY_tensor(d, legs, tags=tags | {"DELTA"}))
+                    continue
+                # δ(a, b, c, ...) = sum_e δ(a, b, e) δ(e, c, ...): a chain of 3-leg copies.
+                left = legs[0]
+                for i, leg in enumerate(legs[1:-2]):
+                    link = f"{t.name}_link{i}"
+                    tensors.append(qtn.COPY_tensor(d, [left, leg, link], tags=tags | {"DELTA"}))
+                    left = link
+                tensors.append(qtn.COPY_tensor(d, [left, legs[-2], legs[-1]], tags=tags | {"DELTA"}))
+            elif t.kind == "output":
+                assert t.data is not None
+                if output is None:
+                    tensors.append(qtn.Tensor(t.data.copy(), inds=t.inds, tags=tags | {"OUT"}))
+                else:
+                    tensors.append(qtn.Tensor(t.data[:, output].copy(), inds=t.inds[:1], tags=tags | {"OUT"}))
+            else:
+                assert t.data is not None
+                tensors.append(qtn.Tensor(t.data.copy(), inds=t.inds, tags=tags | {"W"}))
+        return qtn.TensorNetwork(tensors)
+
+    def draw(self, path: Any, labels: bool | None = None, figsize: tuple[float, float] | None = None) -> None:
+        """Write a PNG of the network laid out as the tree it is.
+
+        Inputs at the bottom (in tree order), the output at the top; weight matrices are
+        blue squares, δ tensors black dots, the output a red triangle. Bond dimensions
+        are written on the edges when ``labels`` is True (default: for networks of at
+        most 64 inputs).
+
+        >>> import convac, tempfile, os
+        >>> arch = convac.Architecture.deep_1d(n_inputs=4, n_features=2, channels=[2, 2])
+        >>> tn = convac.to_tensor_network(convac.DeepConvAC(arch, seed=0))
+        >>> with tempfile.TemporaryDirectory() as d:
+        ...     tn.draw(os.path.join(d, "tn.png"))
+        ...     os.path.getsize(os.path.join(d, "tn.png")) > 1000
+        True
+        """
+        from convac.tensornet.drawing import draw_network
+
+        draw_network(self, path, labels=labels, figsize=figsize)
+
+
+# ---------------------------------------------------------------------- construction
+def to_tensor_network(model: ConvACBase) -> ConvACTensorNetwork:
+    """The tensor network of ``model``'s weights (float64 copies), see :class:`ConvACTensorNetwork`.
+
+    >>> import convac
+    >>> arch = convac.Architecture.shallow(n_inputs=5, n_features=2, hidden=3)
+    >>> tn = convac.to_tensor_network(convac.ShallowConvAC(arch, seed=0))
+    >>> tn.tensor("delta0_0").shape
+    (3, 3, 3, 3, 3, 3)
+    """
+    import torch
+
+    from convac.models.base import ConvACBase
+
+    if not isinstance(model, ConvACBase):
+        raise TypeError(f"model must be a DeepConvAC or ShallowConvAC, got {type(model).__name__}")
+    with torch.no_grad():
+        weights = [
+            model.weight_matrices(layer).detach().to("cpu", dtype=torch.float64).numpy().copy()
+            for layer in range(model.arch.depth + 1)
+        ]
+    return ConvACTensorNetwork(model.arch, weights)
+
+
+def contract(tn: ConvACTensorNetwork, features: Any = None, output: int | None = 0, **options: Any) -> Any:
+    """Contract ``tn``; the same as :meth:`ConvACTensorNetwork.contract`.
+
+    >>> import convac
+    >>> arch = convac.Architecture.deep_1d(n_inputs=4, n_features=2, channels=[2, 2])
+    >>> model = convac.DeepConvAC(arch, seed=0)
+    >>> convac.contract(convac.to_tensor_network(model)).shape
+    (2, 2, 2, 2)
+    """
+    if not isinstance(tn, ConvACTensorNetwork):
+        raise TypeError(f"contract needs a ConvACTensorNetwork (see convac.to_tensor_network), got {type(tn).__name__}")
+    return tn.contract(features, output=output, **options)
+
+
+# ---------------------------------------------------------------------- internals
+def _as_features(features: Any, arch: Architecture) -> np.ndarray:
+    if hasattr(features, "detach"):
+        features = features.detach().cpu().numpy()
+    if not isinstance(features, np.ndarray):
+        raise TypeError(f"features must be a numpy array or torch tensor, got {type(features).__name__}")
+    expected = (arch.n_inputs, arch.n_features)
+    if features.ndim != 3 or features.shape[1:] != expected:
+        raise InputError(
+            f"features must have shape (batch, n_inputs={expected[0]}, M={expected[1]}), got {features.shape}"
+        )
+    feats = features.astype(np.float64)
+    if not np.isfinite(feats).all():
+        raise InputError("features contain NaN or infinite values")
+    return feats
+
+
+def _find_path(
+    inputs: list[tuple[str, ...]], output: tuple[str, ...], size_dict: dict[str, int], optimize: Any
+) -> list[tuple[int, ...]]:
+    import cotengra as ctg
+
+    if len(inputs) == 1:
+        return []
+    path = ctg.array_contract_path(inputs, output, size_dict=size_dict, optimize=optimize, cache=False)
+    return [tuple(step) for step in path]
+
+
+def _ssa_to_linear(ssa: list[tuple[int, int]], n_inputs: int) -> list[tuple[int, ...]]:
+    # The live list stays sorted by id, so an id's position is the number of live ids
+    # below it: a Fenwick tree over ids makes the conversion O(n log n).
+    size = n_inputs + len(ssa) + 1
+    tree = [0] * (size + 1)
+
+    def add(i: int, v: int) -> None:
+        i += 1
+        while i <= size:
+            tree[i] += v
+            i += i & -i
+
+    def below(i: int) -> int:
+        total = 0
+        while i > 0:
+            total += tree[i]
+            i -= i & -i
+        return total
+
+    for i in range(n_inputs):
+        add(i, 1)
+    path: list[tuple[int, ...]] = []
+    for step, (a, b) in enumerate(ssa):
+        path.append(tuple(sorted((below(a), below(b)))))
+        add(a, -1)
+        add(b, -1)
+        add(n_inputs + step, 1)
+    return path
+
+
+def _normalize(data: np.ndarray, batched: bool) -> tuple[np.ndarray, np.ndarray]:
+    """Scale ``data`` by a power of two (per sample if batched) so its peak magnitude is in [0.5, 1)."""
+    if batched:
+        peak = np.abs(data).reshape(data.shape[0], -1).max(axis=1) if data.size else np.zeros(data.shape[0])
+    else:
+        peak = np.asarray(np.abs(data).max() if data.size else 0.0)
+    _, k = np.frexp(peak)
+    k = k.astype(np.int64)
+    shift = k.reshape((-1,) + (1,) * (data.ndim - 1)) if batched else k
+    return np.ldexp(data, -shift), k
+
+
+def _run_path(
+    inputs: list[tuple[str, ...]],
+    arrays: list[np.ndarray],
+    batched: list[bool],
+    path: list[tuple[int, ...]],
+    output: tuple[str, ...],
+    has_batch: bool,
+) -> tuple[np.ndarray, Any]:
+    """Run a linear contraction path pairwise, rescaling every intermediate by a power of two.
+
+    Batched operands carry the batch as their first axis (not named in ``inputs``); their
+    exponents are arrays over the batch, the others scalars.
+    """
+    ops: list[tuple[tuple[str, ...], np.ndarray, bool, Any]] = []
+    for inds, arr, b in zip(inputs, arrays, batched):
+        data, k = _normalize(arr, b)
+        ops.append((inds, data, b, k))
+    # How many live operands (plus the output) still carry each index: an index is summed
+    # away exactly when the pair being contracted holds its last uses.
+    count: dict[str, int] = {}
+    for inds in [*inputs, output]:
+        for i in set(inds):
+            count[i] = count.get(i, 0) + 1
+    for step in path:
+        picked = [ops[i] for i in step]
+        for i in sorted(step, reverse=True):
+            del ops[i]
+        while len(picked) > 1:
+            (ia, da, ba, ka), (ib, db, bb, kb) = picked[0], picked[1]
+            union = list(dict.fromkeys(ia + ib))
+            for i in set(ia):
+                count[i] -= 1
+            for i in set(ib):
+                count[i] -= 1
+            keep = tuple(i for i in union if count[i] > 0)
+            for i in keep:
+                count[i] += 1
+            data = _pair_einsum(ia, da, ba, ib, db, bb, keep)
+            b = ba or bb
+            data, k = _normalize(data, b)
+            picked = [(keep, data, b, ka + kb + k), *picked[2:]]
+        ops.append(picked[0])
+    # Disconnected leftovers (e.g. a single operand): multiply them together.
+    while len(ops) > 1:
+        (ia, da, ba, ka), (ib, db, bb, kb) = ops.pop(0), ops.pop(0)
+        keep = tuple(i for i in dict.fromkeys(ia + ib) if i in output)
+        data, k = _normalize(_pair_einsum(ia, da, ba, ib, db, bb, keep), ba or bb)
+        ops.insert(0, (keep, data, ba or bb, ka + kb + k))
+    inds, data, b, k = ops[0]
+    summed = tuple(i for i in inds if i not in output)
+    if summed:
+        data = _pair_einsum(inds, data, b, (), np.ones(()), False, tuple(i for i in inds if i in output))
+        inds = tuple(i for i in inds if i in output)
+    order = [inds.index(i) for i in output]
+    if b:
+        data = np.transpose(data, [0, *(o + 1 for o in order)])
+    else:
+        data = np.transpose(data, order)
+    if has_batch and not b:
+        raise AssertionError("batched contraction lost its batch axis")
+    return data, (k if b else int(k))
+
+
+def _pair_einsum(
+    ia: tuple[str, ...], da: np.ndarray, ba: bool, ib: tuple[str, ...], db: np.ndarray, bb: bool, keep: tuple[str, ...]
+) -> np.ndarray:
+    letters: dict[str, str] = {}
+    for i in (*ia, *ib, *keep):
+        if i not in letters:
+            letters[i] = _LETTERS[len(letters) + 1]
+    batch = "a"
+    sa = (batch if ba else "") + "".join(letters[i] for i in ia)
+    sb = (batch if bb else "") + "".join(letters[i] for i in ib)
+    so = (batch if ba or bb else "") + "".join(letters[i] for i in keep)
+    return np.einsum(f"{sa},{sb}->{so}", da, db, optimize=len(sa) + len(sb) > 6)
