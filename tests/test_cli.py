@@ -8,11 +8,17 @@ import pytest
 from convac.cli import main
 
 
-def test_demo_prints_table_and_exact_match(capsys):
-    assert main(["demo"]) == 0
+def test_demo_writes_the_tour(capsys, tmp_path):
+    assert main(["demo", "--out", str(tmp_path / "report"), "--epochs", "1"]) == 0
     out = capsys.readouterr().out
     assert "deep 1D ConvAC: 16 inputs" in out and "total" in out
     assert "max relative difference" in out
+    page = (tmp_path / "report" / "report.md").read_text()
+    for heading in ("architecture", "tensor network", "Entanglement and min-cut", "Designing", "training run"):
+        assert heading in page
+    for png in ("network.png", "entanglement.png", "scales.png"):
+        assert (tmp_path / "report" / png).stat().st_size > 1000
+        assert f"]({png})" in page
 
 
 def test_module_entry_point_runs():
@@ -28,6 +34,7 @@ def test_module_entry_point_runs():
         ([], "choose a command"),
         (["frobnicate"], "invalid choice"),
         (["demo", "--seed", "x"], "invalid int value"),
+        (["demo", "--epochs", "0"], "--epochs must be at least 1"),
         (["train", "--channels", "1,2"], "one entry per hidden layer"),
         (["train", "--channels", "a,b"], "comma-separated integers"),
         (["train", "--epochs", "0"], "epochs must be a positive integer"),

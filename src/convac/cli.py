@@ -47,13 +47,20 @@ def _int_list(text: str) -> list[int]:
 # ---------------------------------------------------------------------------- demo
 @command
 def _demo(sub: Any) -> None:
-    p = sub.add_parser("demo", help="build a deep ConvAC, print its table, check forward == contraction")
-    p.add_argument("--seed", type=int, default=0, help="seed for weights and inputs (default 0)")
+    p = sub.add_parser(
+        "demo",
+        help="the tour: architecture, tensor network, entanglement and min-cut, designs, a short training run",
+    )
+    p.add_argument("--out", default="convac-report", help="report folder (default: convac-report)")
+    p.add_argument("--seed", type=int, default=0, help="seed for every weight, input and split (default 0)")
+    p.add_argument("--epochs", type=int, default=3, help="epochs of the short training run (default 3)")
 
     def run(args: argparse.Namespace) -> int:
-        from convac.demo import run_demo
+        from convac.report import run_tour
 
-        result = run_demo(seed=args.seed)
+        if args.epochs < 1:
+            raise UsageError(f"convac demo: --epochs must be at least 1, got {args.epochs}")
+        result = run_tour(out_dir=args.out, seed=args.seed, epochs=args.epochs)
         return 0 if result.max_relative_error < 1e-8 else 1
 
     p.set_defaults(func=run)
