@@ -162,10 +162,8 @@ def test_large_network_agrees_with_an_independent_reduction() -> None:
 
 
 def test_trained_model() -> None:
-    from convac.data import load_digits
-
     arch = convac.Architecture.deep_1d(n_inputs=16, n_features=2, channels=[4, 4, 2, 2], n_outputs=10)
-    del load_digits  # the foundation's digits are 2D; a tiny synthetic task keeps this fast
+    # A tiny synthetic task (which half is brighter) keeps this fast.
     model = convac.DeepConvAC(arch, seed=0)
     g = torch.Generator().manual_seed(0)
     x = torch.rand(64, 16, 1, generator=g)
