@@ -114,8 +114,14 @@ def bench(limit: float) -> list[str]:
                 worst = max(worst, float(np.abs(a - b).max()))
         best = {m: max((n for n, t in times[m].items() if t <= limit), default=0) for m in METHODS}
         common = min(best.values())
-        lines.append(f"\n**{family}**, left/right partition (max |Δλ| between methods where they overlap: {worst:.1e})\n")
-        lines.append("| method | largest N in 10 s | time there (s) | time at N = " + f"{common} (s) | ratio to network at N = {common} |")
+        lines.append(
+            f"\n**{family}**, left/right partition "
+            f"(max |Δλ| between methods where they overlap: {worst:.1e})\n"
+        )
+        lines.append(
+            "| method | largest N in 10 s | time there (s) | time at N = "
+            + f"{common} (s) | ratio to network at N = {common} |"
+        )
         lines.append("|---|---|---|---|---|")
         base = times["network"].get(common, float("nan"))
         for m in METHODS:
@@ -135,13 +141,23 @@ def bench(limit: float) -> list[str]:
 def machine() -> str:
     import os
 
-    return f"{platform.processor() or platform.machine()}, {os.cpu_count()} cores (1 torch/numpy thread requested), Python {platform.python_version()}, numpy {np.__version__}"
+    cpu = platform.processor() or platform.machine()
+    return (
+        f"{cpu}, {os.cpu_count()} cores shared with other jobs (1 torch thread), "
+        f"Python {platform.python_version()}, numpy {np.__version__}"
+    )
 
 
 def write_readme(path: Path, body: list[str], command: str) -> None:
-    section = ["## Entanglement", "", "Benchmark (a): Schmidt values of a bipartition by the network path, the dense path",
-               "and quimb (export, contract to a dense tensor, `Tensor.singular_values`).",
-               f"Machine: {machine()}. Command: `{command}`.", *body, ""]
+    section = [
+        "## Entanglement",
+        "",
+        "Benchmark (a): Schmidt values of a bipartition by the network path, the dense path",
+        "and quimb (export, contract to a dense tensor, `Tensor.singular_values`).",
+        f"Machine: {machine()}. Command: `{command}`.",
+        *body,
+        "",
+    ]
     text = path.read_text() if path.exists() else "# Benchmarks\n"
     start = text.find("## Entanglement")
     if start >= 0:
@@ -154,13 +170,21 @@ def write_readme(path: Path, body: list[str], command: str) -> None:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--limit", type=float, default=10.0, help="seconds per run before a method stops growing N")
-    parser.add_argument("--readme", type=Path, default=None, help="write the table into this README's Entanglement section")
+    parser.add_argument(
+        "--limit", type=float, default=10.0, help="seconds per run before a method stops growing N"
+    )
+    parser.add_argument(
+        "--readme", type=Path, default=None, help="write the table into this README's Entanglement section"
+    )
     args = parser.parse_args()
     body = bench(args.limit)
     print("\n".join(body))
     if args.readme is not None:
-        write_readme(args.readme, body, "PYTHONPATH=src python benchmarks/bench_entanglement.py --readme benchmarks/README.md")
+        write_readme(
+            args.readme,
+            body,
+            "PYTHONPATH=src python benchmarks/bench_entanglement.py --readme benchmarks/README.md",
+        )
 
 
 if __name__ == "__main__":

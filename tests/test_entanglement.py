@@ -11,13 +11,14 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import convac
-from convac.entanglement.dense import matricize
 from convac.errors import ConvacError, PartitionError, TooLargeError
 
 torch.set_num_threads(1)
 
 
-def _model(arch: convac.Architecture, seed: int = 0, weights: str = "signed") -> convac.models.base.ConvACBase:
+def _model(
+    arch: convac.Architecture, seed: int = 0, weights: str = "signed"
+) -> convac.models.base.ConvACBase:
     cls = convac.ShallowConvAC if arch.kind == "shallow" else convac.DeepConvAC
     return cls(arch, seed=seed, weights=weights).double()
 
@@ -30,14 +31,19 @@ def cases(draw: st.DrawFn) -> tuple[convac.Architecture, convac.Partition]:
     if kind == "1d":
         depth = draw(st.integers(1, 3 if m == 3 else 4))
         ch = draw(st.lists(st.integers(1, 5), min_size=depth, max_size=depth))
-        arch = convac.Architecture.deep_1d(n_inputs=2**depth, n_features=m, channels=ch, n_outputs=2, shared=shared)
+        arch = convac.Architecture.deep_1d(
+            n_inputs=2**depth, n_features=m, channels=ch, n_outputs=2, shared=shared
+        )
     elif kind == "2d":
         ch = draw(st.lists(st.integers(1, 4), min_size=2, max_size=2))
-        arch = convac.Architecture.deep_2d(height=4, width=4, n_features=2, channels=ch, n_outputs=2, shared=shared)
+        arch = convac.Architecture.deep_2d(
+            height=4, width=4, n_features=2, channels=ch, n_outputs=2, shared=shared
+        )
     else:
         n = draw(st.integers(2, 10 if m == 2 else 7))
-        arch = convac.Architecture.shallow(n_inputs=n, n_features=m, hidden=draw(st.integers(1, 5)), n_outputs=2,
-                                           shared=shared)
+        arch = convac.Architecture.shallow(
+            n_inputs=n, n_features=m, hidden=draw(st.integers(1, 5)), n_outputs=2, shared=shared
+        )
     n = arch.n_inputs
     side_a = draw(st.lists(st.integers(0, n - 1), min_size=1, max_size=n - 1, unique=True))
     return arch, convac.Partition(n, side_a)
@@ -49,7 +55,12 @@ def _padded(a: np.ndarray, b: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
 
 
 @settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(case=cases(), seed=st.integers(0, 10**6), output=st.integers(0, 1), weights=st.sampled_from(["signed", "positive"]))
+@given(
+    case=cases(),
+    seed=st.integers(0, 10**6),
+    output=st.integers(0, 1),
+    weights=st.sampled_from(["signed", "positive"]),
+)
 def test_dense_and_network_paths_agree(
     case: tuple[convac.Architecture, convac.Partition], seed: int, output: int, weights: str
 ) -> None:
@@ -65,15 +76,19 @@ def test_dense_and_network_paths_agree(
     assert len(net.schmidt_values) <= convac.min_cut(arch, part).value
     # Dense path = SVD of the matricized coefficient tensor, computed here independently.
     A = convac.coefficient_tensor(model.double(), output)
-    s = np.linalg.svd(np.transpose(A, (*part.side_a, *part.side_b)).reshape(arch.n_features ** len(part.side_a), -1),
-                      compute_uv=False)
+    s = np.linalg.svd(
+        np.transpose(A, (*part.side_a, *part.side_b)).reshape(arch.n_features ** len(part.side_a), -1),
+        compute_uv=False,
+    )
     np.testing.assert_allclose(dense.schmidt_values, s / np.linalg.norm(s), atol=1e-12)
     assert dense.log2_norm == pytest.approx(math.log2(np.linalg.norm(A)), abs=1e-9)
 
 
 @settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(case=cases(), seed=st.integers(0, 10**6))
-def test_entropy_and_rank_bounded_by_min_cut(case: tuple[convac.Architecture, convac.Partition], seed: int) -> None:
+def test_entropy_and_rank_bounded_by_min_cut(
+    case: tuple[convac.Architecture, convac.Partition], seed: int
+) -> None:
     arch, part = case
     cut = convac.min_cut(arch, part).value
     for method in ("dense", "network"):
@@ -92,7 +107,11 @@ def test_product_state_model() -> None:
     # All channels 1: the coefficient tensor is a product of one vector per input.
     arch = convac.Architecture.deep_1d(n_inputs=16, n_features=2, channels=[1, 1, 1, 1])
     model = _model(arch, seed=4)
-    for part in (convac.Partition.left_right(arch), convac.Partition.interleaved(arch), convac.Partition.random(arch)):
+    for part in (
+        convac.Partition.left_right(arch),
+        convac.Partition.interleaved(arch),
+        convac.Partition.random(arch),
+    ):
         for method in ("dense", "network"):
             ent = convac.entanglement(model, part, method=method)
             assert ent.schmidt_rank == 1 and ent.entropy == pytest.approx(0.0, abs=1e-12)
@@ -122,7 +141,9 @@ def test_large_1d_and_2d_networks() -> None:
     for part in (convac.Partition.left_right(arch), convac.Partition.blocks(arch, 1024)):
         ent = convac.entanglement(model, part)
         cut = convac.min_cut(arch, part).value
-        assert ent.method == "network" and 1 <= ent.schmidt_rank <= cut and ent.entropy <= math.log(cut) + 1e-9
+        assert (
+            ent.method == "network" and 1 <= ent.schmidt_rank <= cut and ent.entropy <= math.log(cut) + 1e-9
+        )
         assert np.isfinite(ent.log2_norm) and abs(ent.log2_norm) > 1100  # beyond float64: tracked in log form
     arch = convac.Architecture.deep_2d(height=64, width=64, n_features=2, channels=[2] * 6)
     model = _model(arch, seed=2)
@@ -143,13 +164,16 @@ def test_large_network_agrees_with_an_independent_reduction() -> None:
     def gram(lo: int, hi: int) -> np.ndarray:
         grams = [np.eye(2)] * (hi - lo)
         ws = [tn.weights[0][p] for p in range(lo, hi)]
-        grams = [w.T @ g @ w for w, g in zip(ws, grams)]
+        grams = [w.T @ g @ w for w, g in zip(ws, grams, strict=False)]
         offset = lo
         for layer in range(1, 10):
             grams = [grams[2 * i] * grams[2 * i + 1] for i in range(len(grams) // 2)]
             grams = [g / np.abs(g).max() for g in grams]
             offset //= 2
-            grams = [tn.weights[layer][offset + i].T @ g @ tn.weights[layer][offset + i] for i, g in enumerate(grams)]
+            grams = [
+                tn.weights[layer][offset + i].T @ g @ tn.weights[layer][offset + i]
+                for i, g in enumerate(grams)
+            ]
         (g,) = grams
         return g
 
@@ -216,5 +240,5 @@ def test_bad_input() -> None:
     with pytest.raises(TooLargeError, match="M\\^N = 2\\^64"):
         convac.entanglement(_model(big), convac.Partition.left_right(big), method="dense")
     wide = convac.Architecture.deep_1d(n_inputs=64, n_features=2, channels=[4] * 6)
-    with pytest.raises(TooLargeError, match="min-cut of this partition is 4294967296 .* max_cut=4096"):
+    with pytest.raises(TooLargeError, match=r"min-cut of this partition is 4294967296 .* max_cut=4096"):
         convac.entanglement(_model(wide), convac.Partition.interleaved(wide))
