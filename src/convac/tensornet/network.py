@@ -201,7 +201,7 @@ class ConvACTensorNetwork:
         >>> bool(np.allclose(tn.contract(), convac.coefficient_tensor(model)))
         True
         >>> f = torch.rand(3, 8, 2, dtype=torch.float64)
-        >>> bool(np.allclose(tn.contract(f), model.circuit(f)[:, 0].numpy()))
+        >>> bool(np.allclose(tn.contract(f), model.circuit(f)[:, 0].detach().numpy()))
         True
         """
         arch = self.arch
