@@ -251,11 +251,36 @@ def _largest_power(p: int, c: int) -> int:
     return q
 
 
+def _iroot(c: int, e: int) -> int:
+    """floor(c ** (1/e)) exactly, by bisection on integers (c may exceed float range)."""
+    lo, hi = 1, 1 << (c.bit_length() // e + 1)
+    while hi - lo > 1:
+        mid = (lo + hi) // 2
+        if mid**e <= c:
+            lo = mid
+        else:
+            hi = mid
+    return lo
+
+
+def _candidate_bases(dims: tuple[int, ...]) -> list[int]:
+    """The p worth trying in ``max_p W^p``.
+
+    While every exponent ``floor(log_p c)`` stays fixed, ``W^p = p^k`` for a fixed ``k`` (the
+    cheapest cut in exponent sum), which grows with ``p``; so the maximum over each such range of
+    ``p`` sits at its right end, where some ``p^e <= c < (p+1)^e``, i.e. ``p = floor(c^(1/e))``.
+    That leaves O(sum log2 c) candidates instead of every p up to the largest dimension.
+    """
+    cands = {_iroot(c, e) for c in dims for e in range(1, c.bit_length() + 1)}
+    return sorted(p for p in cands if p >= 2)
+
+
 def min_cut_lower_bound(arch: Architecture, partition: Partition) -> int:
     """The power-of-p lower bound ``max_p W^p`` of paper-notes section 4.
 
     ``W^p`` is the min-cut after replacing every bond dimension ``c`` (``M`` and each channel
-    number) by the largest power of ``p`` not above it, for ``p = 2 .. max bond dimension``.
+    number) by the largest power of ``p`` not above it, for ``p = 2 .. max bond dimension`` (only
+    the few ``p`` where the maximum can sit are evaluated, so huge dimensions are fine).
     It never exceeds :func:`min_cut`, and equals it when all bond dimensions are powers of one
     integer. The theorem proves ``rank [A]_{A,B} >= max_p W^p`` for almost all weights only for
     1D ConvACs with window 2 and unshared weights; for 2D, wider windows, shared weights and
@@ -275,12 +300,8 @@ def min_cut_lower_bound(arch: Architecture, partition: Partition) -> int:
     mask = partition.mask[None]
     upper = tree.solve(graph, mask).values()[0]
     best = 1
-    seen: set[tuple[int, ...]] = set()
-    for p in range(2, max(graph.dims) + 1):
+    for p in _candidate_bases(graph.dims):
         dims = tuple(_largest_power(p, c) for c in graph.dims)
-        if dims in seen:
-            continue
-        seen.add(dims)
         best = max(best, tree.solve(graph.with_dims(dims), mask).values()[0])
         if best == upper:  # W^p never exceeds the min-cut
             break

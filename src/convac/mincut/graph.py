@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import cached_property, lru_cache
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -87,10 +87,15 @@ class CutGraph:
     windows: tuple[IntArray, ...]
     parents: tuple[IntArray, ...]
 
-    @property
+    @cached_property
     def contiguous(self) -> tuple[bool, ...]:
         """Per layer, whether window ``k`` holds children ``k*pool .. k*pool+pool-1`` (1D, shallow)."""
         return tuple(bool(np.array_equal(w.ravel(), np.arange(w.size))) for w in self.windows)
+
+    @cached_property
+    def costs(self) -> ExactCosts:
+        """Exact arithmetic over a coprime base of this graph's bond dimensions."""
+        return ExactCosts(self.dims)
 
     @staticmethod
     def from_arch(arch: Architecture) -> CutGraph:
@@ -271,7 +276,8 @@ class ExactCosts:
             if rest != 1:  # pragma: no cover - guaranteed by coprime_base
                 raise AssertionError(f"{d} is not a product of the base {self.base}")
         self.exponents = exps
-        self.logs = np.log2(np.asarray(self.base, dtype=np.float64))
+        # math.log2 takes Python ints of any size; a float64 cast would overflow above 1e308.
+        self.logs = np.array([math.log2(b) for b in self.base], dtype=np.float64)
         self.dim_logs = exps @ self.logs if self.base else np.zeros(len(dims))
 
     @property

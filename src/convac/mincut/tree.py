@@ -58,10 +58,15 @@ class TreeSolution:
 def _window_sum(arr: np.ndarray, win: IntArray, contiguous: bool) -> np.ndarray:
     """Sum ``arr[:, :, children]`` over each window (axis 2 indexes nodes).
 
-    A loop over the few members with strided slices; numpy's reduction over a short middle axis
-    is several times slower.
+    For small windows, a loop over the members with strided slices: numpy's reduction over a
+    short middle axis is several times slower.
     """
     pool = win.shape[1]
+    if pool > 16:  # shallow networks: one huge window; a reduction beats a long Python loop
+        if contiguous:
+            shape = arr.shape
+            return arr.reshape(*shape[:2], win.shape[0], pool, *shape[3:]).sum(axis=3)
+        return arr[:, :, win].sum(axis=3)
     out = None
     for i in range(pool):
         part = arr[:, :, i::pool] if contiguous else arr[:, :, win[:, i]]
@@ -72,7 +77,7 @@ def _window_sum(arr: np.ndarray, win: IntArray, contiguous: bool) -> np.ndarray:
 
 def solve(graph: CutGraph, masks: BoolArray, *, want_sides: bool = False) -> TreeSolution:
     """Exact min-cut of every row of ``masks`` (shape ``(P, N)``, True = side A) on ``graph``."""
-    ex = ExactCosts(graph.dims)
+    ex = graph.costs
     dim_exp = ex.exponents.astype(np.int32)  # row 0: M, row l+1: r_l
     n_base = ex.size
     # cost[:, p, j, s]: exponents of the cheapest cut of node j's subtree with node j on side s
