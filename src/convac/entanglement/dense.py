@@ -36,7 +36,7 @@ def matricize(tensor: np.ndarray, partition: Partition) -> np.ndarray:
 def dense_singular_values(
     tn: ConvACTensorNetwork, partition: Partition, output: int = 0, max_bytes: int = DEFAULT_MAX_BYTES
 ) -> tuple[np.ndarray, int]:
-    """Singular values ``s`` of ``[A^output]_{A,B}`` as (mantissa, log2 scale): true values are ``s * 2**scale``."""
+    """Singular values of ``[A^output]_{A,B}`` as (s, scale): true values are ``s * 2**scale``."""
     mantissa, exponent = tn.contract(output=output, return_exponent=True, max_bytes=max_bytes)
     s = np.linalg.svd(matricize(mantissa, partition), compute_uv=False)
     return s, int(exponent)

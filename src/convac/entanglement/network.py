@@ -62,7 +62,7 @@ def _compress(data: np.ndarray, labels: tuple[Label, ...], exp: int) -> _Factor:
     rows = data.shape[0]
     cols = math.prod(data.shape[1:])
     if rows > cols:
-        r = np.linalg.qr(data.reshape(rows, cols), mode="r")
+        r: np.ndarray = np.linalg.qr(data.reshape(rows, cols), mode="r")  # type: ignore[assignment]
         data = r.reshape(r.shape[0], *data.shape[1:])
     peak = float(np.abs(data).max()) if data.size else 0.0
     if peak > 0:
@@ -73,7 +73,7 @@ def _compress(data: np.ndarray, labels: tuple[Label, ...], exp: int) -> _Factor:
 
 
 def _merge(a: _Factor, b: _Factor, summed: frozenset[Label] = frozenset()) -> _Factor:
-    """The product of two factors: rows multiply, shared labels are one (hyper)index, ``summed`` ones are summed."""
+    """Product of two factors: rows multiply, shared labels are one hyperindex, ``summed`` ones are summed."""
     letters: dict[Label, str] = {}
     for lab in (*a.labels, *b.labels):
         if lab not in letters:
@@ -128,8 +128,7 @@ def _side_factor(
         below = arch.pool_windows(layer - 1) if layer > 0 else None
         w_all = tn.weights[layer]
         new: dict[int, _Factor] = {}
-        for p in np.flatnonzero(sides[layer] == x):
-            p = int(p)
+        for p in map(int, np.flatnonzero(sides[layer] == x)):
             out_lab: Label = ("u", layer, int(parent[p]))
             if layer == 0:
                 in_lab: Label = ("x", p)
@@ -161,7 +160,7 @@ def _side_factor(
         top: Label = ("u", depth - 1, 0)
         f = _Factor(tn.weights[depth][0][:, output][None], (top,))
         if msgs:
-            acc = list(msgs.values())[0]
+            acc = next(iter(msgs.values()))
             for kid in list(msgs.values())[1:]:
                 acc = _merge(acc, kid)
             f = _merge(acc, f, frozenset() if top in cut_set else frozenset({top}))
@@ -196,7 +195,8 @@ def network_singular_values(
     if cut.value > max_cut:
         raise TooLargeError(
             f"the min-cut of this partition is {_fmt(cut.value)} (log2 {cut.log2:.4g}), over the network "
-            f"path's limit of max_cut={max_cut} (log2 {math.log2(max_cut):.4g}), the largest cut it does: its "
+            f"path's limit of max_cut={max_cut} (log2 {math.log2(max_cut):.4g}), the largest cut it does: "
+            "its "
             "cost grows with the min-cut (an SVD of a min-cut x min-cut matrix); choose a partition with a "
             "smaller min-cut or fewer channels, or raise max_cut"
         )

@@ -90,20 +90,40 @@ def draw_network(
     for kind, (marker, color, size) in kinds.items():
         pts = [pos[t.name] for t in tn.tensors if t.kind == kind]
         label = {"weight": "weight matrix", "delta": "δ (copy) tensor", "output": "output"}[kind]
-        ax.scatter([p[0] for p in pts], [p[1] for p in pts], marker=marker, c=color, s=size, zorder=2, label=label)
+        ax.scatter(
+            [p[0] for p in pts], [p[1] for p in pts], marker=marker, c=color, s=size, zorder=2, label=label
+        )
     leaves = [pos[f"in{p}"] for p in range(n)]
-    ax.scatter([p[0] for p in leaves], [p[1] for p in leaves], marker="|", c="tab:green", s=40, zorder=2, label="input")
+    ax.scatter(
+        [p[0] for p in leaves],
+        [p[1] for p in leaves],
+        marker="|",
+        c="tab:green",
+        s=40,
+        zorder=2,
+        label="input",
+    )
     if labels:
-        for (x, y), d in zip(mids, dims):
-            ax.text(x, y, str(d), fontsize=7, color="0.25", ha="center", va="center", zorder=3,
-                    bbox={"boxstyle": "round,pad=0.1", "fc": "white", "ec": "none", "alpha": 0.8})
+        for (x, y), d in zip(mids, dims, strict=False):
+            ax.text(
+                x,
+                y,
+                str(d),
+                fontsize=7,
+                color="0.25",
+                ha="center",
+                va="center",
+                zorder=3,
+                bbox={"boxstyle": "round,pad=0.1", "fc": "white", "ec": "none", "alpha": 0.8},
+            )
         for p in range(n):
             x, y = pos[f"in{p}"]
             ax.text(x, y - 0.35, str(p), fontsize=7, ha="center", va="top")
     arch = tn.arch
     shape = "x".join(map(str, arch.grid))
     ax.set_title(
-        f"{arch.kind} ConvAC tensor network: {shape} inputs, M={arch.n_features}, channels={list(arch.channels)}",
+        f"{arch.kind} ConvAC tensor network: {shape} inputs, M={arch.n_features}, "
+        f"channels={list(arch.channels)}",
         fontsize=9,
     )
     ax.legend(loc="upper left", fontsize=7, frameon=False)

@@ -83,7 +83,7 @@ class TNTensor:
 
 @dataclass(frozen=True)
 class Bond:
-    """An index of the network: its dimension, kind (``input``/``bond``/``output``) and the tensors it joins."""
+    """An index of the network: dimension, kind (``input``/``bond``/``output``), the tensors it joins."""
 
     name: str
     dim: int
@@ -101,7 +101,9 @@ class ConvACTensorNetwork:
 
     def __init__(self, arch: Architecture, weights: Sequence[np.ndarray]) -> None:
         if len(weights) != arch.depth + 1:
-            raise ValueError(f"need {arch.depth + 1} weight arrays (hidden layers and output), got {len(weights)}")
+            raise ValueError(
+                f"need {arch.depth + 1} weight arrays (hidden layers and output), got {len(weights)}"
+            )
         self.arch = arch
         self.weights: tuple[np.ndarray, ...] = tuple(np.asarray(w, dtype=np.float64) for w in weights)
         for layer, w in enumerate(self.weights):
@@ -116,7 +118,9 @@ class ConvACTensorNetwork:
             w = self.weights[layer]
             for p in range(w.shape[0]):
                 below = f"x{p}" if layer == 0 else f"u{layer - 1}_{p}"
-                tensors.append(TNTensor(f"W{layer}_{p}", "weight", (below, f"c{layer}_{p}"), w[p].shape, layer, p, w[p]))
+                tensors.append(
+                    TNTensor(f"W{layer}_{p}", "weight", (below, f"c{layer}_{p}"), w[p].shape, layer, p, w[p])
+                )
             r = arch.channels[layer]
             for k, window in enumerate(arch.pool_windows(layer)):
                 inds = (*(f"c{layer}_{q}" for q in window), f"u{layer}_{k}")
@@ -129,7 +133,7 @@ class ConvACTensorNetwork:
         ends: dict[str, list[str]] = {}
         dims: dict[str, int] = {}
         for t in tensors:
-            for ind, d in zip(t.inds, t.shape):
+            for ind, d in zip(t.inds, t.shape, strict=False):
                 ends.setdefault(ind, []).append(t.name)
                 dims[ind] = d
         self.bonds: dict[str, Bond] = {}
@@ -197,12 +201,14 @@ class ConvACTensorNetwork:
         >>> bool(np.allclose(tn.contract(), convac.coefficient_tensor(model)))
         True
         >>> f = torch.rand(3, 8, 2, dtype=torch.float64)
-        >>> bool(np.allclose(tn.contract(f), model.circuit(f)[:, 0].numpy()))
+        >>> bool(np.allclose(tn.contract(f), model.circuit(f)[:, 0].detach().numpy()))
         True
         """
         arch = self.arch
         if output is not None and (
-            isinstance(output, bool) or not isinstance(output, (int, np.integer)) or not 0 <= output < arch.n_outputs
+            isinstance(output, bool)
+            or not isinstance(output, (int, np.integer))
+            or not 0 <= output < arch.n_outputs
         ):
             raise ValueError(f"output must be None or an integer in 0..{arch.n_outputs - 1}, got {output!r}")
         rename = self._hyper()
@@ -387,7 +393,9 @@ def contract(tn: ConvACTensorNetwork, features: Any = None, output: int | None =
     (2, 2, 2, 2)
     """
     if not isinstance(tn, ConvACTensorNetwork):
-        raise TypeError(f"contract needs a ConvACTensorNetwork (see convac.to_tensor_network), got {type(tn).__name__}")
+        raise TypeError(
+            f"contract needs a ConvACTensorNetwork (see convac.to_tensor_network), got {type(tn).__name__}"
+        )
     return tn.contract(features, output=output, **options)
 
 
@@ -475,7 +483,7 @@ def _run_path(
     exponents are arrays over the batch, the others scalars.
     """
     ops: list[tuple[tuple[str, ...], np.ndarray, bool, Any]] = []
-    for inds, arr, b in zip(inputs, arrays, batched):
+    for inds, arr, b in zip(inputs, arrays, batched, strict=False):
         data, k = _normalize(arr, b)
         ops.append((inds, data, b, k))
     # How many live operands (plus the output) still carry each index: an index is summed
@@ -486,8 +494,8 @@ def _run_path(
             count[i] = count.get(i, 0) + 1
     for step in path:
         picked = [ops[i] for i in step]
-        for i in sorted(step, reverse=True):
-            del ops[i]
+        for pos in sorted(step, reverse=True):
+            del ops[pos]
         while len(picked) > 1:
             (ia, da, ba, ka), (ib, db, bb, kb) = picked[0], picked[1]
             union = list(dict.fromkeys(ia + ib))
@@ -515,17 +523,20 @@ def _run_path(
         data = _pair_einsum(inds, data, b, (), np.ones(()), False, tuple(i for i in inds if i in output))
         inds = tuple(i for i in inds if i in output)
     order = [inds.index(i) for i in output]
-    if b:
-        data = np.transpose(data, [0, *(o + 1 for o in order)])
-    else:
-        data = np.transpose(data, order)
+    data = np.transpose(data, [0, *(o + 1 for o in order)]) if b else np.transpose(data, order)
     if has_batch and not b:
         raise AssertionError("batched contraction lost its batch axis")
     return data, (k if b else int(k))
 
 
 def _pair_einsum(
-    ia: tuple[str, ...], da: np.ndarray, ba: bool, ib: tuple[str, ...], db: np.ndarray, bb: bool, keep: tuple[str, ...]
+    ia: tuple[str, ...],
+    da: np.ndarray,
+    ba: bool,
+    ib: tuple[str, ...],
+    db: np.ndarray,
+    bb: bool,
+    keep: tuple[str, ...],
 ) -> np.ndarray:
     letters: dict[str, str] = {}
     for i in (*ia, *ib, *keep):
