@@ -97,8 +97,11 @@ class GaussianRepresentation(Representation):
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         self.check_patches(x)
-        z = (x.unsqueeze(-2) - self.mean) * torch.exp(-self.log_scale)  # (B, N, M, D)
-        log_f = -0.5 * (z * z).sum(dim=-1)
+        # sum_k (x_k - mu_dk)^2 / s_dk^2 expanded into two matmuls: no (batch, N, M, D) tensor,
+        # which made the Gaussian layer most of a 64x64 training step (measured with torch.profiler).
+        inv_var = torch.exp(-2.0 * self.log_scale)  # (M, D)
+        quad = (x * x) @ inv_var.T - 2.0 * (x @ (self.mean * inv_var).T) + (self.mean**2 * inv_var).sum(dim=-1)
+        log_f = -0.5 * quad.clamp_min(0.0)
         if self.normalize:
             log_f = log_f - log_f.detach().amax(dim=-1, keepdim=True)
         return torch.exp(log_f)
