@@ -1,0 +1,93 @@
+"""The paper's ReLU ConvNet (Levine et al. 2018, §6 of the notes) for any channel schedule.
+
+Layout for a ``2**L x 2**L`` single-channel image and channels ``r_0..r_{L-1}``:
+
+* representation: 3x3 conv, 10 channels, stride 1, same padding, then ReLU;
+* ``L`` hidden layers of [1x1 conv -> ReLU -> 2x2 max-pool, stride 2], shrinking the grid to 1x1;
+* a linear output layer to 10 classes.
+
+Biases: every conv and the output layer have them (standard practice; the paper does not
+say). The paper's weight count ``31 r^2 + 50 r`` for wide-base / wide-tip covers the
+*weight matrices* of the hidden and output layers only; :meth:`ReLUConvNet.hidden_output_weights`
+returns exactly that number, and ``sum(p.numel() for p in model.parameters())`` the total.
+
+>>> import torch
+>>> from convac.models.schedules import wide_tip
+>>> net = ReLUConvNet(wide_tip(2), image_size=64, seed=0)
+>>> net(torch.zeros(3, 1, 64, 64)).shape
+torch.Size([3, 10])
+>>> net.hidden_output_weights() == 31 * 2**2 + 50 * 2
+True
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import torch
+from torch import nn
+
+from convac.errors import ArchitectureError, InputError
+
+__all__ = ["ReLUConvNet"]
+
+
+class ReLUConvNet(nn.Module):
+    """Representation conv + ``len(channels)`` x [1x1 conv, ReLU, 2x2 max-pool] + linear output.
+
+    ``image_size`` must be ``2 ** len(channels)`` so the last pool leaves one position,
+    as in the paper (64 = 2**6). ``seed`` fixes the initial weights without touching the
+    global RNG.
+    """
+
+    def __init__(
+        self,
+        channels: Sequence[int],
+        image_size: int = 64,
+        n_outputs: int = 10,
+        rep_channels: int = 10,
+        kernel: int = 3,
+        seed: int | None = None,
+    ) -> None:
+        super().__init__()
+        channels = list(channels)
+        if not channels or any(isinstance(c, bool) or not isinstance(c, int) or c < 1 for c in channels):
+            raise ArchitectureError(f"channels must be positive integers, got {channels!r}")
+        if image_size != 2 ** len(channels):
+            raise ArchitectureError(
+                f"{len(channels)} pooling layers need a {2 ** len(channels)}x{2 ** len(channels)} image, "
+                f"got image_size={image_size}"
+            )
+        self.channels, self.image_size, self.n_outputs = channels, image_size, n_outputs
+        with torch.random.fork_rng(devices=[]):
+            if seed is not None:
+                torch.manual_seed(seed)
+            self.representation = nn.Conv2d(1, rep_channels, kernel, padding=kernel // 2)
+            widths = [rep_channels, *channels]
+            self.hidden = nn.ModuleList(
+                nn.Conv2d(a, b, 1) for a, b in zip(widths[:-1], widths[1:], strict=True)
+            )
+            self.output = nn.Linear(channels[-1], n_outputs)
+            # He init: torch's default (gain for leaky slope sqrt(5)) shrinks the signal about
+            # 1.7x per layer, and the canvases are ~99 % black, so after seven layers the logits
+            # barely depend on the image and training stalls at chance.
+            for conv in [self.representation, *self.hidden]:
+                nn.init.kaiming_normal_(conv.weight, nonlinearity="relu")
+                nn.init.zeros_(conv.bias)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        """Images (batch, 1, H, W) or (batch, H, W) -> logits (batch, n_outputs)."""
+        if x.dim() == 3:
+            x = x.unsqueeze(1)
+        if x.dim() != 4 or tuple(x.shape[1:]) != (1, self.image_size, self.image_size):
+            raise InputError(
+                f"images must have shape (batch, [1,] {self.image_size}, {self.image_size}), got {tuple(x.shape)}"
+            )
+        h = torch.relu(self.representation(x))
+        for conv in self.hidden:
+            h = nn.functional.max_pool2d(torch.relu(conv(h)), 2)
+        return self.output(h.flatten(1))
+
+    def hidden_output_weights(self) -> int:
+        """Number of weights (no biases) in the hidden 1x1 convs and the output layer."""
+        return sum(c.weight.numel() for c in self.hidden) + self.output.weight.numel()
