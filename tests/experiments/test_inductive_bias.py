@@ -16,7 +16,7 @@ from convac.data.mnist import write_idx
 from convac.errors import ConvacError
 from convac.experiments.inductive_bias import Cell, Protocol, Sweep, load_results, profile, run_sweep
 
-TINY = Protocol(n_train=24, n_test=16, epochs=3, lr=3e-3, batch_size=8)
+TINY = Protocol(n_train=16, n_test=8, epochs=2, lr=3e-3, batch_size=8)
 SWEEP = Sweep(TINY, tasks=("local",), schedules=("wide_base", "wide_tip"), rs=(1,), seeds=(0,))
 SRC = str(Path(__file__).resolve().parents[2] / "src")
 COMPARED = ("key", "train_accuracy", "test_accuracy", "final_loss", "channels", "n_params")
@@ -31,7 +31,7 @@ def _strip(record: dict) -> dict:
 @pytest.fixture(scope="module")
 def reference(tmp_path_factory) -> list[dict]:
     out = tmp_path_factory.mktemp("ref")
-    result = run_sweep(SWEEP, out, progress=False)
+    result = run_sweep(SWEEP, out, progress=False, report=False)
     assert result.ran == 2 and result.skipped == 0
     return result.records
 
@@ -62,7 +62,7 @@ sweep = Sweep(Protocol(**{TINY.to_dict()!r}), tasks=("local",), schedules=("wide
 def hook(cell, epoch, record):
     if cell.schedule == "wide_tip" and epoch == 1:
         os.kill(os.getpid(), signal.SIGKILL)
-run_sweep(sweep, {str(tmp_path)!r}, progress=False, on_epoch=hook)
+run_sweep(sweep, {str(tmp_path)!r}, progress=False, report=False, on_epoch=hook)
 """
     proc = subprocess.run([sys.executable, "-c", script], capture_output=True, timeout=120)
     assert proc.returncode == -9, proc.stderr.decode()[-2000:]
@@ -74,33 +74,33 @@ run_sweep(sweep, {str(tmp_path)!r}, progress=False, on_epoch=hook)
     assert state["epoch"] == 1 and state["identity"]["cell"] == "local|relu|wide_tip|r=1|seed=0"
     assert set(state) >= {"model", "optimizer", "rng", "history"}
 
-    resumed = run_sweep(SWEEP, tmp_path, progress=False)
+    resumed = run_sweep(SWEEP, tmp_path, progress=False, report=False)
     assert resumed.ran == 1 and resumed.skipped == 1
     assert resumed.records[1]["resumed_from_epoch"] == 1
     assert [_strip(r) for r in resumed.records] == [_strip(r) for r in reference]
 
 
 def test_torn_last_line_is_ignored_and_repaired(reference, tmp_path) -> None:
-    run_sweep(SWEEP, tmp_path, progress=False)
+    run_sweep(SWEEP, tmp_path, progress=False, report=False)
     path = tmp_path / "results.jsonl"
     lines = path.read_text().splitlines()
     path.write_text(lines[0] + "\n" + lines[1][:40])  # killed while writing the second line
-    result = run_sweep(SWEEP, tmp_path, progress=False)
+    result = run_sweep(SWEEP, tmp_path, progress=False, report=False)
     assert result.ran == 1
     assert [_strip(r) for r in load_results(tmp_path)] == [_strip(r) for r in reference]
 
 
 def test_other_configuration_is_refused_without_touching_results(reference, tmp_path) -> None:
-    run_sweep(SWEEP, tmp_path, progress=False)
+    run_sweep(SWEEP, tmp_path, progress=False, report=False)
     before = (tmp_path / "results.jsonl").read_bytes()
     other = Sweep(Protocol(**{**TINY.to_dict(), "epochs": 4}), tasks=("local",), rs=(1,), seeds=(0,))
     with pytest.raises(ConvacError, match=r"another configuration \(differs in: epochs\)"):
-        run_sweep(other, tmp_path, progress=False)
+        run_sweep(other, tmp_path, progress=False, report=False)
     assert (tmp_path / "results.jsonl").read_bytes() == before
     # A directory with results but no manifest is not adopted either.
     (tmp_path / "protocol.json").unlink()
     with pytest.raises(ConvacError, match="refusing to mix"):
-        run_sweep(SWEEP, tmp_path, progress=False)
+        run_sweep(SWEEP, tmp_path, progress=False, report=False)
     assert (tmp_path / "results.jsonl").read_bytes() == before
 
 
@@ -150,8 +150,9 @@ def test_cli_errors_are_one_line_exit_2(tmp_path, capsys) -> None:
         assert code == 2 and message in err and len(err.strip().splitlines()) == 1, err
     corrupt = tmp_path / "mnist"
     corrupt.mkdir()
-    for name in ("train-images-idx3-ubyte", "train-labels-idx1-ubyte", "t10k-images-idx3-ubyte"):
+    for name in ("train-images-idx3-ubyte", "t10k-images-idx3-ubyte"):
         write_idx(corrupt / name, torch.zeros(2, 2, 2, dtype=torch.uint8).numpy())
+    write_idx(corrupt / "train-labels-idx1-ubyte", torch.zeros(2, dtype=torch.uint8).numpy())
     (corrupt / "t10k-labels-idx1-ubyte.gz").write_bytes(b"garbage")
     code, err = _cli(capsys, "--out", str(tmp_path / "o"), *small, "--mnist-dir", str(corrupt))
     assert code == 2 and "cannot read IDX file" in err and len(err.strip().splitlines()) == 1

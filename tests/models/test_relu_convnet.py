@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import itertools
+
 import pytest
 import torch
 from hypothesis import given, settings
@@ -21,7 +23,7 @@ def test_hidden_and_output_weights_are_31r2_plus_50r(r: int) -> None:
         assert net.hidden_output_weights() == 31 * r * r + 50 * r
         # Independent count: every 1x1 conv is c_in*c_out, the output r_last*10; biases are extra.
         widths = [10, *schedule(r)]
-        by_hand = sum(a * b for a, b in zip(widths[:-1], widths[1:], strict=True)) + widths[-1] * 10
+        by_hand = sum(a * b for a, b in itertools.pairwise(widths)) + widths[-1] * 10
         assert net.hidden_output_weights() == by_hand
         biases = sum(schedule(r)) + 10
         rep = 10 * 9 + 10

@@ -76,7 +76,8 @@ def _find(directory: Path, split: str, kind: str) -> Path:
             if (directory / name).is_file():
                 return directory / name
     raise InputError(
-        f"MNIST directory {directory} has no {_FILES[split, kind][0]}[.gz]; it needs the four standard IDX files "
+        f"MNIST directory {directory} has no {_FILES[split, kind][0]}[.gz]; "
+        "it needs the four standard IDX files "
         "(train-images-idx3-ubyte, train-labels-idx1-ubyte, t10k-images-idx3-ubyte, t10k-labels-idx1-ubyte)"
     )
 

@@ -177,7 +177,7 @@ class Sweep:
 PROFILES: dict[str, Sweep] = {
     # Sized on this project's 2-core shared machine: see the README section "The paper's experiment".
     "quick": Sweep(
-        Protocol(n_train=2000, n_test=1000, epochs=6, lr=3e-3, batch_size=64),
+        Protocol(n_train=2000, n_test=1000, epochs=6, lr=3e-3, batch_size=32),
         rs=(2, 4),
         seeds=(0, 1, 2),
     ),

@@ -22,6 +22,7 @@ True
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Sequence
 
 import torch
@@ -64,9 +65,7 @@ class ReLUConvNet(nn.Module):
                 torch.manual_seed(seed)
             self.representation = nn.Conv2d(1, rep_channels, kernel, padding=kernel // 2)
             widths = [rep_channels, *channels]
-            self.hidden = nn.ModuleList(
-                nn.Conv2d(a, b, 1) for a, b in zip(widths[:-1], widths[1:], strict=True)
-            )
+            self.hidden = nn.ModuleList(nn.Conv2d(a, b, 1) for a, b in itertools.pairwise(widths))
             self.output = nn.Linear(channels[-1], n_outputs)
             # He init: torch's default (gain for leaky slope sqrt(5)) shrinks the signal about
             # 1.7x per layer, and the canvases are ~99 % black, so after seven layers the logits
@@ -81,7 +80,8 @@ class ReLUConvNet(nn.Module):
             x = x.unsqueeze(1)
         if x.dim() != 4 or tuple(x.shape[1:]) != (1, self.image_size, self.image_size):
             raise InputError(
-                f"images must have shape (batch, [1,] {self.image_size}, {self.image_size}), got {tuple(x.shape)}"
+                f"images must have shape (batch, [1,] {self.image_size}, {self.image_size}), "
+                f"got {tuple(x.shape)}"
             )
         h = torch.relu(self.representation(x))
         for conv in self.hidden:
@@ -90,4 +90,5 @@ class ReLUConvNet(nn.Module):
 
     def hidden_output_weights(self) -> int:
         """Number of weights (no biases) in the hidden 1x1 convs and the output layer."""
-        return sum(c.weight.numel() for c in self.hidden) + self.output.weight.numel()
+        convs = [c for c in self.hidden if isinstance(c, nn.Conv2d)]
+        return sum(c.weight.numel() for c in convs) + self.output.weight.numel()

@@ -98,7 +98,8 @@ def _markdown(rows: list[dict[str, Any]], gaps: list[dict[str, Any]]) -> str:
         for g in gaps:
             out.write(
                 f"| {g['task']} | {g['family']} | {g['r']} | {g['n_seeds']} | "
-                f"{100 * g['gap_mean']:+.1f} ± {100 * g['gap_std']:.1f} | {g['first_wins']}/{g['n_seeds']} |\n"
+                f"{100 * g['gap_mean']:+.1f} ± {100 * g['gap_std']:.1f} | "
+                f"{g['first_wins']}/{g['n_seeds']} |\n"
             )
     return out.getvalue()
 
