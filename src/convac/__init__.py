@@ -12,7 +12,7 @@ correlations it can model (entanglement, min-cut), and design its channel widths
 
 from convac.architecture import Architecture, LayerSpec
 from convac.errors import ArchitectureError, ConvacError, InputError, PartitionError, TooLargeError
-from convac.models import DeepConvAC, ShallowConvAC
+from convac.models import DeepConvAC, ReLUConvNet, ShallowConvAC
 from convac.partitions import Partition
 from convac.tensornet import coefficient_tensor
 from convac.training import FitResult, fit
@@ -29,6 +29,7 @@ __all__ = [
     "LayerSpec",
     "Partition",
     "PartitionError",
+    "ReLUConvNet",
     "ShallowConvAC",
     "TooLargeError",
     "coefficient_tensor",
