@@ -64,10 +64,11 @@ def main() -> None:
             cell = times[token] * images_per_cell
             total += cell * len(sweep.tasks) * len(sweep.seeds)
         ratio = times["wide_base"] / times["wide_tip"]
+        hours = {k: v * images_per_cell / 3600 for k, v in times.items()}
         print(
-            f"r={r:3d}  wide_base {1e3 * times['wide_base']:7.2f} ms/img  wide_tip {1e3 * times['wide_tip']:7.2f} "
-            f"ms/img  (base/tip {ratio:.2f}x)  cell {times['wide_base'] * images_per_cell / 3600:6.2f} h / "
-            f"{times['wide_tip'] * images_per_cell / 3600:6.2f} h"
+            f"r={r:3d}  wide_base {1e3 * times['wide_base']:7.2f} ms/img  "
+            f"wide_tip {1e3 * times['wide_tip']:7.2f} ms/img  (base/tip {ratio:.2f}x)  "
+            f"cell {hours['wide_base']:6.2f} h / {hours['wide_tip']:6.2f} h"
         )
     print(
         f"paper profile over r={rs}: {total / 3600:.1f} h on one worker ({len(sweep.seeds)} seeds, 2 tasks)"
