@@ -18,7 +18,9 @@ On disk (``out_dir``):
 
 Optimiser (the paper does not state it): Adam (betas 0.9/0.999, no weight decay by
 default), cross-entropy, learning rate annealed per step on a cosine from ``lr`` to 0,
-batch order reshuffled every epoch from ``(seed, epoch)``.
+batch order reshuffled every epoch from ``(seed, epoch)``. Initialisation: He-normal
+weights, then (``init="data"``, the default) the data-dependent rescaling of
+:meth:`ReLUConvNet.initialize_from` on the first 256 training images; ``init="he"`` skips it.
 
 >>> sweep = Sweep(Protocol(n_train=8, n_test=8, epochs=1, batch_size=8), tasks=("local",),
 ...               schedules=("wide_base",), rs=(1,), seeds=(0,))
@@ -46,6 +48,7 @@ from torch import nn
 from convac.data.tasks import TASKS, PlacedDigits, make_task
 from convac.errors import ConvacError
 from convac.models.digit_nets import FAMILIES, ConvACImageNet, build_family_model
+from convac.models.relu_convnet import ReLUConvNet
 from convac.models.schedules import parse_schedule
 
 __all__ = [
@@ -77,8 +80,11 @@ class Protocol:
     batch_size: int = 64
     weight_decay: float = 0.0
     canvas: int = 64
+    init: str = "data"
 
     def __post_init__(self) -> None:
+        if self.init not in ("data", "he"):
+            raise ConvacError(f"init must be 'data' (data-dependent, default) or 'he', got {self.init!r}")
         for name in ("n_train", "n_test", "epochs", "batch_size"):
             value = getattr(self, name)
             if isinstance(value, bool) or not isinstance(value, int) or value < 1:
@@ -177,8 +183,8 @@ class Sweep:
 PROFILES: dict[str, Sweep] = {
     # Sized on this project's 2-core shared machine: see the README section "The paper's experiment".
     "quick": Sweep(
-        Protocol(n_train=2000, n_test=1000, epochs=6, lr=3e-3, batch_size=32),
-        rs=(2, 4),
+        Protocol(n_train=2000, n_test=1000, epochs=6, lr=3e-3, batch_size=16),
+        rs=(4, 8),
         seeds=(0, 1, 2),
     ),
     # The paper's sizes: 60k/10k images, r in {6..30}. Use --mnist-dir for MNIST itself.
@@ -263,8 +269,11 @@ def run_cell(
     )
     channels = cell.channels
     model = build_family_model(cell.family, channels, seed=cell.seed, image_size=protocol.canvas)
+    probe = train.images(torch.arange(min(len(train), 256)))
     if isinstance(model, ConvACImageNet):
-        model.initialize_from(train.images(torch.arange(min(len(train), 256))), seed=cell.seed)
+        model.initialize_from(probe, seed=cell.seed)
+    elif isinstance(model, ReLUConvNet) and protocol.init == "data":
+        model.initialize_from(probe)
     model.to(device)
     optimizer = torch.optim.Adam(model.parameters(), lr=protocol.lr, weight_decay=protocol.weight_decay)
     steps_per_epoch = math.ceil(len(train) / protocol.batch_size)
