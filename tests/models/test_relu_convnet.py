@@ -45,6 +45,38 @@ def test_relu_net_geometry_and_max_pool_locality() -> None:
     assert all(torch.equal(a, b) for a, b in zip(net.parameters(), same_seed.parameters(), strict=True))
 
 
+def _alive_channels(net: ReLUConvNet, x: torch.Tensor) -> list[float]:
+    h = torch.relu(net.representation(x))
+    alive = [float((h.amax(dim=(0, 2, 3)) > 0).float().mean())]
+    for conv in net.hidden:
+        h = torch.nn.functional.max_pool2d(torch.relu(conv(h)), 2)
+        alive.append(float((h.amax(dim=(0, 2, 3)) > 0).float().mean()))
+    return alive
+
+
+def test_data_dependent_init_revives_every_channel() -> None:
+    from convac.data.tasks import make_task
+
+    train, _ = make_task("local", n_train=96, n_test=4, seed=0)
+    probe, held_out = train.images(torch.arange(64)), train.images(torch.arange(64, 96))
+    he = ReLUConvNet(wide_base(2), seed=0)
+    # The failure it fixes: with He init alone the narrow top layer of this net is dead on every image,
+    # so the output does not depend on the input at all.
+    assert _alive_channels(he, held_out)[-1] == 0.0
+    assert torch.allclose(he(held_out), he(held_out[:1]).expand(32, -1))
+    net = ReLUConvNet(wide_base(2), seed=0)
+    net.initialize_from(probe)
+    # Channels are shifted to their median over the probe's ink positions, so each is positive on about
+    # half of them; only ties at the median (few positions in the last layers) can leave one at zero.
+    assert min(_alive_channels(net, probe)) >= 0.5 and min(_alive_channels(net, held_out)) >= 0.5
+    assert net(held_out).std(dim=0).mean() > 0.05
+    # Each representation channel is positive on about half of the ink positions of the probe.
+    z = net.representation(probe)
+    ink = torch.nn.functional.max_pool2d(probe, 3, 1, 1)[:, 0] > 0
+    frac = (z.permute(1, 0, 2, 3)[:, ink] > 0).float().mean(dim=1)
+    assert ((frac > 0.4) & (frac < 0.6)).all()
+
+
 def test_relu_net_errors() -> None:
     with pytest.raises(ArchitectureError, match="64x64 image"):
         ReLUConvNet([1, 1, 1, 1, 1, 1], image_size=32)

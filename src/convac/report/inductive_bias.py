@@ -152,6 +152,8 @@ def _figure(rows: list[dict[str, Any]], path: Path) -> None:
             seeds = {r["n_seeds"] for r in rows if (r["task"], r["family"]) == (task, family)}
             n = min(seeds) if seeds else 0
             ax.set_title(f"{task} task ({family}), mean ± std over {n} seeds")
+            ax.axhline(10, color="grey", linestyle=":", linewidth=1, label="chance")
+            ax.set_xticks(sorted({r["r"] for r in rows}))
             ax.set_xlabel("r (width parameter)")
             ax.set_ylabel("accuracy (%)")
             ax.grid(alpha=0.3)
