@@ -105,7 +105,7 @@ class ReLUConvNet(nn.Module):
         x, empty = images.float(), torch.zeros_like(images[:1]).float()
         layers = [self.representation, *self.hidden]
         for i, conv in enumerate(layers):
-            z, z0 = conv(x) - conv.bias.view(1, -1, 1, 1), conv(empty) - conv.bias.view(1, -1, 1, 1)
+            z = conv(x) - conv.bias.view(1, -1, 1, 1)
             ink = (x - empty).abs().sum(dim=1) > 0  # (B, H, W) positions that differ from background
             if i == 0:  # the 3x3 representation sees ink within one pixel
                 ink = nn.functional.max_pool2d(ink.float().unsqueeze(1), 3, 1, 1).squeeze(1) > 0
