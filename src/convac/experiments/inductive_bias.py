@@ -255,8 +255,25 @@ def run_cell(
 
     With ``checkpoint`` the state after every epoch is saved there, and an existing
     checkpoint of the same cell and protocol is resumed from. ``on_epoch(epoch, record)``
-    is called after each epoch's checkpoint is written.
+    is called after each epoch's checkpoint is written. The cell runs on one CPU thread (restored
+    afterwards): a multi-threaded reduction may sum in another order, and the result must not
+    depend on how cells are spread over workers.
     """
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)
+    try:
+        return _run_cell(protocol, cell, checkpoint, device, on_epoch)
+    finally:
+        torch.set_num_threads(threads)
+
+
+def _run_cell(
+    protocol: Protocol,
+    cell: Cell,
+    checkpoint: str | os.PathLike[str] | None,
+    device: str,
+    on_epoch: Callable[[int, dict[str, float]], None] | None,
+) -> dict[str, Any]:
     start_time = time.perf_counter()
     train, test = make_task(
         cell.task,

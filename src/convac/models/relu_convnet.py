@@ -109,12 +109,11 @@ class ReLUConvNet(nn.Module):
             ink = (x - empty).abs().sum(dim=1) > 0  # (B, H, W) positions that differ from background
             if i == 0:  # the 3x3 representation sees ink within one pixel
                 ink = nn.functional.max_pool2d(ink.float().unsqueeze(1), 3, 1, 1).squeeze(1) > 0
-            if not ink.any():
-                continue
-            values = z.permute(1, 0, 2, 3)[:, ink]  # (C, n_ink)
-            scale = values.std(dim=1).clamp_min(1e-6)
-            conv.weight.div_(scale.view(-1, *([1] * (conv.weight.dim() - 1))))
-            conv.bias.copy_(-values.median(dim=1).values / scale)
+            if int(ink.sum()) > 1:  # with no ink left there is nothing to calibrate on; keep He init
+                values = z.permute(1, 0, 2, 3)[:, ink]  # (C, n_ink)
+                scale = values.std(dim=1).clamp_min(1e-6)
+                conv.weight.div_(scale.view(-1, *([1] * (conv.weight.dim() - 1))))
+                conv.bias.copy_(-values.median(dim=1).values / scale)
             x, empty = torch.relu(conv(x)), torch.relu(conv(empty))
             if i > 0:
                 x, empty = nn.functional.max_pool2d(x, 2), nn.functional.max_pool2d(empty, 2)
