@@ -17,7 +17,7 @@ from convac.entanglement import Entanglement, entanglement, generic_rank, generi
 from convac.errors import ArchitectureError, ConvacError, InputError, PartitionError, TooLargeError
 from convac.experiments.verify import VerifyReport, verify
 from convac.mincut import CutEdge, MinCut, min_cut, min_cut_lower_bound, min_cut_values
-from convac.models import DeepConvAC, ShallowConvAC
+from convac.models import DeepConvAC, ReLUConvNet, ShallowConvAC
 from convac.partitions import Partition
 from convac.tensornet import ConvACTensorNetwork, coefficient_tensor, contract, to_tensor_network
 from convac.training import FitResult, fit
@@ -40,6 +40,7 @@ __all__ = [
     "MinCut",
     "Partition",
     "PartitionError",
+    "ReLUConvNet",
     "ShallowConvAC",
     "TooLargeError",
     "VerifyReport",

@@ -323,6 +323,83 @@ def _design(sub: Any) -> None:
         return 0
 
     p.set_defaults(func=run)
+# ---------------------------------------------------------------------------- experiment
+def _str_list(text: str) -> list[str]:
+    values = [v.strip() for v in text.split(",") if v.strip()]
+    if not values:
+        raise argparse.ArgumentTypeError("expected at least one comma-separated value")
+    return values
+
+
+def _schedule_list(text: str) -> list[str]:
+    # Custom tokens NAME=m1,...,m6 contain commas themselves: split on ';' or on spaces between tokens,
+    # and otherwise only before a NAME= or a registered name.
+    import re
+
+    parts = [p for p in re.split(r"[;\s]+|,(?=[A-Za-z])", text.strip()) if p]
+    if not parts:
+        raise argparse.ArgumentTypeError("expected at least one schedule")
+    return parts
+
+
+@command
+def _experiment(sub: Any) -> None:
+    p = sub.add_parser("experiment", help="the paper's experiments")
+    inner = p.add_subparsers(dest="experiment", parser_class=_Parser, metavar="EXPERIMENT", required=True)
+    q = inner.add_parser(
+        "inductive-bias",
+        help="wide-base vs wide-tip ReLU ConvNets (and ConvACs) on the local and global digit tasks",
+    )
+    q.add_argument("--profile", default="quick", help="quick (minutes on a CPU) or paper (60k/10k images)")
+    q.add_argument("--out", required=True, help="results directory (resumed if it holds this configuration)")
+    q.add_argument("--tasks", type=_str_list, help="comma-separated: local, global")
+    q.add_argument(
+        "--schedules",
+        type=_schedule_list,
+        help="wide_base, wide_tip, or NAME=m1,m2,m3,m4,m5,m6 (multipliers of r); several separated by ';'",
+    )
+    q.add_argument("--rs", type=_int_list, help="comma-separated width parameters r")
+    q.add_argument("--seeds", type=_int_list, help="comma-separated seeds")
+    q.add_argument("--families", type=_str_list, help="comma-separated: relu, convac")
+    q.add_argument("--epochs", type=int)
+    q.add_argument("--n-train", type=int)
+    q.add_argument("--n-test", type=int)
+    q.add_argument("--lr", type=float)
+    q.add_argument("--batch-size", type=int)
+    q.add_argument(
+        "--mnist-dir", help="directory with the four MNIST IDX files (gz or not); default: bundled digits"
+    )
+    q.add_argument("--device", default="cpu", help="cpu or cuda")
+    q.add_argument("--workers", type=int, default=1, help="process pool size (default 1: in this process)")
+    q.add_argument("--no-progress", action="store_true")
+
+    def run(args: argparse.Namespace) -> int:
+        from convac.experiments.inductive_bias import profile, run_sweep
+
+        sweep = profile(
+            args.profile,
+            tasks=args.tasks,
+            schedules=args.schedules,
+            rs=args.rs,
+            seeds=args.seeds,
+            families=args.families,
+            epochs=args.epochs,
+            n_train=args.n_train,
+            n_test=args.n_test,
+            lr=args.lr,
+            batch_size=args.batch_size,
+            source="mnist" if args.mnist_dir else None,
+            mnist_dir=args.mnist_dir,
+        )
+        result = run_sweep(
+            sweep, args.out, device=args.device, workers=args.workers, progress=not args.no_progress
+        )
+        print(f"{result.ran} cells run, {result.skipped} already done; results in {args.out}")
+        if "table_md" in result.files:
+            print(result.files["table_md"].read_text(), end="")
+        return 0
+
+    q.set_defaults(func=run)
 
 
 # ---------------------------------------------------------------------------- main

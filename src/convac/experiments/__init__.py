@@ -1,5 +1,6 @@
 """Experiments built on the library: training runs, sweeps, theorem checks."""
 
 from convac.experiments.digits import DigitsConfig, train_digits
+from convac.experiments.inductive_bias import Cell, Protocol, Sweep, profile, run_cell, run_sweep
 
-__all__ = ["DigitsConfig", "train_digits"]
+__all__ = ["Cell", "DigitsConfig", "Protocol", "Sweep", "profile", "run_cell", "run_sweep", "train_digits"]

@@ -1,0 +1,111 @@
+"""MNIST from the four standard IDX files in a directory the user names (nothing is downloaded).
+
+Accepted names (each optionally gzipped, ``.gz``): ``train-images-idx3-ubyte``,
+``train-labels-idx1-ubyte``, ``t10k-images-idx3-ubyte``, ``t10k-labels-idx1-ubyte``
+(``train-images.idx3-ubyte`` style names work too).
+
+>>> import gzip, pathlib, tempfile, numpy as np
+>>> d = pathlib.Path(tempfile.mkdtemp())
+>>> write_idx(d / "train-images-idx3-ubyte.gz", np.zeros((2, 28, 28), np.uint8))
+>>> write_idx(d / "train-labels-idx1-ubyte", np.array([3, 7], np.uint8))
+>>> write_idx(d / "t10k-images-idx3-ubyte", np.zeros((1, 28, 28), np.uint8))
+>>> write_idx(d / "t10k-labels-idx1-ubyte", np.array([1], np.uint8))
+>>> (xtr, ytr), (xte, yte) = load_mnist(d)
+>>> tuple(xtr.shape), ytr.tolist(), tuple(xte.shape)
+((2, 28, 28), [3, 7], (1, 28, 28))
+"""
+
+from __future__ import annotations
+
+import gzip
+import os
+from pathlib import Path
+
+import numpy as np
+import torch
+
+from convac.errors import InputError
+
+__all__ = ["load_mnist", "read_idx", "write_idx"]
+
+_FILES = {
+    ("train", "images"): ("train-images-idx3-ubyte", "train-images.idx3-ubyte"),
+    ("train", "labels"): ("train-labels-idx1-ubyte", "train-labels.idx1-ubyte"),
+    ("test", "images"): ("t10k-images-idx3-ubyte", "t10k-images.idx3-ubyte"),
+    ("test", "labels"): ("t10k-labels-idx1-ubyte", "t10k-labels.idx1-ubyte"),
+}
+
+
+def read_idx(path: str | os.PathLike[str]) -> np.ndarray:
+    """One IDX file of unsigned bytes (gzipped if the name ends in ``.gz``) as a uint8 array.
+
+    Raises :class:`InputError` naming the file when the header or length is wrong.
+    """
+    path = Path(path)
+    try:
+        raw = gzip.decompress(path.read_bytes()) if path.suffix == ".gz" else path.read_bytes()
+    except (OSError, EOFError, gzip.BadGzipFile) as exc:
+        raise InputError(f"cannot read IDX file {path}: {exc}") from None
+    if len(raw) < 4 or raw[0] != 0 or raw[1] != 0:
+        raise InputError(f"{path} is not an IDX file (bad magic number)")
+    if raw[2] != 0x08:
+        raise InputError(f"{path}: only unsigned-byte IDX data (type 0x08) is supported, got 0x{raw[2]:02x}")
+    ndim = raw[3]
+    header = 4 + 4 * ndim
+    if ndim == 0 or len(raw) < header:
+        raise InputError(f"{path}: truncated IDX header")
+    shape = tuple(int.from_bytes(raw[4 + 4 * k : 8 + 4 * k], "big") for k in range(ndim))
+    size = int(np.prod(shape))
+    if len(raw) - header != size:
+        raise InputError(f"{path}: header says {shape} = {size} bytes of data, file has {len(raw) - header}")
+    return np.frombuffer(raw, dtype=np.uint8, offset=header).reshape(shape).copy()
+
+
+def write_idx(path: str | os.PathLike[str], array: np.ndarray) -> None:
+    """Write a uint8 array as an IDX file (gzipped if the name ends in ``.gz``); used by tests."""
+    path = Path(path)
+    array = np.ascontiguousarray(array, dtype=np.uint8)
+    data = bytes([0, 0, 0x08, array.ndim]) + b"".join(int(n).to_bytes(4, "big") for n in array.shape)
+    data += array.tobytes()
+    path.write_bytes(gzip.compress(data) if path.suffix == ".gz" else data)
+
+
+def _find(directory: Path, split: str, kind: str) -> Path:
+    for stem in _FILES[split, kind]:
+        for name in (stem, stem + ".gz"):
+            if (directory / name).is_file():
+                return directory / name
+    raise InputError(
+        f"MNIST directory {directory} has no {_FILES[split, kind][0]}[.gz]; "
+        "it needs the four standard IDX files "
+        "(train-images-idx3-ubyte, train-labels-idx1-ubyte, t10k-images-idx3-ubyte, t10k-labels-idx1-ubyte)"
+    )
+
+
+def load_mnist(
+    directory: str | os.PathLike[str],
+) -> tuple[tuple[torch.Tensor, torch.Tensor], tuple[torch.Tensor, torch.Tensor]]:
+    """``((train_images, train_labels), (test_images, test_labels))``: images uint8 (n, h, w), labels int64.
+
+    The official train/test split is kept, so no test digit is seen in training.
+    """
+    directory = Path(directory)
+    if not directory.is_dir():
+        raise InputError(f"MNIST directory {directory} does not exist or is not a directory")
+    out = []
+    for split in ("train", "test"):
+        images = read_idx(_find(directory, split, "images"))
+        labels = read_idx(_find(directory, split, "labels"))
+        if images.ndim != 3 or labels.ndim != 1:
+            raise InputError(
+                f"MNIST {split} files in {directory}: images must be 3D and labels 1D, got "
+                f"{images.ndim}D and {labels.ndim}D"
+            )
+        if len(images) != len(labels):
+            raise InputError(
+                f"MNIST {split} files in {directory}: {len(images)} images but {len(labels)} labels"
+            )
+        if len(labels) == 0 or int(labels.max()) > 9:
+            raise InputError(f"MNIST {split} labels in {directory} must be digits 0..9 (and not empty)")
+        out.append((torch.from_numpy(images), torch.from_numpy(labels.astype(np.int64))))
+    return out[0], out[1]

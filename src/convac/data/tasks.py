@@ -1,0 +1,170 @@
+"""The paper's local and global tasks: one binarised digit at a random place on a black canvas.
+
+A digit is resized to ``TASKS[task]`` pixels square (8 for ``local``, 32 for ``global``),
+thresholded at one half, and pasted at a uniformly random position of a 64x64 canvas.
+Train and test digits come from disjoint source images (bundled digits are split
+*before* placing; MNIST keeps its official split).
+
+A :class:`PlacedDigits` dataset stores only the binarised glyphs and, per image, the
+source index and position, all drawn from its seed: image ``i`` is a pure function of
+``(seed, i)`` and is built when asked, so 60,000 images never sit in memory as float32.
+
+>>> train, test = make_task("local", n_train=20, n_test=10, seed=0)
+>>> x, y = train[3]
+>>> tuple(x.shape), x.dtype, float(x.sum()) > 0
+((1, 64, 64), torch.float32, True)
+>>> bool(torch.equal(x, make_task("local", n_train=20, n_test=10, seed=0)[0][3][0]))
+True
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Sequence
+
+import numpy as np
+import torch
+from torch.utils.data import Dataset
+
+from convac.data.digits import load_digits, split_digits
+from convac.data.mnist import load_mnist
+from convac.errors import ConvacError, InputError
+
+__all__ = ["TASKS", "PlacedDigits", "binarize_glyphs", "digit_sources", "make_task"]
+
+TASKS: dict[str, int] = {"local": 8, "global": 32}
+"""Task name -> side of the resized digit in pixels (the canvas is 64x64)."""
+
+
+def binarize_glyphs(images: torch.Tensor, size: int) -> torch.Tensor:
+    """Resize images (n, h, w) with values in [0, 1] to ``size x size`` (bilinear) and threshold at 0.5.
+
+    >>> binarize_glyphs(torch.tensor([[[0.0, 1.0], [0.2, 0.9]]]), 4).int()[0, 0].tolist()
+    [0, 0, 1, 1]
+    """
+    x = images.float().unsqueeze(1)
+    if tuple(x.shape[-2:]) != (size, size):
+        # antialias keeps thin strokes of 28x28 MNIST alive when shrinking to 8x8.
+        x = torch.nn.functional.interpolate(x, size=(size, size), mode="bilinear", antialias=True)
+    return (x.squeeze(1) >= 0.5).to(torch.uint8)
+
+
+class PlacedDigits(Dataset):
+    """``n_images`` canvases, each one glyph at a random position; items are ``(float image (1,S,S), label)``.
+
+    ``glyphs`` are binary uint8 (n_sources, g, g), ``labels`` their classes. With
+    ``cache=True`` all images are built once as uint8 (S*S bytes each).
+    """
+
+    def __init__(
+        self,
+        glyphs: torch.Tensor,
+        labels: torch.Tensor,
+        n_images: int,
+        seed: int,
+        canvas: int = 64,
+        cache: bool = False,
+    ) -> None:
+        if (
+            glyphs.dim() != 3
+            or glyphs.shape[1] != glyphs.shape[2]
+            or len(glyphs) != len(labels)
+            or not len(glyphs)
+        ):
+            raise InputError(f"glyphs must be (n, g, g) with one label each, got {tuple(glyphs.shape)}")
+        g = glyphs.shape[1]
+        if g > canvas:
+            raise InputError(f"a {g}x{g} digit does not fit a {canvas}x{canvas} canvas")
+        if isinstance(n_images, bool) or not isinstance(n_images, int) or n_images < 1:
+            raise ConvacError(f"n_images must be a positive integer, got {n_images!r}")
+        self.glyphs, self.glyph_labels, self.canvas, self.seed = glyphs.to(torch.uint8), labels, canvas, seed
+        rng = np.random.default_rng([seed, 0x5EED])
+        # Every image's recipe, drawn once: which glyph, and where its top-left corner goes.
+        self.source = torch.from_numpy(rng.integers(0, len(glyphs), n_images))
+        self.top = torch.from_numpy(rng.integers(0, canvas - g + 1, n_images))
+        self.left = torch.from_numpy(rng.integers(0, canvas - g + 1, n_images))
+        self.labels = labels[self.source]
+        self._cache: torch.Tensor | None = None
+        if cache:
+            self._cache = torch.cat(
+                [self._build(torch.arange(i, min(i + 1024, n_images))) for i in range(0, n_images, 1024)]
+            )
+
+    def __len__(self) -> int:
+        return len(self.source)
+
+    def _build(self, index: torch.Tensor) -> torch.Tensor:
+        g = self.glyphs.shape[1]
+        n = len(index)
+        out = torch.zeros(n, self.canvas, self.canvas, dtype=torch.uint8)
+        offs = torch.arange(g)
+        rows = (self.top[index].unsqueeze(1) + offs).view(n, g, 1)
+        cols = (self.left[index].unsqueeze(1) + offs).view(n, 1, g)
+        out[torch.arange(n).view(n, 1, 1), rows, cols] = self.glyphs[self.source[index]]
+        return out
+
+    def images(self, index: Sequence[int] | torch.Tensor) -> torch.Tensor:
+        """A batch of images as float32 (len(index), 1, S, S) with values 0 and 1."""
+        index = torch.as_tensor(index, dtype=torch.int64)
+        raw = self._cache[index] if self._cache is not None else self._build(index)
+        return raw.unsqueeze(1).float()
+
+    def batch(self, index: Sequence[int] | torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        """``(images, labels)`` for many indices at once (much faster than item by item)."""
+        index = torch.as_tensor(index, dtype=torch.int64)
+        return self.images(index), self.labels[index]
+
+    def __getitem__(self, i: int) -> tuple[torch.Tensor, torch.Tensor]:
+        if not -len(self) <= i < len(self):
+            raise IndexError(f"index {i} out of range for {len(self)} images")
+        x, y = self.batch([i % len(self)])
+        return x[0], y[0]
+
+
+def digit_sources(
+    source: str = "digits",
+    mnist_dir: str | os.PathLike[str] | None = None,
+    seed: int = 0,
+    test_fraction: float = 0.25,
+) -> tuple[tuple[torch.Tensor, torch.Tensor], tuple[torch.Tensor, torch.Tensor]]:
+    """Disjoint train and test source digits as float images in [0, 1] with labels.
+
+    ``source="digits"``: scikit-learn's 1,797 8x8 digits, split by :func:`split_digits`
+    (stratified, from ``seed``). ``source="mnist"``: the IDX files in ``mnist_dir``.
+
+    >>> (xtr, ytr), (xte, yte) = digit_sources(seed=0)
+    >>> len(xtr) + len(xte), tuple(xtr.shape[1:])
+    (1797, (8, 8))
+    """
+    if source == "digits":
+        images, labels = load_digits()
+        train, test = split_digits(test_fraction, seed=seed)
+        return (images[train], labels[train]), (images[test], labels[test])
+    if source == "mnist":
+        if mnist_dir is None:
+            raise ConvacError("source 'mnist' needs mnist_dir, a directory holding the four IDX files")
+        (xtr, ytr), (xte, yte) = load_mnist(mnist_dir)
+        return (xtr.float() / 255.0, ytr), (xte.float() / 255.0, yte)
+    raise ConvacError(f"unknown digit source {source!r}; allowed: digits, mnist")
+
+
+def make_task(
+    task: str,
+    n_train: int,
+    n_test: int,
+    seed: int = 0,
+    source: str = "digits",
+    mnist_dir: str | os.PathLike[str] | None = None,
+    canvas: int = 64,
+    cache: bool = False,
+) -> tuple[PlacedDigits, PlacedDigits]:
+    """Train and test sets of ``task`` (``local`` or ``global``), everything drawn from ``seed``."""
+    if task not in TASKS:
+        raise ConvacError(f"unknown task {task!r}; allowed: {', '.join(TASKS)}")
+    (xtr, ytr), (xte, yte) = digit_sources(source, mnist_dir, seed)
+    size = TASKS[task]
+    train = PlacedDigits(binarize_glyphs(xtr, size), ytr, n_train, seed=2 * seed, canvas=canvas, cache=cache)
+    test = PlacedDigits(
+        binarize_glyphs(xte, size), yte, n_test, seed=2 * seed + 1, canvas=canvas, cache=cache
+    )
+    return train, test

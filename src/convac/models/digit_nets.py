@@ -1,0 +1,62 @@
+"""The two model families of the inductive-bias experiment, built from a family name.
+
+* ``relu``: :class:`~convac.models.relu_convnet.ReLUConvNet`, the paper's network.
+* ``convac``: the same geometry as a ConvAC: 3x3 pixel patches -> 10 Gaussian features
+  (the ConvAC analogue of a 3x3 conv with 10 channels), six layers of [shared 1x1 conv ->
+  2x2 product pool] with positive weights, 10 outputs; trained through ``logits`` (log-scores).
+
+>>> import torch
+>>> net = build_family_model("convac", [1, 1, 2, 2, 4, 4], seed=0)
+>>> net(torch.zeros(2, 1, 64, 64)).shape
+torch.Size([2, 10])
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import torch
+from torch import nn
+
+from convac.architecture import Architecture
+from convac.data.patches import image_patches
+from convac.errors import ConvacError
+from convac.models.deep import DeepConvAC
+from convac.models.relu_convnet import ReLUConvNet
+from convac.models.representation import GaussianRepresentation
+
+__all__ = ["FAMILIES", "ConvACImageNet", "build_family_model"]
+
+FAMILIES = ("relu", "convac")
+
+
+class ConvACImageNet(nn.Module):
+    """A 2D deep ConvAC reading single-channel images through 3x3 patches; ``forward`` gives logits."""
+
+    def __init__(
+        self, channels: Sequence[int], image_size: int = 64, n_features: int = 10, seed: int | None = None
+    ) -> None:
+        super().__init__()
+        arch = Architecture.deep_2d(
+            image_size, image_size, n_features=n_features, channels=list(channels), n_outputs=10, shared=True
+        )
+        self.convac = DeepConvAC(arch, representation="gaussian", patch_dim=9, seed=seed, weights="positive")
+
+    @torch.no_grad()
+    def initialize_from(self, images: torch.Tensor, seed: int = 0) -> None:
+        """Data-dependent init of the Gaussian means/scales from training images (batch, 1, H, W)."""
+        rep = self.convac.representation_layer
+        assert isinstance(rep, GaussianRepresentation)
+        rep.initialize_from(image_patches(images, 3), seed=seed)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return self.convac.logits(image_patches(x, 3))
+
+
+def build_family_model(family: str, channels: Sequence[int], seed: int, image_size: int = 64) -> nn.Module:
+    """A fresh model of ``family`` (``relu`` or ``convac``) with the given channel schedule."""
+    if family == "relu":
+        return ReLUConvNet(channels, image_size=image_size, seed=seed)
+    if family == "convac":
+        return ConvACImageNet(channels, image_size=image_size, seed=seed)
+    raise ConvacError(f"unknown model family {family!r}; allowed: {', '.join(FAMILIES)}")

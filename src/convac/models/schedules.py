@@ -1,0 +1,99 @@
+"""Channel schedules: how the width of a six-layer network is spread over depth.
+
+A schedule maps the width parameter ``r`` to one channel number per hidden layer
+(shallow to deep). The paper's two are registered by name; a custom schedule is a
+token ``NAME=m1,m2,m3,m4,m5,m6`` of multipliers of ``r`` (channels are
+``max(1, round(m_i * r))``), which is how a designed network joins a sweep.
+
+>>> wide_base(2), wide_tip(2)
+([8, 8, 4, 4, 2, 2], [2, 2, 4, 4, 8, 8])
+>>> s = parse_schedule("mine=1,1.5,2,2,3,4")
+>>> s.name, s.channels(4)
+('mine', [4, 6, 8, 8, 12, 16])
+>>> parse_schedule("wide_tip").channels(3)
+[3, 3, 6, 6, 12, 12]
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from convac.errors import ConvacError
+
+__all__ = ["SCHEDULES", "Schedule", "parse_schedule", "wide_base", "wide_tip"]
+
+N_LAYERS = 6
+
+
+def wide_base(r: int) -> list[int]:
+    """The paper's wide-base schedule ``[4r, 4r, 2r, 2r, r, r]`` (many channels near the input).
+
+    >>> wide_base(3)
+    [12, 12, 6, 6, 3, 3]
+    """
+    return [4 * r, 4 * r, 2 * r, 2 * r, r, r]
+
+
+def wide_tip(r: int) -> list[int]:
+    """The paper's wide-tip schedule ``[r, r, 2r, 2r, 4r, 4r]`` (many channels near the output).
+
+    >>> wide_tip(3)
+    [3, 3, 6, 6, 12, 12]
+    """
+    return [r, r, 2 * r, 2 * r, 4 * r, 4 * r]
+
+
+SCHEDULES: dict[str, Callable[[int], list[int]]] = {"wide_base": wide_base, "wide_tip": wide_tip}
+
+_NAME = re.compile(r"^[A-Za-z][A-Za-z0-9_\-]*$")
+
+
+@dataclass(frozen=True)
+class Schedule:
+    """A named schedule: ``multipliers`` of ``r`` per layer (the registered ones are multipliers too)."""
+
+    name: str
+    multipliers: tuple[float, ...]
+
+    def channels(self, r: int) -> list[int]:
+        """Channel numbers for width parameter ``r``: ``max(1, round(m_i * r))`` per layer."""
+        if isinstance(r, bool) or not isinstance(r, int) or r < 1:
+            raise ConvacError(f"r must be a positive integer, got {r!r}")
+        return [max(1, round(m * r)) for m in self.multipliers]
+
+    @property
+    def token(self) -> str:
+        """The token that :func:`parse_schedule` turns back into this schedule."""
+        if self.name in SCHEDULES:
+            return self.name
+        return f"{self.name}=" + ",".join(f"{m:g}" for m in self.multipliers)
+
+
+def parse_schedule(token: str) -> Schedule:
+    """A registered name (``wide_base``, ``wide_tip``) or ``NAME=m1,...,m6``; errors say what is allowed."""
+    if not isinstance(token, str):
+        raise TypeError(f"a schedule must be a string, got {type(token).__name__}")
+    token = token.strip()
+    if token in SCHEDULES:
+        return Schedule(token, tuple(float(c) for c in SCHEDULES[token](1)))
+    allowed = f"allowed: {', '.join(sorted(SCHEDULES))}, or NAME=m1,m2,m3,m4,m5,m6 (multipliers of r)"
+    if "=" not in token:
+        raise ConvacError(f"unknown schedule {token!r}; {allowed}")
+    name, _, values = token.partition("=")
+    name = name.strip()
+    if not _NAME.match(name) or name in SCHEDULES:
+        raise ConvacError(
+            f"bad schedule name {name!r} in {token!r}: use letters, digits, '_' or '-', not a registered name"
+        )
+    try:
+        multipliers = tuple(float(v) for v in values.split(","))
+    except ValueError:
+        raise ConvacError(f"schedule {token!r}: multipliers must be numbers; {allowed}") from None
+    if len(multipliers) != N_LAYERS:
+        raise ConvacError(f"schedule {token!r} has {len(multipliers)} multipliers; {allowed}")
+    if not all(math.isfinite(m) and m > 0 for m in multipliers):
+        raise ConvacError(f"schedule {token!r}: multipliers must be positive and finite")
+    return Schedule(name, multipliers)

@@ -1,0 +1,179 @@
+"""Table and figure of the inductive-bias sweep, in the paper's form.
+
+>>> recs = [{"task": "local", "family": "relu", "schedule": s, "r": 2, "seed": k,
+...          "test_accuracy": a, "train_accuracy": a} for k, (s, a) in
+...         enumerate([("wide_base", 0.6), ("wide_tip", 0.5), ("wide_base", 0.7), ("wide_tip", 0.5)])]
+>>> row = summarize(recs)[0]
+>>> row["schedule"], row["n_seeds"], round(row["test_mean"], 3)
+('wide_base', 2, 0.65)
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import statistics
+from collections import defaultdict
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+__all__ = ["paired_gaps", "summarize", "write_report"]
+
+
+def _mean_std(values: Sequence[float]) -> tuple[float, float]:
+    return statistics.fmean(values), (statistics.stdev(values) if len(values) > 1 else 0.0)
+
+
+def summarize(records: Sequence[dict[str, Any]]) -> list[dict[str, Any]]:
+    """One row per (task, family, schedule, r): mean and sample std over seeds of train/test accuracy."""
+    groups: dict[tuple[str, str, str, int], list[dict[str, Any]]] = defaultdict(list)
+    for rec in records:
+        groups[rec["task"], rec["family"], rec["schedule"], rec["r"]].append(rec)
+    rows = []
+    for (task, family, schedule, r), recs in sorted(groups.items()):
+        test_mean, test_std = _mean_std([x["test_accuracy"] for x in recs])
+        train_mean, train_std = _mean_std([x["train_accuracy"] for x in recs])
+        rows.append(
+            {
+                "task": task,
+                "family": family,
+                "schedule": schedule,
+                "r": r,
+                "n_seeds": len(recs),
+                "test_mean": test_mean,
+                "test_std": test_std,
+                "train_mean": train_mean,
+                "train_std": train_std,
+            }
+        )
+    return rows
+
+
+def paired_gaps(
+    records: Sequence[dict[str, Any]], first: str = "wide_base", second: str = "wide_tip"
+) -> list[dict[str, Any]]:
+    """Per (task, family, r): test accuracy of ``first`` minus ``second`` on the same seed (same data).
+
+    Reports the mean and std of the gap and how many seeds ``first`` won outright.
+    """
+    acc = {(x["task"], x["family"], x["schedule"], x["r"], x["seed"]): x["test_accuracy"] for x in records}
+    groups: dict[tuple[str, str, int], list[float]] = defaultdict(list)
+    for task, family, schedule, r, seed in sorted(acc):
+        if schedule == first and (task, family, second, r, seed) in acc:
+            groups[task, family, r].append(
+                acc[task, family, first, r, seed] - acc[task, family, second, r, seed]
+            )
+    rows = []
+    for (task, family, r), gaps in sorted(groups.items()):
+        mean, std = _mean_std(gaps)
+        rows.append(
+            {
+                "task": task,
+                "family": family,
+                "r": r,
+                "n_seeds": len(gaps),
+                "gap_mean": mean,
+                "gap_std": std,
+                "first_wins": sum(g > 0 for g in gaps),
+            }
+        )
+    return rows
+
+
+def _markdown(rows: list[dict[str, Any]], gaps: list[dict[str, Any]]) -> str:
+    out = io.StringIO()
+    out.write("| task | family | schedule | r | seeds | test acc (mean ± std) | train acc (mean ± std) |\n")
+    out.write("|---|---|---|---:|---:|---:|---:|\n")
+    for row in rows:
+        out.write(
+            f"| {row['task']} | {row['family']} | {row['schedule']} | {row['r']} | {row['n_seeds']} | "
+            f"{100 * row['test_mean']:.1f} ± {100 * row['test_std']:.1f} | "
+            f"{100 * row['train_mean']:.1f} ± {100 * row['train_std']:.1f} |\n"
+        )
+    if gaps:
+        out.write("\nPaired gap, wide-base minus wide-tip test accuracy on the same seed (points):\n\n")
+        out.write("| task | family | r | seeds | gap (mean ± std) | seeds wide-base wins |\n")
+        out.write("|---|---|---:|---:|---:|---:|\n")
+        for g in gaps:
+            out.write(
+                f"| {g['task']} | {g['family']} | {g['r']} | {g['n_seeds']} | "
+                f"{100 * g['gap_mean']:+.1f} ± {100 * g['gap_std']:.1f} | "
+                f"{g['first_wins']}/{g['n_seeds']} |\n"
+            )
+    return out.getvalue()
+
+
+def _figure(rows: list[dict[str, Any]], path: Path) -> None:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    tasks = sorted({r["task"] for r in rows}, key=lambda t: (t != "local", t))
+    families = sorted({r["family"] for r in rows}, key=lambda f: (f != "relu", f))
+    schedules = sorted({r["schedule"] for r in rows}, key=lambda s: (s not in ("wide_base", "wide_tip"), s))
+    colours = {s: f"C{i}" for i, s in enumerate(schedules)}
+    fig, axes = plt.subplots(
+        len(families), len(tasks), figsize=(5 * len(tasks), 3.8 * len(families)), squeeze=False
+    )
+    for i, family in enumerate(families):
+        for j, task in enumerate(tasks):
+            ax = axes[i][j]
+            for schedule in schedules:
+                sel = sorted(
+                    (r for r in rows if (r["task"], r["family"], r["schedule"]) == (task, family, schedule)),
+                    key=lambda r: r["r"],
+                )
+                if not sel:
+                    continue
+                xs = [r["r"] for r in sel]
+                label = schedule.replace("_", "-")
+                ax.errorbar(
+                    xs,
+                    [100 * r["test_mean"] for r in sel],
+                    yerr=[100 * r["test_std"] for r in sel],
+                    color=colours[schedule],
+                    marker="o",
+                    capsize=3,
+                    label=f"{label} test",
+                )
+                ax.errorbar(
+                    xs,
+                    [100 * r["train_mean"] for r in sel],
+                    yerr=[100 * r["train_std"] for r in sel],
+                    color=colours[schedule],
+                    marker="x",
+                    linestyle="--",
+                    capsize=3,
+                    alpha=0.6,
+                    label=f"{label} train",
+                )
+            seeds = {r["n_seeds"] for r in rows if (r["task"], r["family"]) == (task, family)}
+            n = min(seeds) if seeds else 0
+            ax.set_title(f"{task} task ({family}), mean ± std over {n} seeds")
+            ax.axhline(10, color="grey", linestyle=":", linewidth=1, label="chance")
+            ax.set_xticks(sorted({r["r"] for r in rows}))
+            ax.set_xlabel("r (width parameter)")
+            ax.set_ylabel("accuracy (%)")
+            ax.grid(alpha=0.3)
+            ax.legend(fontsize=8)
+    fig.tight_layout()
+    fig.savefig(path, dpi=110)
+    plt.close(fig)
+
+
+def write_report(records: Sequence[dict[str, Any]], out_dir: str | Path) -> dict[str, Path]:
+    """Write ``table.md``, ``table.csv`` and ``figure.png`` for ``records`` into ``out_dir``."""
+    out = Path(out_dir)
+    rows = summarize(records)
+    gaps = paired_gaps(records)
+    files = {"table_md": out / "table.md", "table_csv": out / "table.csv", "figure": out / "figure.png"}
+    files["table_md"].write_text(_markdown(rows, gaps))
+    with files["table_csv"].open("w", newline="") as f:
+        writer = csv.DictWriter(f, fieldnames=list(rows[0]) if rows else ["task"])
+        writer.writeheader()
+        writer.writerows(rows)
+    if rows:
+        _figure(rows, files["figure"])
+    return files

@@ -1,0 +1,173 @@
+"""The inductive-bias sweep: results on disk, skip, resume after a hard kill, refusals, CLI errors."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import torch
+
+from convac.cli import main
+from convac.data.mnist import write_idx
+from convac.errors import ConvacError
+from convac.experiments.inductive_bias import Cell, Protocol, Sweep, load_results, profile, run_sweep
+
+TINY = Protocol(n_train=16, n_test=8, epochs=2, lr=3e-3, batch_size=8)
+SWEEP = Sweep(TINY, tasks=("local",), schedules=("wide_base", "wide_tip"), rs=(1,), seeds=(0,))
+SRC = str(Path(__file__).resolve().parents[2] / "src")
+COMPARED = ("key", "train_accuracy", "test_accuracy", "final_loss", "channels", "n_params")
+
+
+def _strip(record: dict) -> dict:
+    out = {k: record[k] for k in COMPARED}
+    out["losses"] = [h["loss"] for h in record["history"]]
+    return out
+
+
+@pytest.fixture(scope="module")
+def reference(tmp_path_factory) -> list[dict]:
+    out = tmp_path_factory.mktemp("ref")
+    result = run_sweep(SWEEP, out, progress=False, report=False)
+    assert result.ran == 2 and result.skipped == 0
+    return result.records
+
+
+def test_results_report_and_skip(reference, tmp_path_factory) -> None:
+    out = tmp_path_factory.mktemp("skip")
+    run_sweep(SWEEP, out, progress=False)
+    text = (out / "results.jsonl").read_text()
+    again = run_sweep(SWEEP, out, progress=False)
+    assert again.ran == 0 and again.skipped == 2
+    assert (out / "results.jsonl").read_text() == text  # nothing rewritten
+    assert [_strip(r) for r in again.records] == [_strip(r) for r in reference]  # same seed, same numbers
+    assert (out / "figure.png").read_bytes()[:4] == b"\x89PNG"
+    csv_lines = (out / "table.csv").read_text().splitlines()
+    assert csv_lines[0].startswith("task,family,schedule,r,n_seeds,test_mean") and len(csv_lines) == 3
+    assert "wide_base" in (out / "table.md").read_text()
+    assert not any((out / "checkpoints").iterdir())  # finished cells leave no checkpoint
+
+
+def test_killed_run_resumes_to_the_same_result(reference, tmp_path) -> None:
+    # A separate process is SIGKILLed right after the second cell's first checkpoint is written.
+    script = f"""
+import os, signal, sys, torch
+sys.path.insert(0, {SRC!r})
+from convac.experiments.inductive_bias import Protocol, Sweep, run_sweep
+sweep = Sweep(Protocol(**{TINY.to_dict()!r}), tasks=("local",), schedules=("wide_base", "wide_tip"),
+              rs=(1,), seeds=(0,))
+def hook(cell, epoch, record):
+    if cell.schedule == "wide_tip" and epoch == 1:
+        os.kill(os.getpid(), signal.SIGKILL)
+run_sweep(sweep, {str(tmp_path)!r}, progress=False, report=False, on_epoch=hook)
+"""
+    proc = subprocess.run([sys.executable, "-c", script], capture_output=True, timeout=120)
+    assert proc.returncode == -9, proc.stderr.decode()[-2000:]
+    done = load_results(tmp_path)
+    assert [r["key"] for r in done] == ["local|relu|wide_base|r=1|seed=0"]
+    ckpts = list((tmp_path / "checkpoints").glob("*.pt"))
+    assert len(ckpts) == 1
+    state = torch.load(ckpts[0], weights_only=True)  # plain tensors and containers only
+    assert state["epoch"] == 1 and state["identity"]["cell"] == "local|relu|wide_tip|r=1|seed=0"
+    assert set(state) >= {"model", "optimizer", "rng", "history"}
+
+    resumed = run_sweep(SWEEP, tmp_path, progress=False, report=False)
+    assert resumed.ran == 1 and resumed.skipped == 1
+    assert resumed.records[1]["resumed_from_epoch"] == 1
+    assert [_strip(r) for r in resumed.records] == [_strip(r) for r in reference]
+
+
+def test_torn_last_line_is_ignored_and_repaired(reference, tmp_path) -> None:
+    run_sweep(SWEEP, tmp_path, progress=False, report=False)
+    path = tmp_path / "results.jsonl"
+    lines = path.read_text().splitlines()
+    path.write_text(lines[0] + "\n" + lines[1][:40])  # killed while writing the second line
+    result = run_sweep(SWEEP, tmp_path, progress=False, report=False)
+    assert result.ran == 1
+    assert [_strip(r) for r in load_results(tmp_path)] == [_strip(r) for r in reference]
+
+
+def test_other_configuration_is_refused_without_touching_results(reference, tmp_path) -> None:
+    run_sweep(SWEEP, tmp_path, progress=False, report=False)
+    before = (tmp_path / "results.jsonl").read_bytes()
+    other = Sweep(Protocol(**{**TINY.to_dict(), "epochs": 4}), tasks=("local",), rs=(1,), seeds=(0,))
+    with pytest.raises(ConvacError, match=r"another configuration \(differs in: epochs\)"):
+        run_sweep(other, tmp_path, progress=False, report=False)
+    assert (tmp_path / "results.jsonl").read_bytes() == before
+    # A directory with results but no manifest is not adopted either.
+    (tmp_path / "protocol.json").unlink()
+    with pytest.raises(ConvacError, match="refusing to mix"):
+        run_sweep(SWEEP, tmp_path, progress=False, report=False)
+    assert (tmp_path / "results.jsonl").read_bytes() == before
+
+
+def test_process_pool_gives_the_same_results(reference, tmp_path) -> None:
+    result = run_sweep(SWEEP, tmp_path, progress=False, workers=2, report=False)
+    assert result.ran == 2
+    assert [_strip(r) for r in result.records] == [_strip(r) for r in reference]
+
+
+def test_profiles_and_grid_validation() -> None:
+    paper = profile("paper")
+    assert paper.protocol.n_train == 60000 and paper.protocol.n_test == 10000
+    assert paper.rs == (6, 8, 10, 12, 16, 20, 24, 30) and len(paper.seeds) >= 3
+    assert len(profile("quick").seeds) >= 3
+    custom = Sweep(TINY, schedules=("wide_base", "mine=1,1,1,2,2,2"), rs=(2,), seeds=(0,))
+    assert {c.channels[-1] for c in custom.cells()} == {2, 4}
+    assert len({c.key for c in profile("paper").cells()}) == 2 * 2 * 8 * 3
+    with pytest.raises(ConvacError, match="unknown task"):
+        Sweep(TINY, tasks=("medium",))
+    with pytest.raises(ConvacError, match="unknown schedule"):
+        Sweep(TINY, schedules=("wide_mid",))
+    with pytest.raises(ConvacError, match="unknown model family"):
+        Sweep(TINY, families=("mlp",))
+    with pytest.raises(ConvacError, match="unknown profile"):
+        profile("huge")
+    with pytest.raises(ConvacError, match="epochs must be a positive integer"):
+        Protocol(epochs=0)
+    assert Cell("local", "relu", "wide_tip", 2, 0).channels == [2, 2, 4, 4, 8, 8]
+
+
+def _cli(capsys, *args: str) -> tuple[int, str]:
+    code = main(["experiment", "inductive-bias", *args])
+    return code, capsys.readouterr().err
+
+
+def test_cli_errors_are_one_line_exit_2(tmp_path, capsys) -> None:
+    small = ["--n-train", "8", "--n-test", "8", "--epochs", "1", "--rs", "1", "--seeds", "0", "--no-progress"]
+    cases = [
+        (["--tasks", "medium"], "unknown task 'medium'"),
+        (["--schedules", "wide_mid"], "unknown schedule 'wide_mid'"),
+        (["--mnist-dir", str(tmp_path / "nope")], "does not exist"),
+        (["--profile", "huge"], "unknown profile"),
+        (["--device", "tpu"], "device must be"),
+    ]
+    for extra, message in cases:
+        code, err = _cli(capsys, "--out", str(tmp_path / "o"), *small, *extra)
+        assert code == 2 and message in err and len(err.strip().splitlines()) == 1, err
+    corrupt = tmp_path / "mnist"
+    corrupt.mkdir()
+    for name in ("train-images-idx3-ubyte", "t10k-images-idx3-ubyte"):
+        write_idx(corrupt / name, torch.zeros(2, 2, 2, dtype=torch.uint8).numpy())
+    write_idx(corrupt / "train-labels-idx1-ubyte", torch.zeros(2, dtype=torch.uint8).numpy())
+    (corrupt / "t10k-labels-idx1-ubyte.gz").write_bytes(b"garbage")
+    code, err = _cli(capsys, "--out", str(tmp_path / "o"), *small, "--mnist-dir", str(corrupt))
+    assert code == 2 and "cannot read IDX file" in err and len(err.strip().splitlines()) == 1
+
+
+def test_cli_runs_and_refuses_a_foreign_directory(tmp_path, capsys) -> None:
+    args = ["--out", str(tmp_path), "--tasks", "global", "--schedules", "wide_tip;d=1,1,1,1,1,1", "--rs", "1"]
+    args += ["--seeds", "0", "--n-train", "8", "--n-test", "8", "--epochs", "1", "--batch-size", "8"]
+    assert main(["experiment", "inductive-bias", *args, "--no-progress"]) == 0
+    out = capsys.readouterr().out
+    assert "2 cells run, 0 already done" in out and "| global | relu | d | 1 |" in out
+    records = [json.loads(line) for line in (tmp_path / "results.jsonl").read_text().splitlines()]
+    assert {r["schedule_token"] for r in records} == {"wide_tip", "d=1,1,1,1,1,1"}
+    before = (tmp_path / "results.jsonl").read_bytes()
+    code, err = _cli(capsys, *args, "--lr", "0.1", "--no-progress")
+    assert code == 2 and "another configuration (differs in: lr)" in err
+    assert (tmp_path / "results.jsonl").read_bytes() == before
+    assert os.listdir(tmp_path / "checkpoints") == []
