@@ -13,7 +13,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 
 from convac.architecture import Architecture
-from convac.errors import ConvacError
+from convac.models.schedules import SCHEDULES, parse_schedule, wide_base, wide_tip
 
 __all__ = [
     "PAPER_GRID",
@@ -36,25 +36,8 @@ PAPER_N_OUTPUTS = 10
 PAPER_R_VALUES: tuple[int, ...] = (2, 4, 6, 8, 10, 12, 16, 20, 24, 30)
 
 
-def wide_base(r: int) -> list[int]:
-    """``[4r, 4r, 2r, 2r, r, r]``: many channels near the input.
-
-    >>> wide_base(2)
-    [8, 8, 4, 4, 2, 2]
-    """
-    return [4 * r, 4 * r, 2 * r, 2 * r, r, r]
-
-
-def wide_tip(r: int) -> list[int]:
-    """``[r, r, 2r, 2r, 4r, 4r]``: many channels near the output.
-
-    >>> wide_tip(2)
-    [2, 2, 4, 4, 8, 8]
-    """
-    return [r, r, 2 * r, 2 * r, 4 * r, 4 * r]
-
-
-PAPER_SCHEDULES: dict[str, Callable[[int], list[int]]] = {"wide_base": wide_base, "wide_tip": wide_tip}
+# One registry of schedules for the whole package: the experiment's (convac.models.schedules).
+PAPER_SCHEDULES: dict[str, Callable[[int], list[int]]] = SCHEDULES
 
 
 def paper_schedule(name: str, r: int) -> list[int]:
@@ -64,20 +47,7 @@ def paper_schedule(name: str, r: int) -> list[int]:
     >>> paper_schedule("wide_tip", 1), paper_schedule("mine=6,2,2,1,1,1", 4)
     ([1, 1, 2, 2, 4, 4], [24, 8, 8, 4, 4, 4])
     """
-    if isinstance(r, bool) or not isinstance(r, int) or r < 1:
-        raise ConvacError(f"r must be a positive integer, got {r!r}")
-    if name in PAPER_SCHEDULES:
-        return PAPER_SCHEDULES[name](r)
-    allowed = f"choose from {', '.join(PAPER_SCHEDULES)} or give NAME=m1,m2,m3,m4,m5,m6"
-    if "=" not in name:
-        raise ConvacError(f"unknown schedule {name!r}; {allowed}")
-    try:
-        mults = [float(v) for v in name.split("=", 1)[1].split(",")]
-    except ValueError:
-        raise ConvacError(f"schedule {name!r}: multipliers must be numbers; {allowed}") from None
-    if len(mults) != 6 or not all(m > 0 for m in mults):
-        raise ConvacError(f"schedule {name!r} needs 6 positive multipliers; {allowed}")
-    return [max(1, round(m * r)) for m in mults]
+    return parse_schedule(name).channels(r)
 
 
 def split_schedules(text: str) -> list[str]:
