@@ -117,8 +117,7 @@ def bench(limit: float) -> list[str]:
         label = {m: (f">= {best[m]}" if best[m] == sizes(family)[-1] else str(best[m])) for m in METHODS}
         common = min(best.values())
         lines.append(
-            f"\n**{family}**, left/right partition "
-            f"(max |Δλ| between methods where they overlap: {worst:.1e})\n"
+            f"\n**{family}**, left/right partition (max |Δλ| between methods where they overlap: {worst:.1e})\n"
         )
         lines.append(
             "| method | largest N in 10 s | time there (s) | time at N = "
@@ -174,9 +173,7 @@ def write_readme(path: Path, body: list[str], command: str) -> None:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument(
-        "--limit", type=float, default=10.0, help="seconds per run before a method stops growing N"
-    )
+    parser.add_argument("--limit", type=float, default=10.0, help="seconds per run before a method stops growing N")
     parser.add_argument(
         "--readme", type=Path, default=None, help="write the table into this README's Entanglement section"
     )

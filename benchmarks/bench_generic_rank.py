@@ -60,9 +60,7 @@ def main() -> None:
     )
     base = timings["sketched, cap = min-cut + 1"]
     for name, seconds in timings.items():
-        print(
-            f"{name:30s} {1000 * seconds / len(parts):7.2f} CPU-ms/rank   x{seconds / base:.2f} vs sketched"
-        )
+        print(f"{name:30s} {1000 * seconds / len(parts):7.2f} CPU-ms/rank   x{seconds / base:.2f} vs sketched")
 
 
 if __name__ == "__main__":

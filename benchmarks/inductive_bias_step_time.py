@@ -70,9 +70,7 @@ def main() -> None:
             f"wide_tip {1e3 * times['wide_tip']:7.2f} ms/img  (base/tip {ratio:.2f}x)  "
             f"cell {hours['wide_base']:6.2f} h / {hours['wide_tip']:6.2f} h"
         )
-    print(
-        f"paper profile over r={rs}: {total / 3600:.1f} h on one worker ({len(sweep.seeds)} seeds, 2 tasks)"
-    )
+    print(f"paper profile over r={rs}: {total / 3600:.1f} h on one worker ({len(sweep.seeds)} seeds, 2 tasks)")
 
 
 if __name__ == "__main__":

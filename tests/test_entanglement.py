@@ -16,9 +16,7 @@ from convac.errors import ConvacError, PartitionError, TooLargeError
 torch.set_num_threads(1)
 
 
-def _model(
-    arch: convac.Architecture, seed: int = 0, weights: str = "signed"
-) -> convac.models.base.ConvACBase:
+def _model(arch: convac.Architecture, seed: int = 0, weights: str = "signed") -> convac.models.base.ConvACBase:
     cls = convac.ShallowConvAC if arch.kind == "shallow" else convac.DeepConvAC
     return cls(arch, seed=seed, weights=weights).double()
 
@@ -31,14 +29,10 @@ def cases(draw: st.DrawFn) -> tuple[convac.Architecture, convac.Partition]:
     if kind == "1d":
         depth = draw(st.integers(1, 3 if m == 3 else 4))
         ch = draw(st.lists(st.integers(1, 5), min_size=depth, max_size=depth))
-        arch = convac.Architecture.deep_1d(
-            n_inputs=2**depth, n_features=m, channels=ch, n_outputs=2, shared=shared
-        )
+        arch = convac.Architecture.deep_1d(n_inputs=2**depth, n_features=m, channels=ch, n_outputs=2, shared=shared)
     elif kind == "2d":
         ch = draw(st.lists(st.integers(1, 4), min_size=2, max_size=2))
-        arch = convac.Architecture.deep_2d(
-            height=4, width=4, n_features=2, channels=ch, n_outputs=2, shared=shared
-        )
+        arch = convac.Architecture.deep_2d(height=4, width=4, n_features=2, channels=ch, n_outputs=2, shared=shared)
     else:
         n = draw(st.integers(2, 10 if m == 2 else 7))
         arch = convac.Architecture.shallow(
@@ -86,9 +80,7 @@ def test_dense_and_network_paths_agree(
 
 @settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(case=cases(), seed=st.integers(0, 10**6))
-def test_entropy_and_rank_bounded_by_min_cut(
-    case: tuple[convac.Architecture, convac.Partition], seed: int
-) -> None:
+def test_entropy_and_rank_bounded_by_min_cut(case: tuple[convac.Architecture, convac.Partition], seed: int) -> None:
     arch, part = case
     cut = convac.min_cut(arch, part).value
     for method in ("dense", "network"):
@@ -141,9 +133,7 @@ def test_large_1d_and_2d_networks() -> None:
     for part in (convac.Partition.left_right(arch), convac.Partition.blocks(arch, 1024)):
         ent = convac.entanglement(model, part)
         cut = convac.min_cut(arch, part).value
-        assert (
-            ent.method == "network" and 1 <= ent.schmidt_rank <= cut and ent.entropy <= math.log(cut) + 1e-9
-        )
+        assert ent.method == "network" and 1 <= ent.schmidt_rank <= cut and ent.entropy <= math.log(cut) + 1e-9
         assert np.isfinite(ent.log2_norm) and abs(ent.log2_norm) > 1100  # beyond float64: tracked in log form
     arch = convac.Architecture.deep_2d(height=64, width=64, n_features=2, channels=[2] * 6)
     model = _model(arch, seed=2)
@@ -170,10 +160,7 @@ def test_large_network_agrees_with_an_independent_reduction() -> None:
             grams = [grams[2 * i] * grams[2 * i + 1] for i in range(len(grams) // 2)]
             grams = [g / np.abs(g).max() for g in grams]
             offset //= 2
-            grams = [
-                tn.weights[layer][offset + i].T @ g @ tn.weights[layer][offset + i]
-                for i, g in enumerate(grams)
-            ]
+            grams = [tn.weights[layer][offset + i].T @ g @ tn.weights[layer][offset + i] for i, g in enumerate(grams)]
         (g,) = grams
         return g
 

@@ -70,9 +70,7 @@ def brute_force(arch: Architecture, part: Partition) -> int:
             members = assign[:, [offsets[lay] + c for c in window] + [offsets[lay + 1] + k]]
             counts[:, lay + 1] += members.any(axis=1) & ~members.all(axis=1)
     dims = [arch.n_features, *arch.channels]
-    return min(
-        math.prod(d**c for d, c in zip(dims, row, strict=True)) for row in np.unique(counts, axis=0).tolist()
-    )
+    return min(math.prod(d**c for d, c in zip(dims, row, strict=True)) for row in np.unique(counts, axis=0).tolist())
 
 
 @st.composite
@@ -97,9 +95,7 @@ def architectures(draw: st.DrawFn, max_inputs: int = 64) -> Architecture:
         return Architecture.deep_2d(3**depth, 3**depth, m, ch, window=3)
     z = draw(st.integers(1, 60))
     if kind == "shallow1d":
-        return Architecture.shallow(
-            n_inputs=draw(st.integers(2, min(12, max_inputs))), n_features=m, hidden=z
-        )
+        return Architecture.shallow(n_inputs=draw(st.integers(2, min(12, max_inputs))), n_features=m, hidden=z)
     h, w = draw(st.integers(1, 4)), draw(st.integers(2, 4))
     return Architecture.shallow(height=h, width=w, n_features=m, hidden=z)
 

@@ -130,9 +130,7 @@ def test_cap_gives_min_of_rank_and_cap() -> None:
     parts = _all_partitions(8)[:60]
     full = generic_ranks(arch, parts, seed=4)
     caps = [1 + (i * 7) % 17 for i in range(len(parts))]
-    assert generic_ranks(arch, parts, seed=4, cap=caps) == [
-        min(r, c) for r, c in zip(full, caps, strict=True)
-    ]
+    assert generic_ranks(arch, parts, seed=4, cap=caps) == [min(r, c) for r, c in zip(full, caps, strict=True)]
     assert generic_ranks(arch, parts, seed=4) == full  # reproducible from the seed
 
 
@@ -179,9 +177,7 @@ _BOND = st.integers(1, 5)
 
 
 @st.composite
-def _arch_and_partition(
-    draw: st.DrawFn, *, lower_bound_family: bool = False
-) -> tuple[Architecture, Partition]:
+def _arch_and_partition(draw: st.DrawFn, *, lower_bound_family: bool = False) -> tuple[Architecture, Partition]:
     kinds = ["1d"] if lower_bound_family else ["1d", "1d-shared", "1d-window3", "2d", "shallow"]
     kind = draw(st.sampled_from(kinds))
     if kind.startswith("1d") and kind != "1d-window3":

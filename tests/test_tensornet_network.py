@@ -16,9 +16,7 @@ from convac.errors import InputError, TooLargeError
 torch.set_num_threads(1)
 
 
-def _model(
-    arch: convac.Architecture, seed: int = 0, weights: str = "signed"
-) -> convac.models.base.ConvACBase:
+def _model(arch: convac.Architecture, seed: int = 0, weights: str = "signed") -> convac.models.base.ConvACBase:
     cls = convac.ShallowConvAC if arch.kind == "shallow" else convac.DeepConvAC
     return cls(arch, seed=seed, weights=weights).double()
 
@@ -32,9 +30,7 @@ def small_archs(draw: st.DrawFn) -> convac.Architecture:
     if kind == "1d":
         depth = draw(st.integers(1, 3))
         ch = draw(st.lists(st.integers(1, 4), min_size=depth, max_size=depth))
-        return convac.Architecture.deep_1d(
-            n_inputs=2**depth, n_features=m, channels=ch, n_outputs=outs, shared=shared
-        )
+        return convac.Architecture.deep_1d(n_inputs=2**depth, n_features=m, channels=ch, n_outputs=outs, shared=shared)
     if kind == "2d":
         ch = draw(st.lists(st.integers(1, 3), min_size=2, max_size=2))
         return convac.Architecture.deep_2d(
@@ -72,16 +68,14 @@ def test_2d_and_shallow_deltas() -> None:
     assert [t.name for t in tn.tensors if t.kind == "delta"] == ["delta0_0"]
     assert len(tn.tensor("delta0_0").inds) == 7
     with pytest.raises(TooLargeError):
-        convac.to_tensor_network(
-            _model(convac.Architecture.shallow(n_inputs=40, n_features=2, hidden=3))
-        ).tensor("delta0_0").to_dense()
+        convac.to_tensor_network(_model(convac.Architecture.shallow(n_inputs=40, n_features=2, hidden=3))).tensor(
+            "delta0_0"
+        ).to_dense()
 
 
 @settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(arch=small_archs(), seed=st.integers(0, 10**6), batch=st.integers(1, 4))
-def test_contraction_equals_coefficient_tensor_and_forward(
-    arch: convac.Architecture, seed: int, batch: int
-) -> None:
+def test_contraction_equals_coefficient_tensor_and_forward(arch: convac.Architecture, seed: int, batch: int) -> None:
     model = _model(arch, seed)
     tn = convac.to_tensor_network(model)
     full = tn.contract(output=None)
@@ -98,9 +92,7 @@ def test_contraction_equals_coefficient_tensor_and_forward(
     )
     with torch.no_grad():
         scores = model.circuit(feats).numpy()
-    np.testing.assert_allclose(
-        tn.contract(feats, output=None), scores, rtol=1e-9, atol=1e-14 * np.abs(scores).max()
-    )
+    np.testing.assert_allclose(tn.contract(feats, output=None), scores, rtol=1e-9, atol=1e-14 * np.abs(scores).max())
     np.testing.assert_allclose(
         convac.contract(tn, feats.numpy(), output=0),
         scores[:, 0],
@@ -109,9 +101,7 @@ def test_contraction_equals_coefficient_tensor_and_forward(
     )
 
 
-def _relative_to_circuit(
-    tn: convac.ConvACTensorNetwork, model: object, feats: torch.Tensor, **kw: object
-) -> float:
+def _relative_to_circuit(tn: convac.ConvACTensorNetwork, model: object, feats: torch.Tensor, **kw: object) -> float:
     mant, exp = tn.contract(feats, output=None, return_exponent=True, **kw)
     with torch.no_grad():
         m2, e2 = model.circuit(feats, return_exponent=True)  # type: ignore[attr-defined]
@@ -161,9 +151,7 @@ def test_quimb_export_equals_coefficient_tensor() -> None:
     for arch in (
         convac.Architecture.deep_1d(n_inputs=8, n_features=2, channels=[3, 2, 2], n_outputs=2),
         convac.Architecture.deep_2d(height=4, width=4, n_features=2, channels=[2, 3]),
-        convac.Architecture.shallow(
-            n_inputs=9, n_features=2, hidden=5, n_outputs=2
-        ),  # δ with 10 legs: a chain
+        convac.Architecture.shallow(n_inputs=9, n_features=2, hidden=5, n_outputs=2),  # δ with 10 legs: a chain
     ):
         model = _model(arch, seed=2)
         tn = convac.to_tensor_network(model)
@@ -191,14 +179,7 @@ def test_draw_writes_png(tmp_path: object) -> None:
     assert img.ndim == 3 and img.shape[0] > 100 and img.shape[1] > 100
     pos = tree_layout(tn)
     # A tree layout: every tensor is above the tensors and inputs it joins below.
-    assert (
-        pos["out"][1]
-        > pos["delta1_0"][1]
-        > pos["W1_0"][1]
-        > pos["delta0_0"][1]
-        > pos["W0_0"][1]
-        > pos["in0"][1]
-    )
+    assert pos["out"][1] > pos["delta1_0"][1] > pos["W1_0"][1] > pos["delta0_0"][1] > pos["W0_0"][1] > pos["in0"][1]
     xs = sorted(pos[f"in{p}"][0] for p in range(16))
     assert xs == [float(i) for i in range(16)]
     # The four inputs of the first 2x2 window are adjacent leaves.
@@ -220,9 +201,7 @@ def test_bad_input() -> None:
         tn.contract(np.full((1, 4, 2), np.nan))
     with pytest.raises(TypeError, match="numpy array or torch tensor"):
         tn.contract([[0.0]])
-    big = convac.to_tensor_network(
-        _model(convac.Architecture.deep_1d(n_inputs=64, n_features=2, channels=[2] * 6))
-    )
+    big = convac.to_tensor_network(_model(convac.Architecture.deep_1d(n_inputs=64, n_features=2, channels=[2] * 6)))
     with pytest.raises(TooLargeError, match="M\\^N"):
         big.contract()
     with pytest.raises(KeyError):

@@ -137,12 +137,8 @@ def test_interrupted_run_resumes(tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 
 
 def test_process_pool_gives_the_same_records(tmp_path: Path) -> None:
-    one = _records(
-        verify(["shallow"], out=tmp_path / "1", cells=3, partitions=3, workers=1, progress=False).files[0]
-    )
-    two = _records(
-        verify(["shallow"], out=tmp_path / "2", cells=3, partitions=3, workers=2, progress=False).files[0]
-    )
+    one = _records(verify(["shallow"], out=tmp_path / "1", cells=3, partitions=3, workers=1, progress=False).files[0])
+    two = _records(verify(["shallow"], out=tmp_path / "2", cells=3, partitions=3, workers=2, progress=False).files[0])
     assert sorted(map(str, map(_strip, one))) == sorted(map(str, map(_strip, two)))
 
 

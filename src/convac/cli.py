@@ -323,6 +323,8 @@ def _design(sub: Any) -> None:
         return 0
 
     p.set_defaults(func=run)
+
+
 # ---------------------------------------------------------------------------- experiment
 def _str_list(text: str) -> list[str]:
     values = [v.strip() for v in text.split(",") if v.strip()]
@@ -366,9 +368,7 @@ def _experiment(sub: Any) -> None:
     q.add_argument("--n-test", type=int)
     q.add_argument("--lr", type=float)
     q.add_argument("--batch-size", type=int)
-    q.add_argument(
-        "--mnist-dir", help="directory with the four MNIST IDX files (gz or not); default: bundled digits"
-    )
+    q.add_argument("--mnist-dir", help="directory with the four MNIST IDX files (gz or not); default: bundled digits")
     q.add_argument("--device", default="cpu", help="cpu or cuda")
     q.add_argument("--workers", type=int, default=1, help="process pool size (default 1: in this process)")
     q.add_argument("--no-progress", action="store_true")
@@ -391,9 +391,7 @@ def _experiment(sub: Any) -> None:
             source="mnist" if args.mnist_dir else None,
             mnist_dir=args.mnist_dir,
         )
-        result = run_sweep(
-            sweep, args.out, device=args.device, workers=args.workers, progress=not args.no_progress
-        )
+        result = run_sweep(sweep, args.out, device=args.device, workers=args.workers, progress=not args.no_progress)
         print(f"{result.ran} cells run, {result.skipped} already done; results in {args.out}")
         if "table_md" in result.files:
             print(result.files["table_md"].read_text(), end="")

@@ -85,9 +85,7 @@ def _write_mnist(d, n_train=6, n_test=4, gz=False, size=28):
 def test_mnist_idx_files_load(tmp_path, gz: bool) -> None:
     xtr, ytr, xte, yte = _write_mnist(tmp_path, gz=gz)
     if gz:  # really gzip on disk
-        assert (
-            gzip.decompress((tmp_path / "train-images-idx3-ubyte.gz").read_bytes())[:4] == b"\x00\x00\x08\x03"
-        )
+        assert gzip.decompress((tmp_path / "train-images-idx3-ubyte.gz").read_bytes())[:4] == b"\x00\x00\x08\x03"
     (a, b), (c, d) = load_mnist(tmp_path)
     assert np.array_equal(a.numpy(), xtr) and np.array_equal(b.numpy(), ytr.astype(np.int64))
     assert np.array_equal(c.numpy(), xte) and np.array_equal(d.numpy(), yte.astype(np.int64))

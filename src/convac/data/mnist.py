@@ -102,9 +102,7 @@ def load_mnist(
                 f"{images.ndim}D and {labels.ndim}D"
             )
         if len(images) != len(labels):
-            raise InputError(
-                f"MNIST {split} files in {directory}: {len(images)} images but {len(labels)} labels"
-            )
+            raise InputError(f"MNIST {split} files in {directory}: {len(images)} images but {len(labels)} labels")
         if len(labels) == 0 or int(labels.max()) > 9:
             raise InputError(f"MNIST {split} labels in {directory} must be digits 0..9 (and not empty)")
         out.append((torch.from_numpy(images), torch.from_numpy(labels.astype(np.int64))))

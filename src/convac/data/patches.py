@@ -26,9 +26,7 @@ def image_patches(images: torch.Tensor, size: int = 1) -> torch.Tensor:
     if images.dim() == 3:
         images = images.unsqueeze(1)
     if images.dim() != 4:
-        raise InputError(
-            f"images must have shape (batch, [channels,] height, width), got {tuple(images.shape)}"
-        )
+        raise InputError(f"images must have shape (batch, [channels,] height, width), got {tuple(images.shape)}")
     if size < 1 or size % 2 == 0:
         raise ValueError(f"patch size must be a positive odd integer, got {size}")
     if not images.is_floating_point():

@@ -65,12 +65,7 @@ class PlacedDigits(Dataset):
         canvas: int = 64,
         cache: bool = False,
     ) -> None:
-        if (
-            glyphs.dim() != 3
-            or glyphs.shape[1] != glyphs.shape[2]
-            or len(glyphs) != len(labels)
-            or not len(glyphs)
-        ):
+        if glyphs.dim() != 3 or glyphs.shape[1] != glyphs.shape[2] or len(glyphs) != len(labels) or not len(glyphs):
             raise InputError(f"glyphs must be (n, g, g) with one label each, got {tuple(glyphs.shape)}")
         g = glyphs.shape[1]
         if g > canvas:
@@ -164,7 +159,5 @@ def make_task(
     (xtr, ytr), (xte, yte) = digit_sources(source, mnist_dir, seed)
     size = TASKS[task]
     train = PlacedDigits(binarize_glyphs(xtr, size), ytr, n_train, seed=2 * seed, canvas=canvas, cache=cache)
-    test = PlacedDigits(
-        binarize_glyphs(xte, size), yte, n_test, seed=2 * seed + 1, canvas=canvas, cache=cache
-    )
+    test = PlacedDigits(binarize_glyphs(xte, size), yte, n_test, seed=2 * seed + 1, canvas=canvas, cache=cache)
     return train, test

@@ -87,15 +87,11 @@ class Entanglement:
 SchmidtMethod = Callable[..., tuple[np.ndarray, int]]
 
 
-def _dense(
-    tn: ConvACTensorNetwork, partition: Partition, output: int, **options: Any
-) -> tuple[np.ndarray, int]:
+def _dense(tn: ConvACTensorNetwork, partition: Partition, output: int, **options: Any) -> tuple[np.ndarray, int]:
     return dense_singular_values(tn, partition, output, max_bytes=options.get("max_bytes", DEFAULT_MAX_BYTES))
 
 
-def _network(
-    tn: ConvACTensorNetwork, partition: Partition, output: int, **options: Any
-) -> tuple[np.ndarray, int]:
+def _network(tn: ConvACTensorNetwork, partition: Partition, output: int, **options: Any) -> tuple[np.ndarray, int]:
     return network_singular_values(tn, partition, output, max_cut=options.get("max_cut", DEFAULT_MAX_CUT))
 
 
@@ -132,22 +128,14 @@ def entanglement(
     if not isinstance(partition, Partition):
         raise TypeError(f"partition must be a convac.Partition, got {type(partition).__name__}")
     partition.check_fits(arch)
-    if (
-        isinstance(output, bool)
-        or not isinstance(output, (int, np.integer))
-        or not 0 <= output < arch.n_outputs
-    ):
+    if isinstance(output, bool) or not isinstance(output, (int, np.integer)) or not 0 <= output < arch.n_outputs:
         raise ConvacError(f"output must be an integer in 0..{arch.n_outputs - 1}, got {output!r}")
     if not isinstance(method, str):
-        raise TypeError(
-            f"method must be a string, one of {['auto', *sorted(METHODS)]}; got {type(method).__name__}"
-        )
+        raise TypeError(f"method must be a string, one of {['auto', *sorted(METHODS)]}; got {type(method).__name__}")
     if method == "auto":
         method = "dense" if arch.n_features**arch.n_inputs <= AUTO_DENSE_MAX_ENTRIES else "network"
     if method not in METHODS:
-        raise ConvacError(
-            f"unknown entanglement method {method!r}; choose one of {['auto', *sorted(METHODS)]}"
-        )
+        raise ConvacError(f"unknown entanglement method {method!r}; choose one of {['auto', *sorted(METHODS)]}")
     measures.schmidt_rank([1.0], rank_rtol)  # validates rank_rtol before any work
     s, log2_scale = METHODS[method](tn, partition, int(output), max_cut=max_cut, max_bytes=max_bytes)
     lam = measures.schmidt_values(s)

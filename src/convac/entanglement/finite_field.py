@@ -165,13 +165,9 @@ def rank_mod(matrices: np.ndarray, prime: int, *, batched: bool = False) -> int 
     """
     arr = np.asarray(matrices)
     if not batched and arr.ndim != 2:
-        raise ValueError(
-            f"rank_mod expects a 2D matrix (or batched=True with a 3D stack), got shape {arr.shape}"
-        )
+        raise ValueError(f"rank_mod expects a 2D matrix (or batched=True with a 3D stack), got shape {arr.shape}")
     if batched and arr.ndim != 3:
-        raise ValueError(
-            f"rank_mod with batched=True expects a (batch, rows, cols) array, got shape {arr.shape}"
-        )
+        raise ValueError(f"rank_mod with batched=True expects a (batch, rows, cols) array, got shape {arr.shape}")
     rank = _rank(_torch(arr if batched else arr[None]), prime)
     return rank if batched else int(rank[0])
 

@@ -142,9 +142,7 @@ def schmidt_measures(singular_values: Any, rtol: float = DEFAULT_RANK_RTOL) -> d
 
 def _check_alpha(alpha: Any) -> float:
     if isinstance(alpha, bool) or not isinstance(alpha, (int, float, np.integer, np.floating)):
-        raise TypeError(
-            f"alpha must be a real number >= 0 (inf allowed), got {type(alpha).__name__} {alpha!r}"
-        )
+        raise TypeError(f"alpha must be a real number >= 0 (inf allowed), got {type(alpha).__name__} {alpha!r}")
     a = float(alpha)
     if math.isnan(a) or a < 0:
         raise ConvacError(f"alpha must be a number >= 0 (inf allowed), got {alpha!r}")

@@ -90,9 +90,7 @@ def random_weights_mod(arch: Architecture, seed: int = 0, prime: int = DEFAULT_P
     for layer, c_out in enumerate(arch.channels):
         positions = arch.positions(layer)
         if arch.shared:
-            w = np.broadcast_to(
-                rng.integers(0, prime, (1, c_in, c_out), dtype=np.int64), (positions, c_in, c_out)
-            )
+            w = np.broadcast_to(rng.integers(0, prime, (1, c_in, c_out), dtype=np.int64), (positions, c_in, c_out))
         else:
             w = rng.integers(0, prime, (positions, c_in, c_out), dtype=np.int64)
         out.append(np.ascontiguousarray(w))

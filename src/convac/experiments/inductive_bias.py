@@ -213,9 +213,7 @@ def profile(name: str, **overrides: Any) -> Sweep:
     grid_names = {f.name for f in fields(Sweep)} - {"protocol"}
     unknown = set(overrides) - proto_names - grid_names
     if unknown:
-        raise ConvacError(
-            f"unknown setting(s) {sorted(unknown)}; allowed: {sorted(proto_names | grid_names)}"
-        )
+        raise ConvacError(f"unknown setting(s) {sorted(unknown)}; allowed: {sorted(proto_names | grid_names)}")
     protocol = replace(base.protocol, **{k: v for k, v in overrides.items() if k in proto_names})
     grid = {k: tuple(v) for k, v in overrides.items() if k in grid_names}
     return replace(base, protocol=protocol, **grid)
@@ -313,9 +311,7 @@ def _run_cell(
         model.train()
         for epoch in range(first_epoch, protocol.epochs):
             epoch_start = time.perf_counter()
-            order = torch.randperm(
-                len(train), generator=torch.Generator().manual_seed(cell.seed * 100_003 + epoch)
-            )
+            order = torch.randperm(len(train), generator=torch.Generator().manual_seed(cell.seed * 100_003 + epoch))
             total_loss = 0.0
             for step in range(steps_per_epoch):
                 lr = _cosine_lr(protocol.lr, epoch * steps_per_epoch + step, total_steps)
@@ -395,9 +391,7 @@ def _claim_dir(out_dir: Path, protocol: Protocol) -> None:
         try:
             stored = json.loads(manifest.read_text())
         except json.JSONDecodeError:
-            raise ConvacError(
-                f"{manifest} is not valid JSON; this is not a results directory of convac"
-            ) from None
+            raise ConvacError(f"{manifest} is not valid JSON; this is not a results directory of convac") from None
         if stored != protocol.to_dict():
             diff = sorted(
                 k for k in set(stored) | set(protocol.to_dict()) if stored.get(k) != protocol.to_dict().get(k)
@@ -415,9 +409,7 @@ def _claim_dir(out_dir: Path, protocol: Protocol) -> None:
         manifest.write_text(json.dumps(protocol.to_dict(), indent=1, sort_keys=True) + "\n")
     bad = [r["key"] for r in load_results(out_dir) if r.get("protocol") != protocol.fingerprint]
     if bad:
-        raise ConvacError(
-            f"{out_dir}/{RESULTS} holds {len(bad)} result(s) of another configuration; use a new --out"
-        )
+        raise ConvacError(f"{out_dir}/{RESULTS} holds {len(bad)} result(s) of another configuration; use a new --out")
 
 
 def _append(path: Path, record: dict[str, Any]) -> None:
@@ -444,9 +436,7 @@ class SweepResult:
     files: dict[str, Path]
 
 
-def _job(
-    protocol: dict[str, Any], cell: dict[str, Any], ckpt: str, device: str, queue: Any
-) -> dict[str, Any]:
+def _job(protocol: dict[str, Any], cell: dict[str, Any], ckpt: str, device: str, queue: Any) -> dict[str, Any]:
     torch.set_num_threads(1)
     c = Cell(**cell)
 
@@ -482,9 +472,7 @@ def _iter_results(
     with ctx.Manager() as manager, ProcessPoolExecutor(max_workers=workers, mp_context=ctx) as pool:
         queue = manager.Queue()
         pending: dict[Future[dict[str, Any]], Cell] = {
-            pool.submit(
-                _job, asdict(sweep.protocol), asdict(c), str(ckpt_dir / f"{c.filename}.pt"), device, queue
-            ): c
+            pool.submit(_job, asdict(sweep.protocol), asdict(c), str(ckpt_dir / f"{c.filename}.pt"), device, queue): c
             for c in todo
         }
         while pending:
@@ -531,9 +519,7 @@ def run_sweep(
     todo = [c for c in cells if c.key not in finished]
     from tqdm.auto import tqdm
 
-    bar = tqdm(
-        total=len(todo) * sweep.protocol.epochs, disable=not progress, desc=f"{len(todo)} cells", unit="epoch"
-    )
+    bar = tqdm(total=len(todo) * sweep.protocol.epochs, disable=not progress, desc=f"{len(todo)} cells", unit="epoch")
     results_path = out / RESULTS
     ran = 0
     try:

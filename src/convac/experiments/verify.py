@@ -113,9 +113,7 @@ def _paper_archs(shared: bool) -> list[Architecture]:
 
 def _archs_2d() -> list[Architecture]:
     bonds = (2, 3, 4, 5, 7)
-    return [
-        Architecture.deep_2d(height=4, width=4, n_features=2, channels=[a, b]) for a in bonds for b in bonds
-    ]
+    return [Architecture.deep_2d(height=4, width=4, n_features=2, channels=[a, b]) for a in bonds for b in bonds]
 
 
 def _archs_shallow() -> list[Architecture]:
@@ -249,9 +247,7 @@ def suite_cells(
     rng = np.random.default_rng([seed, suite_key])
     n_cells = None if full and cells is None else (cells if cells is not None else spec.default_cells)
     n_parts = (
-        None
-        if full and partitions is None
-        else (partitions if partitions is not None else spec.default_partitions)
+        None if full and partitions is None else (partitions if partitions is not None else spec.default_partitions)
     )
     chosen = _sample(rng, list(enumerate(archs)), n_cells)
     out = []
@@ -412,9 +408,7 @@ def run_cell(cell: Cell) -> dict[str, Any]:
 
 
 # ---------------------------------------------------------------------------- results file
-def _config(
-    suite: str, cells: Sequence[Cell], full: bool, seed: int, sizes: dict[str, int | None]
-) -> dict[str, Any]:
+def _config(suite: str, cells: Sequence[Cell], full: bool, seed: int, sizes: dict[str, int | None]) -> dict[str, Any]:
     return {
         "format": FORMAT_VERSION,
         "suite": suite,
@@ -461,9 +455,7 @@ def _load(path: Path, config: dict[str, Any]) -> dict[int, dict[str, Any]]:
         try:
             record = json.loads(line)
         except json.JSONDecodeError:
-            raise ConvacError(
-                f"{path} line {number} is not valid JSON; delete the file to start over"
-            ) from None
+            raise ConvacError(f"{path} line {number} is not valid JSON; delete the file to start over") from None
         done[int(record["index"])] = record
     return done
 

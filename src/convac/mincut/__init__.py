@@ -120,8 +120,7 @@ def _check(arch: Any, partition: Any) -> None:
     _check_arch(arch)
     if not isinstance(partition, Partition):
         raise TypeError(
-            "partition must be a convac.Partition (e.g. Partition.left_right(arch)), "
-            f"got {type(partition).__name__}"
+            f"partition must be a convac.Partition (e.g. Partition.left_right(arch)), got {type(partition).__name__}"
         )
     partition.check_fits(arch)
 
@@ -156,9 +155,7 @@ def _from_flow(
     if hi < 52:  # integers are exact floats here
         candidates = range(math.ceil(2.0**lo), math.floor(2.0**hi) + 1)
         if len(candidates) == 1:
-            return MinCut(
-                candidates[0], res.log2, name, _frozen(res.sides), arch, partition, res.error, "flow"
-            )
+            return MinCut(candidates[0], res.log2, name, _frozen(res.sides), arch, partition, res.error, "flow")
     value = _exact_tree_value(arch, partition)
     if abs(math.log2(value) - res.log2) > res.error + 1e-9:
         raise RuntimeError(

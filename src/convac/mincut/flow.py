@@ -68,9 +68,7 @@ def networkx_flow(graph: CutGraph, mask: BoolArray) -> FlowResult:
     value, (source_side, _) = nx.minimum_cut(g, 0, 1, flow_func=boykov_kolmogorov)
     on_source = np.zeros(n, dtype=bool)
     on_source[list(source_side)] = True
-    return FlowResult(
-        float(value), _FLOAT_REL_ERROR * max(1.0, value), _sides_from_source_set(graph, on_source)
-    )
+    return FlowResult(float(value), _FLOAT_REL_ERROR * max(1.0, value), _sides_from_source_set(graph, on_source))
 
 
 def scipy_flow(graph: CutGraph, mask: BoolArray) -> FlowResult:

@@ -298,9 +298,7 @@ class ExactCosts:
             out *= b**k
         return out
 
-    def less(
-        self, x: IntArray, y: IntArray, fx: npt.NDArray[np.float64], fy: npt.NDArray[np.float64]
-    ) -> BoolArray:
+    def less(self, x: IntArray, y: IntArray, fx: npt.NDArray[np.float64], fy: npt.NDArray[np.float64]) -> BoolArray:
         """Exact elementwise ``value(x) < value(y)``: vectors on axis 0, float logs ``fx``, ``fy``."""
         diff = fx - fy
         tol = self.REL_TOL * np.maximum(1.0, np.abs(fx))

@@ -77,9 +77,7 @@ class ConvACBase(nn.Module):
                     shape = (spec.positions, *shape)
                 self.conv.append(nn.Parameter(self._initial(shape, spec.in_channels)))
             last = arch.layers()[-1]
-            self.output_raw = nn.Parameter(
-                self._initial((last.in_channels, last.out_channels), last.in_channels)
-            )
+            self.output_raw = nn.Parameter(self._initial((last.in_channels, last.out_channels), last.in_channels))
 
     def _initial(self, shape: tuple[int, ...], fan_in: int) -> torch.Tensor:
         if self.weights == "signed":
@@ -91,9 +89,7 @@ class ConvACBase(nn.Module):
         # a synthetic task that stalled training from about 256 inputs on. A flat output layer
         # left whole digit classes dead on the bundled digits.
         c_in, c_out = shape[-2:]
-        eye = (torch.arange(c_in).unsqueeze(1) % c_out == torch.arange(c_out).unsqueeze(0) % c_in).to(
-            torch.float32
-        )
+        eye = (torch.arange(c_in).unsqueeze(1) % c_out == torch.arange(c_out).unsqueeze(0) % c_in).to(torch.float32)
         return torch.log(eye + 0.05 * torch.rand(shape))
 
     def conv_weight(self, layer: int) -> torch.Tensor:

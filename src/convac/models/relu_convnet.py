@@ -80,8 +80,7 @@ class ReLUConvNet(nn.Module):
             x = x.unsqueeze(1)
         if x.dim() != 4 or tuple(x.shape[1:]) != (1, self.image_size, self.image_size):
             raise InputError(
-                f"images must have shape (batch, [1,] {self.image_size}, {self.image_size}), "
-                f"got {tuple(x.shape)}"
+                f"images must have shape (batch, [1,] {self.image_size}, {self.image_size}), got {tuple(x.shape)}"
             )
         h = torch.relu(self.representation(x))
         for conv in self.hidden:

@@ -176,9 +176,7 @@ def make_representation(
             )
         return name
     if not isinstance(name, str):
-        raise TypeError(
-            f"representation must be a name or a Representation module, got {type(name).__name__}"
-        )
+        raise TypeError(f"representation must be a name or a Representation module, got {type(name).__name__}")
     if name not in REPRESENTATIONS:
         raise ValueError(f"unknown representation {name!r}; allowed: {', '.join(sorted(REPRESENTATIONS))}")
     if isinstance(patch_dim, bool) or not isinstance(patch_dim, int) or patch_dim < 1:

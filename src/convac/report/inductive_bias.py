@@ -61,9 +61,7 @@ def paired_gaps(
     groups: dict[tuple[str, str, int], list[float]] = defaultdict(list)
     for task, family, schedule, r, seed in sorted(acc):
         if schedule == first and (task, family, second, r, seed) in acc:
-            groups[task, family, r].append(
-                acc[task, family, first, r, seed] - acc[task, family, second, r, seed]
-            )
+            groups[task, family, r].append(acc[task, family, first, r, seed] - acc[task, family, second, r, seed])
     rows = []
     for (task, family, r), gaps in sorted(groups.items()):
         mean, std = _mean_std(gaps)
@@ -114,9 +112,7 @@ def _figure(rows: list[dict[str, Any]], path: Path) -> None:
     families = sorted({r["family"] for r in rows}, key=lambda f: (f != "relu", f))
     schedules = sorted({r["schedule"] for r in rows}, key=lambda s: (s not in ("wide_base", "wide_tip"), s))
     colours = {s: f"C{i}" for i, s in enumerate(schedules)}
-    fig, axes = plt.subplots(
-        len(families), len(tasks), figsize=(5 * len(tasks), 3.8 * len(families)), squeeze=False
-    )
+    fig, axes = plt.subplots(len(families), len(tasks), figsize=(5 * len(tasks), 3.8 * len(families)), squeeze=False)
     for i, family in enumerate(families):
         for j, task in enumerate(tasks):
             ax = axes[i][j]

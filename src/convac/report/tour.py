@@ -91,14 +91,16 @@ def _section_network(model: DeepConvAC, out: Path | None, echo: Echo, page: list
         page += ["![tensor network](network.png)", ""]
 
 
-def _section_entanglement(model: DeepConvAC, seed: int, out: Path | None, echo: Echo, page: list[str]) -> list[dict]:
+def _section_entanglement(
+    model: DeepConvAC, seed: int, out: Path | None, echo: Echo, page: list[str]
+) -> list[dict[str, Any]]:
     from convac.entanglement import entanglement, generic_rank
     from convac.mincut import min_cut, min_cut_lower_bound
 
     arch = model.arch
     parts = [Partition.blocks(arch, w) for w in (1, 2, 4)] + [Partition.left_right(arch)]
     parts += [Partition.random(arch, seed=seed)]
-    rows = []
+    rows: list[dict[str, Any]] = []
     echo("")
     echo("entanglement and min-cut across scales (random signed weights; ranks exact over a prime field):")
     header = f"  {'partition':<16} {'min-cut':>8} {'lower':>6} {'rank':>6} {'S (nats)':>9} {'ln min-cut':>10}"
@@ -106,7 +108,7 @@ def _section_entanglement(model: DeepConvAC, seed: int, out: Path | None, echo: 
     for part in parts:
         cut = min_cut(arch, part)
         ent = entanglement(model, part, output=0, method="dense")
-        row = {
+        row: dict[str, Any] = {
             "partition": part.name,
             "min_cut": cut.value,
             "lower_bound": min_cut_lower_bound(arch, part),
@@ -145,7 +147,7 @@ def _section_entanglement(model: DeepConvAC, seed: int, out: Path | None, echo: 
     return rows
 
 
-def _plot_entanglement(rows: list[dict], path: Path) -> None:
+def _plot_entanglement(rows: list[dict[str, Any]], path: Path) -> None:
     import matplotlib
 
     matplotlib.use("Agg")
@@ -165,7 +167,7 @@ def _plot_entanglement(rows: list[dict], path: Path) -> None:
     plt.close(fig)
 
 
-def _section_design(out: Path | None, echo: Echo, page: list[str], r: int = 8) -> dict:
+def _section_design(out: Path | None, echo: Echo, page: list[str], r: int = 8) -> dict[str, Any]:
     from convac.analysis import analyze_many, compare_table, paper_pair
     from convac.analysis.figures import plot_scales
     from convac.design import design_schedule
@@ -197,12 +199,17 @@ def _section_design(out: Path | None, echo: Echo, page: list[str], r: int = 8) -
         plot_scales(analyses, out / "scales.png", title=f"log2 min-cut per length scale, r = {r}")
         page += ["![min-cut per scale](scales.png)", ""]
     for profile, d in designs.items():
-        page += [f"**Preset `{profile}`** → `{d.token(f'designed_{profile}')}`, channels at r = 8: "
-                 f"{list(d.channels)} ({d.n_params} parameters).", "", d.explanation, ""]
+        page += [
+            f"**Preset `{profile}`** → `{d.token(f'designed_{profile}')}`, channels at r = 8: "
+            f"{list(d.channels)} ({d.n_params} parameters).",
+            "",
+            d.explanation,
+            "",
+        ]
     return {p: d.to_dict() for p, d in designs.items()}
 
 
-def _section_training(seed: int, epochs: int, echo: Echo, page: list[str]) -> dict:
+def _section_training(seed: int, epochs: int, echo: Echo, page: list[str]) -> dict[str, Any]:
     from convac.entanglement import entanglement
     from convac.experiments.digits import DigitsConfig, train_digits
 
@@ -219,7 +226,7 @@ def _section_training(seed: int, epochs: int, echo: Echo, page: list[str]) -> di
     model = model.double()
     from convac.mincut import min_cut
 
-    rows = []
+    rows: list[tuple[str, float, float | None, int | None]] = []
     parts = [Partition.checkerboard(arch), *(Partition.blocks(arch, w) for w in (2, 4))]
     parts += [Partition.left_right(arch), Partition.up_down(arch)]
     for part in parts:
@@ -230,7 +237,10 @@ def _section_training(seed: int, epochs: int, echo: Echo, page: list[str]) -> di
             continue
         ent = entanglement(model, part, output=0, method="network")
         rows.append((part.name, cut.log2, ent.entropy, ent.schmidt_rank))
-        echo(f"  trained model, {part.name:<12} min-cut 2^{cut.log2:.0f}, entropy of the class-0 score {ent.entropy:.3f} nats")
+        echo(
+            f"  trained model, {part.name:<12} min-cut 2^{cut.log2:.0f}, "
+            f"entropy of the class-0 score {ent.entropy:.3f} nats"
+        )
     page += [
         "## 5. A short training run",
         "",
@@ -244,8 +254,8 @@ def _section_training(seed: int, epochs: int, echo: Echo, page: list[str]) -> di
         "| partition | log2 min-cut | entropy (nats) | numerical Schmidt rank |",
         "|---|---|---|---|",
         *[
-            f"| {name} | {log2:.0f} | " + ("beyond the network path's limit (min-cut > 4096) | – |" if ent is None
-                                           else f"{ent:.3f} | {rank} |")
+            f"| {name} | {log2:.0f} | "
+            + ("beyond the network path's limit (min-cut > 4096) | – |" if ent is None else f"{ent:.3f} | {rank} |")
             for name, log2, ent, rank in rows
         ],
         "",
@@ -267,7 +277,12 @@ def run_tour(
     out = None if out_dir is None else Path(out_dir)
     if out is not None:
         out.mkdir(parents=True, exist_ok=True)
-    page = ["# convac tour", "", f"Generated by `convac demo --seed {seed}`. Every number below follows from the seed.", ""]
+    page = [
+        "# convac tour",
+        "",
+        f"Generated by `convac demo --seed {seed}`. Every number below follows from the seed.",
+        "",
+    ]
     model, worst = _section_architecture(seed, echo, page)
     _section_network(model, out, echo, page)
     sections: dict[str, Any] = {"entanglement": _section_entanglement(model, seed, out, echo, page)}

@@ -90,9 +90,7 @@ def draw_network(
     for kind, (marker, color, size) in kinds.items():
         pts = [pos[t.name] for t in tn.tensors if t.kind == kind]
         label = {"weight": "weight matrix", "delta": "δ (copy) tensor", "output": "output"}[kind]
-        ax.scatter(
-            [p[0] for p in pts], [p[1] for p in pts], marker=marker, c=color, s=size, zorder=2, label=label
-        )
+        ax.scatter([p[0] for p in pts], [p[1] for p in pts], marker=marker, c=color, s=size, zorder=2, label=label)
     leaves = [pos[f"in{p}"] for p in range(n)]
     ax.scatter(
         [p[0] for p in leaves],
@@ -122,8 +120,7 @@ def draw_network(
     arch = tn.arch
     shape = "x".join(map(str, arch.grid))
     ax.set_title(
-        f"{arch.kind} ConvAC tensor network: {shape} inputs, M={arch.n_features}, "
-        f"channels={list(arch.channels)}",
+        f"{arch.kind} ConvAC tensor network: {shape} inputs, M={arch.n_features}, channels={list(arch.channels)}",
         fontsize=9,
     )
     ax.legend(loc="upper left", fontsize=7, frameon=False)

@@ -101,9 +101,7 @@ class ConvACTensorNetwork:
 
     def __init__(self, arch: Architecture, weights: Sequence[np.ndarray]) -> None:
         if len(weights) != arch.depth + 1:
-            raise ValueError(
-                f"need {arch.depth + 1} weight arrays (hidden layers and output), got {len(weights)}"
-            )
+            raise ValueError(f"need {arch.depth + 1} weight arrays (hidden layers and output), got {len(weights)}")
         self.arch = arch
         self.weights: tuple[np.ndarray, ...] = tuple(np.asarray(w, dtype=np.float64) for w in weights)
         for layer, w in enumerate(self.weights):
@@ -206,9 +204,7 @@ class ConvACTensorNetwork:
         """
         arch = self.arch
         if output is not None and (
-            isinstance(output, bool)
-            or not isinstance(output, (int, np.integer))
-            or not 0 <= output < arch.n_outputs
+            isinstance(output, bool) or not isinstance(output, (int, np.integer)) or not 0 <= output < arch.n_outputs
         ):
             raise ValueError(f"output must be None or an integer in 0..{arch.n_outputs - 1}, got {output!r}")
         rename = self._hyper()
@@ -393,9 +389,7 @@ def contract(tn: ConvACTensorNetwork, features: Any = None, output: int | None =
     (2, 2, 2, 2)
     """
     if not isinstance(tn, ConvACTensorNetwork):
-        raise TypeError(
-            f"contract needs a ConvACTensorNetwork (see convac.to_tensor_network), got {type(tn).__name__}"
-        )
+        raise TypeError(f"contract needs a ConvACTensorNetwork (see convac.to_tensor_network), got {type(tn).__name__}")
     return tn.contract(features, output=output, **options)
 
 
