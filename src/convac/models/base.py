@@ -11,7 +11,7 @@ from torch import nn
 from convac.architecture import Architecture
 from convac.errors import ArchitectureError, InputError
 from convac.models import functional as F
-from convac.models.representation import Representation, make_representation
+from convac.models.representation import Representation, all_finite, make_representation
 
 __all__ = ["ConvACBase"]
 
@@ -178,7 +178,7 @@ class ConvACBase(nn.Module):
                 f"features must have shape (batch, n_inputs={expected[0]}, M={expected[1]}), "
                 f"got {tuple(features.shape)}"
             )
-        if not torch.isfinite(features).all():
+        if not all_finite(features):
             raise InputError("features contain NaN or infinite values")
         if features.dtype != self.output_raw.dtype:
             raise TypeError(
