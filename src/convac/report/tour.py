@@ -271,7 +271,8 @@ def run_tour(
 ) -> TourResult:
     """Run the tour; write ``out_dir/report.md`` and its PNGs (``out_dir=None`` writes nothing).
 
-    >>> result = run_tour(out_dir=None, epochs=1, echo=lambda line: None)  # doctest: +SKIP
+    It trains for ``epochs`` epochs, so it is exercised by ``tests/test_cli.py`` rather than a doctest;
+    ``run_tour("convac-report", seed=0)`` is what ``convac demo`` calls.
     """
     start = time.perf_counter()
     out = None if out_dir is None else Path(out_dir)
