@@ -306,7 +306,12 @@ class ConvACTensorNetwork:
         >>> bool(np.allclose(A, convac.coefficient_tensor(model)))
         True
         """
-        import quimb.tensor as qtn
+        try:
+            import quimb.tensor as qtn
+        except ImportError:
+            raise ImportError(
+                "to_quimb needs quimb, an optional dependency: pip install 'convac[tn]' (or quimb)"
+            ) from None
 
         tensors = []
         for t in self.tensors:
