@@ -55,3 +55,15 @@ def test_train_one_epoch_json(capsys):
 
     data = json.loads(capsys.readouterr().out)
     assert data["config"]["channels"] == [4, 4, 4] and len(data["history"]) == 1
+
+
+def test_missing_optional_dependency_is_one_line(monkeypatch, capsys):
+    import convac.report
+
+    def missing(**_: object) -> None:
+        raise ImportError("to_quimb needs quimb, an optional dependency: pip install 'convac[tn]' (or quimb)")
+
+    monkeypatch.setattr(convac.report, "run_tour", missing)
+    assert main(["demo", "--epochs", "1"]) == 2
+    err = capsys.readouterr().err
+    assert len(err.strip().splitlines()) == 1 and "optional dependency" in err
