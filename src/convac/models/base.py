@@ -137,7 +137,11 @@ class ConvACBase(nn.Module):
         cancels in a softmax. With signed weights: the scores divided by a positive
         per-sample scale (the top hidden vector normalised to max-abs in [0.5, 1)).
         """
-        mantissa = self._scaled_scores(self._check_features(self.representation(x)))[0]
+        return self.feature_logits(self.representation(x))
+
+    def feature_logits(self, features: torch.Tensor) -> torch.Tensor:
+        """:meth:`logits` from features (batch, n_inputs, M) instead of patches."""
+        mantissa = self._scaled_scores(self._check_features(features))[0]
         if self.weights == "positive":
             # log h_y minus the per-sample log-scale, which is the same for every class.
             return torch.log(mantissa.clamp_min(torch.finfo(mantissa.dtype).tiny))
