@@ -4,7 +4,7 @@ import pytest
 import torch
 
 from convac.data.patches import image_patches
-from convac.errors import ConvacError
+from convac.errors import ConvacError, InputError
 from convac.models.digit_nets import ConvACImageNet
 
 
@@ -26,3 +26,5 @@ def test_conv_features_reject_bad_images():
         net(torch.zeros(2, 3, 64, 64))
     with pytest.raises(ConvacError, match="images must be float"):
         net(torch.zeros(2, 1, 64, 64, dtype=torch.long))
+    with pytest.raises(InputError, match="NaN or infinite"):
+        net(torch.full((2, 1, 64, 64), float("nan")))

@@ -109,8 +109,7 @@ class ConvACBase(nn.Module):
         Patches have shape (batch, n_inputs, patch_dim), or (batch, height, width, patch_dim)
         on a 2D grid; one-hot codes have shape (batch, n_inputs) or (batch, height, width).
         """
-        x = self.representation_layer.check_patches(self._flatten_grid(x), self.arch.n_inputs)
-        return self.representation_layer(x)
+        return self.representation_layer(self._flatten_grid(x), self.arch.n_inputs)
 
     def circuit(self, features: torch.Tensor, return_exponent: bool = False) -> Any:
         """Features (batch, n_inputs, M) -> scores h_y(X) of shape (batch, n_outputs).

@@ -20,10 +20,10 @@ from torch import nn
 
 from convac.architecture import Architecture
 from convac.data.patches import image_patches
-from convac.errors import ConvacError
+from convac.errors import ConvacError, InputError
 from convac.models.deep import DeepConvAC
 from convac.models.relu_convnet import ReLUConvNet
-from convac.models.representation import GaussianRepresentation
+from convac.models.representation import GaussianRepresentation, all_finite
 
 __all__ = ["FAMILIES", "ConvACImageNet", "build_family_model"]
 
@@ -53,7 +53,7 @@ class ConvACImageNet(nn.Module):
         """The Gaussian features of every pixel's 3x3 patch, (batch, H*W, M).
 
         Equal to ``representation_layer(image_patches(x, 3))``, computed as two 3x3 convolutions
-        (of x^2 and of x) instead of unfolding patches: measured ~15 % faster per training step.
+        (of x^2 and of x) instead of unfolding patches (benchmarks/README.md: step ratio 1.59 -> 1.54).
         """
         if x.dim() == 3:
             x = x.unsqueeze(1)
@@ -61,16 +61,16 @@ class ConvACImageNet(nn.Module):
         assert isinstance(rep, GaussianRepresentation)
         if x.dim() != 4 or x.shape[1] != 1 or not x.is_floating_point():
             raise ConvacError(f"images must be float (batch, 1, H, W) or (batch, H, W), got {tuple(x.shape)} {x.dtype}")
-        inv_var = torch.exp(-2.0 * rep.log_scale)  # (M, 9)
+        if not all_finite(x):
+            raise InputError("images contain NaN or infinite values; clean or impute them first")
+        a, b, c = rep.quadratic_form()  # (M, 9), (M, 9), (M,)
         m = rep.n_features
         quad = (
-            nn.functional.conv2d(x * x, inv_var.view(m, 1, 3, 3), padding=1)
-            - 2.0 * nn.functional.conv2d(x, (rep.mean * inv_var).view(m, 1, 3, 3), padding=1)
-            + (rep.mean**2 * inv_var).sum(dim=-1).view(1, m, 1, 1)
+            nn.functional.conv2d(x * x, a.view(m, 1, 3, 3), padding=1)
+            - 2.0 * nn.functional.conv2d(x, b.view(m, 1, 3, 3), padding=1)
+            + c.view(1, m, 1, 1)
         )
-        log_f = -0.5 * quad
-        log_f = log_f - log_f.detach().amax(dim=1, keepdim=True)
-        return torch.exp(log_f).flatten(2).transpose(1, 2)
+        return rep.features_from_quadratic(quad, dim=1).flatten(2).transpose(1, 2)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         return self.convac.feature_logits(self.features(x))

@@ -45,10 +45,17 @@ def all_finite(x: torch.Tensor) -> bool:
 
 
 class Representation(nn.Module):
-    """Base class: validates patches and maps them to features (batch, n_inputs, M)."""
+    """Base class: validates patches once, then :meth:`encode` maps them to features (batch, n_inputs, M)."""
 
     n_features: int
     patch_dim: int
+
+    def forward(self, x: torch.Tensor, n_inputs: int | None = None) -> torch.Tensor:
+        return self.encode(self.check_patches(x, n_inputs))
+
+    def encode(self, x: torch.Tensor) -> torch.Tensor:
+        """Features of already validated patches."""
+        raise NotImplementedError
 
     def check_patches(self, x: Any, n_inputs: int | None = None) -> torch.Tensor:
         if not isinstance(x, torch.Tensor):
@@ -107,17 +114,27 @@ class GaussianRepresentation(Representation):
         std = flat.std(dim=0).clamp_min(1e-3)
         self.log_scale.copy_(torch.log(std * width).to(self.log_scale.dtype).expand_as(self.log_scale))
 
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
-        self.check_patches(x)
-        # sum_k (x_k - mu_dk)^2 / s_dk^2 expanded into two matmuls: no (batch, N, M, D) tensor,
-        # which made the Gaussian layer most of a 64x64 training step (measured with torch.profiler).
+    def quadratic_form(self) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+        """``(a, b, c)`` with ``sum_k ((x_k - mu_dk) / s_dk)^2 = (x*x) . a_d - 2 x . b_d + c_d``.
+
+        Expanding the square turns the layer into two products with ``x*x`` and ``x`` (matmuls
+        here, 3x3 convolutions in the experiment's image twin): no (batch, N, M, D) tensor, which
+        had made the Gaussian layer most of a 64x64 training step (measured with torch.profiler).
+        """
         inv_var = torch.exp(-2.0 * self.log_scale)  # (M, D)
-        quad = (x * x) @ inv_var.T - 2.0 * (x @ (self.mean * inv_var).T) + (self.mean**2 * inv_var).sum(dim=-1)
-        # quad may round a hair below 0 where x == mu; the max-normalisation below absorbs that.
+        return inv_var, self.mean * inv_var, (self.mean**2 * inv_var).sum(dim=-1)
+
+    def features_from_quadratic(self, quad: torch.Tensor, dim: int = -1) -> torch.Tensor:
+        """``exp(-quad / 2)``, divided by its largest value along the feature axis ``dim`` if ``normalize``."""
+        # quad may round a hair below 0 where x == mu; the max-normalisation absorbs that.
         log_f = -0.5 * quad
         if self.normalize:
-            log_f = log_f - log_f.detach().amax(dim=-1, keepdim=True)
+            log_f = log_f - log_f.detach().amax(dim=dim, keepdim=True)
         return torch.exp(log_f)
+
+    def encode(self, x: torch.Tensor) -> torch.Tensor:
+        a, b, c = self.quadratic_form()
+        return self.features_from_quadratic((x * x) @ a.T - 2.0 * (x @ b.T) + c)
 
 
 class NeuronRepresentation(Representation):
@@ -139,8 +156,7 @@ class NeuronRepresentation(Representation):
         self.linear = nn.Linear(patch_dim, n_features)
         nn.init.normal_(self.linear.weight, std=1.0 / math.sqrt(patch_dim))
 
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
-        self.check_patches(x)
+    def encode(self, x: torch.Tensor) -> torch.Tensor:
         return self.ACTIVATIONS[self.activation](self.linear(x))
 
 
@@ -166,8 +182,7 @@ class OneHotRepresentation(Representation):
             )
         return x
 
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
-        self.check_patches(x)
+    def encode(self, x: torch.Tensor) -> torch.Tensor:
         return nn.functional.one_hot(x.long(), self.n_features).to(torch.get_default_dtype())
 
 
