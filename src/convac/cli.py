@@ -368,6 +368,11 @@ def _experiment(sub: Any) -> None:
     q.add_argument("--n-test", type=int)
     q.add_argument("--lr", type=float)
     q.add_argument("--batch-size", type=int)
+    q.add_argument(
+        "--micro-batch",
+        type=int,
+        help="split each batch into pieces of this size, gradients summed (same step; ~2x faster on a CPU at 128)",
+    )
     q.add_argument("--mnist-dir", help="directory with the four MNIST IDX files (gz or not); default: bundled digits")
     q.add_argument("--device", default="cpu", help="cpu or cuda")
     q.add_argument("--workers", type=int, default=1, help="process pool size (default 1: in this process)")
@@ -388,6 +393,7 @@ def _experiment(sub: Any) -> None:
             n_test=args.n_test,
             lr=args.lr,
             batch_size=args.batch_size,
+            micro_batch=args.micro_batch,
             source="mnist" if args.mnist_dir else None,
             mnist_dir=args.mnist_dir,
         )

@@ -110,6 +110,28 @@ def test_process_pool_gives_the_same_results(reference, tmp_path) -> None:
     assert [_strip(r) for r in result.records] == [_strip(r) for r in reference]
 
 
+def test_micro_batches_take_the_same_steps(reference, tmp_path) -> None:
+    # Pieces of 3 do not divide the batch of 8: the last piece is short and must still weigh per image.
+    sweep = Sweep(Protocol(**{**TINY.to_dict(), "micro_batch": 3}), tasks=("local",), rs=(1,), seeds=(0,))
+    result = run_sweep(sweep, tmp_path, progress=False, report=False)
+    assert result.ran == 2 and result.records[0]["protocol"] != reference[0]["protocol"]
+    for mine, ref in zip(result.records, reference, strict=True):
+        assert mine["key"] == ref["key"]
+        losses = [h["loss"] for h in mine["history"]]
+        assert losses == pytest.approx([h["loss"] for h in ref["history"]], rel=1e-5)
+        assert mine["test_accuracy"] == ref["test_accuracy"] and mine["train_accuracy"] == ref["train_accuracy"]
+
+
+def test_micro_batch_unset_keeps_old_fingerprints() -> None:
+    # Results written before the field existed must still belong to their protocol.
+    assert "micro_batch" not in TINY.to_dict()
+    assert Protocol(**TINY.to_dict()).fingerprint == TINY.fingerprint
+    assert Protocol(**{**TINY.to_dict(), "micro_batch": 4}).fingerprint != TINY.fingerprint
+    for bad in (0, -2, 2.5, True):
+        with pytest.raises(ConvacError, match="micro_batch must be a positive integer"):
+            Protocol(micro_batch=bad)
+
+
 def test_profiles_and_grid_validation() -> None:
     paper = profile("paper")
     assert paper.protocol.n_train == 60000 and paper.protocol.n_test == 10000
@@ -144,6 +166,7 @@ def test_cli_errors_are_one_line_exit_2(tmp_path, capsys) -> None:
         (["--mnist-dir", str(tmp_path / "nope")], "does not exist"),
         (["--profile", "huge"], "unknown profile"),
         (["--device", "tpu"], "device must be"),
+        (["--micro-batch", "0"], "micro_batch must be a positive integer"),
     ]
     for extra, message in cases:
         code, err = _cli(capsys, "--out", str(tmp_path / "o"), *small, *extra)
