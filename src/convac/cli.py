@@ -371,7 +371,7 @@ def _experiment(sub: Any) -> None:
     q.add_argument(
         "--micro-batch",
         type=int,
-        help="split each batch into pieces of this size, gradients summed (same step; ~2x faster on a CPU at 128)",
+        help="split each batch into pieces of this size, gradients summed (same step; 2-4x faster on a CPU at 128)",
     )
     q.add_argument("--mnist-dir", help="directory with the four MNIST IDX files (gz or not); default: bundled digits")
     q.add_argument("--device", default="cpu", help="cpu or cuda")

@@ -83,8 +83,8 @@ class Protocol:
     init: str = "data"
     # Splits each batch into pieces whose gradients are summed before the one optimiser step, so
     # the step is the batch's (up to float rounding). On a CPU a batch of 128 64x64 canvases runs
-    # ~2x slower per image than pieces of 8-16 (measured: benchmarks/inductive_bias_step_time.py
-    # --batch); None keeps the whole batch.
+    # 2-4x slower per image than pieces of 8: its activations leave the caches (measured:
+    # benchmarks/inductive_bias_step_time.py --micro-batch 8). None keeps the whole batch.
     micro_batch: int | None = None
 
     def __post_init__(self) -> None:
