@@ -18,7 +18,7 @@ import numpy as np
 import torch
 
 import convac
-from convac.entanglement import generic_ranks
+from convac.ranks import generic_ranks
 
 
 def main() -> None:

@@ -8,7 +8,7 @@ Run from the repository root (not part of the test suite):
 "tree" is the public call ``convac.min_cut(arch, partition)`` (exact value, node sides; edges are
 listed lazily), median of 7 runs with the architecture's graph cached; "tree (cold)" is the first
 call with the cache cleared. "networkx" and "scipy" time the raw solvers of
-:mod:`convac.mincut.flow` on the same graph: building the directed flow graph, max-flow and the
+:mod:`convac.mincut._flow` on the same graph: building the directed flow graph, max-flow and the
 source side of the cut, but not the exact-value step that ``min_cut(..., method=...)`` adds (for
 values above 2^52 that step runs the tree). Median of 3 runs, or one run when it takes > 0.5 s.
 A flow solver is skipped for the larger graphs of a family (1D, 2D) after a call slower than
@@ -28,8 +28,8 @@ from collections.abc import Callable
 import numpy as np
 
 from convac import Architecture, Partition, min_cut, min_cut_values
-from convac.mincut import flow
-from convac.mincut.graph import CutGraph, _graph_of
+from convac.mincut import _flow as flow
+from convac.mincut._graph import CutGraph, _graph_of
 
 PRIMES = [2, 3, 5, 7, 11, 13]
 

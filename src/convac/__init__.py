@@ -3,6 +3,9 @@
 Build a ConvAC, see it as a tensor network and as a wave function, measure which
 correlations it can model (entanglement, min-cut), and design its channel widths.
 
+Submodules load on first use (PEP 562), so ``import convac`` is cheap and the
+min-cut side of the package never imports torch.
+
 >>> import convac
 >>> arch = convac.Architecture.deep_1d(n_inputs=16, n_features=2, channels=[4, 4, 2, 2])
 >>> part = convac.Partition.left_right(arch)
@@ -10,19 +13,49 @@ correlations it can model (entanglement, min-cut), and design its channel widths
 8
 """
 
-from convac.analysis import Analysis, analyze
-from convac.architecture import Architecture, LayerSpec
-from convac.design import Design, design, design_schedule
-from convac.entanglement import Entanglement, entanglement, generic_rank, generic_ranks
-from convac.errors import ArchitectureError, ConvacError, InputError, PartitionError, TooLargeError
-from convac.experiments.verify import VerifyReport, verify
-from convac.mincut import CutEdge, MinCut, min_cut, min_cut_lower_bound, min_cut_values
-from convac.models import DeepConvAC, ReLUConvNet, ShallowConvAC
-from convac.partitions import Partition
-from convac.tensornet import ConvACTensorNetwork, coefficient_tensor, contract, to_tensor_network
-from convac.training import FitResult, fit
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
 
 __version__ = "0.1.0"
+
+# public name -> module that defines it; resolved on first attribute access
+_LAZY: dict[str, str] = {
+    "Analysis": "convac.analysis",
+    "analyze": "convac.analysis",
+    "Architecture": "convac.architecture",
+    "LayerSpec": "convac.architecture",
+    "Design": "convac.channel_design",
+    "design": "convac.channel_design",
+    "design_schedule": "convac.channel_design",
+    "Entanglement": "convac.schmidt",
+    "entanglement": "convac.schmidt",
+    "generic_rank": "convac.ranks",
+    "generic_ranks": "convac.ranks",
+    "ArchitectureError": "convac.errors",
+    "ConvacError": "convac.errors",
+    "InputError": "convac.errors",
+    "PartitionError": "convac.errors",
+    "TooLargeError": "convac.errors",
+    "VerifyReport": "convac.experiments.verify",
+    "verify": "convac.experiments.verify",
+    "CutEdge": "convac.mincut",
+    "MinCut": "convac.mincut",
+    "min_cut": "convac.mincut",
+    "min_cut_lower_bound": "convac.mincut",
+    "min_cut_values": "convac.mincut",
+    "DeepConvAC": "convac.models",
+    "ReLUConvNet": "convac.models",
+    "ShallowConvAC": "convac.models",
+    "Partition": "convac.partitions",
+    "ConvACTensorNetwork": "convac.tensornet",
+    "coefficient_tensor": "convac.tensornet",
+    "contract": "convac.tensornet",
+    "to_tensor_network": "convac.tensornet",
+    "FitResult": "convac.training",
+    "fit": "convac.training",
+}
 
 __all__ = [
     "Analysis",
@@ -59,3 +92,31 @@ __all__ = [
     "to_tensor_network",
     "verify",
 ]
+
+
+def __getattr__(name: str) -> Any:
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module 'convac' has no attribute {name!r}")
+    value = getattr(importlib.import_module(module), name)
+    globals()[name] = value  # later lookups skip __getattr__
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(__all__))
+
+
+if TYPE_CHECKING:  # static checkers and IDEs see the eager imports
+    from convac.analysis import Analysis, analyze
+    from convac.architecture import Architecture, LayerSpec
+    from convac.channel_design import Design, design, design_schedule
+    from convac.errors import ArchitectureError, ConvacError, InputError, PartitionError, TooLargeError
+    from convac.experiments.verify import VerifyReport, verify
+    from convac.mincut import CutEdge, MinCut, min_cut, min_cut_lower_bound, min_cut_values
+    from convac.models import DeepConvAC, ReLUConvNet, ShallowConvAC
+    from convac.partitions import Partition
+    from convac.ranks import generic_rank, generic_ranks
+    from convac.schmidt import Entanglement, entanglement
+    from convac.tensornet import ConvACTensorNetwork, coefficient_tensor, contract, to_tensor_network
+    from convac.training import FitResult, fit

@@ -133,8 +133,8 @@ def _verify(sub: Any) -> None:
     p.add_argument("--no-progress", action="store_true")
 
     def run(args: argparse.Namespace) -> int:
-        from convac.entanglement.finite_field import DEFAULT_PRIME
         from convac.experiments.verify import verify
+        from convac.ranks._finite_field import DEFAULT_PRIME
 
         suites = None if not args.suite or "all" in args.suite else args.suite
         report = verify(
@@ -201,8 +201,8 @@ def _analyze(sub: Any) -> None:
             load_architecture,
             paper_pair,
         )
-        from convac.analysis.figures import plot_layer_width_effect, plot_scales
-        from convac.analysis.paper import split_schedules
+        from convac.analysis._figures import plot_layer_width_effect, plot_scales
+        from convac.analysis._paper import split_schedules
 
         archs: dict[str, Any] = {}
         for chans in args.channels:
@@ -282,7 +282,7 @@ def _design(sub: Any) -> None:
 
     def run(args: argparse.Namespace) -> int:
         from convac.analysis import parse_grid
-        from convac.design import DEFAULT_MULTIPLIERS, DEFAULT_WIDTHS, design, design_schedule, parse_profile
+        from convac.channel_design import DEFAULT_MULTIPLIERS, DEFAULT_WIDTHS, design, design_schedule, parse_profile
 
         profile = parse_profile(args.profile)
         if args.for_experiment or args.token:

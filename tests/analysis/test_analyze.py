@@ -18,7 +18,7 @@ from convac.analysis import (
     parse_scale,
     scales,
 )
-from convac.analysis.figures import layer_width_effect, plot_layer_width_effect, plot_scales
+from convac.analysis._figures import layer_width_effect, plot_layer_width_effect, plot_scales
 from convac.errors import ConvacError, PartitionError
 
 # ---------------------------------------------------------------- probe partitions

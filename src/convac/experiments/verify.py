@@ -54,10 +54,10 @@ from typing import Any
 import numpy as np
 
 from convac.architecture import Architecture
-from convac.entanglement.finite_field import DEFAULT_PRIME, check_prime
-from convac.entanglement.rank import generic_ranks, schwartz_zippel_bound
 from convac.errors import ConvacError
 from convac.partitions import Partition
+from convac.ranks._finite_field import DEFAULT_PRIME, check_prime
+from convac.ranks._generic_rank import generic_ranks, schwartz_zippel_bound
 
 __all__ = [
     "SUITES",

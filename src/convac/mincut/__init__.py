@@ -6,7 +6,7 @@ that minimum exactly, names the cut edges and gives the side of every node;
 :func:`min_cut_lower_bound` is the power-of-p bound; :func:`min_cut_values` does many partitions
 of one architecture at once.
 
-The graph (:mod:`convac.mincut.graph`): nodes are the conv matrices ``W^{l,j}`` and the output
+The graph (:mod:`convac.mincut._graph`): nodes are the conv matrices ``W^{l,j}`` and the output
 matrix; input edge ``j`` (dimension ``M``) joins a fixed terminal to ``W^{0,j}``; the delta tensor
 of pooling window ``k`` of layer ``l`` is a hyperedge of dimension ``r_l`` joining the window's
 ``W^{l,j}`` and ``W^{l+1,k}``, and costs ``r_l`` once when cut. The output edge is deleted.
@@ -46,8 +46,9 @@ import numpy.typing as npt
 
 from convac.architecture import Architecture
 from convac.errors import ConvacError, PartitionError
-from convac.mincut import flow, tree
-from convac.mincut.graph import BoolArray, CutEdge, CutGraph
+from convac.mincut import _flow as flow
+from convac.mincut import _tree as tree
+from convac.mincut._graph import BoolArray, CutEdge, CutGraph
 from convac.partitions import Partition
 
 __all__ = [

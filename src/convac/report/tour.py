@@ -94,8 +94,9 @@ def _section_network(model: DeepConvAC, out: Path | None, echo: Echo, page: list
 def _section_entanglement(
     model: DeepConvAC, seed: int, out: Path | None, echo: Echo, page: list[str]
 ) -> list[dict[str, Any]]:
-    from convac.entanglement import entanglement, generic_rank
     from convac.mincut import min_cut, min_cut_lower_bound
+    from convac.ranks import generic_rank
+    from convac.schmidt import entanglement
 
     arch = model.arch
     parts = [Partition.blocks(arch, w) for w in (1, 2, 4)] + [Partition.left_right(arch)]
@@ -169,8 +170,8 @@ def _plot_entanglement(rows: list[dict[str, Any]], path: Path) -> None:
 
 def _section_design(out: Path | None, echo: Echo, page: list[str], r: int = 8) -> dict[str, Any]:
     from convac.analysis import analyze_many, compare_table, paper_pair
-    from convac.analysis.figures import plot_scales
-    from convac.design import design_schedule
+    from convac.analysis._figures import plot_scales
+    from convac.channel_design import design_schedule
 
     designs = {profile: design_schedule(profile) for profile in ("local", "global")}
     tokens = [d.token(f"designed_{p}") for p, d in designs.items()]
@@ -210,8 +211,8 @@ def _section_design(out: Path | None, echo: Echo, page: list[str], r: int = 8) -
 
 
 def _section_training(seed: int, epochs: int, echo: Echo, page: list[str]) -> dict[str, Any]:
-    from convac.entanglement import entanglement
     from convac.experiments.digits import DigitsConfig, train_digits
+    from convac.schmidt import entanglement
 
     config = DigitsConfig(epochs=epochs, seed=seed)
     start = time.perf_counter()

@@ -4,14 +4,14 @@ For every node, keep the cheapest cut of its subtree with the node on side A and
 A leaf ``W^{0,j}`` pays ``M`` when it sits opposite its terminal. A parent on side ``s`` either
 keeps the whole window on ``s`` (sum of the children's side-``s`` costs) or cuts the delta
 hyperedge once (``r_l`` plus each child's cheaper side). Costs are exponent vectors over a
-coprime base of the bond dimensions (:class:`~convac.mincut.graph.ExactCosts`), so every
+coprime base of the bond dimensions (:class:`~convac.mincut._graph.ExactCosts`), so every
 comparison and the final value are exact integers; floats only order different vectors.
 
 Everything is vectorised per layer with numpy, with a batch axis over partitions, so one pass
 handles thousands of partitions of a small network or one partition of a huge one.
 
 >>> from convac import Architecture, Partition
->>> from convac.mincut.graph import CutGraph
+>>> from convac.mincut._graph import CutGraph
 >>> arch = Architecture.deep_1d(n_inputs=8, n_features=2, channels=[3, 4, 5])
 >>> masks = np.stack([Partition.left_right(arch).mask, Partition.interleaved(arch).mask])
 >>> solve(CutGraph.from_arch(arch), masks).values()
@@ -25,7 +25,7 @@ from dataclasses import dataclass
 import numpy as np
 import numpy.typing as npt
 
-from convac.mincut.graph import BoolArray, CutGraph, ExactCosts, IntArray
+from convac.mincut._graph import BoolArray, CutGraph, ExactCosts, IntArray
 
 __all__ = ["TreeSolution", "solve"]
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from convac.tensornet.network import ConvACTensorNetwork
+    from convac.tensornet._network import ConvACTensorNetwork
 
 __all__ = ["draw_network", "tree_layout"]
 

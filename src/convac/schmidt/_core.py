@@ -24,13 +24,13 @@ from typing import Any
 
 import numpy as np
 
-from convac.entanglement import measures
-from convac.entanglement.dense import dense_singular_values
-from convac.entanglement.network import DEFAULT_MAX_CUT, network_singular_values
 from convac.errors import ConvacError
 from convac.partitions import Partition
-from convac.tensornet.coefficient import DEFAULT_MAX_BYTES
-from convac.tensornet.network import ConvACTensorNetwork, to_tensor_network
+from convac.schmidt import _measures as measures
+from convac.schmidt._dense import dense_singular_values
+from convac.schmidt._network import DEFAULT_MAX_CUT, network_singular_values
+from convac.tensornet._coefficient import DEFAULT_MAX_BYTES
+from convac.tensornet._network import ConvACTensorNetwork, to_tensor_network
 
 __all__ = ["AUTO_DENSE_MAX_ENTRIES", "METHODS", "Entanglement", "entanglement"]
 
@@ -45,7 +45,7 @@ class Entanglement:
     ``schmidt_values``: normalised (``Σ λ² = 1``), descending, float64; zeros may trail
     (their number depends on the method and never changes a measure). ``log2_norm`` is
     ``log2`` of the Frobenius norm of the coefficient tensor. ``schmidt_rank`` counts
-    ``λ_i > rank_rtol * λ_1`` (default :data:`~convac.entanglement.measures.DEFAULT_RANK_RTOL`
+    ``λ_i > rank_rtol * λ_1`` (default :data:`~convac.schmidt._measures.DEFAULT_RANK_RTOL`
     = 1e-12): a float rank, not an exact one (see ``convac.generic_rank`` for that).
     """
 
@@ -112,7 +112,7 @@ def entanglement(
     """Entanglement of ``model``'s coefficient tensor ``A^output`` across ``partition``.
 
     ``model`` is a DeepConvAC / ShallowConvAC (trained or not) or a
-    :class:`~convac.tensornet.network.ConvACTensorNetwork`. ``method``: ``"auto"``,
+    :class:`~convac.tensornet._network.ConvACTensorNetwork`. ``method``: ``"auto"``,
     ``"dense"`` or ``"network"`` (see :data:`METHODS`); the network path refuses cuts above
     ``max_cut`` and the dense path tensors above ``max_bytes``, each with a
     :class:`~convac.errors.TooLargeError` naming the size.

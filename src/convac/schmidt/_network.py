@@ -23,7 +23,7 @@ Working with square roots instead of Grams keeps the small Schmidt values accura
 >>> tn = convac.to_tensor_network(convac.DeepConvAC(arch, seed=0, weights="signed"))
 >>> part = convac.Partition.left_right(arch)
 >>> s, _ = network_singular_values(tn, part)
->>> from convac.entanglement.dense import dense_singular_values
+>>> from convac.schmidt._dense import dense_singular_values
 >>> d, _ = dense_singular_values(tn, part)
 >>> bool(np.allclose(s / np.linalg.norm(s), d[: len(s)] / np.linalg.norm(d)))
 True
@@ -38,7 +38,7 @@ import numpy as np
 
 from convac.errors import TooLargeError
 from convac.partitions import Partition
-from convac.tensornet.network import ConvACTensorNetwork
+from convac.tensornet._network import ConvACTensorNetwork
 
 __all__ = ["DEFAULT_MAX_CUT", "network_singular_values"]
 

@@ -1,4 +1,4 @@
-"""Tests for convac.entanglement.measures on states whose answers are known."""
+"""Tests for convac.schmidt._measures on states whose answers are known."""
 
 from __future__ import annotations
 
@@ -9,8 +9,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from convac.entanglement import measures as ms
 from convac.errors import ConvacError
+from convac.schmidt import _measures as ms
 
 
 def _svals(state: np.ndarray) -> np.ndarray:

@@ -24,7 +24,7 @@ import scipy.sparse as sp
 from networkx.algorithms.flow import boykov_kolmogorov
 from scipy.sparse.csgraph import breadth_first_order, maximum_flow
 
-from convac.mincut.graph import BoolArray, CutGraph
+from convac.mincut._graph import BoolArray, CutGraph
 
 __all__ = ["FlowResult", "networkx_flow", "scipy_flow"]
 

@@ -1,6 +1,6 @@
 """Min-cut across length scales: what correlations an architecture can model, and where it is limited.
 
-:func:`analyze` runs every probe partition of :func:`convac.analysis.scales` through the exact
+:func:`analyze` runs every probe partition of :func:`convac.analysis._scales` through the exact
 min-cut (:func:`convac.min_cut`), its power-of-p lower bound, and (for small networks) the exact
 generic rank, and records which layers the cut goes through. :func:`compare_table` puts several
 architectures side by side; :func:`paper_pair` builds the paper's wide-base and wide-tip networks.
@@ -18,9 +18,9 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from convac.analysis.channel_cuts import binding_layers
-from convac.analysis.paper import PAPER_SCHEDULES, paper_architecture, paper_schedule
-from convac.analysis.scales import Scale, scales
+from convac.analysis._channel_cuts import binding_layers
+from convac.analysis._paper import PAPER_SCHEDULES, paper_architecture, paper_schedule
+from convac.analysis._scales import Scale, scales
 from convac.architecture import Architecture
 from convac.errors import ConvacError
 from convac.mincut import min_cut, min_cut_lower_bound
@@ -137,7 +137,7 @@ class Analysis:
 
 def _ranks(arch: Architecture, parts: Sequence[Any], values: Sequence[int], seed: int) -> list[int] | None:
     try:
-        from convac.entanglement import generic_ranks
+        from convac.ranks import generic_ranks
     except ImportError:  # the rank module is optional at this layer
         return None
     return list(generic_ranks(arch, list(parts), seed=seed, cap=[v + 1 for v in values]))

@@ -7,7 +7,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from convac.entanglement.finite_field import (
+from convac.errors import ConvacError
+from convac.ranks._finite_field import (
     MAX_PRIME,
     check_prime,
     inverse_mod,
@@ -15,7 +16,6 @@ from convac.entanglement.finite_field import (
     matmul_mod,
     rank_mod,
 )
-from convac.errors import ConvacError
 
 
 def _rank_reference(rows: list[list[int]], p: int) -> int:

@@ -15,9 +15,9 @@ from typing import Any
 
 import numpy as np
 
-from convac.analysis.analyze import Analysis
-from convac.analysis.channel_cuts import _log2_min_cuts
-from convac.analysis.scales import scales
+from convac.analysis._analyze import Analysis
+from convac.analysis._channel_cuts import _log2_min_cuts
+from convac.analysis._scales import scales
 from convac.architecture import Architecture
 from convac.errors import ConvacError
 

@@ -14,7 +14,7 @@ import convac
 from convac import Architecture, CutEdge, MinCut, Partition, min_cut, min_cut_lower_bound, min_cut_values
 from convac.errors import ConvacError, PartitionError
 from convac.mincut import METHODS, cut_weight
-from convac.mincut.graph import CutGraph, ExactCosts, coprime_base
+from convac.mincut._graph import CutGraph, ExactCosts, coprime_base
 
 # ---------------------------------------------------------------------------- helpers
 

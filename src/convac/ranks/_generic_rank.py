@@ -33,9 +33,9 @@ from typing import TYPE_CHECKING
 import numpy as np
 import torch
 
-from convac.entanglement.finite_field import DEFAULT_PRIME, _matmul, _rank, check_prime, matmul_mod
 from convac.errors import PartitionError
-from convac.tensornet.coefficient import check_dense_size
+from convac.ranks._finite_field import DEFAULT_PRIME, _matmul, _rank, check_prime, matmul_mod
+from convac.tensornet._coefficient import check_dense_size
 
 if TYPE_CHECKING:
     from convac.architecture import Architecture

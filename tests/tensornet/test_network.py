@@ -1,4 +1,4 @@
-"""Tests for convac.tensornet.network: the ConvAC tensor network, its contraction, quimb export, drawing."""
+"""Tests for convac.tensornet._network: the ConvAC tensor network, its contraction, quimb export, drawing."""
 
 from __future__ import annotations
 
@@ -169,7 +169,7 @@ def test_quimb_export_equals_coefficient_tensor() -> None:
 def test_draw_writes_png(tmp_path: object) -> None:
     import matplotlib.image as mpimg
 
-    from convac.tensornet.drawing import tree_layout
+    from convac.tensornet._drawing import tree_layout
 
     arch = convac.Architecture.deep_2d(height=4, width=4, n_features=2, channels=[3, 2])
     tn = convac.to_tensor_network(_model(arch))

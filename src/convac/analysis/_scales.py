@@ -3,7 +3,7 @@
 A *scale* is a named partition of the inputs together with the length over which it asks
 for correlations: the checkerboard (length 1), alternating ``w x w`` blocks (length ``w``,
 ``w = 2, 4, ..., side/2``) and the halves left/right and up/down (length = the side). This
-is the x-axis of :func:`convac.analysis.analyze` and the vocabulary of design profiles.
+is the x-axis of :func:`convac.analysis._analyze` and the vocabulary of design profiles.
 
 >>> from convac import Architecture
 >>> arch = Architecture.deep_1d(n_inputs=16, n_features=2, channels=[2, 2, 2, 2])

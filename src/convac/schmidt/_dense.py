@@ -16,8 +16,8 @@ from __future__ import annotations
 import numpy as np
 
 from convac.partitions import Partition
-from convac.tensornet.coefficient import DEFAULT_MAX_BYTES
-from convac.tensornet.network import ConvACTensorNetwork
+from convac.tensornet._coefficient import DEFAULT_MAX_BYTES
+from convac.tensornet._network import ConvACTensorNetwork
 
 __all__ = ["dense_singular_values", "matricize"]
 

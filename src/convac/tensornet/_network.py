@@ -34,7 +34,7 @@ import numpy as np
 
 from convac.architecture import Architecture
 from convac.errors import InputError, TooLargeError
-from convac.tensornet.coefficient import DEFAULT_MAX_BYTES, check_dense_size
+from convac.tensornet._coefficient import DEFAULT_MAX_BYTES, check_dense_size
 
 if TYPE_CHECKING:
     from convac.models.base import ConvACBase
@@ -355,7 +355,7 @@ class ConvACTensorNetwork:
         ...     os.path.getsize(os.path.join(d, "tn.png")) > 1000
         True
         """
-        from convac.tensornet.drawing import draw_network
+        from convac.tensornet._drawing import draw_network
 
         draw_network(self, path, labels=labels, figsize=figsize)
 

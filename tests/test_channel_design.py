@@ -1,4 +1,4 @@
-"""convac.design: objective, exhaustive search, presets, budgets, the experiment token."""
+"""convac.channel_design: objective, exhaustive search, presets, budgets, the experiment token."""
 
 import itertools
 import math
@@ -10,7 +10,7 @@ from hypothesis import strategies as st
 
 from convac import Architecture, min_cut
 from convac.analysis import paper_architecture, paper_budget, scales
-from convac.design import design, design_schedule, parse_profile, resolve_profile
+from convac.channel_design import design, design_schedule, parse_profile, resolve_profile
 from convac.errors import ConvacError
 
 

@@ -1,7 +1,7 @@
 """Design channel widths for the correlations a task needs (paper-notes section 5).
 
 **Objective.** A *profile* puts non-negative weights ``w_s`` on probe partitions ``s`` (the
-scales of :func:`convac.analysis.scales`: checkerboard, ``blocks(w)``, left/right, up/down).
+scales of :func:`convac.analysis._scales`: checkerboard, ``blocks(w)``, left/right, up/down).
 For a channel vector ``c`` within the parameter budget the objective is
 
     J(c) = sum_s w_s * log2 mincut_s(c) / best_s,      sum_s w_s = 1,
@@ -14,7 +14,7 @@ normalisation the checkerboard would drown every other scale).
 **Search.** Exhaustive over a grid: every layer takes a width from ``widths`` (default powers
 of two ``1 .. 256``); candidates are built layer by layer and pruned as soon as the parameters
 so far plus the cheapest completion exceed the budget. Min-cuts of all candidates come from a
-symmetry-reduced DP vectorised over candidates (:mod:`convac.analysis.channel_cuts`); ties
+symmetry-reduced DP vectorised over candidates (:mod:`convac.analysis._channel_cuts`); ties
 (objective equal to 1e-9) go to fewer parameters, then to the lexicographically smaller vector.
 The reported min-cuts of the winner are recomputed exactly with :func:`convac.min_cut`.
 
@@ -39,9 +39,9 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
-from convac.analysis.channel_cuts import binding_layers, log2_min_cuts
-from convac.analysis.paper import PAPER_R_VALUES, PAPER_SCHEDULES, paper_architecture, paper_budget, paper_schedule
-from convac.analysis.scales import Scale, parse_scale, scales
+from convac.analysis._channel_cuts import binding_layers, log2_min_cuts
+from convac.analysis._paper import PAPER_R_VALUES, PAPER_SCHEDULES, paper_architecture, paper_budget, paper_schedule
+from convac.analysis._scales import Scale, parse_scale, scales
 from convac.architecture import Architecture
 from convac.errors import ConvacError, TooLargeError
 from convac.mincut import min_cut

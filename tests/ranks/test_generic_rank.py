@@ -12,9 +12,9 @@ from hypothesis import strategies as st
 
 import convac
 from convac import Architecture, Partition
-from convac.entanglement import coefficient_tensor_mod, generic_rank, generic_ranks, rank_mod
-from convac.entanglement.rank import random_weights_mod, schwartz_zippel_bound
 from convac.errors import ConvacError, PartitionError, TooLargeError
+from convac.ranks import coefficient_tensor_mod, generic_rank, generic_ranks, rank_mod
+from convac.ranks._generic_rank import random_weights_mod, schwartz_zippel_bound
 
 P = 2**31 - 1
 

@@ -1,0 +1,39 @@
+"""Schmidt decomposition of a ConvAC's coefficient tensor across a partition of its inputs.
+
+- :mod:`~convac.schmidt._measures`: entropy, Rényi entropies, geometric measure, numerical Schmidt rank,
+  from singular values;
+- :mod:`~convac.schmidt._core`: :func:`entanglement`, choosing the dense path (small N) or the network path
+  (cost exponential in the min-cut, not in N).
+
+Exact (generic) ranks over a prime field live in :mod:`convac.ranks`.
+
+>>> import convac
+>>> arch = convac.Architecture.deep_1d(n_inputs=4, n_features=2, channels=[2, 2])
+>>> convac.entanglement(convac.DeepConvAC(arch, seed=0), convac.Partition.interleaved(arch)).schmidt_rank
+4
+"""
+
+from convac.schmidt._core import AUTO_DENSE_MAX_ENTRIES, METHODS, Entanglement, entanglement
+from convac.schmidt._measures import (
+    DEFAULT_RANK_RTOL,
+    entropy,
+    geometric_measure,
+    renyi_entropy,
+    schmidt_measures,
+    schmidt_rank,
+    schmidt_values,
+)
+
+__all__ = [
+    "AUTO_DENSE_MAX_ENTRIES",
+    "DEFAULT_RANK_RTOL",
+    "METHODS",
+    "Entanglement",
+    "entanglement",
+    "entropy",
+    "geometric_measure",
+    "renyi_entropy",
+    "schmidt_measures",
+    "schmidt_rank",
+    "schmidt_values",
+]

@@ -1,0 +1,146 @@
+"""The public API is pinned: names in ``__all__`` of convac and of each public subpackage, and no shadowing.
+
+A change to a public name must change this file too, on purpose.
+"""
+
+import importlib
+import pkgutil
+import subprocess
+import sys
+
+import pytest
+
+import convac
+
+TOP_LEVEL = {
+    "Analysis",
+    "Architecture",
+    "ArchitectureError",
+    "ConvACTensorNetwork",
+    "ConvacError",
+    "CutEdge",
+    "DeepConvAC",
+    "Design",
+    "Entanglement",
+    "FitResult",
+    "InputError",
+    "LayerSpec",
+    "MinCut",
+    "Partition",
+    "PartitionError",
+    "ReLUConvNet",
+    "ShallowConvAC",
+    "TooLargeError",
+    "VerifyReport",
+    "analyze",
+    "coefficient_tensor",
+    "contract",
+    "design",
+    "design_schedule",
+    "entanglement",
+    "fit",
+    "generic_rank",
+    "generic_ranks",
+    "min_cut",
+    "min_cut_lower_bound",
+    "min_cut_values",
+    "to_tensor_network",
+    "verify",
+}
+
+SUBPACKAGES = {
+    "convac.schmidt": {
+        "AUTO_DENSE_MAX_ENTRIES",
+        "DEFAULT_RANK_RTOL",
+        "METHODS",
+        "Entanglement",
+        "entanglement",
+        "entropy",
+        "geometric_measure",
+        "renyi_entropy",
+        "schmidt_measures",
+        "schmidt_rank",
+        "schmidt_values",
+    },
+    "convac.ranks": {
+        "DEFAULT_PRIME",
+        "MAX_PRIME",
+        "coefficient_tensor_mod",
+        "generic_rank",
+        "generic_ranks",
+        "rank_mod",
+        "schwartz_zippel_bound",
+    },
+    "convac.mincut": {"METHODS", "CutEdge", "MinCut", "cut_weight", "min_cut", "min_cut_lower_bound", "min_cut_values"},
+    "convac.tensornet": {
+        "Bond",
+        "ConvACTensorNetwork",
+        "TNTensor",
+        "coefficient_tensor",
+        "contract",
+        "to_tensor_network",
+    },
+}
+
+
+def all_modules() -> list[str]:
+    names = ["convac"]
+    for info in pkgutil.walk_packages(convac.__path__, prefix="convac."):
+        names.append(info.name)
+    return names
+
+
+def test_top_level_all_is_pinned():
+    assert set(convac.__all__) == TOP_LEVEL
+    for name in convac.__all__:
+        assert getattr(convac, name) is not None
+
+
+@pytest.mark.parametrize("package", sorted(SUBPACKAGES))
+def test_subpackage_all_is_pinned(package):
+    module = importlib.import_module(package)
+    assert set(module.__all__) == SUBPACKAGES[package]
+    for name in module.__all__:
+        assert hasattr(module, name), f"{package}.{name} is in __all__ but missing"
+
+
+def test_every_public_module_has_an_explicit_all():
+    for name in all_modules():
+        if any(part.startswith("_") for part in name.split(".")) or name == "convac.cli":
+            continue
+        module = importlib.import_module(name)
+        assert isinstance(getattr(module, "__all__", None), list), f"{name} has no __all__ list"
+
+
+def test_no_module_is_shadowed_by_an_attribute():
+    # `import convac.x.y as m` must give the module, never a same-named function (scipy 1.4's lesson)
+    for name in all_modules():
+        module = importlib.import_module(name)
+        parent_name, _, child = name.rpartition(".")
+        if not parent_name:
+            continue
+        parent = importlib.import_module(parent_name)
+        assert getattr(parent, child) is module, f"{parent_name}.{child} is not the module {name}"
+
+
+def test_top_level_functions_resolve_to_their_defining_objects():
+    from convac.channel_design import design
+    from convac.schmidt import entanglement
+
+    assert convac.design is design
+    assert convac.entanglement is entanglement
+
+
+def test_unknown_attribute_is_an_attribute_error():
+    with pytest.raises(AttributeError, match="no attribute 'nonexistent'"):
+        convac.nonexistent  # noqa: B018
+
+
+def test_import_convac_loads_no_submodule():
+    code = "import sys, convac; print(sorted(m for m in sys.modules if m.startswith('convac.')))"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert out.strip() == "[]"
+
+
+def test_every_public_name_is_lazily_resolvable():
+    assert set(convac.__all__) == set(convac._LAZY)
