@@ -97,7 +97,7 @@ class Architecture:
         shared: bool = False,
         window: int = 2,
     ) -> Architecture:
-        """A deep 1D ConvAC: ``log_window(n_inputs)`` hidden layers.
+        """Return a deep 1D ConvAC: ``log_window(n_inputs)`` hidden layers.
 
         >>> Architecture.deep_1d(n_inputs=8, n_features=3, channels=[2, 2, 2]).depth
         3
@@ -115,7 +115,7 @@ class Architecture:
         shared: bool = False,
         window: int = 2,
     ) -> Architecture:
-        """A deep 2D ConvAC on a square ``height x width`` grid with ``window x window`` pooling.
+        """Return a deep 2D ConvAC on a square ``height x width`` grid with ``window x window`` pooling.
 
         Positions are numbered row-major: ``position = row * width + column``.
 
@@ -135,7 +135,7 @@ class Architecture:
         height: int | None = None,
         width: int | None = None,
     ) -> Architecture:
-        """A shallow ConvAC: one hidden layer of ``hidden`` (Z) channels, global product pooling.
+        """Return a shallow ConvAC: one hidden layer of ``hidden`` (Z) channels, global product pooling.
 
         Give ``n_inputs`` for a 1D grid, or ``height`` and ``width`` for a 2D one.
 
@@ -187,7 +187,7 @@ class Architecture:
         )
 
     def to_dict(self) -> dict[str, Any]:
-        """A plain, JSON-serialisable description."""
+        """Return a plain, JSON-serialisable description."""
         return {
             "kind": self.kind,
             "grid": list(self.grid),
@@ -269,7 +269,7 @@ class Architecture:
         return self.window**self.ndim
 
     def positions(self, layer: int) -> int:
-        """Number of positions hidden layer ``layer``'s 1x1 conv acts on (``depth`` = output layer)."""
+        """Return the number of positions hidden layer ``layer``'s 1x1 conv acts on (``depth`` = output layer)."""
         if not 0 <= layer <= self.depth:
             raise ArchitectureError(f"layer must be in 0..{self.depth}, got {layer}")
         if self.kind == "shallow":
@@ -324,7 +324,7 @@ class Architecture:
         return sum(spec.params for spec in self.layers())
 
     def summary(self) -> str:
-        """A readable table of layers, channels and parameters.
+        """Return a readable table of layers, channels and parameters.
 
         >>> print(Architecture.deep_1d(n_inputs=4, n_features=2, channels=[3, 5]).summary())
         deep 1D ConvAC: 4 inputs, M=2 features, window 2, unshared weights, 1 output
@@ -350,7 +350,7 @@ class Architecture:
         return "\n".join([head, *rows])
 
     def with_channels(self, channels: Sequence[int]) -> Architecture:
-        """The same architecture with other channel numbers."""
+        """Return the same architecture with other channel numbers."""
         return Architecture(
             self.kind,
             self.grid,

@@ -67,7 +67,7 @@ _TIE = 1e-9
 
 
 def parse_profile(text: str) -> str | dict[str, float]:
-    """A preset name, or ``"SCALE=WEIGHT,SCALE=WEIGHT"`` (as on the command line) as a mapping.
+    """Return a preset name, or ``"SCALE=WEIGHT,SCALE=WEIGHT"`` (as on the command line) as a mapping.
 
     >>> parse_profile("local"), parse_profile("checkerboard=1, blocks(4)=0.5")
     ('local', {'checkerboard': 1.0, 'blocks(4)': 0.5})
@@ -182,19 +182,22 @@ class Design:
 
     @property
     def channels(self) -> tuple[int, ...]:
+        """The designed channel numbers, input side first."""
         return self.arch.channels
 
     @property
     def n_params(self) -> int:
+        """The designed architecture's parameter count (hidden and output layers)."""
         return self.arch.n_params
 
     def token(self, name: str | None = None) -> str:
-        """The schedule token ``NAME=m1,...,m6`` that ``convac experiment inductive-bias`` accepts."""
+        """Return the schedule token ``NAME=m1,...,m6`` that ``convac experiment inductive-bias`` accepts."""
         if self.multipliers is None:
             raise ConvacError("only a design from design_schedule (multipliers of r) has an experiment token")
         return f"{name or self.name}=" + ",".join(f"{m:g}" for m in self.multipliers)
 
     def to_dict(self) -> dict[str, Any]:
+        """Return the design as a plain, JSON-serialisable dict (what ``convac design --json`` prints)."""
         out: dict[str, Any] = {
             "architecture": self.arch.to_dict(),
             "channels": list(self.channels),

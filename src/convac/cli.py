@@ -29,7 +29,7 @@ _COMMANDS: list[Callable[[Any], None]] = []
 
 
 def command(register: Callable[[Any], None]) -> Callable[[Any], None]:
-    """Decorator: ``register(subparsers)`` adds one sub-command and sets its ``func``."""
+    """Register one sub-command: ``register(subparsers)`` adds it and sets its ``func``."""
     _COMMANDS.append(register)
     return register
 

@@ -126,7 +126,7 @@ class Partition:
         return len(self.side_a) == len(self.side_b)
 
     def swapped(self) -> Partition:
-        """The same cut with the sides exchanged."""
+        """Return the same cut with the sides exchanged."""
         return Partition(self.n_inputs, self.side_b, grid=self.grid, name=self.name)
 
     def check_fits(self, arch: Architecture) -> None:
@@ -138,7 +138,7 @@ class Partition:
             )
 
     def picture(self) -> str:
-        """The partition drawn as A/B characters, one row per grid row.
+        """Return the partition drawn as A/B characters, one row per grid row.
 
         >>> print(Partition.checkerboard((2, 4)).picture())
         ABAB
@@ -214,7 +214,7 @@ class Partition:
 
     @classmethod
     def random(cls, target: Any, seed: int = 0, size: int | None = None) -> Partition:
-        """A random partition with ``size`` positions on side A (default: half), reproducible from ``seed``."""
+        """Return a random partition with ``size`` positions on side A (default: half), reproducible from ``seed``."""
         grid = _grid_of(target)
         n = int(np.prod(grid))
         size = n // 2 if size is None else size

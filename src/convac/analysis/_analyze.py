@@ -113,7 +113,7 @@ class Analysis:
         }
 
     def table(self) -> str:
-        """A readable table, one row per scale."""
+        """Return a readable table, one row per scale."""
         head = (
             f"{self.name}: channels {list(self.arch.channels)}, M={self.arch.n_features}, {self.arch.n_params} params"
         )
@@ -189,7 +189,7 @@ def analyze(
 
 
 def paper_pair(r: int, schedules: Sequence[str] = tuple(PAPER_SCHEDULES)) -> dict[str, Architecture]:
-    """The paper's 64x64, M=10 networks for the named schedules (or ``NAME=m1,...`` tokens) at ``r``.
+    """Return the paper's 64x64, M=10 networks for the named schedules (or ``NAME=m1,...`` tokens) at ``r``.
 
     >>> {k: list(v.channels) for k, v in paper_pair(2).items()}
     {'wide_base(2)': [8, 8, 4, 4, 2, 2], 'wide_tip(2)': [2, 2, 4, 4, 8, 8]}

@@ -82,7 +82,7 @@ def log2_min_cuts(arch: Architecture, mask: npt.ArrayLike, channels: npt.ArrayLi
 
 
 def _log2_min_cuts(arch: Architecture, mask: npt.ArrayLike, logs: FloatArray, log_m: FloatArray) -> FloatArray:
-    """The DP on log2 bond dimensions given directly (per candidate: ``logs`` per layer, ``log_m``)."""
+    """Return the DP on log2 bond dimensions given directly (per candidate: ``logs`` per layer, ``log_m``)."""
     n = logs.shape[0]
     zero = np.zeros(n)
     full = log_m

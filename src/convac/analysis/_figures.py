@@ -42,9 +42,11 @@ def _prepare(path: str | os.PathLike[str]) -> str:
 
 
 def plot_scales(analyses: Sequence[Analysis], path: str | os.PathLike[str], title: str | None = None) -> str:
-    """Two panels: each architecture's log2 min-cut relative to the first one's, against length
+    """Draw the analyses of several architectures side by side; return ``path``.
+
+    Two panels: each architecture's log2 min-cut relative to the first one's, against length
     scale; and a heat map of the log2 min-cuts (numbers) as a fraction of the largest at each
-    scale (colour). Returns ``path``.
+    scale (colour).
     """
     if not analyses:
         raise ConvacError("plot_scales needs at least one analysis")

@@ -41,8 +41,10 @@ PAPER_SCHEDULES: dict[str, Callable[[int], list[int]]] = SCHEDULES
 
 
 def paper_schedule(name: str, r: int) -> list[int]:
-    """Channels at width ``r`` of a registered schedule (``wide_base``, ``wide_tip``) or of a
-    token ``NAME=m1,...,m6`` (multipliers of r: ``max(1, round(m * r))``, as the experiment reads it).
+    """Return the channels at width ``r`` of a schedule name or token.
+
+    ``name`` is a registered schedule (``wide_base``, ``wide_tip``) or a token ``NAME=m1,...,m6``
+    (multipliers of r: ``max(1, round(m * r))``, as the experiment reads it).
 
     >>> paper_schedule("wide_tip", 1), paper_schedule("mine=6,2,2,1,1,1", 4)
     ([1, 1, 2, 2, 4, 4], [24, 8, 8, 4, 4, 4])
@@ -68,7 +70,7 @@ def split_schedules(text: str) -> list[str]:
 
 
 def paper_architecture(channels: Sequence[int]) -> Architecture:
-    """The paper's 64x64, M=10, 10-output, shared-weight ConvAC with these six channel numbers."""
+    """Return the paper's 64x64, M=10, 10-output, shared-weight ConvAC with these six channel numbers."""
     return Architecture.deep_2d(
         height=PAPER_GRID[0],
         width=PAPER_GRID[1],
@@ -80,7 +82,7 @@ def paper_architecture(channels: Sequence[int]) -> Architecture:
 
 
 def paper_budget(r: int) -> int:
-    """The paper's parameter count ``31 r^2 + 50 r`` (hidden and output layers).
+    """Return the paper's parameter count ``31 r^2 + 50 r`` (hidden and output layers).
 
     >>> paper_budget(8)
     2384

@@ -46,7 +46,7 @@ class Scale:
         return f"blocks({self.width})" if self.family == "blocks" else self.family
 
     def partition(self, target: Architecture | tuple[int, ...]) -> Partition:
-        """The partition of ``target``'s inputs (an architecture or its grid)."""
+        """Return the partition of ``target``'s inputs (an architecture or its grid)."""
         grid = target.grid if isinstance(target, Architecture) else target
         if self.family == "checkerboard":
             return Partition.checkerboard(grid)
@@ -68,7 +68,7 @@ def _grid(target: Architecture | Sequence[int]) -> tuple[int, ...]:
 
 
 def scales(target: Architecture | Sequence[int], families: Iterable[str] | None = None) -> list[Scale]:
-    """The probe partitions of ``target`` (architecture or grid), short scales first.
+    """Return the probe partitions of ``target`` (architecture or grid), short scales first.
 
     ``families`` picks from :data:`FAMILIES` (default: all that apply; ``up_down`` only in 2D).
     Blocks have widths ``2, 4, ..., side/2`` (width 1 is the checkerboard; in 1D width
@@ -106,7 +106,7 @@ def scales(target: Architecture | Sequence[int], families: Iterable[str] | None 
 
 
 def parse_scale(text: Any, target: Architecture | Sequence[int]) -> list[Scale]:
-    """The scales a profile key names: a label, a family (all its widths) or a length (int).
+    """Return the scales a profile key names: a label, a family (all its widths) or a length (int).
 
     >>> [s.label for s in parse_scale("blocks:4", (16,))]
     ['blocks(4)']

@@ -99,7 +99,7 @@ class PlacedDigits(Dataset):
         return out
 
     def images(self, index: Sequence[int] | torch.Tensor) -> torch.Tensor:
-        """A batch of images as float32 (len(index), 1, S, S) with values 0 and 1."""
+        """Return a batch of images as float32 (len(index), 1, S, S) with values 0 and 1."""
         index = torch.as_tensor(index, dtype=torch.int64)
         raw = self._cache[index] if self._cache is not None else self._build(index)
         return raw.unsqueeze(1).float()

@@ -34,6 +34,7 @@ class DigitsConfig:
     weights: str = "positive"
 
     def to_dict(self) -> dict[str, object]:
+        """Return the configuration as a plain dict."""
         return asdict(self)
 
 

@@ -105,6 +105,7 @@ class Protocol:
             raise ConvacError("the mnist source needs a directory of IDX files (--mnist-dir)")
 
     def to_dict(self) -> dict[str, Any]:
+        """Return the protocol as a plain, JSON-serialisable dict."""
         record = asdict(self)
         if record["micro_batch"] is None:  # omitted, so results from before the field keep their fingerprint
             del record["micro_batch"]
@@ -129,17 +130,20 @@ class Cell:
 
     @property
     def key(self) -> str:
+        """A readable identifier of the cell: task, family, schedule name, r and seed."""
         name = parse_schedule(self.schedule).name
         return f"{self.task}|{self.family}|{name}|r={self.r}|seed={self.seed}"
 
     @property
     def filename(self) -> str:
+        """A file-system-safe name for the cell's files (the key plus a hash of key and schedule)."""
         digest = hashlib.sha256(f"{self.key}|{self.schedule}".encode()).hexdigest()[:10]
         safe = self.key.replace("|", "_").replace("=", "")
         return f"{safe}_{digest}"
 
     @property
     def channels(self) -> list[int]:
+        """The cell's channel numbers: its schedule at width ``r``."""
         return parse_schedule(self.schedule).channels(self.r)
 
 
@@ -206,7 +210,7 @@ PROFILES: dict[str, Sweep] = {
 
 
 def profile(name: str, **overrides: Any) -> Sweep:
-    """A named sweep (``quick`` or ``paper``) with some fields replaced.
+    """Return a named sweep (``quick`` or ``paper``) with some fields replaced.
 
     Protocol fields (``epochs``, ``n_train``, ...) and grid fields (``rs``, ``seeds``, ...)
     may both be given; ``None`` values are ignored.

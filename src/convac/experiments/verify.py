@@ -92,7 +92,7 @@ def _all_bipartitions(n: int) -> list[tuple[int, ...]]:
 
 
 def _named(arch: Architecture) -> list[tuple[int, ...]]:
-    """The paper's named partitions of ``arch`` (left/right, interleaved; up/down in 2D)."""
+    """Return the paper's named partitions of ``arch`` (left/right, interleaved; up/down in 2D)."""
     parts = [Partition.left_right(arch), Partition.interleaved(arch)]
     if arch.ndim == 2:
         parts.append(Partition.up_down(arch))
@@ -138,8 +138,11 @@ def _archs_powers() -> list[Architecture]:
 
 @dataclass(frozen=True)
 class SuiteSpec:
-    """A named grid: the full list of architectures, the full list of partitions of each,
-    and the sample sizes used without ``full``."""
+    """A named grid of architectures and partitions.
+
+    It holds the full list of architectures, the full list of partitions of each, and the
+    sample sizes used without ``full``.
+    """
 
     name: str
     description: str
@@ -230,7 +233,7 @@ def suite_cells(
     prime: int = DEFAULT_PRIME,
     redraws: int = 1,
 ) -> list[Cell]:
-    """The cells of a suite: all of its grid with ``full``, else a sample reproducible from ``seed``.
+    """Return the cells of a suite: all of its grid with ``full``, else a sample reproducible from ``seed``.
 
     ``cells`` / ``partitions`` override the sample sizes (architectures, partitions per
     architecture); sampled cells always include the named partitions (left/right,
@@ -272,7 +275,7 @@ def _spec(suite: str) -> SuiteSpec:
 
 
 def _minimal_base(v: int) -> int:
-    """The smallest b with v = b**k (v itself if v is no perfect power)."""
+    """Return the smallest b with v = b**k (v itself if v is no perfect power)."""
     for b in range(2, math.isqrt(v) + 1):
         q = v
         while q % b == 0:
@@ -501,6 +504,7 @@ class SuiteSummary:
 
     @classmethod
     def from_records(cls, suite: str, records: Sequence[dict[str, Any]]) -> SuiteSummary:
+        """Sum the per-architecture result records of one suite into its summary row."""
         cases = sum(r["cases"] for r in records)
         seconds = sum(r["cpu_seconds"] for r in records)
         return cls(
@@ -574,14 +578,14 @@ class VerifyReport:
         return out
 
     def to_markdown(self) -> str:
-        """The table as GitHub markdown."""
+        """Return the table as GitHub markdown."""
         head = [title for _, title in _COLUMNS]
         lines = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
         lines += ["| " + " | ".join(self._cells(row)) + " |" for row in self.rows]
         return "\n".join(lines)
 
     def to_csv(self) -> str:
-        """The table as CSV with raw numbers (one row per suite)."""
+        """Return the table as CSV with raw numbers (one row per suite)."""
         buf = io.StringIO()
         writer = csv.writer(buf, lineterminator="\n")
         keys = [f for f in asdict(self.rows[0])] if self.rows else []

@@ -66,21 +66,33 @@ __all__ = [
 class MinCut:
     """A minimal cut of a ConvAC's tensor network across a partition.
 
-    Attributes:
-        value: the min-cut, an exact Python int (product of the cut bond dimensions).
-        log2: its base-2 logarithm (for flow methods, the solver's flow value).
-        method: the backend that computed it.
-        node_sides: which side each node is on: ``node_sides[l][j]`` is True iff the conv matrix
-            ``W^{l,j}`` is on side A, for layers ``l = 0 .. L-1`` (length = positions of layer
-            ``l``), and ``node_sides[L]`` (length 1) is the output node. Input terminals sit on
-            their partition side. A delta tensor whose members all share a side belongs to that
-            side; a cut delta (in :attr:`edges`) can go to either side at no extra cost.
-            Read-only arrays. To contract each side of the cut, contract the nodes of each side
-            with the cut bonds left open.
-        arch, partition: what was cut.
-        log2_error: a bound on ``|log2 - log2(true min-cut)|`` (0 for the exact tree method).
-        value_from: ``"tree"`` (exact DP) or ``"flow"`` (the only integer within the flow bound).
+    Attributes
+    ----------
+    value : int
+        The min-cut, an exact Python int (product of the cut bond dimensions).
+    log2 : float
+        Its base-2 logarithm (for flow methods, the solver's flow value).
+    method : str
+        The backend that computed it.
+    node_sides : tuple of bool arrays
+        Which side each node is on: ``node_sides[l][j]`` is True iff the conv matrix
+        ``W^{l,j}`` is on side A, for layers ``l = 0 .. L-1`` (length = positions of layer
+        ``l``), and ``node_sides[L]`` (length 1) is the output node. Input terminals sit on
+        their partition side. A delta tensor whose members all share a side belongs to that
+        side; a cut delta (in :attr:`edges`) can go to either side at no extra cost.
+        Read-only arrays. To contract each side of the cut, contract the nodes of each side
+        with the cut bonds left open.
+    arch : Architecture
+        The architecture that was cut.
+    partition : Partition
+        The partition it was cut across.
+    log2_error : float
+        A bound on ``|log2 - log2(true min-cut)|`` (0 for the exact tree method).
+    value_from : str
+        ``"tree"`` (exact DP) or ``"flow"`` (the only integer within the flow bound).
 
+    Notes
+    -----
     ``edges`` lists the cut edges (:class:`CutEdge`): inputs first, then deltas by layer and
     position; ``value == prod(e.dim for e in edges)`` for the tree method.
     """
@@ -179,7 +191,7 @@ METHODS: dict[str, MinCutMethod] = {"tree": _tree_cut, "networkx": _networkx_cut
 
 
 def min_cut(arch: Architecture, partition: Partition, method: str = "tree") -> MinCut:
-    """The minimal cut of ``arch``'s tensor network separating ``partition``'s two sides.
+    """Return the minimal cut of ``arch``'s tensor network separating ``partition``'s two sides.
 
     ``method`` picks a backend from :data:`METHODS` (see the module docstring for how the inexact
     flow backends report their value).
@@ -262,7 +274,7 @@ def _iroot(c: int, e: int) -> int:
 
 
 def _candidate_bases(dims: tuple[int, ...]) -> list[int]:
-    """The p worth trying in ``max_p W^p``.
+    """Return the p worth trying in ``max_p W^p``.
 
     While every exponent ``floor(log_p c)`` stays fixed, ``W^p = p^k`` for a fixed ``k`` (the
     cheapest cut in exponent sum), which grows with ``p``; so the maximum over each such range of
@@ -274,7 +286,7 @@ def _candidate_bases(dims: tuple[int, ...]) -> list[int]:
 
 
 def min_cut_lower_bound(arch: Architecture, partition: Partition) -> int:
-    """The power-of-p lower bound ``max_p W^p`` of paper-notes section 4.
+    """Return the power-of-p lower bound ``max_p W^p`` of paper-notes section 4.
 
     ``W^p`` is the min-cut after replacing every bond dimension ``c`` (``M`` and each channel
     number) by the largest power of ``p`` not above it, for ``p = 2 .. max bond dimension`` (only
@@ -307,7 +319,7 @@ def min_cut_lower_bound(arch: Architecture, partition: Partition) -> int:
 
 
 def cut_weight(arch: Architecture, partition: Partition, node_sides: Any) -> int:
-    """The exact weight (product of cut bond dimensions) of any assignment of nodes to sides.
+    """Return the exact weight (product of cut bond dimensions) of any assignment of nodes to sides.
 
     ``node_sides`` has the layout of :attr:`MinCut.node_sides`. Useful to check a cut: for the
     tree method ``cut_weight(arch, part, cut.node_sides) == cut.value``; for a flow method it can

@@ -37,8 +37,11 @@ _FLOAT_REL_ERROR = 1e-9
 
 @dataclass(frozen=True)
 class FlowResult:
-    """A max-flow solver's answer: ``log2`` of the flow value, a bound ``error`` on its distance
-    to the true min-cut log2, and the side of every conv node in the solver's cut."""
+    """A max-flow solver's answer.
+
+    It holds ``log2`` of the flow value, a bound ``error`` on its distance to the true min-cut
+    log2, and the side of every conv node in the solver's cut.
+    """
 
     log2: float
     error: float

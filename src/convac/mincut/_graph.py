@@ -99,7 +99,7 @@ class CutGraph:
 
     @staticmethod
     def from_arch(arch: Architecture) -> CutGraph:
-        """The graph of ``arch`` (cached: architectures are immutable)."""
+        """Return the graph of ``arch`` (cached: architectures are immutable)."""
         return _graph_of(arch)
 
     @property
@@ -111,7 +111,7 @@ class CutGraph:
         return len(self.layer_sizes) - 1
 
     def with_dims(self, dims: tuple[int, ...]) -> CutGraph:
-        """The same tree with other bond dimensions (used by the power-of-p lower bound)."""
+        """Return the same tree with other bond dimensions (used by the power-of-p lower bound)."""
         if len(dims) != len(self.dims):
             raise ValueError(f"expected {len(self.dims)} bond dimensions, got {len(dims)}")
         return CutGraph(tuple(dims), self.layer_sizes, self.windows, self.parents)
@@ -130,7 +130,7 @@ class CutGraph:
         return out
 
     def cut_edges(self, mask: BoolArray, sides: tuple[BoolArray, ...]) -> tuple[CutEdge, ...]:
-        """The cut edges of a side assignment, inputs first, then by layer and position."""
+        """Return the cut edges of a side assignment, inputs first, then by layer and position."""
         edges: list[CutEdge] = []
         for layer, cut in enumerate(self.cut_counts(mask, sides), start=-1):
             dim = self.dims[layer + 1]
@@ -138,7 +138,7 @@ class CutGraph:
         return tuple(edges)
 
     def cut_weight(self, mask: BoolArray, sides: tuple[BoolArray, ...]) -> int:
-        """The exact weight (product of bond dimensions) of the cut made by a side assignment."""
+        """Return the exact weight (product of bond dimensions) of the cut made by a side assignment."""
         weight = 1
         for dim, cut in zip(self.dims, self.cut_counts(mask, sides), strict=True):
             weight *= dim ** int(np.count_nonzero(cut))
@@ -146,7 +146,7 @@ class CutGraph:
 
     # ------------------------------------------------------------------ flow-graph form
     def flow_arcs(self, mask: BoolArray) -> tuple[int, IntArray, IntArray, npt.NDArray[np.float64]]:
-        """The graph as directed arcs for a max-flow solver.
+        """Return the graph as directed arcs for a max-flow solver.
 
         Vertex 0 is the source (every side-A terminal), 1 the sink (every side-B terminal),
         then the conv nodes layer by layer, then two auxiliary vertices per hyperedge: a
@@ -292,7 +292,7 @@ class ExactCosts:
         return out
 
     def value(self, e: IntArray) -> int:
-        """The exact integer ``prod(base**e)`` of one exponent vector."""
+        """Return the exact integer ``prod(base**e)`` of one exponent vector."""
         out = 1
         for b, k in zip(self.base, np.asarray(e).tolist(), strict=True):
             out *= b**k

@@ -93,7 +93,7 @@ class ConvACBase(nn.Module):
         return torch.log(eye + 0.05 * torch.rand(shape))
 
     def conv_weight(self, layer: int) -> torch.Tensor:
-        """The weights of hidden layer ``layer``: (c_in, c_out) if shared, else (positions, c_in, c_out)."""
+        """Return the weights of hidden layer ``layer``: (c_in, c_out) if shared, else (positions, c_in, c_out)."""
         raw = self.conv[layer]
         return raw.exp() if self.weights == "positive" else raw
 
@@ -147,8 +147,11 @@ class ConvACBase(nn.Module):
         return mantissa
 
     def weight_matrices(self, layer: int) -> torch.Tensor:
-        """Conv weights of hidden layer ``layer`` as (positions, c_in, c_out), shared ones repeated;
-        ``layer == arch.depth`` gives the output matrix (1, r_{L-1}, n_outputs)."""
+        """Return the conv weights of hidden layer ``layer`` as (positions, c_in, c_out).
+
+        Shared weights are repeated over the positions; ``layer == arch.depth`` gives the output
+        matrix (1, r_{L-1}, n_outputs).
+        """
         if not 0 <= layer <= self.arch.depth:
             raise ValueError(f"layer must be in 0..{self.arch.depth}, got {layer}")
         if layer == self.arch.depth:
@@ -191,6 +194,7 @@ class ConvACBase(nn.Module):
         return features
 
     def extra_repr(self) -> str:
+        """Describe the architecture in the module's ``repr``."""
         return f"{self.arch.kind} {self.arch.ndim}D, grid={self.arch.grid}, M={self.arch.n_features}, " + (
             f"channels={list(self.arch.channels)}, shared={self.arch.shared}, n_outputs={self.arch.n_outputs}, "
             f"weights={self.weights}"

@@ -50,7 +50,7 @@ class ConvACImageNet(nn.Module):
         rep.initialize_from(image_patches(images, 3), seed=seed)
 
     def features(self, x: torch.Tensor) -> torch.Tensor:
-        """The Gaussian features of every pixel's 3x3 patch, (batch, H*W, M).
+        """Return the Gaussian features of every pixel's 3x3 patch, (batch, H*W, M).
 
         Equal to ``representation_layer(image_patches(x, 3))``, computed as two 3x3 convolutions
         (of x^2 and of x) instead of unfolding patches (benchmarks/README.md: step ratio 1.59 -> 1.54).
@@ -73,11 +73,12 @@ class ConvACImageNet(nn.Module):
         return rep.features_from_quadratic(quad, dim=1).flatten(2).transpose(1, 2)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
+        """Return the class logits of images ``x`` of shape (batch, 1, H, W)."""
         return self.convac.feature_logits(self.features(x))
 
 
 def build_family_model(family: str, channels: Sequence[int], seed: int, image_size: int = 64) -> nn.Module:
-    """A fresh model of ``family`` (``relu`` or ``convac``) with the given channel schedule."""
+    """Return a fresh model of ``family`` (``relu`` or ``convac``) with the given channel schedule."""
     if family == "relu":
         return ReLUConvNet(channels, image_size=image_size, seed=seed)
     if family == "convac":

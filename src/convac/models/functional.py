@@ -71,7 +71,7 @@ def normalize(x: torch.Tensor, exponent: torch.Tensor) -> tuple[torch.Tensor, to
 
 
 def pointwise_conv(x: torch.Tensor, weight: torch.Tensor) -> torch.Tensor:
-    """A 1x1 convolution: ``x`` (batch, positions, c_in) times ``weight``.
+    """Return a 1x1 convolution: ``x`` (batch, positions, c_in) times ``weight``.
 
     ``weight`` is (c_in, c_out) when shared across positions, or (positions, c_in, c_out)
     for a locally connected (unshared) layer.
@@ -123,7 +123,7 @@ def global_product_pool(x: torch.Tensor, exponent: torch.Tensor) -> tuple[torch.
 
 
 def safe_exponent_range(dtype: torch.dtype) -> int:
-    """The largest |log2| a score may have before :func:`recombine` stops folding the exponent in."""
+    """Return the largest |log2| a score may have before :func:`recombine` stops folding the exponent in."""
     return 100 if dtype in (torch.float32, torch.float16, torch.bfloat16) else 1000
 
 

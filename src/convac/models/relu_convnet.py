@@ -118,6 +118,6 @@ class ReLUConvNet(nn.Module):
                 x, empty = nn.functional.max_pool2d(x, 2), nn.functional.max_pool2d(empty, 2)
 
     def hidden_output_weights(self) -> int:
-        """Number of weights (no biases) in the hidden 1x1 convs and the output layer."""
+        """Return the number of weights (no biases) in the hidden 1x1 convs and the output layer."""
         convs = [c for c in self.hidden if isinstance(c, nn.Conv2d)]
         return sum(c.weight.numel() for c in convs) + self.output.weight.numel()

@@ -51,6 +51,7 @@ class Representation(nn.Module):
     patch_dim: int
 
     def forward(self, x: torch.Tensor, n_inputs: int | None = None) -> torch.Tensor:
+        """Check the patches ``x`` (batch, n_inputs, patch_dim) and return their features (batch, n_inputs, M)."""
         return self.encode(self.check_patches(x, n_inputs))
 
     def encode(self, x: torch.Tensor) -> torch.Tensor:
@@ -58,6 +59,7 @@ class Representation(nn.Module):
         raise NotImplementedError
 
     def check_patches(self, x: Any, n_inputs: int | None = None) -> torch.Tensor:
+        """Return ``x`` if it is a valid batch of patches; raise an error naming the problem otherwise."""
         if not isinstance(x, torch.Tensor):
             raise TypeError(f"patches must be a torch.Tensor, got {type(x).__name__}")
         if x.dim() != 3 or x.shape[-1] != self.patch_dim:
@@ -91,8 +93,10 @@ class GaussianRepresentation(Representation):
     def initialize_from(
         self, patches: torch.Tensor, seed: int = 0, width: float = 4.0, max_samples: int = 20_000
     ) -> None:
-        """Data-dependent init: k-means++ seeding (scikit-learn) on a sample of the patches for
-        the means; every scale is ``width`` times the data's per-coordinate standard deviation.
+        """Initialise the Gaussians from data.
+
+        The means are k-means++ seeds (scikit-learn) of a sample of the patches; every scale is
+        ``width`` times the data's per-coordinate standard deviation.
 
         Both choices fight the same effect: a product over many patches is dominated by its
         single best channel, so a channel that never wins never receives gradient. Spread-out
@@ -115,7 +119,7 @@ class GaussianRepresentation(Representation):
         self.log_scale.copy_(torch.log(std * width).to(self.log_scale.dtype).expand_as(self.log_scale))
 
     def quadratic_form(self) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
-        """``(a, b, c)`` with ``sum_k ((x_k - mu_dk) / s_dk)^2 = (x*x) . a_d - 2 x . b_d + c_d``.
+        """Return ``(a, b, c)`` with ``sum_k ((x_k - mu_dk) / s_dk)^2 = (x*x) . a_d - 2 x . b_d + c_d``.
 
         Expanding the square turns the layer into two products with ``x*x`` and ``x`` (matmuls
         here, 3x3 convolutions in the experiment's image twin): no (batch, N, M, D) tensor, which
@@ -133,6 +137,7 @@ class GaussianRepresentation(Representation):
         return torch.exp(log_f)
 
     def encode(self, x: torch.Tensor) -> torch.Tensor:
+        """Return the Gaussian features ``exp(-quad / 2)`` of validated patches."""
         a, b, c = self.quadratic_form()
         return self.features_from_quadratic((x * x) @ a.T - 2.0 * (x @ b.T) + c)
 
@@ -157,6 +162,7 @@ class NeuronRepresentation(Representation):
         nn.init.normal_(self.linear.weight, std=1.0 / math.sqrt(patch_dim))
 
     def encode(self, x: torch.Tensor) -> torch.Tensor:
+        """Return the neuron features of validated patches."""
         return self.ACTIVATIONS[self.activation](self.linear(x))
 
 
@@ -168,6 +174,7 @@ class OneHotRepresentation(Representation):
         self.patch_dim, self.n_features = 1, n_features
 
     def check_patches(self, x: Any, n_inputs: int | None = None) -> torch.Tensor:
+        """Return ``x`` if it is a batch of integer codes (batch, n_inputs); raise an error otherwise."""
         if not isinstance(x, torch.Tensor):
             raise TypeError(f"one-hot inputs must be a torch.Tensor of integer codes, got {type(x).__name__}")
         if x.is_floating_point() or x.is_complex() or x.dtype == torch.bool:
@@ -183,6 +190,7 @@ class OneHotRepresentation(Representation):
         return x
 
     def encode(self, x: torch.Tensor) -> torch.Tensor:
+        """Return the one-hot features of validated integer codes."""
         return nn.functional.one_hot(x.long(), self.n_features).to(torch.get_default_dtype())
 
 

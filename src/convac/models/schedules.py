@@ -29,7 +29,7 @@ N_LAYERS = 6
 
 
 def wide_base(r: int) -> list[int]:
-    """The paper's wide-base schedule ``[4r, 4r, 2r, 2r, r, r]`` (many channels near the input).
+    """Return the paper's wide-base schedule ``[4r, 4r, 2r, 2r, r, r]`` (many channels near the input).
 
     >>> wide_base(3)
     [12, 12, 6, 6, 3, 3]
@@ -38,7 +38,7 @@ def wide_base(r: int) -> list[int]:
 
 
 def wide_tip(r: int) -> list[int]:
-    """The paper's wide-tip schedule ``[r, r, 2r, 2r, 4r, 4r]`` (many channels near the output).
+    """Return the paper's wide-tip schedule ``[r, r, 2r, 2r, 4r, 4r]`` (many channels near the output).
 
     >>> wide_tip(3)
     [3, 3, 6, 6, 12, 12]
@@ -73,7 +73,7 @@ class Schedule:
 
 
 def parse_schedule(token: str) -> Schedule:
-    """A registered name (``wide_base``, ``wide_tip``) or ``NAME=m1,...,m6``; errors say what is allowed."""
+    """Return a registered name (``wide_base``, ``wide_tip``) or ``NAME=m1,...,m6``; errors say what is allowed."""
     if not isinstance(token, str):
         raise TypeError(f"a schedule must be a string, got {type(token).__name__}")
     token = token.strip()

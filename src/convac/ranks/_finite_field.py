@@ -135,7 +135,7 @@ def _matmul(a: torch.Tensor, b: torch.Tensor, prime: int) -> torch.Tensor:
 
 
 def matmul_mod(a: np.ndarray, b: np.ndarray, prime: int) -> np.ndarray:
-    """``a @ b mod p`` for residue arrays (broadcasting like ``np.matmul``), exact in int64.
+    """Return ``a @ b mod p`` for residue arrays (broadcasting like ``np.matmul``), exact in int64.
 
     If ``(p-1)**2`` times the inner dimension could overflow, the right factor is split
     into 16-bit limbs: a residue times a limb is below ``2**47``, so up to ``2**16`` such

@@ -1,6 +1,8 @@
-"""``convac demo``: the tour. Writes a report folder (markdown page + PNGs) covering the architecture, the
-tensor-network picture, entanglement and min-cut across scales, the design for each preset, and a short
-training run. Every number in it comes from a seed.
+"""``convac demo``: the tour.
+
+It writes a report folder (markdown page + PNGs) covering the architecture, the tensor-network
+picture, entanglement and min-cut across scales, the design for each preset, and a short training run.
+Every number in it comes from a seed.
 """
 
 from __future__ import annotations

@@ -36,7 +36,7 @@ def check_dense_size(n_features: int, n_inputs: int, max_bytes: int = DEFAULT_MA
 
 
 def coefficient_tensor(model: ConvACBase, output: int = 0, max_bytes: int = DEFAULT_MAX_BYTES) -> np.ndarray:
-    """The order-N coefficient tensor ``A^output`` as a float64 array of shape ``(M,) * N``.
+    """Return the order-N coefficient tensor ``A^output`` as a float64 array of shape ``(M,) * N``.
 
     Axis ``j`` is input position ``j``.
 

@@ -66,7 +66,7 @@ class TNTensor:
     data: np.ndarray | None = None
 
     def to_dense(self, max_entries: int = 1 << 24) -> np.ndarray:
-        """The tensor as a float64 array (δ tensors are materialised here)."""
+        """Return the tensor as a float64 array (δ tensors are materialised here)."""
         if self.data is not None:
             return self.data
         size = math.prod(self.shape)
@@ -146,7 +146,7 @@ class ConvACTensorNetwork:
         return self.arch.n_inputs
 
     def tensor(self, name: str) -> TNTensor:
-        """The tensor called ``name`` (e.g. ``"W0_3"``, ``"delta1_0"``, ``"out"``)."""
+        """Return the tensor called ``name`` (e.g. ``"W0_3"``, ``"delta1_0"``, ``"out"``)."""
         if name in self.tensor_map:
             return self.tensor_map[name]
         raise KeyError(f"no tensor named {name!r} in this network")
@@ -252,7 +252,7 @@ class ConvACTensorNetwork:
         return np.ldexp(mantissa, shift)
 
     def _tree_path(self, with_features: bool) -> list[tuple[int, ...]]:
-        """The bottom-up contraction order of the tree, as a linear (opt_einsum style) path.
+        """Return the bottom-up contraction order of the tree, as a linear (opt_einsum style) path.
 
         Operands are ordered as in :meth:`contract`: the matrices of every layer, the
         output, then (with features) one feature vector per input.
@@ -362,7 +362,7 @@ class ConvACTensorNetwork:
 
 # ---------------------------------------------------------------------- construction
 def to_tensor_network(model: ConvACBase) -> ConvACTensorNetwork:
-    """The tensor network of ``model``'s weights (float64 copies), see :class:`ConvACTensorNetwork`.
+    """Return the tensor network of ``model``'s weights (float64 copies), see :class:`ConvACTensorNetwork`.
 
     >>> import convac
     >>> arch = convac.Architecture.shallow(n_inputs=5, n_features=2, hidden=3)
