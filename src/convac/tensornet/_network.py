@@ -208,6 +208,26 @@ class ConvACTensorNetwork:
         ):
             raise ValueError(f"output must be None or an integer in 0..{arch.n_outputs - 1}, got {output!r}")
         rename = self._hyper()
+        inputs, arrays, batched, out_inds = self._operands(rename, features, output, max_bytes)
+        path = self._path(rename, inputs, out_inds, optimize, features is not None)
+        mantissa, exponent = _run_path(inputs, arrays, batched, path, out_inds, features is not None)
+        if return_exponent:
+            return mantissa, exponent
+        if features is None:
+            return np.ldexp(mantissa, int(exponent))
+        shift = exponent.reshape((-1,) + (1,) * (mantissa.ndim - 1))
+        return np.ldexp(mantissa, shift)
+
+    def _operands(
+        self, rename: dict[str, str], features: Any, output: int | None, max_bytes: int
+    ) -> tuple[list[tuple[str, ...]], list[np.ndarray], list[bool], tuple[str, ...]]:
+        """Return the operands of :meth:`contract`: index tuples, arrays, batched flags, output indices.
+
+        Every δ is one hyperindex here (``rename`` from :meth:`_hyper`), never a dense tensor. Order:
+        the matrices of every layer, the output (one column of it unless ``output`` is None),
+        then with ``features`` one feature vector per input, batched over the samples.
+        """
+        arch = self.arch
         inputs: list[tuple[str, ...]] = []
         arrays: list[np.ndarray] = []
         batched: list[bool] = []
@@ -235,21 +255,24 @@ class ConvACTensorNetwork:
             out_inds = ()
         if output is None:
             out_inds = (*out_inds, "y")
+        return inputs, arrays, batched, out_inds
+
+    def _path(
+        self,
+        rename: dict[str, str],
+        inputs: list[tuple[str, ...]],
+        out_inds: tuple[str, ...],
+        optimize: Any,
+        with_features: bool,
+    ) -> list[tuple[int, ...]]:
+        """Return the linear contraction path that ``optimize`` asks for (see :meth:`contract`)."""
         size_dict = {ind: b.dim for ind, b in self.bonds.items()}
         size_dict.update({rename[i]: size_dict[i] for i in rename})
         if optimize == "auto":
             optimize = "greedy" if len(inputs) <= 2048 else "tree"
         if optimize == "tree":
-            path = self._tree_path(features is not None)
-        else:
-            path = _find_path(inputs, out_inds, size_dict, optimize)
-        mantissa, exponent = _run_path(inputs, arrays, batched, path, out_inds, features is not None)
-        if return_exponent:
-            return mantissa, exponent
-        if features is None:
-            return np.ldexp(mantissa, int(exponent))
-        shift = exponent.reshape((-1,) + (1,) * (mantissa.ndim - 1))
-        return np.ldexp(mantissa, shift)
+            return self._tree_path(with_features)
+        return _find_path(inputs, out_inds, size_dict, optimize)
 
     def _tree_path(self, with_features: bool) -> list[tuple[int, ...]]:
         """Return the bottom-up contraction order of the tree, as a linear (opt_einsum style) path.
