@@ -6,6 +6,8 @@ correlations it can model (entanglement, min-cut), and design its channel widths
 Submodules load on first use (PEP 562), so ``import convac`` is cheap and the
 min-cut side of the package never imports torch.
 
+Examples
+--------
 >>> import convac
 >>> arch = convac.Architecture.deep_1d(n_inputs=16, n_features=2, channels=[4, 4, 2, 2])
 >>> part = convac.Partition.left_right(arch)

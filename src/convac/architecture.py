@@ -12,6 +12,8 @@ non-overlapping windows (``window`` positions in 1D, ``window x window`` in 2D).
 last hidden layer leaves a single position, which the output layer maps to
 ``n_outputs`` scores. A shallow ConvAC has one hidden layer and pools everything.
 
+Examples
+--------
 >>> arch = Architecture.deep_1d(n_inputs=16, n_features=2, channels=[4, 4, 2, 2])
 >>> arch.depth, arch.n_inputs, arch.n_params
 (4, 16, 298)
@@ -99,6 +101,8 @@ class Architecture:
     ) -> Architecture:
         """Return a deep 1D ConvAC: ``log_window(n_inputs)`` hidden layers.
 
+        Examples
+        --------
         >>> Architecture.deep_1d(n_inputs=8, n_features=3, channels=[2, 2, 2]).depth
         3
         """
@@ -119,6 +123,8 @@ class Architecture:
 
         Positions are numbered row-major: ``position = row * width + column``.
 
+        Examples
+        --------
         >>> Architecture.deep_2d(height=8, width=8, n_features=2, channels=[4, 4, 4]).n_inputs
         64
         """
@@ -139,6 +145,8 @@ class Architecture:
 
         Give ``n_inputs`` for a 1D grid, or ``height`` and ``width`` for a 2D one.
 
+        Examples
+        --------
         >>> Architecture.shallow(n_inputs=6, n_features=2, hidden=3).n_params
         39
         """
@@ -160,6 +168,8 @@ class Architecture:
     def from_dict(cls, data: Mapping[str, Any]) -> Architecture:
         """Build from a mapping such as a parsed YAML/JSON file (the inverse of :meth:`to_dict`).
 
+        Examples
+        --------
         >>> a = Architecture.deep_1d(n_inputs=4, n_features=2, channels=[3, 3])
         >>> Architecture.from_dict(a.to_dict()) == a
         True
@@ -288,6 +298,8 @@ class Architecture:
 
         Positions are indices into that layer's grid (row-major in 2D).
 
+        Examples
+        --------
         >>> Architecture.deep_2d(height=4, width=4, n_features=2, channels=[2, 2]).pool_windows(0)[1]
         (2, 3, 6, 7)
         """
@@ -326,6 +338,8 @@ class Architecture:
     def summary(self) -> str:
         """Return a readable table of layers, channels and parameters.
 
+        Examples
+        --------
         >>> print(Architecture.deep_1d(n_inputs=4, n_features=2, channels=[3, 5]).summary())
         deep 1D ConvAC: 4 inputs, M=2 features, window 2, unshared weights, 1 output
         layer    conv      positions  pooled to  params

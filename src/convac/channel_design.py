@@ -22,6 +22,8 @@ The reported min-cuts of the winner are recomputed exactly with :func:`convac.mi
 ``global``: weight ``length`` (long range dominates). Both keep every scale in the objective
 so that no layer collapses to width 1.
 
+Examples
+--------
 >>> d = design((16, 16), budget=400, profile="local", n_features=4, shared=True)
 >>> d.channels, d.n_params <= 400
 ((16, 8, 8, 16), True)
@@ -69,6 +71,8 @@ _TIE = 1e-9
 def parse_profile(text: str) -> str | dict[str, float]:
     """Return a preset name, or ``"SCALE=WEIGHT,SCALE=WEIGHT"`` (as on the command line) as a mapping.
 
+    Examples
+    --------
     >>> parse_profile("local"), parse_profile("checkerboard=1, blocks(4)=0.5")
     ('local', {'checkerboard': 1.0, 'blocks(4)': 0.5})
     """
@@ -96,6 +100,8 @@ def resolve_profile(profile: Any, target: Architecture | Sequence[int]) -> dict[
     ``"blocks(4)"``, ``"blocks"`` for every width, a length such as ``16``); a key naming several
     scales spreads its weight evenly over them.
 
+    Examples
+    --------
     >>> w = resolve_profile({"checkerboard": 3, "left_right": 1}, (8,))
     >>> {s.label: v for s, v in w.items()}
     {'checkerboard': 0.75, 'left_right': 0.25}
@@ -418,6 +424,8 @@ def design(
     to weight (see :func:`resolve_profile`). Raises :class:`ConvacError` (a ``ValueError``) when
     no network with widths from ``widths`` fits the budget.
 
+    Examples
+    --------
     >>> d = design((8, 8), budget=400, profile={"checkerboard": 1}, n_features=4, shared=True)
     >>> d.channels, d.cuts[0].log2  # min(r_0, M^2)^(N/4): r_0 = 16 saturates it, the rest is cheapest
     ((16, 1, 1), 64.0)
@@ -473,6 +481,8 @@ def design_schedule(
     than the two hand-made ones. :meth:`Design.token` gives the ``NAME=m1,...,m6`` token for
     ``convac experiment inductive-bias``.
 
+    Examples
+    --------
     >>> design_schedule("global").token()
     'designed_global=1,1,1,2,2,6'
     """

@@ -2,6 +2,8 @@
 
 Positions are ``0 .. n_inputs-1``; on a 2D grid, ``position = row * width + column``.
 
+Examples
+--------
 >>> from convac import Architecture
 >>> arch = Architecture.deep_1d(n_inputs=8, n_features=2, channels=[2, 2, 2])
 >>> Partition.left_right(arch).side_a
@@ -58,6 +60,8 @@ class Partition:
 
     Both sides must be non-empty and every position must lie on exactly one side.
 
+    Examples
+    --------
     >>> p = Partition(6, side_a=[4, 0, 1])
     >>> p.side_a, p.side_b
     ((0, 1, 4), (2, 3, 5))
@@ -140,6 +144,8 @@ class Partition:
     def picture(self) -> str:
         """Return the partition drawn as A/B characters, one row per grid row.
 
+        Examples
+        --------
         >>> print(Partition.checkerboard((2, 4)).picture())
         ABAB
         BABA

@@ -1,5 +1,7 @@
 """A small, seeded training loop for ConvACs and ordinary torch classifiers.
 
+Examples
+--------
 >>> import torch, convac
 >>> arch = convac.Architecture.deep_1d(n_inputs=4, n_features=3, channels=[4, 4], n_outputs=3)
 >>> model = convac.DeepConvAC(arch, representation="onehot", seed=0)

@@ -5,6 +5,8 @@ min-cut (:func:`convac.min_cut`), its power-of-p lower bound, and (for small net
 generic rank, and records which layers the cut goes through. :func:`compare_table` puts several
 architectures side by side; :func:`paper_pair` builds the paper's wide-base and wide-tip networks.
 
+Examples
+--------
 >>> from convac import Architecture
 >>> arch = Architecture.deep_1d(n_inputs=16, n_features=2, channels=[4, 4, 2, 2])
 >>> a = analyze(arch, rank=False)
@@ -157,6 +159,8 @@ def analyze(
     rank above it would still show) when ``M ** n_inputs <= RANK_MAX_ENTRIES``; True forces it,
     False skips it. ``seed`` draws the random weights of the rank.
 
+    Examples
+    --------
     >>> from convac import Architecture
     >>> a = analyze(Architecture.deep_1d(n_inputs=8, n_features=2, channels=[3, 5, 3]))
     >>> [(r.label, r.value, r.lower_bound, r.rank) for r in a.rows]
@@ -191,6 +195,8 @@ def analyze(
 def paper_pair(r: int, schedules: Sequence[str] = tuple(PAPER_SCHEDULES)) -> dict[str, Architecture]:
     """Return the paper's 64x64, M=10 networks for the named schedules (or ``NAME=m1,...`` tokens) at ``r``.
 
+    Examples
+    --------
     >>> {k: list(v.channels) for k, v in paper_pair(2).items()}
     {'wide_base(2)': [8, 8, 4, 4, 2, 2], 'wide_tip(2)': [2, 2, 4, 4, 8, 8]}
     """
@@ -200,6 +206,8 @@ def paper_pair(r: int, schedules: Sequence[str] = tuple(PAPER_SCHEDULES)) -> dic
 def compare_table(analyses: Sequence[Analysis]) -> str:
     """log2 min-cut per scale, one column per architecture, and which is largest.
 
+    Examples
+    --------
     >>> from convac import Architecture
     >>> a = analyze(Architecture.deep_1d(n_inputs=16, n_features=2, channels=[4, 4, 2, 2]), name="base", rank=False)
     >>> b = analyze(Architecture.deep_1d(n_inputs=16, n_features=2, channels=[2, 2, 4, 4]), name="tip", rank=False)

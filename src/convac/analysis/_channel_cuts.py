@@ -15,6 +15,8 @@ side ``s`` either keeps its window's delta whole (every child on side ``s``) or 
 side opposite their input. Floats are used for *ranking* candidates only; reported min-cuts are
 recomputed exactly with :func:`convac.min_cut`.
 
+Examples
+--------
 >>> import numpy as np
 >>> from convac import Architecture, Partition, min_cut
 >>> arch = Architecture.deep_1d(n_inputs=8, n_features=2, channels=[3, 4, 5])
@@ -44,6 +46,8 @@ def subtree_patterns(arch: Architecture, mask: npt.ArrayLike) -> list[list[tuple
     Layer 0's patterns are the input sides (id 0 = side B, id 1 = side A). ``result[l][i]``
     lists, for pattern ``i`` of layer ``l + 1``, the pattern ids of its window's children.
 
+    Examples
+    --------
     >>> from convac import Architecture, Partition
     >>> arch = Architecture.deep_2d(height=16, width=16, n_features=2, channels=[2, 2, 2, 2])
     >>> [len(p) for p in subtree_patterns(arch, Partition.checkerboard(arch).mask)]
@@ -108,6 +112,8 @@ def binding_layers(arch: Architecture, mask: npt.ArrayLike) -> tuple[int, ...]:
     log domain) lowers the min-cut. When several cuts tie, all their layers are listed (a single
     cut's ``edges`` name only one of them).
 
+    Examples
+    --------
     >>> from convac import Architecture, Partition
     >>> arch = Architecture.deep_1d(n_inputs=8, n_features=2, channels=[3, 2, 2])
     >>> binding_layers(arch, Partition.left_right(arch).mask)  # r_1 = r_2 = 2: both cuts are minimal

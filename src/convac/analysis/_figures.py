@@ -1,5 +1,7 @@
 """Figures of min-cut across length scales (matplotlib, written straight to a PNG path).
 
+Examples
+--------
 >>> import tempfile, os
 >>> from convac.analysis import analyze_many, paper_pair
 >>> path = os.path.join(tempfile.mkdtemp(), "scales.png")
@@ -106,6 +108,8 @@ def layer_width_effect(arch: Architecture) -> tuple[list[str], np.ndarray]:
     Row ``l`` says which length scales layer ``l``'s width controls (paper-notes section 5).
     Halving is done on the log2 bond dimension (``log2 r_l - 1``), so a width of 1 can be halved too.
 
+    Examples
+    --------
     >>> from convac import Architecture
     >>> labels, loss = layer_width_effect(Architecture.deep_1d(n_inputs=16, n_features=4, channels=[4, 4, 4, 4]))
     >>> labels
@@ -131,6 +135,8 @@ def layer_width_effect(arch: Architecture) -> tuple[list[str], np.ndarray]:
 def plot_layer_width_effect(arch: Architecture, path: str | os.PathLike[str], name: str | None = None) -> str:
     """Heat map of :func:`layer_width_effect` (layer x length scale). Returns ``path``.
 
+    Examples
+    --------
     >>> import tempfile, os
     >>> from convac.analysis import paper_architecture, wide_tip
     >>> path = os.path.join(tempfile.mkdtemp(), "width.png")

@@ -4,6 +4,8 @@
 pooling, 10 outputs, shared weights (a true convolution). With shared weights ``n_params`` is
 exactly the paper's count of hidden and output weights, ``31 r^2 + 50 r`` for both schedules.
 
+Examples
+--------
 >>> paper_architecture(wide_base(8)).n_params == paper_budget(8) == paper_architecture(wide_tip(8)).n_params
 True
 """
@@ -46,6 +48,8 @@ def paper_schedule(name: str, r: int) -> list[int]:
     ``name`` is a registered schedule (``wide_base``, ``wide_tip``) or a token ``NAME=m1,...,m6``
     (multipliers of r: ``max(1, round(m * r))``, as the experiment reads it).
 
+    Examples
+    --------
     >>> paper_schedule("wide_tip", 1), paper_schedule("mine=6,2,2,1,1,1", 4)
     ([1, 1, 2, 2, 4, 4], [24, 8, 8, 4, 4, 4])
     """
@@ -55,6 +59,8 @@ def paper_schedule(name: str, r: int) -> list[int]:
 def split_schedules(text: str) -> list[str]:
     """Split ``"wide_base,wide_tip,mine=6,2,2,1,1,1"`` into schedule names and tokens.
 
+    Examples
+    --------
     >>> split_schedules("wide_base,wide_tip,mine=6,2,2,1,1,1")
     ['wide_base', 'wide_tip', 'mine=6,2,2,1,1,1']
     """
@@ -84,6 +90,8 @@ def paper_architecture(channels: Sequence[int]) -> Architecture:
 def paper_budget(r: int) -> int:
     """Return the paper's parameter count ``31 r^2 + 50 r`` (hidden and output layers).
 
+    Examples
+    --------
     >>> paper_budget(8)
     2384
     """

@@ -5,6 +5,8 @@ for correlations: the checkerboard (length 1), alternating ``w x w`` blocks (len
 ``w = 2, 4, ..., side/2``) and the halves left/right and up/down (length = the side). This
 is the x-axis of :func:`convac.analysis._analyze` and the vocabulary of design profiles.
 
+Examples
+--------
 >>> from convac import Architecture
 >>> arch = Architecture.deep_1d(n_inputs=16, n_features=2, channels=[2, 2, 2, 2])
 >>> [s.label for s in scales(arch)]
@@ -74,6 +76,8 @@ def scales(target: Architecture | Sequence[int], families: Iterable[str] | None 
     Blocks have widths ``2, 4, ..., side/2`` (width 1 is the checkerboard; in 1D width
     ``side/2`` is left/right, listed once).
 
+    Examples
+    --------
     >>> [s.label for s in scales((8, 8), ["left_right", "blocks"])]
     ['blocks(2)', 'blocks(4)', 'left_right']
     >>> scales((8, 8), ["diagonal"])
@@ -108,6 +112,8 @@ def scales(target: Architecture | Sequence[int], families: Iterable[str] | None 
 def parse_scale(text: Any, target: Architecture | Sequence[int]) -> list[Scale]:
     """Return the scales a profile key names: a label, a family (all its widths) or a length (int).
 
+    Examples
+    --------
     >>> [s.label for s in parse_scale("blocks:4", (16,))]
     ['blocks(4)']
     >>> [s.label for s in parse_scale(16, (16, 16))]

@@ -1,5 +1,7 @@
 """Architectures from command-line style options or from a YAML/JSON file.
 
+Examples
+--------
 >>> architecture_from_options(grid="8x8", features=2, channels=[4, 4, 2]).grid
 (8, 8)
 >>> architecture_from_options(inputs=8, features=2, channels=[3], shallow=True).kind

@@ -11,6 +11,8 @@ __all__ = ["load_digits", "split_digits"]
 def load_digits() -> tuple[torch.Tensor, torch.Tensor]:
     """Images as float32 in [0, 1] of shape (1797, 8, 8), and integer labels 0..9.
 
+    Examples
+    --------
     >>> images, labels = load_digits()
     >>> tuple(images.shape), int(labels.max())
     ((1797, 8, 8), 9)
@@ -25,6 +27,8 @@ def load_digits() -> tuple[torch.Tensor, torch.Tensor]:
 def split_digits(test_fraction: float = 0.25, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
     """Disjoint train / test index arrays over the 1,797 digits, stratified by class, from ``seed``.
 
+    Examples
+    --------
     >>> train, test = split_digits(seed=0)
     >>> len(train) + len(test), len(set(train) & set(test))
     (1797, 0)

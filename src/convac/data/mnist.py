@@ -4,6 +4,8 @@ Accepted names (each optionally gzipped, ``.gz``): ``train-images-idx3-ubyte``,
 ``train-labels-idx1-ubyte``, ``t10k-images-idx3-ubyte``, ``t10k-labels-idx1-ubyte``
 (``train-images.idx3-ubyte`` style names work too).
 
+Examples
+--------
 >>> import gzip, pathlib, tempfile, numpy as np
 >>> d = pathlib.Path(tempfile.mkdtemp())
 >>> write_idx(d / "train-images-idx3-ubyte.gz", np.zeros((2, 28, 28), np.uint8))

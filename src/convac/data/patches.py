@@ -15,6 +15,8 @@ def image_patches(images: torch.Tensor, size: int = 1) -> torch.Tensor:
     ``images`` has shape (batch, height, width) or (batch, channels, height, width); the
     result has shape (batch, height * width, channels * size * size), positions row-major.
 
+    Examples
+    --------
     >>> import torch
     >>> image_patches(torch.arange(4.0).view(1, 2, 2), size=1).squeeze(-1)
     tensor([[0., 1., 2., 3.]])

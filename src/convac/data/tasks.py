@@ -9,6 +9,8 @@ A :class:`PlacedDigits` dataset stores only the binarised glyphs and, per image,
 source index and position, all drawn from its seed: image ``i`` is a pure function of
 ``(seed, i)`` and is built when asked, so 60,000 images never sit in memory as float32.
 
+Examples
+--------
 >>> train, test = make_task("local", n_train=20, n_test=10, seed=0)
 >>> x, y = train[3]
 >>> tuple(x.shape), x.dtype, float(x.sum()) > 0
@@ -39,6 +41,8 @@ TASKS: dict[str, int] = {"local": 8, "global": 32}
 def binarize_glyphs(images: torch.Tensor, size: int) -> torch.Tensor:
     """Resize images (n, h, w) with values in [0, 1] to ``size x size`` (bilinear) and threshold at 0.5.
 
+    Examples
+    --------
     >>> binarize_glyphs(torch.tensor([[[0.0, 1.0], [0.2, 0.9]]]), 4).int()[0, 0].tolist()
     [0, 0, 1, 1]
     """
@@ -127,6 +131,8 @@ def digit_sources(
     ``source="digits"``: scikit-learn's 1,797 8x8 digits, split by :func:`split_digits`
     (stratified, from ``seed``). ``source="mnist"``: the IDX files in ``mnist_dir``.
 
+    Examples
+    --------
     >>> (xtr, ytr), (xte, yte) = digit_sources(seed=0)
     >>> len(xtr) + len(xte), tuple(xtr.shape[1:])
     (1797, (8, 8))

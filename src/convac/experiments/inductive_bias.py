@@ -22,6 +22,8 @@ batch order reshuffled every epoch from ``(seed, epoch)``. Initialisation: He-no
 weights, then (``init="data"``, the default) the data-dependent rescaling of
 :meth:`ReLUConvNet.initialize_from` on the first 256 training images; ``init="he"`` skips it.
 
+Examples
+--------
 >>> sweep = Sweep(Protocol(n_train=8, n_test=8, epochs=1, batch_size=8), tasks=("local",),
 ...               schedules=("wide_base",), rs=(1,), seeds=(0,))
 >>> [c.key for c in sweep.cells()]
@@ -215,6 +217,8 @@ def profile(name: str, **overrides: Any) -> Sweep:
     Protocol fields (``epochs``, ``n_train``, ...) and grid fields (``rs``, ``seeds``, ...)
     may both be given; ``None`` values are ignored.
 
+    Examples
+    --------
     >>> profile("quick", epochs=1, rs=(3,)).protocol.epochs, profile("quick", rs=(3,)).rs
     (1, (3,))
     """

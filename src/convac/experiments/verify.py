@@ -29,6 +29,8 @@ pooling), ``shared`` (the paper's grid with shared weights), ``shallow``, and ``
 (bond dimensions all powers of one integer). Without ``full`` each suite runs a seeded
 sample of its grid.
 
+Examples
+--------
 >>> import tempfile, convac
 >>> with tempfile.TemporaryDirectory() as tmp:
 ...     report = convac.verify(["shallow"], out=tmp, cells=2, partitions=5, workers=1, progress=False)
@@ -239,6 +241,8 @@ def suite_cells(
     architecture); sampled cells always include the named partitions (left/right,
     interleaved, up/down).
 
+    Examples
+    --------
     >>> [len(c.partitions) for c in suite_cells("paper", cells=2, partitions=10)]
     [12, 12]
     >>> len(suite_cells("paper", full=True)), len(suite_cells("paper", full=True)[0].partitions)
@@ -288,6 +292,8 @@ def _minimal_base(v: int) -> int:
 def is_power_family(arch: Architecture) -> bool:
     """Whether ``M`` and every channel number are powers of one integer (1 counts as any power).
 
+    Examples
+    --------
     >>> is_power_family(Architecture.deep_1d(8, 2, [4, 8, 2]))
     True
     >>> is_power_family(Architecture.deep_1d(8, 2, [4, 3, 2]))
@@ -303,6 +309,8 @@ def lower_bound_values(arch: Architecture, masks: np.ndarray) -> list[int]:
     For each p, the min-cut of the architecture whose bond dimensions are rounded down to
     powers of p, vectorised over the partitions by :func:`convac.min_cut_values`.
 
+    Examples
+    --------
     >>> arch = Architecture.deep_1d(8, 2, [3, 5, 3])
     >>> lower_bound_values(arch, np.array([[1, 1, 1, 1, 0, 0, 0, 0], [1, 0, 1, 0, 1, 0, 1, 0]], dtype=bool))
     [2, 16]
@@ -336,6 +344,8 @@ def run_cell(cell: Cell) -> dict[str, Any]:
 
     A pure function of ``cell``: the same cell gives the same numbers (timing aside).
 
+    Examples
+    --------
     >>> record = run_cell(suite_cells("shallow", cells=1, partitions=2)[0])
     >>> record["cases"], record["above"], record["equal"]
     (4, 0, 4)
@@ -643,6 +653,8 @@ def verify(
     ``<out>/verify.md`` / ``verify.csv`` (the table). ``workers`` (1 or 2) processes run
     the cells. ``echo`` receives the table text (e.g. ``print``). See the module docstring.
 
+    Examples
+    --------
     >>> import tempfile
     >>> with tempfile.TemporaryDirectory() as tmp:
     ...     report = verify(["powers"], out=tmp, cells=1, partitions=3, workers=1, progress=False)

@@ -24,6 +24,8 @@ integer lies within that bound, else the tree's exact value (checked to lie with
 ties can weigh more than ``.value`` (paper-notes: a flow cut of weight 128 where the minimum is 80).
 Use ``"tree"`` whenever the cut itself matters.
 
+Examples
+--------
 >>> import convac
 >>> arch = convac.Architecture.deep_1d(n_inputs=16, n_features=2, channels=[4, 4, 2, 2])
 >>> cut = convac.min_cut(arch, convac.Partition.left_right(arch))
@@ -196,6 +198,8 @@ def min_cut(arch: Architecture, partition: Partition, method: str = "tree") -> M
     ``method`` picks a backend from :data:`METHODS` (see the module docstring for how the inexact
     flow backends report their value).
 
+    Examples
+    --------
     >>> from convac import Architecture, Partition
     >>> arch = Architecture.deep_1d(n_inputs=8, n_features=2, channels=[3, 4, 5])
     >>> cut = min_cut(arch, Partition.interleaved(arch))
@@ -236,6 +240,8 @@ def min_cut_values(arch: Architecture, masks: Any, *, chunk: int | None = None) 
     side needs no cut and gets 1. Returns a 1-D object array of Python ints (the tree method;
     ``chunk`` partitions are solved per numpy pass, chosen from the graph size by default).
 
+    Examples
+    --------
     >>> import numpy as np
     >>> from convac import Architecture
     >>> arch = Architecture.shallow(n_inputs=4, n_features=2, hidden=3)
@@ -296,6 +302,8 @@ def min_cut_lower_bound(arch: Architecture, partition: Partition) -> int:
     1D ConvACs with window 2 and unshared weights; for 2D, wider windows, shared weights and
     shallow networks it is just the quantity that ``convac verify`` checks empirically.
 
+    Examples
+    --------
     >>> from convac import Architecture, Partition
     >>> arch = Architecture.deep_1d(n_inputs=8, n_features=2, channels=[3, 5, 3])
     >>> part = Partition.interleaved(arch)
@@ -325,6 +333,8 @@ def cut_weight(arch: Architecture, partition: Partition, node_sides: Any) -> int
     tree method ``cut_weight(arch, part, cut.node_sides) == cut.value``; for a flow method it can
     be larger near ties.
 
+    Examples
+    --------
     >>> from convac import Architecture, Partition
     >>> arch = Architecture.deep_1d(n_inputs=4, n_features=2, channels=[3, 5])
     >>> part = Partition.left_right(arch)

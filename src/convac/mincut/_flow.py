@@ -6,6 +6,8 @@ integers after scaling the logs), so each returns the flow value with an error b
 solver's own cut, which near ties can weigh more than the minimum. The front-end
 (:func:`convac.mincut.min_cut`) never multiplies out such a cut to get a value.
 
+Examples
+--------
 >>> from convac import Architecture, Partition
 >>> arch = Architecture.deep_1d(n_inputs=8, n_features=2, channels=[3, 4, 5])
 >>> graph, mask = CutGraph.from_arch(arch), Partition.left_right(arch).mask

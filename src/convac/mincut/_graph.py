@@ -8,6 +8,8 @@ cutting it (members on both sides) costs ``r_l`` once, however many legs are cut
 ConvAC is the depth-1 case with a single window holding every input. The output edge is deleted.
 The graph is a tree (hyperedges as nodes), which is what makes an exact dynamic programme possible.
 
+Examples
+--------
 >>> from convac import Architecture
 >>> g = CutGraph.from_arch(Architecture.deep_1d(n_inputs=8, n_features=2, channels=[3, 4, 5]))
 >>> g.dims, g.layer_sizes
@@ -43,6 +45,8 @@ class CutEdge:
     ``layer == l >= 0``: the delta (copy) tensor of pooling window ``position`` of hidden layer
     ``l``, a hyperedge of dimension ``r_l``.
 
+    Examples
+    --------
     >>> print(CutEdge(2, 1, 4)), print(CutEdge(-1, 5, 2))
     layer 2 delta[1] (r=4)
     input 5 (M=2)
@@ -223,6 +227,8 @@ def coprime_base(values: tuple[int, ...]) -> tuple[int, ...]:
     equal iff their exponent vectors are equal: comparisons of cut weights need floats only to
     order *different* vectors, never to detect equality.
 
+    Examples
+    --------
     >>> coprime_base((2, 4, 6, 9, 1))
     (2, 3)
     >>> coprime_base((6, 10, 15))
@@ -253,6 +259,8 @@ class ExactCosts:
     products of weights. Float logs order them, and :meth:`less` breaks near-ties exactly with
     Python integers.
 
+    Examples
+    --------
     >>> ex = ExactCosts((2, 3, 4, 6))
     >>> ex.base, ex.exponents.tolist()
     ((2, 3), [[1, 0], [0, 1], [2, 0], [1, 1]])

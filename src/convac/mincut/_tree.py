@@ -10,6 +10,8 @@ comparison and the final value are exact integers; floats only order different v
 Everything is vectorised per layer with numpy, with a batch axis over partitions, so one pass
 handles thousands of partitions of a small network or one partition of a huge one.
 
+Examples
+--------
 >>> from convac import Architecture, Partition
 >>> from convac.mincut._graph import CutGraph
 >>> arch = Architecture.deep_1d(n_inputs=8, n_features=2, channels=[3, 4, 5])

@@ -13,6 +13,8 @@ __all__ = ["DeepConvAC"]
 class DeepConvAC(ConvACBase):
     """A deep convolutional arithmetic circuit, 1D or 2D, shared or locally connected.
 
+    Examples
+    --------
     >>> import torch, convac
     >>> arch = convac.Architecture.deep_1d(n_inputs=8, n_features=3, channels=[4, 4, 2], n_outputs=2)
     >>> model = convac.DeepConvAC(arch, representation="onehot", seed=0)

@@ -5,6 +5,8 @@
   (the ConvAC analogue of a 3x3 conv with 10 channels), six layers of [shared 1x1 conv ->
   2x2 product pool] with positive weights, 10 outputs; trained through ``logits`` (log-scores).
 
+Examples
+--------
 >>> import torch
 >>> net = build_family_model("convac", [1, 1, 2, 2, 4, 4], seed=0)
 >>> net(torch.zeros(2, 1, 64, 64)).shape

@@ -9,6 +9,8 @@ two, which is exact in binary floating point: no rounding is added, and signed
 weights are no problem (pure log-space would be). The exponents carry no gradient;
 they are piecewise constant, so this is exact for backpropagation as well.
 
+Examples
+--------
 >>> import torch
 >>> x = torch.tensor([[[3.0, -0.5], [0.25, 2.0]]])   # 1 sample, 2 positions, 2 channels
 >>> m, e = normalize(x, torch.zeros(1, dtype=torch.int64))
@@ -85,6 +87,8 @@ def pointwise_conv(x: torch.Tensor, weight: torch.Tensor) -> torch.Tensor:
 def product_pool(x: torch.Tensor, grid: tuple[int, ...], window: int) -> torch.Tensor:
     """Multiply channel-wise over non-overlapping windows of a 1D or 2D (row-major) grid.
 
+    Examples
+    --------
     >>> import torch
     >>> x = torch.arange(1.0, 9.0).view(1, 4, 2)  # 4 positions, 2 channels
     >>> product_pool(x, (4,), 2)

@@ -11,6 +11,8 @@ say). The paper's weight count ``31 r^2 + 50 r`` for wide-base / wide-tip covers
 *weight matrices* of the hidden and output layers only; :meth:`ReLUConvNet.hidden_output_weights`
 returns exactly that number, and ``sum(p.numel() for p in model.parameters())`` the total.
 
+Examples
+--------
 >>> import torch
 >>> from convac.models.schedules import wide_tip
 >>> net = ReLUConvNet(wide_tip(2), image_size=64, seed=0)

@@ -4,6 +4,8 @@ Each layer maps patches ``x`` of shape (batch, n_inputs, patch_dim) (integer cod
 shape (batch, n_inputs) for :class:`OneHotRepresentation`) to features of shape
 (batch, n_inputs, M).
 
+Examples
+--------
 >>> import torch
 >>> rep = make_representation("onehot", n_features=3)
 >>> rep(torch.tensor([[0, 2]]))

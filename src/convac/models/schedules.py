@@ -5,6 +5,8 @@ A schedule maps the width parameter ``r`` to one channel number per hidden layer
 token ``NAME=m1,m2,m3,m4,m5,m6`` of multipliers of ``r`` (channels are
 ``max(1, round(m_i * r))``), which is how a designed network joins a sweep.
 
+Examples
+--------
 >>> wide_base(2), wide_tip(2)
 ([8, 8, 4, 4, 2, 2], [2, 2, 4, 4, 8, 8])
 >>> s = parse_schedule("mine=1,1.5,2,2,3,4")
@@ -31,6 +33,8 @@ N_LAYERS = 6
 def wide_base(r: int) -> list[int]:
     """Return the paper's wide-base schedule ``[4r, 4r, 2r, 2r, r, r]`` (many channels near the input).
 
+    Examples
+    --------
     >>> wide_base(3)
     [12, 12, 6, 6, 3, 3]
     """
@@ -40,6 +44,8 @@ def wide_base(r: int) -> list[int]:
 def wide_tip(r: int) -> list[int]:
     """Return the paper's wide-tip schedule ``[r, r, 2r, 2r, 4r, 4r]`` (many channels near the output).
 
+    Examples
+    --------
     >>> wide_tip(3)
     [3, 3, 6, 6, 12, 12]
     """

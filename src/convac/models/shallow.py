@@ -13,6 +13,8 @@ __all__ = ["ShallowConvAC"]
 class ShallowConvAC(ConvACBase):
     """A shallow ConvAC: ``h_y = sum_z a_z prod_j <w_{j,z}, v_j>``, a CP decomposition of rank Z.
 
+    Examples
+    --------
     >>> import torch, convac
     >>> arch = convac.Architecture.shallow(n_inputs=6, n_features=2, hidden=3)
     >>> convac.ShallowConvAC(arch, representation="onehot", seed=0)(torch.zeros(4, 6, dtype=torch.long)).shape

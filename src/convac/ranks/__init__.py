@@ -7,6 +7,8 @@ there; by the Schwartz–Zippel lemma it equals the generic rank over the ration
 - :mod:`~convac.ranks._finite_field`: Gaussian elimination mod a prime (:func:`rank_mod`);
 - :mod:`~convac.ranks._generic_rank`: :func:`generic_rank`, :func:`generic_ranks`, the coefficient tensor mod p.
 
+Examples
+--------
 >>> import convac
 >>> arch = convac.Architecture.deep_1d(n_inputs=4, n_features=2, channels=[2, 2])
 >>> convac.generic_rank(arch, convac.Partition.interleaved(arch), seed=0)

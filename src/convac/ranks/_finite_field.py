@@ -8,6 +8,8 @@ counts how many rank-one updates may pile up between reductions). No floating po
 anywhere, so ranks are exact. The kernels run on torch ``int64`` tensors (CPU), whose
 integer matrix product is several times faster than numpy's; inputs and outputs are numpy.
 
+Examples
+--------
 >>> import numpy as np
 >>> rank_mod(np.array([[1, 2], [2, 4]]), 7)
 1
@@ -43,6 +45,8 @@ _LIMB_BITS = 16
 def is_prime(n: int) -> bool:
     """Deterministic Miller–Rabin primality test, exact for every ``n < 3.3 * 10**24``.
 
+    Examples
+    --------
     >>> [q for q in range(20) if is_prime(q)]
     [2, 3, 5, 7, 11, 13, 17, 19]
     >>> is_prime(2**31 - 1), is_prime(2**32 + 1)
@@ -75,6 +79,8 @@ def is_prime(n: int) -> bool:
 def check_prime(prime: object) -> int:
     """Return ``prime`` as an int, or raise if it is not a prime this module can use safely.
 
+    Examples
+    --------
     >>> check_prime(13)
     13
     >>> check_prime(2**31)
@@ -110,6 +116,8 @@ def _inverse(values: torch.Tensor, prime: int) -> torch.Tensor:
 def inverse_mod(values: np.ndarray, prime: int) -> np.ndarray:
     """Entrywise inverse in GF(p) (zeros map to zero).
 
+    Examples
+    --------
     >>> inverse_mod(np.array([1, 2, 3, 6]), 7).tolist()
     [1, 4, 5, 6]
     """
@@ -141,6 +149,8 @@ def matmul_mod(a: np.ndarray, b: np.ndarray, prime: int) -> np.ndarray:
     into 16-bit limbs: a residue times a limb is below ``2**47``, so up to ``2**16`` such
     products sum without overflow; longer inner dimensions are chunked.
 
+    Examples
+    --------
     >>> a = np.array([[2**30, 3], [5, 7]]); b = np.array([[2**30 + 1, 1], [1, 2**30]])
     >>> matmul_mod(a, b, 2**31 - 1).tolist() == ((a.astype(object) @ b.astype(object)) % (2**31 - 1)).tolist()
     True
@@ -157,6 +167,8 @@ def rank_mod(matrices: np.ndarray, prime: int, *, batched: bool = False) -> int 
     without a pivot in that column get a zero update). Entries are reduced mod p only when
     one more update could overflow int64, so for small primes most steps divide nothing.
 
+    Examples
+    --------
     >>> rank_mod(np.eye(5, dtype=np.int64), 101)
     5
     >>> stack = np.stack([np.eye(3, dtype=np.int64), np.ones((3, 3), dtype=np.int64)])

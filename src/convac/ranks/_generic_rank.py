@@ -19,6 +19,8 @@ Schwartz–Zippel lemma that has probability at most ``D r / p``
 expected value can be confirmed with another ``seed``: the generic rank is the maximum
 over draws.
 
+Examples
+--------
 >>> import convac
 >>> arch = convac.Architecture.deep_1d(n_inputs=8, n_features=2, channels=[3, 3, 3])
 >>> generic_rank(arch, convac.Partition.interleaved(arch))  # min(r_0, M)^(N/2) = 2^4
@@ -76,6 +78,8 @@ def random_weights_mod(arch: Architecture, seed: int = 0, prime: int = DEFAULT_P
 
     With shared weights one matrix is drawn per layer and repeated at every position.
 
+    Examples
+    --------
     >>> import convac
     >>> arch = convac.Architecture.deep_1d(n_inputs=4, n_features=2, channels=[3, 5], shared=True)
     >>> w = random_weights_mod(arch, seed=1, prime=101)
@@ -109,6 +113,8 @@ def coefficient_tensor_mod(
     entrywise product over the shared channel), in exact modular arithmetic. It follows
     ``arch.pool_windows`` so 1D, 2D, wider windows and shallow networks all work.
 
+    Examples
+    --------
     >>> import convac
     >>> arch = convac.Architecture.shallow(n_inputs=3, n_features=2, hidden=1)
     >>> A = coefficient_tensor_mod(arch, prime=101)
@@ -158,6 +164,8 @@ def generic_rank(
     With probability at least ``1 - schwartz_zippel_bound(...)`` this is the generic rank
     over the rationals, and it is never above it (see the module docstring).
 
+    Examples
+    --------
     >>> import convac
     >>> arch = convac.Architecture.deep_1d(n_inputs=8, n_features=2, channels=[4, 3, 2])
     >>> generic_rank(arch, convac.Partition.left_right(arch))  # min(r_2, r_1, r_0^2, M^4)
@@ -184,6 +192,8 @@ def generic_ranks(
     elimination when the cap is small (use ``min_cut + 1`` to still see any rank above the
     min-cut).
 
+    Examples
+    --------
     >>> import convac
     >>> arch = convac.Architecture.deep_1d(n_inputs=8, n_features=2, channels=[2, 2, 2])
     >>> parts = [convac.Partition.left_right(arch), convac.Partition.interleaved(arch)]
@@ -245,6 +255,8 @@ def schwartz_zippel_bound(arch: Architecture, rank: int, prime: int = DEFAULT_PR
     ``D = sum_l positions(l) + 1`` is the total degree of every entry of ``A^y`` in the
     weights (one factor per weight matrix on the way from the inputs to the output).
 
+    Examples
+    --------
     >>> import convac
     >>> arch = convac.Architecture.deep_1d(n_inputs=16, n_features=2, channels=[2, 3, 5, 7])
     >>> f"{schwartz_zippel_bound(arch, 256):.1e}"

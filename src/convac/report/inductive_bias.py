@@ -1,5 +1,7 @@
 """Table and figure of the inductive-bias sweep, in the paper's form.
 
+Examples
+--------
 >>> recs = [{"task": "local", "family": "relu", "schedule": s, "r": 2, "seed": k,
 ...          "test_accuracy": a, "train_accuracy": a} for k, (s, a) in
 ...         enumerate([("wide_base", 0.6), ("wide_tip", 0.5), ("wide_base", 0.7), ("wide_tip", 0.5)])]

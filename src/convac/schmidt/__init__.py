@@ -7,6 +7,8 @@
 
 Exact (generic) ranks over a prime field live in :mod:`convac.ranks`.
 
+Examples
+--------
 >>> import convac
 >>> arch = convac.Architecture.deep_1d(n_inputs=4, n_features=2, channels=[2, 2])
 >>> convac.entanglement(convac.DeepConvAC(arch, seed=0), convac.Partition.interleaved(arch)).schmidt_rank

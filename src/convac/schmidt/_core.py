@@ -5,6 +5,8 @@ coefficient tensor and takes an SVD (``M**N`` memory), ``"network"`` works on th
 network with cost exponential only in the min-cut, and ``"auto"`` picks dense when
 ``M**N <= 2**20`` and network otherwise.
 
+Examples
+--------
 >>> import convac
 >>> arch = convac.Architecture.deep_1d(n_inputs=8, n_features=2, channels=[2, 2, 2])
 >>> model = convac.DeepConvAC(arch, seed=0, weights="signed")
@@ -117,6 +119,8 @@ def entanglement(
     ``max_cut`` and the dense path tensors above ``max_bytes``, each with a
     :class:`~convac.errors.TooLargeError` naming the size.
 
+    Examples
+    --------
     >>> import convac
     >>> arch = convac.Architecture.deep_1d(n_inputs=1024, n_features=2, channels=[2] * 10)
     >>> ent = convac.entanglement(convac.DeepConvAC(arch, seed=0), convac.Partition.left_right(arch))

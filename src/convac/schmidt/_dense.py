@@ -3,6 +3,8 @@
 Rows of the matricization are the side-A positions in increasing order, columns the
 side-B positions; the SVD is in float64. Cost: ``M**N`` memory.
 
+Examples
+--------
 >>> import convac
 >>> arch = convac.Architecture.deep_1d(n_inputs=4, n_features=2, channels=[2, 2])
 >>> tn = convac.to_tensor_network(convac.DeepConvAC(arch, seed=0))
@@ -25,6 +27,8 @@ __all__ = ["dense_singular_values", "matricize"]
 def matricize(tensor: np.ndarray, partition: Partition) -> np.ndarray:
     """``[A]_{A,B}``: rows indexed by side A's positions, columns by side B's (increasing order).
 
+    Examples
+    --------
     >>> matricize(np.arange(8.0).reshape(2, 2, 2), Partition(3, side_a=[1])).shape
     (2, 4)
     """

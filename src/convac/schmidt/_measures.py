@@ -4,6 +4,8 @@ Every function takes singular values in any order and scale (zeros allowed) and
 normalises them itself to Schmidt coefficients ``λ`` with ``Σ λ² = 1``; logarithms are
 natural. The :class:`Entanglement` result of :func:`convac.entanglement` is built on them.
 
+Examples
+--------
 >>> s = np.array([1.0, 1.0, 0.0])          # a two-term GHZ-like state
 >>> bool(abs(entropy(s) - np.log(2)) < 1e-12), schmidt_rank(s)
 (True, 2)
@@ -43,6 +45,8 @@ that (paper-notes section 4): for exact ranks use ``convac.generic_rank``.
 def schmidt_values(singular_values: Any) -> np.ndarray:
     """Normalised Schmidt coefficients: float64, descending, ``Σ λ² = 1``.
 
+    Examples
+    --------
     >>> schmidt_values([0.0, 3.0, 4.0])
     array([0.8, 0.6, 0. ])
     """
@@ -63,6 +67,8 @@ def schmidt_values(singular_values: Any) -> np.ndarray:
 def entropy(singular_values: Any) -> float:
     """Von Neumann entanglement entropy ``-Σ λ² ln λ²`` (natural log).
 
+    Examples
+    --------
     >>> entropy([1.0, 0.0])
     0.0
     """
@@ -78,6 +84,8 @@ def renyi_entropy(singular_values: Any, alpha: Any) -> float:
     ``alpha = 1`` is the von Neumann entropy, ``alpha = 0`` the log of the numerical Schmidt
     rank (tolerance :data:`DEFAULT_RANK_RTOL`), ``alpha = inf`` the min-entropy ``-ln λ_1²``.
 
+    Examples
+    --------
     >>> s = [np.sqrt(0.75), np.sqrt(0.25)]
     >>> bool(abs(renyi_entropy(s, 2) + np.log(0.75**2 + 0.25**2)) < 1e-12)
     True
@@ -105,6 +113,8 @@ def renyi_entropy(singular_values: Any, alpha: Any) -> float:
 def geometric_measure(singular_values: Any) -> float:
     """Geometric measure of entanglement ``sqrt(1 - λ_1²)`` (0 for a product state).
 
+    Examples
+    --------
     >>> geometric_measure([2.0])
     0.0
     """
@@ -116,6 +126,8 @@ def geometric_measure(singular_values: Any) -> float:
 def schmidt_rank(singular_values: Any, rtol: float = DEFAULT_RANK_RTOL) -> int:
     """Numerical Schmidt rank: the number of ``λ_i > rtol * λ_1``.
 
+    Examples
+    --------
     >>> schmidt_rank([1.0, 1e-3, 1e-15])
     2
     """
@@ -128,6 +140,8 @@ def schmidt_rank(singular_values: Any, rtol: float = DEFAULT_RANK_RTOL) -> int:
 def schmidt_measures(singular_values: Any, rtol: float = DEFAULT_RANK_RTOL) -> dict[str, float]:
     """All measures at once: entropy, renyi2, min_entropy, geometric_measure, schmidt_rank.
 
+    Examples
+    --------
     >>> schmidt_measures([1.0, 1.0])["schmidt_rank"]
     2
     """

@@ -18,6 +18,8 @@ Working with square roots instead of Grams keeps the small Schmidt values accura
 (a Gram squares the condition number), and every factor carries a power-of-two scale so
 4096 inputs neither overflow nor underflow.
 
+Examples
+--------
 >>> import convac
 >>> arch = convac.Architecture.deep_1d(n_inputs=8, n_features=2, channels=[2, 3, 2])
 >>> tn = convac.to_tensor_network(convac.DeepConvAC(arch, seed=0, weights="signed"))

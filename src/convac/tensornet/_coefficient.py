@@ -40,6 +40,8 @@ def coefficient_tensor(model: ConvACBase, output: int = 0, max_bytes: int = DEFA
 
     Axis ``j`` is input position ``j``.
 
+    Examples
+    --------
     >>> import torch, convac
     >>> arch = convac.Architecture.deep_1d(n_inputs=4, n_features=2, channels=[2, 2])
     >>> model = convac.DeepConvAC(arch, seed=0).double()

@@ -16,6 +16,8 @@ optimisers) as an einsum with hyperedges. The pairwise contractions are run here
 a power-of-two rescaling of every intermediate and an integer exponent tracked per
 sample, so scores of networks with thousands of inputs neither overflow nor underflow.
 
+Examples
+--------
 >>> import convac
 >>> arch = convac.Architecture.deep_1d(n_inputs=4, n_features=2, channels=[3, 2])
 >>> tn = convac.to_tensor_network(convac.DeepConvAC(arch, seed=0))
@@ -192,6 +194,8 @@ class ConvACTensorNetwork:
         array over the batch, or an int for the coefficient tensor); otherwise the value
         itself, which can overflow to inf / underflow to 0 at very large N.
 
+        Examples
+        --------
         >>> import torch, convac
         >>> arch = convac.Architecture.deep_1d(n_inputs=8, n_features=2, channels=[2, 3, 2])
         >>> model = convac.DeepConvAC(arch, seed=1, weights="signed").double()
@@ -321,6 +325,8 @@ class ConvACTensorNetwork:
         δ tensors with more than 2**16 entries become a chain of 3-leg COPY tensors
         (tagged with the δ's name), which is the same tensor.
 
+        Examples
+        --------
         >>> import convac
         >>> arch = convac.Architecture.deep_1d(n_inputs=4, n_features=2, channels=[2, 2])
         >>> model = convac.DeepConvAC(arch, seed=0)
@@ -370,6 +376,8 @@ class ConvACTensorNetwork:
         are written on the edges when ``labels`` is True (default: for networks of at
         most 64 inputs).
 
+        Examples
+        --------
         >>> import convac, tempfile, os
         >>> arch = convac.Architecture.deep_1d(n_inputs=4, n_features=2, channels=[2, 2])
         >>> tn = convac.to_tensor_network(convac.DeepConvAC(arch, seed=0))
@@ -387,6 +395,8 @@ class ConvACTensorNetwork:
 def to_tensor_network(model: ConvACBase) -> ConvACTensorNetwork:
     """Return the tensor network of ``model``'s weights (float64 copies), see :class:`ConvACTensorNetwork`.
 
+    Examples
+    --------
     >>> import convac
     >>> arch = convac.Architecture.shallow(n_inputs=5, n_features=2, hidden=3)
     >>> tn = convac.to_tensor_network(convac.ShallowConvAC(arch, seed=0))
@@ -410,6 +420,8 @@ def to_tensor_network(model: ConvACBase) -> ConvACTensorNetwork:
 def contract(tn: ConvACTensorNetwork, features: Any = None, output: int | None = 0, **options: Any) -> Any:
     """Contract ``tn``; the same as :meth:`ConvACTensorNetwork.contract`.
 
+    Examples
+    --------
     >>> import convac
     >>> arch = convac.Architecture.deep_1d(n_inputs=4, n_features=2, channels=[2, 2])
     >>> model = convac.DeepConvAC(arch, seed=0)
