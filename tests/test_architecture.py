@@ -34,7 +34,7 @@ def test_deep_1d_counts(depth, m, channels, y, shared):
 
 
 def test_paper_counts_wide_base_wide_tip():
-    # paper-notes §6 geometry as a ConvAC on 64x64 inputs with M=10 and shared weights:
+    # docs/theory.md §6 geometry as a ConvAC on 64x64 inputs with M=10 and shared weights:
     # hidden + output weights are 31r^2 + 50r for both schedules.
     for r in (6, 8, 10):
         for sched in ([4 * r, 4 * r, 2 * r, 2 * r, r, r], [r, r, 2 * r, 2 * r, 4 * r, 4 * r]):

@@ -1,4 +1,4 @@
-"""Design channel widths for the correlations a task needs (paper-notes section 5).
+"""Design channel widths for the correlations a task needs (docs/theory.md §5).
 
 **Objective.** A *profile* puts non-negative weights ``w_s`` on probe partitions ``s`` (the
 scales of :func:`convac.analysis._scales`: checkerboard, ``blocks(w)``, left/right, up/down).

@@ -189,7 +189,7 @@ def test_figures_are_written(tmp_path):
 
 
 def test_layer_width_effect_is_diagonal_for_distinct_widths():
-    """Each layer of the paper's networks controls exactly its own length scale (paper-notes section 5)."""
+    """Each layer of the paper's networks controls exactly its own length scale (docs/theory.md §5)."""
     labels, loss = layer_width_effect(paper_pair(8)["wide_base(8)"])
     assert loss.shape == (6, len(labels))
     for layer in range(6):

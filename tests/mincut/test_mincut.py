@@ -1,4 +1,4 @@
-"""Tests for convac.mincut: closed forms (paper-notes section 4), an exhaustive brute force on
+"""Tests for convac.mincut: closed forms (docs/theory.md §4), an exhaustive brute force on
 tiny networks, agreement of the tree, networkx and scipy solvers, and bad input."""
 
 from __future__ import annotations
@@ -157,7 +157,7 @@ def test_1d_aligned_blocks_depend_only_on_shallow_channels(depth: int) -> None:
 
 
 def test_1d_unaligned_blocks_can_use_deeper_channels() -> None:
-    # paper-notes says only r_0 .. r_{ceil(log2 xi)} appear for blocks of width xi; that holds for
+    # The paper says only r_0 .. r_{ceil(log2 xi)} appear for blocks of width xi; that holds for
     # xi a power of 2 (above). For xi = 3 the blocks straddle pooling windows and a deeper delta
     # can be the cheaper cut: all three solvers agree the value moves with r_3, r_4.
     arch = Architecture.deep_1d(32, 3, [4, 4, 5, 2, 7])
@@ -201,7 +201,7 @@ def test_2d_closed_forms(depth: int) -> None:
 
 
 def test_paper_notes_float_trap_example() -> None:
-    # paper-notes section 4: a float solver's partition weighs 128 here; the true minimum is 80.
+    # docs/theory.md §4: a float solver's partition weighs 128 here; the true minimum is 80.
     arch = Architecture.deep_1d(16, 2, [13, 5, 13, 2])
     part = Partition(16, side_a=[0, 1, 2, 9, 10, 12, 14, 15])
     cut = min_cut(arch, part)

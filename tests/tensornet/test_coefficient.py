@@ -56,7 +56,7 @@ def test_scores_equal_contraction(arch, weights):
 
 
 def hierarchical_tucker(model: DeepConvAC, output: int) -> np.ndarray:
-    """paper-notes §1 literally, 1D window 2: phi^{0,j}_g = a^{0,j}_g;
+    """docs/theory.md §1 literally, 1D window 2: phi^{0,j}_g = a^{0,j}_g;
     phi^{l,j}_g = sum_a a^{l,j}_{g,a} phi^{l-1,2j-1}_a (x) phi^{l-1,2j}_a;
     A = sum_a a^L_a phi^{L-1,1}_a (x) phi^{L-1,2}_a."""
     arch = model.arch

@@ -105,7 +105,7 @@ def plot_scales(analyses: Sequence[Analysis], path: str | os.PathLike[str], titl
 def layer_width_effect(arch: Architecture) -> tuple[list[str], np.ndarray]:
     """Loss in log2 min-cut at every scale (columns) when one layer (rows) is half as wide.
 
-    Row ``l`` says which length scales layer ``l``'s width controls (paper-notes section 5).
+    Row ``l`` says which length scales layer ``l``'s width controls (docs/theory.md §5).
     Halving is done on the log2 bond dimension (``log2 r_l - 1``), so a width of 1 can be halved too.
 
     Examples

@@ -1,4 +1,4 @@
-"""The paper's geometry (paper-notes section 6) as ConvAC architectures, for analysis and design.
+"""The paper's geometry (docs/theory.md §6) as ConvAC architectures, for analysis and design.
 
 64 x 64 inputs, a representation of ``M = 10`` channels, six hidden layers of 1x1 conv and 2x2
 pooling, 10 outputs, shared weights (a true convolution). With shared weights ``n_params`` is

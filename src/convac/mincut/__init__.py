@@ -1,4 +1,4 @@
-"""Min-cut of a ConvAC's tensor network across a partition of its inputs (paper-notes section 4).
+"""Min-cut of a ConvAC's tensor network across a partition of its inputs (docs/theory.md §4).
 
 The rank of the coefficient tensor's matricization ``[A]_{A,B}`` is at most the minimal product
 of bond dimensions of a cut separating the A-inputs from the B-inputs. :func:`min_cut` computes
@@ -21,7 +21,7 @@ The flow solvers round. Their ``.log2`` is the solver's flow value and ``.log2_e
 distance to the truth; ``.value`` is the integer nearest ``2**log2`` only when exactly one
 integer lies within that bound, else the tree's exact value (checked to lie within the bound);
 ``.value_from`` says which. Their ``.edges``/``.node_sides`` are the solver's own cut, which near
-ties can weigh more than ``.value`` (paper-notes: a flow cut of weight 128 where the minimum is 80).
+ties can weigh more than ``.value`` (docs/theory.md §4: a flow cut of weight 128 where the minimum is 80).
 Use ``"tree"`` whenever the cut itself matters.
 
 Examples
@@ -292,7 +292,7 @@ def _candidate_bases(dims: tuple[int, ...]) -> list[int]:
 
 
 def min_cut_lower_bound(arch: Architecture, partition: Partition) -> int:
-    """Return the power-of-p lower bound ``max_p W^p`` of paper-notes section 4.
+    """Return the power-of-p lower bound ``max_p W^p`` of docs/theory.md §4.
 
     ``W^p`` is the min-cut after replacing every bond dimension ``c`` (``M`` and each channel
     number) by the largest power of ``p`` not above it, for ``p = 2 .. max bond dimension`` (only

@@ -5,7 +5,7 @@ a matricization ``[A^y]_{A,B}`` is the same for almost all weights: this *generi
 what the min-cut theorem bounds. Float SVD ranks of these matrices are unreliable (their
 singular values span many orders of magnitude), so we draw the weights uniformly at random
 from a prime field GF(p), build ``A^y mod p`` by the hierarchical Tucker recursion
-(paper-notes section 1) and take the rank by exact Gaussian elimination mod p.
+(docs/theory.md §1) and take the rank by exact Gaussian elimination mod p.
 
 **Why this is the generic rank.** ``A^y`` has integer-coefficient polynomial entries of
 total degree ``D`` = number of weight matrices on a leaf-to-root path summed over the tree,

@@ -1,4 +1,4 @@
-"""Entanglement measures as functions of Schmidt (singular) values (paper-notes section 2).
+"""Entanglement measures as functions of Schmidt (singular) values (docs/theory.md §2).
 
 Every function takes singular values in any order and scale (zeros allowed) and
 normalises them itself to Schmidt coefficients ``λ`` with ``Σ λ² = 1``; logarithms are
@@ -38,7 +38,7 @@ DEFAULT_RANK_RTOL = 1e-12
 float64 SVD noise on a normalised matricization is about ``1e-16 * sqrt(size)`` relative to
 ``λ_1``, so 1e-12 keeps noise out for matrices up to ~1e6 rows while counting real
 values down to 1e-12 of the largest. Singular values of deep ConvACs can be smaller than
-that (paper-notes section 4): for exact ranks use ``convac.generic_rank``.
+that (docs/theory.md §4): for exact ranks use ``convac.generic_rank``.
 """
 
 

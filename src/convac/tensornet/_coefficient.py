@@ -2,7 +2,7 @@
 
 ``h_y(X) = <A^y, v_1 (x) ... (x) v_N>``: every score is the contraction of this order-N
 tensor with the feature vectors of the N patches. It is built by the hierarchical
-Tucker recursion of the deep ConvAC (paper-notes section 1): at every pooling window
+Tucker recursion of the deep ConvAC (docs/theory.md §1): at every pooling window
 the children's tensors are combined by an outer product over their position modes and
 an entrywise product over the shared channel mode, then the next 1x1 conv is applied.
 A shallow ConvAC is the one-window case: a CP decomposition of rank Z.

@@ -1,4 +1,4 @@
-"""A ConvAC as a tensor network of weight matrices and δ (copy) tensors (paper-notes section 3).
+"""A ConvAC as a tensor network of weight matrices and δ (copy) tensors (docs/theory.md §3).
 
 Every 1x1 conv at layer ``l`` and position ``p`` is a matrix ``W{l}_{p}`` with legs
 (in, out); every pooling window is a δ tensor ``delta{l}_{k}`` with one leg per pooled
