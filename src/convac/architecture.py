@@ -62,6 +62,13 @@ class LayerSpec:
 
     ``positions`` is the number of positions the 1x1 conv acts on, ``pooled_positions``
     the number left after its pooling.
+
+    Examples
+    --------
+    >>> arch = Architecture.deep_1d(n_inputs=8, n_features=2, channels=[3, 3, 2])
+    >>> first = arch.layers()[0]
+    >>> first.in_channels, first.out_channels, first.positions, first.pooled_positions, first.params
+    (2, 3, 8, 4, 48)
     """
 
     index: int
@@ -78,6 +85,16 @@ class Architecture:
 
     Use :meth:`deep_1d`, :meth:`deep_2d` or :meth:`shallow`; the plain constructor
     validates too but expects tuples.
+
+    Examples
+    --------
+    >>> arch = Architecture.deep_1d(n_inputs=16, n_features=2, channels=[4, 4, 2, 2], n_outputs=3)
+    >>> arch.depth, arch.n_params, arch.positions(0)
+    (4, 302, 16)
+    >>> Architecture.from_dict(arch.to_dict()) == arch
+    True
+    >>> arch.with_channels([2, 2, 2, 2]).channels
+    (2, 2, 2, 2)
     """
 
     kind: Kind

@@ -172,6 +172,15 @@ class Design:
     ``multipliers`` is set by :func:`design_schedule` (channels = ``max(1, round(m * r))``), and
     ``baselines`` then holds the objective of the paper's schedules at ``reference_r`` (same
     ``best_s``), for comparison.
+
+    Examples
+    --------
+    >>> import convac
+    >>> d = convac.design((16,), budget=200, profile="global")
+    >>> d.channels, d.n_params, d.budget
+    ((2, 2, 4, 4), 164, 200)
+    >>> convac.design_schedule("local").token("mine")
+    'mine=6,2,2,1,1,1'
     """
 
     arch: Architecture

@@ -17,20 +17,68 @@ __all__ = [
 
 
 class ConvacError(ValueError):
-    """Base class of convac's value errors."""
+    """Base class of convac's value errors.
+
+    Examples
+    --------
+    >>> import convac
+    >>> try:
+    ...     convac.Architecture.deep_1d(n_inputs=12, n_features=2, channels=[2, 2])
+    ... except ConvacError as err:
+    ...     print(type(err).__name__, isinstance(err, ValueError))
+    ArchitectureError True
+    """
 
 
 class ArchitectureError(ConvacError):
-    """An architecture spec is not valid."""
+    """An architecture spec is not valid.
+
+    Examples
+    --------
+    >>> import convac
+    >>> convac.Architecture.deep_1d(n_inputs=8, n_features=2, channels=[2, 0, 2])
+    Traceback (most recent call last):
+        ...
+    convac.errors.ArchitectureError: channels[1] must be at least 1, got 0
+    """
 
 
 class PartitionError(ConvacError):
-    """A partition of the input positions is not valid for the architecture at hand."""
+    """A partition of the input positions is not valid for the architecture at hand.
+
+    Examples
+    --------
+    >>> import convac
+    >>> convac.Partition(4, side_a=[0, 4])
+    Traceback (most recent call last):
+        ...
+    convac.errors.PartitionError: position 4 is outside 0..3 for a partition of 4 inputs
+    """
 
 
 class InputError(ConvacError):
-    """Data handed to a model (patches, features, labels) has the wrong shape or values."""
+    """Data handed to a model (patches, features, labels) has the wrong shape or values.
+
+    Examples
+    --------
+    >>> import torch, convac
+    >>> model = convac.DeepConvAC(convac.Architecture.deep_1d(n_inputs=4, n_features=2, channels=[2, 2]), seed=0)
+    >>> model(torch.zeros(3, 5, 1))
+    Traceback (most recent call last):
+        ...
+    convac.errors.InputError: expected 4 patches per sample, got 5
+    """
 
 
 class TooLargeError(ConvacError):
-    """A requested object (dense tensor, matrix, exact rank) would exceed a size limit."""
+    """A requested object (dense tensor, matrix, exact rank) would exceed a size limit.
+
+    Examples
+    --------
+    >>> import convac
+    >>> arch = convac.Architecture.deep_1d(n_inputs=64, n_features=2, channels=[2] * 6)
+    >>> convac.coefficient_tensor(convac.DeepConvAC(arch, seed=0))
+    Traceback (most recent call last):
+        ...
+    convac.errors.TooLargeError: the dense coefficient tensor would have M^N = 2^64 = 1.845e+19 entries ...
+    """

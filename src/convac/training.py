@@ -31,7 +31,19 @@ DataLike = Dataset | tuple[torch.Tensor, torch.Tensor]
 
 @dataclass
 class FitResult:
-    """What :func:`fit` did: one record per epoch (loss, accuracies, seconds)."""
+    """What :func:`fit` did: one record per epoch (loss, accuracies, seconds).
+
+    Examples
+    --------
+    >>> import torch, convac
+    >>> model = torch.nn.Linear(2, 2)
+    >>> x = torch.randn(40, 2, generator=torch.Generator().manual_seed(0)); y = (x[:, 0] > 0).long()
+    >>> result = convac.fit(model, (x, y), (x, y), epochs=3, lr=0.1, progress=False)
+    >>> len(result.history), sorted(result.history[0])
+    (3, ['epoch', 'loss', 'seconds', 'test_accuracy', 'train_accuracy'])
+    >>> result.test_accuracy == result.history[-1]["test_accuracy"]
+    True
+    """
 
     history: list[dict[str, float]] = field(default_factory=list)
 
@@ -66,7 +78,16 @@ def _scores(model: nn.Module) -> Callable[[torch.Tensor], torch.Tensor]:
 
 @torch.no_grad()
 def accuracy(model: nn.Module, data: DataLike, batch_size: int = 512) -> float:
-    """Fraction of samples whose highest score is the label."""
+    """Fraction of samples whose highest score is the label.
+
+    Examples
+    --------
+    >>> import torch
+    >>> model = torch.nn.Linear(2, 2, bias=False)
+    >>> _ = model.weight.data.copy_(torch.eye(2))
+    >>> accuracy(model, (torch.tensor([[1.0, 0.0], [0.0, 1.0], [2.0, 1.0]]), torch.tensor([0, 1, 1])))
+    0.6666666666666666
+    """
     loader = DataLoader(_as_dataset(data, "data"), batch_size=batch_size)
     was_training = model.training
     model.eval()
@@ -97,6 +118,18 @@ def fit(
 
     ``schedule`` is ``"cosine"`` (learning rate annealed to zero over the epochs) or
     ``"constant"``. ``on_epoch`` is called with each epoch's record as soon as it is done.
+
+    Examples
+    --------
+    >>> import torch, convac
+    >>> arch = convac.Architecture.deep_1d(n_inputs=4, n_features=3, channels=[4, 4], n_outputs=3)
+    >>> codes = torch.randint(0, 3, (90, 4), generator=torch.Generator().manual_seed(0))
+    >>> def run():
+    ...     model = convac.DeepConvAC(arch, representation="onehot", seed=0)
+    ...     return convac.fit(model, (codes, codes[:, 0]), epochs=20, lr=0.05, batch_size=30, progress=False)
+    >>> first, second = run(), run()
+    >>> first.history[-1]["loss"] == second.history[-1]["loss"], first.train_accuracy > 0.9
+    (True, True)
     """
     if isinstance(epochs, bool) or not isinstance(epochs, int) or epochs < 1:
         raise ValueError(f"epochs must be a positive integer, got {epochs!r}")

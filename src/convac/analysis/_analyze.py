@@ -42,7 +42,13 @@ RANK_MAX_ENTRIES = 2**16
 
 
 def layer_names(layers: Iterable[int]) -> str:
-    """``(-1, 0, 2)`` -> ``"input, layer 0, layer 2"``."""
+    """``(-1, 0, 2)`` -> ``"input, layer 0, layer 2"``.
+
+    Examples
+    --------
+    >>> layer_names((-1, 0, 2))
+    'input, layer 0, layer 2'
+    """
     return ", ".join("input" if lay < 0 else f"layer {lay}" for lay in layers) or "-"
 
 
@@ -54,6 +60,13 @@ class ScaleResult:
     the layers whose bonds the min-cut found by :func:`convac.min_cut` cuts (``-1`` = input edges);
     ``binding``: every layer whose narrowing would lower the min-cut (all tied cuts, deep only);
     ``rank``: the exact generic rank, or None when not computed.
+
+    Examples
+    --------
+    >>> import convac
+    >>> row = convac.analyze(convac.Architecture.deep_1d(n_inputs=8, n_features=2, channels=[3, 5, 3])).rows[-1]
+    >>> row.label, row.value, row.lower_bound, row.cut_layers
+    ('left_right', 3, 2, (2,))
     """
 
     scale: Scale
@@ -100,7 +113,17 @@ def _log2(v: int) -> float:
 
 @dataclass(frozen=True)
 class Analysis:
-    """The scale-by-scale min-cuts of one architecture (``name`` labels it in tables and figures)."""
+    """The scale-by-scale min-cuts of one architecture (``name`` labels it in tables and figures).
+
+    Examples
+    --------
+    >>> import convac
+    >>> a = convac.analyze(convac.Architecture.deep_1d(n_inputs=8, n_features=2, channels=[3, 5, 3]), name="mine")
+    >>> a.name, [row.label for row in a.rows]
+    ('mine', ['checkerboard', 'blocks(2)', 'left_right'])
+    >>> print(a.table().splitlines()[0])
+    mine: channels [3, 5, 3], M=2, 141 params
+    """
 
     name: str
     arch: Architecture
@@ -243,7 +266,16 @@ def analyze_many(
     rank: bool | str = "auto",
     seed: int = 0,
 ) -> list[Analysis]:
-    """:func:`analyze` for several named architectures (same order)."""
+    """:func:`analyze` for several named architectures (same order).
+
+    Examples
+    --------
+    >>> import convac
+    >>> archs = {"a": convac.Architecture.deep_1d(n_inputs=8, n_features=2, channels=[4, 2, 2]),
+    ...          "b": convac.Architecture.deep_1d(n_inputs=8, n_features=2, channels=[2, 2, 4])}
+    >>> [(x.name, x.rows[0].value) for x in analyze_many(archs, rank=False)]
+    [('a', 16), ('b', 16)]
+    """
     fams = None if families is None else list(families)
     return [analyze(a, families=fams, name=n, rank=rank, seed=seed) for n, a in archs.items()]
 

@@ -74,6 +74,14 @@ def log2_min_cuts(arch: Architecture, mask: npt.ArrayLike, channels: npt.ArrayLi
 
     ``channels`` has shape ``(n_candidates, depth)`` (``arch.channels`` itself is ignored; its
     grid, ``M`` and window are used). Returns float64 of shape ``(n_candidates,)``.
+
+    Examples
+    --------
+    >>> import numpy as np, convac
+    >>> arch = convac.Architecture.deep_1d(n_inputs=8, n_features=2, channels=[2, 2, 2])
+    >>> mask = convac.Partition.left_right(arch).mask
+    >>> log2_min_cuts(arch, mask, [[2, 2, 2], [4, 8, 8]]).tolist()  # left/right: min(r_1, min(r_0, M^2)^2)
+    [1.0, 3.0]
     """
     if arch.kind != "deep":
         raise ArchitectureError("log2_min_cuts needs a deep ConvAC (a shallow one has a closed form)")

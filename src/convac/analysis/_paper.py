@@ -76,7 +76,14 @@ def split_schedules(text: str) -> list[str]:
 
 
 def paper_architecture(channels: Sequence[int]) -> Architecture:
-    """Return the paper's 64x64, M=10, 10-output, shared-weight ConvAC with these six channel numbers."""
+    """Return the paper's 64x64, M=10, 10-output, shared-weight ConvAC with these six channel numbers.
+
+    Examples
+    --------
+    >>> arch = paper_architecture([4, 4, 2, 2, 1, 1])
+    >>> arch.grid, arch.n_features, arch.shared, arch.n_params == 31 * 1 + 50 * 1
+    ((64, 64), 10, True, True)
+    """
     return Architecture.deep_2d(
         height=PAPER_GRID[0],
         width=PAPER_GRID[1],

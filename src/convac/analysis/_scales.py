@@ -36,7 +36,14 @@ _BLOCKS = re.compile(r"^blocks\s*[:(]?\s*(\d+)\s*\)?$")
 
 @dataclass(frozen=True)
 class Scale:
-    """One probe partition: ``family``, block ``width`` (blocks only) and its ``length`` scale."""
+    """One probe partition: ``family``, block ``width`` (blocks only) and its ``length`` scale.
+
+    Examples
+    --------
+    >>> s = Scale("blocks", length=4, width=4)
+    >>> s.label, s.partition((16,)).side_a[:6]
+    ('blocks(4)', (0, 1, 2, 3, 8, 9))
+    """
 
     family: str
     length: int

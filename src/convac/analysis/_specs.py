@@ -26,7 +26,13 @@ __all__ = ["architecture_from_options", "load_architecture", "parse_grid"]
 
 
 def parse_grid(text: str | int | Sequence[int]) -> tuple[int, ...]:
-    """``"64x64"`` -> ``(64, 64)``, ``"16"`` or ``16`` -> ``(16,)``."""
+    """``"64x64"`` -> ``(64, 64)``, ``"16"`` or ``16`` -> ``(16,)``.
+
+    Examples
+    --------
+    >>> parse_grid("64x64"), parse_grid(16)
+    ((64, 64), (16,))
+    """
     if isinstance(text, int):
         return (int(text),)
     if not isinstance(text, str):
@@ -57,6 +63,12 @@ def architecture_from_options(
     """One architecture from flags: ``grid`` (``"64x64"``) or ``inputs`` (1D), ``channels`` per layer.
 
     ``shallow`` takes one channel number (Z). Errors are :class:`ArchitectureError` sentences.
+
+    Examples
+    --------
+    >>> arch = architecture_from_options(grid="8x8", features=3, channels=[4, 4, 2])
+    >>> arch.kind, arch.grid, arch.channels
+    ('deep', (8, 8), (4, 4, 2))
     """
     if (grid is None) == (inputs is None):
         raise ArchitectureError("give exactly one of --grid HxW (2D) and --inputs N (1D)")
@@ -89,6 +101,17 @@ def load_architecture(path: str | os.PathLike[str]) -> list[Architecture]:
     """Architectures from a YAML or JSON file: one mapping (see ``Architecture.to_dict``) or a list of them.
 
     A malformed file raises :class:`ArchitectureError` naming the file and what is wrong.
+
+    Examples
+    --------
+    >>> import json, os, tempfile, convac
+    >>> spec = convac.Architecture.deep_1d(n_inputs=8, n_features=2, channels=[3, 3, 2]).to_dict()
+    >>> with tempfile.TemporaryDirectory() as d:
+    ...     path = os.path.join(d, "arch.json")
+    ...     with open(path, "w") as f:
+    ...         json.dump([spec, spec], f)
+    ...     [a.channels for a in load_architecture(path)]
+    [(3, 3, 2), (3, 3, 2)]
     """
     import yaml
 

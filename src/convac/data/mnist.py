@@ -42,6 +42,14 @@ def read_idx(path: str | os.PathLike[str]) -> np.ndarray:
     """One IDX file of unsigned bytes (gzipped if the name ends in ``.gz``) as a uint8 array.
 
     Raises :class:`InputError` naming the file when the header or length is wrong.
+
+    Examples
+    --------
+    >>> import os, tempfile, numpy as np
+    >>> with tempfile.TemporaryDirectory() as d:
+    ...     write_idx(os.path.join(d, "a.idx.gz"), np.arange(6, dtype=np.uint8).reshape(2, 3))
+    ...     read_idx(os.path.join(d, "a.idx.gz")).tolist()
+    [[0, 1, 2], [3, 4, 5]]
     """
     path = Path(path)
     try:
@@ -64,7 +72,16 @@ def read_idx(path: str | os.PathLike[str]) -> np.ndarray:
 
 
 def write_idx(path: str | os.PathLike[str], array: np.ndarray) -> None:
-    """Write a uint8 array as an IDX file (gzipped if the name ends in ``.gz``); used by tests."""
+    """Write a uint8 array as an IDX file (gzipped if the name ends in ``.gz``); used by tests.
+
+    Examples
+    --------
+    >>> import os, tempfile, numpy as np
+    >>> with tempfile.TemporaryDirectory() as d:
+    ...     write_idx(os.path.join(d, "labels.idx"), np.array([7, 1], dtype=np.uint8))
+    ...     os.path.getsize(os.path.join(d, "labels.idx"))  # 4-byte magic, 4-byte length, 2 bytes
+    10
+    """
     path = Path(path)
     array = np.ascontiguousarray(array, dtype=np.uint8)
     data = bytes([0, 0, 0x08, array.ndim]) + b"".join(int(n).to_bytes(4, "big") for n in array.shape)
@@ -90,6 +107,20 @@ def load_mnist(
     """``((train_images, train_labels), (test_images, test_labels))``: images uint8 (n, h, w), labels int64.
 
     The official train/test split is kept, so no test digit is seen in training.
+
+    Examples
+    --------
+    >>> import os, tempfile, numpy as np
+    >>> names = ["train-images-idx3-ubyte.gz", "train-labels-idx1-ubyte.gz",
+    ...          "t10k-images-idx3-ubyte.gz", "t10k-labels-idx1-ubyte.gz"]
+    >>> arrays = [np.zeros((3, 28, 28), np.uint8), np.arange(3, dtype=np.uint8),
+    ...           np.zeros((2, 28, 28), np.uint8), np.arange(2, dtype=np.uint8)]
+    >>> with tempfile.TemporaryDirectory() as d:
+    ...     for name, array in zip(names, arrays):
+    ...         write_idx(os.path.join(d, name), array)
+    ...     (train_x, train_y), (test_x, test_y) = load_mnist(d)
+    >>> tuple(train_x.shape), train_y.tolist(), tuple(test_x.shape)
+    ((3, 28, 28), [0, 1, 2], (2, 28, 28))
     """
     directory = Path(directory)
     if not directory.is_dir():

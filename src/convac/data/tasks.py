@@ -58,6 +58,12 @@ class PlacedDigits(Dataset):
 
     ``glyphs`` are binary uint8 (n_sources, g, g), ``labels`` their classes. With
     ``cache=True`` all images are built once as uint8 (S*S bytes each).
+
+    Examples
+    --------
+    >>> train, test = make_task("global", n_train=3, n_test=2, seed=0)
+    >>> isinstance(train, PlacedDigits), len(train), train[0][0].shape
+    (True, 3, torch.Size([1, 64, 64]))
     """
 
     def __init__(
@@ -159,7 +165,17 @@ def make_task(
     canvas: int = 64,
     cache: bool = False,
 ) -> tuple[PlacedDigits, PlacedDigits]:
-    """Train and test sets of ``task`` (``local`` or ``global``), everything drawn from ``seed``."""
+    """Train and test sets of ``task`` (``local`` or ``global``), everything drawn from ``seed``.
+
+    Examples
+    --------
+    >>> train, test = make_task("local", n_train=4, n_test=2, seed=0)
+    >>> len(train), len(test)
+    (4, 2)
+    >>> image, label = train[0]
+    >>> image.shape, int((image > 0).sum()) <= 64  # one 8x8 digit on a 64x64 canvas
+    (torch.Size([1, 64, 64]), True)
+    """
     if task not in TASKS:
         raise ConvacError(f"unknown task {task!r}; allowed: {', '.join(TASKS)}")
     (xtr, ytr), (xte, yte) = digit_sources(source, mnist_dir, seed)

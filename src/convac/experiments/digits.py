@@ -21,6 +21,12 @@ class DigitsConfig:
     The defaults (3x3 pixel patches, 16 Gaussian features, channels 32-32-32, Adam at
     0.03 with cosine decay, 20 epochs) were chosen on one seed and reach about 96 %
     test accuracy; see the README for the measured number.
+
+    Examples
+    --------
+    >>> config = DigitsConfig(epochs=2, channels=(8, 8, 8))
+    >>> config.to_dict()["channels"], config.weights
+    ((8, 8, 8), 'positive')
     """
 
     epochs: int = 20
@@ -42,6 +48,12 @@ def train_digits(config: DigitsConfig | None = None, progress: bool = True) -> t
     """Train a deep 2D ConvAC on the bundled digits; returns the model and its history.
 
     Train and test digits are disjoint (a stratified split from ``config.seed``).
+
+    Examples
+    --------
+    >>> model, result = train_digits(DigitsConfig(epochs=1, channels=(4, 4, 4), n_features=4), progress=False)
+    >>> model.arch.grid, len(result.history), 0 < result.test_accuracy <= 1
+    ((8, 8), 1, True)
     """
     config = config or DigitsConfig()
     images, labels = load_digits()

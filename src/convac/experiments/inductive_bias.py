@@ -71,7 +71,16 @@ MANIFEST = "protocol.json"
 
 @dataclass(frozen=True)
 class Protocol:
-    """How one cell is trained and measured; every field changes results, so all are fingerprinted."""
+    """How one cell is trained and measured; every field changes results, so all are fingerprinted.
+
+    Examples
+    --------
+    >>> p = Protocol(n_train=100, epochs=1)
+    >>> p.to_dict()["n_train"], len(p.fingerprint)
+    (100, 16)
+    >>> p.fingerprint == Protocol(n_train=100, epochs=2).fingerprint
+    False
+    """
 
     source: str = "digits"
     mnist_dir: str | None = None
@@ -122,7 +131,14 @@ class Protocol:
 
 @dataclass(frozen=True)
 class Cell:
-    """One training run: a task, a model family, a schedule token, a width r and a seed."""
+    """One training run: a task, a model family, a schedule token, a width r and a seed.
+
+    Examples
+    --------
+    >>> cell = Cell(task="local", family="relu", schedule="wide_base", r=2, seed=0)
+    >>> cell.key, cell.channels
+    ('local|relu|wide_base|r=2|seed=0', [8, 8, 4, 4, 2, 2])
+    """
 
     task: str
     family: str
@@ -151,7 +167,14 @@ class Cell:
 
 @dataclass(frozen=True)
 class Sweep:
-    """A protocol and the grid it runs over (task x family x schedule x r x seed)."""
+    """A protocol and the grid it runs over (task x family x schedule x r x seed).
+
+    Examples
+    --------
+    >>> sweep = Sweep(Protocol(n_train=64, n_test=32, epochs=1), tasks=("local",), rs=(2,), seeds=(0, 1))
+    >>> [c.key for c in sweep.cells()][:2]
+    ['local|relu|wide_base|r=2|seed=0', 'local|relu|wide_tip|r=2|seed=0']
+    """
 
     protocol: Protocol = field(default_factory=Protocol)
     tasks: tuple[str, ...] = ("local", "global")
@@ -273,6 +296,15 @@ def run_cell(
     is called after each epoch's checkpoint is written. The cell runs on one CPU thread (restored
     afterwards): a multi-threaded reduction may sum in another order, and the result must not
     depend on how cells are spread over workers.
+
+    Examples
+    --------
+    >>> import torch
+    >>> _ = torch.manual_seed(0)
+    >>> record = run_cell(Protocol(n_train=32, n_test=16, epochs=1, batch_size=16),
+    ...                   Cell(task="local", family="relu", schedule="wide_tip", r=1, seed=0))
+    >>> record["key"], record["channels"], 0 <= record["test_accuracy"] <= 1
+    ('local|relu|wide_tip|r=1|seed=0', [1, 1, 2, 2, 4, 4], True)
     """
     threads = torch.get_num_threads()
     torch.set_num_threads(1)
@@ -525,6 +557,16 @@ def run_sweep(
 
     Cells already in ``out_dir/results.jsonl`` are skipped; cells with a checkpoint resume.
     ``on_epoch(cell, epoch, record)`` is called after each checkpoint (``workers == 1`` only).
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> sweep = Sweep(Protocol(n_train=32, n_test=16, epochs=1, batch_size=16), tasks=("local",), rs=(1,), seeds=(0,))
+    >>> with tempfile.TemporaryDirectory() as out:
+    ...     first = run_sweep(sweep, out, progress=False)
+    ...     again = run_sweep(sweep, out, progress=False)
+    >>> (first.ran, first.skipped), (again.ran, again.skipped)
+    ((2, 0), (0, 2))
     """
     if device not in ("cpu", "cuda") and not device.startswith("cuda:"):
         raise ConvacError(f"device must be 'cpu' or 'cuda', got {device!r}")

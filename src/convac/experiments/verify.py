@@ -144,6 +144,12 @@ class SuiteSpec:
 
     It holds the full list of architectures, the full list of partitions of each, and the
     sample sizes used without ``full``.
+
+    Examples
+    --------
+    >>> spec = SUITES["shallow"]
+    >>> spec.name, len(spec.architectures()), spec.default_cells
+    ('shallow', 42, 42)
     """
 
     name: str
@@ -207,7 +213,17 @@ SUITES: dict[str, SuiteSpec] = {
 # ---------------------------------------------------------------------------- cells
 @dataclass(frozen=True)
 class Cell:
-    """One unit of work: an architecture and its partitions (side A, position 0 on it)."""
+    """One unit of work: an architecture and its partitions (side A, position 0 on it).
+
+    Examples
+    --------
+    >>> cell = suite_cells("powers", cells=1, partitions=3, seed=0)[0]
+    >>> cell.suite, all(0 in side_a for side_a in cell.partitions)
+    ('powers', True)
+    >>> record = run_cell(cell)
+    >>> record["cases"] == len(cell.partitions), record["above"], record["equal"] == record["cases"]
+    (True, 0, True)
+    """
 
     suite: str
     index: int
@@ -483,7 +499,15 @@ def _append(path: Path, record: dict[str, Any]) -> None:
 # ---------------------------------------------------------------------------- report
 @dataclass(frozen=True)
 class SuiteSummary:
-    """One row of the verify table."""
+    """One row of the verify table.
+
+    Examples
+    --------
+    >>> records = [run_cell(c) for c in suite_cells("shallow", cells=2, partitions=4, seed=0)]
+    >>> row = SuiteSummary.from_records("shallow", records)
+    >>> row.architectures, row.cases == sum(r["cases"] for r in records), row.above, row.ok
+    (2, True, 0, True)
+    """
 
     suite: str
     architectures: int
@@ -559,7 +583,17 @@ _COLUMNS = [
 
 @dataclass
 class VerifyReport:
-    """The verify table: one :class:`SuiteSummary` per suite, plus the files written."""
+    """The verify table: one :class:`SuiteSummary` per suite, plus the files written.
+
+    Examples
+    --------
+    >>> import tempfile, convac
+    >>> with tempfile.TemporaryDirectory() as out:
+    ...     report = convac.verify(["shallow"], cells=1, partitions=4, workers=1, out=out,
+    ...                            progress=False, echo=lambda line: None)
+    >>> report.ok, [row.suite for row in report.rows], report.to_markdown().splitlines()[0][:26]
+    (True, ['shallow'], '| suite | archs | cases | ')
+    """
 
     rows: list[SuiteSummary]
     wall_seconds: float

@@ -97,6 +97,14 @@ class MinCut:
     -----
     ``edges`` lists the cut edges (:class:`CutEdge`): inputs first, then deltas by layer and
     position; ``value == prod(e.dim for e in edges)`` for the tree method.
+
+    Examples
+    --------
+    >>> import convac
+    >>> arch = convac.Architecture.deep_1d(n_inputs=8, n_features=2, channels=[3, 4, 5])
+    >>> cut = convac.min_cut(arch, convac.Partition.left_right(arch))
+    >>> cut.value, cut.log2, cut.method, [str(e) for e in cut.edges]
+    (4, 2.0, 'tree', ['layer 1 delta[1] (r=4)'])
     """
 
     value: int

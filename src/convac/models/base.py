@@ -38,6 +38,13 @@ class ConvACBase(nn.Module):
         scale-free scores. Both compute the same function class on their domain.
     representation_options:
         Passed to the representation layer, e.g. ``activation="relu"`` for ``neuron``.
+
+    Examples
+    --------
+    >>> import torch, convac
+    >>> model = convac.DeepConvAC(convac.Architecture.deep_1d(n_inputs=4, n_features=2, channels=[3, 2]), seed=0)
+    >>> isinstance(model, ConvACBase), model.weight_matrices(0).shape
+    (True, torch.Size([4, 2, 3]))
     """
 
     kind: str = ""

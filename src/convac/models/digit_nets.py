@@ -33,7 +33,15 @@ FAMILIES = ("relu", "convac")
 
 
 class ConvACImageNet(nn.Module):
-    """A 2D deep ConvAC reading single-channel images through 3x3 patches; ``forward`` gives logits."""
+    """A 2D deep ConvAC reading single-channel images through 3x3 patches; ``forward`` gives logits.
+
+    Examples
+    --------
+    >>> import torch
+    >>> net = ConvACImageNet([2, 2, 2, 2, 1, 1], seed=0)
+    >>> net(torch.zeros(3, 1, 64, 64)).shape
+    torch.Size([3, 10])
+    """
 
     def __init__(
         self, channels: Sequence[int], image_size: int = 64, n_features: int = 10, seed: int | None = None
@@ -80,7 +88,15 @@ class ConvACImageNet(nn.Module):
 
 
 def build_family_model(family: str, channels: Sequence[int], seed: int, image_size: int = 64) -> nn.Module:
-    """Return a fresh model of ``family`` (``relu`` or ``convac``) with the given channel schedule."""
+    """Return a fresh model of ``family`` (``relu`` or ``convac``) with the given channel schedule.
+
+    Examples
+    --------
+    >>> type(build_family_model("relu", [2, 2, 4, 4, 8, 8], seed=0)).__name__
+    'ReLUConvNet'
+    >>> type(build_family_model("convac", [2, 2, 4, 4, 8, 8], seed=0)).__name__
+    'ConvACImageNet'
+    """
     if family == "relu":
         return ReLUConvNet(channels, image_size=image_size, seed=seed)
     if family == "convac":

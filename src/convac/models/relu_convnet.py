@@ -41,6 +41,13 @@ class ReLUConvNet(nn.Module):
     ``image_size`` must be ``2 ** len(channels)`` so the last pool leaves one position,
     as in the paper (64 = 2**6). ``seed`` fixes the initial weights without touching the
     global RNG.
+
+    Examples
+    --------
+    >>> import torch
+    >>> net = ReLUConvNet([4, 4, 2, 2, 1, 1], seed=0)
+    >>> net(torch.zeros(2, 1, 64, 64)).shape, net.hidden_output_weights() == 31 + 50
+    (torch.Size([2, 10]), True)
     """
 
     def __init__(

@@ -47,7 +47,15 @@ def all_finite(x: torch.Tensor) -> bool:
 
 
 class Representation(nn.Module):
-    """Base class: validates patches once, then :meth:`encode` maps them to features (batch, n_inputs, M)."""
+    """Base class: validates patches once, then :meth:`encode` maps them to features (batch, n_inputs, M).
+
+    Examples
+    --------
+    >>> import torch
+    >>> rep = make_representation("onehot", n_features=2)
+    >>> isinstance(rep, Representation), rep(torch.tensor([[1, 0, 1]])).shape
+    (True, torch.Size([1, 3, 2]))
+    """
 
     n_features: int
     patch_dim: int
@@ -83,6 +91,14 @@ class GaussianRepresentation(Representation):
     With ``normalize=True`` (default) each patch's features are divided by their largest
     value. That multiplies every score of a sample by the same positive factor, so no
     prediction changes, and it keeps far-away patches from underflowing to all zeros.
+
+    Examples
+    --------
+    >>> import torch
+    >>> rep = GaussianRepresentation(patch_dim=2, n_features=3)
+    >>> f = rep(torch.zeros(5, 4, 2))
+    >>> f.shape, bool((f > 0).all()), bool((f.amax(-1) == 1).all())  # normalised: the best feature is 1
+    (torch.Size([5, 4, 3]), True, True)
     """
 
     def __init__(self, patch_dim: int, n_features: int, normalize: bool = True) -> None:
@@ -145,7 +161,15 @@ class GaussianRepresentation(Representation):
 
 
 class NeuronRepresentation(Representation):
-    """Neurons ``sigma(w_d . x + b_d)`` with a chosen activation."""
+    """Neurons ``sigma(w_d . x + b_d)`` with a chosen activation.
+
+    Examples
+    --------
+    >>> import torch
+    >>> rep = NeuronRepresentation(patch_dim=2, n_features=3, activation="relu")
+    >>> rep(torch.randn(5, 4, 2)).shape
+    torch.Size([5, 4, 3])
+    """
 
     ACTIVATIONS: ClassVar[dict[str, Callable[[torch.Tensor], torch.Tensor]]] = {
         "relu": torch.relu,
@@ -169,7 +193,15 @@ class NeuronRepresentation(Representation):
 
 
 class OneHotRepresentation(Representation):
-    """One-hot codes of discrete inputs: patches are integers in ``0 .. M-1`` of shape (batch, n_inputs)."""
+    """One-hot codes of discrete inputs: patches are integers in ``0 .. M-1`` of shape (batch, n_inputs).
+
+    Examples
+    --------
+    >>> import torch
+    >>> OneHotRepresentation(n_features=3)(torch.tensor([[0, 2]]))
+    tensor([[[1., 0., 0.],
+             [0., 0., 1.]]])
+    """
 
     def __init__(self, n_features: int, patch_dim: int = 1) -> None:
         super().__init__()
@@ -206,7 +238,13 @@ REPRESENTATIONS: dict[str, type[Representation]] = {
 def make_representation(
     name: str | Representation, n_features: int, patch_dim: int = 1, **options: Any
 ) -> Representation:
-    """Build a representation layer by name (``gaussian``, ``neuron``, ``onehot``), or pass one through."""
+    """Build a representation layer by name (``gaussian``, ``neuron``, ``onehot``), or pass one through.
+
+    Examples
+    --------
+    >>> type(make_representation("neuron", n_features=4, patch_dim=9, activation="tanh")).__name__
+    'NeuronRepresentation'
+    """
     if isinstance(name, Representation):
         if name.n_features != n_features:
             raise ValueError(

@@ -59,7 +59,14 @@ _NAME = re.compile(r"^[A-Za-z][A-Za-z0-9_\-]*$")
 
 @dataclass(frozen=True)
 class Schedule:
-    """A named schedule: ``multipliers`` of ``r`` per layer (the registered ones are multipliers too)."""
+    """A named schedule: ``multipliers`` of ``r`` per layer (the registered ones are multipliers too).
+
+    Examples
+    --------
+    >>> s = parse_schedule("mine=6,2,2,1,1,1")
+    >>> s.name, s.channels(4), s.token
+    ('mine', [24, 8, 8, 4, 4, 4], 'mine=6,2,2,1,1,1')
+    """
 
     name: str
     multipliers: tuple[float, ...]
@@ -79,7 +86,17 @@ class Schedule:
 
 
 def parse_schedule(token: str) -> Schedule:
-    """Return a registered name (``wide_base``, ``wide_tip``) or ``NAME=m1,...,m6``; errors say what is allowed."""
+    """Return a registered name (``wide_base``, ``wide_tip``) or ``NAME=m1,...,m6``; errors say what is allowed.
+
+    Examples
+    --------
+    >>> parse_schedule("wide_tip").channels(2)
+    [2, 2, 4, 4, 8, 8]
+    >>> parse_schedule("wide")
+    Traceback (most recent call last):
+        ...
+    convac.errors.ConvacError: unknown schedule 'wide'; ...
+    """
     if not isinstance(token, str):
         raise TypeError(f"a schedule must be a string, got {type(token).__name__}")
     token = token.strip()

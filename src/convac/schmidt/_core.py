@@ -49,6 +49,17 @@ class Entanglement:
     ``log2`` of the Frobenius norm of the coefficient tensor. ``schmidt_rank`` counts
     ``λ_i > rank_rtol * λ_1`` (default :data:`~convac.schmidt._measures.DEFAULT_RANK_RTOL`
     = 1e-12): a float rank, not an exact one (see ``convac.generic_rank`` for that).
+
+    Examples
+    --------
+    >>> import convac
+    >>> arch = convac.Architecture.deep_1d(n_inputs=8, n_features=2, channels=[2, 2, 2])
+    >>> model = convac.DeepConvAC(arch, seed=0, weights="signed").double()
+    >>> ent = convac.entanglement(model, convac.Partition.interleaved(arch))
+    >>> ent.schmidt_rank, round(float((ent.schmidt_values ** 2).sum()), 12)
+    (16, 1.0)
+    >>> ent.entropy <= ent.renyi(0.5) and 0 <= ent.geometric_measure < 1
+    True
     """
 
     schmidt_values: np.ndarray = field(repr=False)

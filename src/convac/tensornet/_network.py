@@ -57,6 +57,14 @@ class TNTensor:
     tensor: legs of the pooled children, then the up leg) or ``"output"`` (the output
     matrix, legs (in, y)). ``data`` is None for δ tensors, which are never stored;
     :meth:`to_dense` builds one when it is small enough.
+
+    Examples
+    --------
+    >>> import convac
+    >>> arch = convac.Architecture.deep_1d(n_inputs=4, n_features=2, channels=[3, 2])
+    >>> w = convac.to_tensor_network(convac.DeepConvAC(arch, seed=0)).tensor("W0_0")
+    >>> w.kind, w.inds, w.shape, w.layer, w.position
+    ('weight', ('x0', 'c0_0'), (2, 3), 0, 0)
     """
 
     name: str
@@ -85,7 +93,16 @@ class TNTensor:
 
 @dataclass(frozen=True)
 class Bond:
-    """An index of the network: dimension, kind (``input``/``bond``/``output``), the tensors it joins."""
+    """An index of the network: dimension, kind (``input``/``bond``/``output``), the tensors it joins.
+
+    Examples
+    --------
+    >>> import convac
+    >>> arch = convac.Architecture.deep_1d(n_inputs=4, n_features=2, channels=[3, 2])
+    >>> tn = convac.to_tensor_network(convac.DeepConvAC(arch, seed=0))
+    >>> tn.bonds["x0"]
+    Bond(name='x0', dim=2, kind='input', tensors=('W0_0',))
+    """
 
     name: str
     dim: int
@@ -99,6 +116,16 @@ class ConvACTensorNetwork:
     Attributes: ``arch``, ``tensors`` (tuple of :class:`TNTensor`, bottom-up),
     ``bonds`` (dict index name -> :class:`Bond`), ``input_inds`` (``x0 .. x{N-1}``),
     ``output_ind`` (``"y"``).
+
+    Examples
+    --------
+    >>> import convac
+    >>> arch = convac.Architecture.deep_1d(n_inputs=4, n_features=2, channels=[3, 2])
+    >>> tn = convac.to_tensor_network(convac.DeepConvAC(arch, seed=0))
+    >>> tn
+    ConvACTensorNetwork(deep 1D, 4 inputs, 7 matrices, 3 δ tensors, 14 indices)
+    >>> tn.tensor("delta1_0").inds, tn.contract().shape
+    (('c1_0', 'c1_1', 'u1_0'), (2, 2, 2, 2))
     """
 
     def __init__(self, arch: Architecture, weights: Sequence[np.ndarray]) -> None:
