@@ -60,10 +60,13 @@ __all__ = [
 ]
 
 DEFAULT_WIDTHS: tuple[int, ...] = tuple(2**k for k in range(9))
+"""Widths every layer may take in :func:`design`: 1, 2, 4, …, 256."""
 #: Multipliers of r searched by :func:`design_schedule`: whole numbers (so ``m * r`` is exact for every r),
 #: from 1 (the narrowest layer of both paper schedules) to 8.
 DEFAULT_MULTIPLIERS: tuple[float, ...] = (1.0, 2.0, 3.0, 4.0, 6.0, 8.0)
+"""Multipliers of r that :func:`design_schedule` searches per layer."""
 PRESETS: tuple[str, ...] = ("local", "global")
+"""The named correlation profiles: ``local`` (weight 1/length per scale) and ``global`` (weight length)."""
 MAX_CANDIDATES = 4_000_000
 _TIE = 1e-9
 

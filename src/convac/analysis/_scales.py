@@ -30,6 +30,7 @@ __all__ = ["FAMILIES", "Scale", "parse_scale", "scales"]
 
 #: The partition families, short range first.
 FAMILIES: tuple[str, ...] = ("checkerboard", "blocks", "left_right", "up_down")
+"""The partition families probed per length scale, shortest scale first."""
 
 _BLOCKS = re.compile(r"^blocks\s*[:(]?\s*(\d+)\s*\)?$")
 

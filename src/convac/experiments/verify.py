@@ -208,6 +208,7 @@ SUITES: dict[str, SuiteSpec] = {
         ),
     )
 }
+"""The verify suites by name (``paper``, ``2d``, ``shared``, ``shallow``, ``powers``)."""
 
 
 # ---------------------------------------------------------------------------- cells

@@ -198,6 +198,7 @@ def _scipy_cut(arch: Architecture, partition: Partition) -> MinCut:
 
 #: The min-cut backends by name.
 METHODS: dict[str, MinCutMethod] = {"tree": _tree_cut, "networkx": _networkx_cut, "scipy": _scipy_cut}
+"""Min-cut backends by name: ``tree`` (exact DP, the default), ``networkx`` and ``scipy`` (flow cross-checks)."""
 
 
 def min_cut(arch: Architecture, partition: Partition, method: str = "tree") -> MinCut:

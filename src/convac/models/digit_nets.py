@@ -30,6 +30,7 @@ from convac.models.representation import GaussianRepresentation, all_finite
 __all__ = ["FAMILIES", "ConvACImageNet", "build_family_model"]
 
 FAMILIES = ("relu", "convac")
+"""Model families of the experiment: the paper's ReLU ConvNet and its ConvAC twin."""
 
 
 class ConvACImageNet(nn.Module):

@@ -53,6 +53,7 @@ def wide_tip(r: int) -> list[int]:
 
 
 SCHEDULES: dict[str, Callable[[int], list[int]]] = {"wide_base": wide_base, "wide_tip": wide_tip}
+"""The paper's registered schedules: name -> channels at width r."""
 
 _NAME = re.compile(r"^[A-Za-z][A-Za-z0-9_\-]*$")
 

@@ -36,7 +36,9 @@ __all__ = [
 
 #: The Mersenne prime 2**31 - 1: the largest prime whose residues multiply inside int64.
 MAX_PRIME = 2**31 - 1
+"""The largest prime field allowed: two residues below 2³¹ multiply exactly in int64."""
 DEFAULT_PRIME = MAX_PRIME
+"""The default field size p = 2³¹ − 1 (a Mersenne prime)."""
 
 _INT64_MAX = 2**63 - 1
 _LIMB_BITS = 16
