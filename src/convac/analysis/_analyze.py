@@ -18,6 +18,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from convac._validation import instance
 from convac.analysis._channel_cuts import binding_layers
 from convac.analysis._paper import PAPER_SCHEDULES, paper_architecture, paper_schedule
 from convac.analysis._scales import Scale, scales
@@ -162,8 +163,7 @@ def analyze(
     >>> [(r.label, r.value, r.lower_bound, r.rank) for r in a.rows]
     [('checkerboard', 16, 16, 16), ('blocks(2)', 9, 4, 9), ('left_right', 3, 2, 3)]
     """
-    if not isinstance(arch, Architecture):
-        raise TypeError(f"arch must be a convac.Architecture, got {type(arch).__name__}")
+    instance(arch, "arch", Architecture, "a convac.Architecture")
     if rank not in (True, False, "auto"):
         raise ConvacError(f"rank must be True, False or 'auto', got {rank!r}")
     probes = scales(arch, families)

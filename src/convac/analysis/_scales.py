@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from convac.architecture import Architecture
-from convac.errors import PartitionError
+from convac.errors import ConvacTypeError, PartitionError
 from convac.partitions import Partition
 
 __all__ = ["FAMILIES", "Scale", "parse_scale", "scales"]
@@ -125,7 +125,7 @@ def parse_scale(text: Any, target: Architecture | Sequence[int]) -> list[Scale]:
             )
         return found
     if not isinstance(text, str):
-        raise TypeError(f"a scale is a family name, a label like 'blocks(4)' or a length, got {text!r}")
+        raise ConvacTypeError(f"a scale is a family name, a label like 'blocks(4)' or a length, got {text!r}")
     key = text.strip().replace("-", "_")
     if key in ("left_right", "up_down", "checkerboard", "blocks"):
         found = [s for s in every if s.family == key]

@@ -26,6 +26,7 @@ import numpy as np
 import torch
 from torch.utils.data import Dataset
 
+from convac._validation import choice, non_negative_int, positive_int
 from convac.data.digits import load_digits, split_digits
 from convac.data.mnist import load_mnist
 from convac.errors import ConvacError, InputError
@@ -70,8 +71,8 @@ class PlacedDigits(Dataset):
         g = glyphs.shape[1]
         if g > canvas:
             raise InputError(f"a {g}x{g} digit does not fit a {canvas}x{canvas} canvas")
-        if isinstance(n_images, bool) or not isinstance(n_images, int) or n_images < 1:
-            raise ConvacError(f"n_images must be a positive integer, got {n_images!r}")
+        positive_int(n_images, "n_images")
+        non_negative_int(seed, "seed")
         self.glyphs, self.glyph_labels, self.canvas, self.seed = glyphs.to(torch.uint8), labels, canvas, seed
         rng = np.random.default_rng([seed, 0x5EED])
         # Every image's recipe, drawn once: which glyph, and where its top-left corner goes.
@@ -131,6 +132,7 @@ def digit_sources(
     >>> len(xtr) + len(xte), tuple(xtr.shape[1:])
     (1797, (8, 8))
     """
+    choice(source, "source", ("digits", "mnist"))
     if source == "digits":
         images, labels = load_digits()
         train, test = split_digits(test_fraction, seed=seed)
@@ -154,8 +156,7 @@ def make_task(
     cache: bool = False,
 ) -> tuple[PlacedDigits, PlacedDigits]:
     """Train and test sets of ``task`` (``local`` or ``global``), everything drawn from ``seed``."""
-    if task not in TASKS:
-        raise ConvacError(f"unknown task {task!r}; allowed: {', '.join(TASKS)}")
+    choice(task, "task", tuple(TASKS))
     (xtr, ytr), (xte, yte) = digit_sources(source, mnist_dir, seed)
     size = TASKS[task]
     train = PlacedDigits(binarize_glyphs(xtr, size), ytr, n_train, seed=2 * seed, canvas=canvas, cache=cache)

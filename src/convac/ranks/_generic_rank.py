@@ -33,6 +33,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 import torch
 
+from convac._validation import instance, non_negative_int, positive_int
 from convac.errors import PartitionError
 from convac.ranks._finite_field import DEFAULT_PRIME, _matmul, _rank, check_prime, matmul_mod
 from convac.tensornet._coefficient import check_dense_size
@@ -60,15 +61,11 @@ _BATCH_BYTES = 1 << 24  # matricizations eliminated together: 16 MiB measured be
 def _check_arch(arch: object) -> Architecture:
     from convac.architecture import Architecture
 
-    if not isinstance(arch, Architecture):
-        raise TypeError(f"arch must be a convac.Architecture, got {type(arch).__name__}")
-    return arch
+    return instance(arch, "arch", Architecture, "a convac.Architecture")
 
 
 def _check_seed(seed: object) -> int:
-    if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or int(seed) < 0:
-        raise TypeError(f"seed must be a non-negative integer, got {seed!r}")
-    return int(seed)
+    return non_negative_int(seed, "seed")
 
 
 def random_weights_mod(arch: Architecture, seed: int = 0, prime: int = DEFAULT_PRIME) -> list[np.ndarray]:
@@ -197,18 +194,15 @@ def generic_ranks(
 
     partitions = list(partitions)
     for part in partitions:
-        if not isinstance(part, Partition):
-            raise TypeError(f"partitions must be convac.Partition objects, got {type(part).__name__}")
+        instance(part, "partitions", Partition, "a list of convac.Partition objects")
         part.check_fits(arch)
     caps: list[int | None]
     if cap is None:
         caps = [None] * len(partitions)
     else:
-        given = [int(c) for c in cap]
+        given = [positive_int(c, "every cap") for c in cap]
         if len(given) != len(partitions):
             raise PartitionError(f"cap has {len(given)} entries but there are {len(partitions)} partitions")
-        if any(c < 1 for c in given):
-            raise ValueError(f"every cap must be a positive integer, got {min(given)}")
         caps = list(given)
     if not partitions:
         return []
