@@ -17,13 +17,14 @@ Positions are ``0 .. n_inputs-1``; on a 2D grid, ``position = row * width + colu
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from convac._validation import integer, non_negative_int
+from convac._validation import integer, non_negative_int, positions
 from convac.errors import ConvacTypeError, PartitionError
 
 if TYPE_CHECKING:
@@ -38,14 +39,17 @@ def _grid_of(target: Any) -> tuple[int, ...]:
     from convac.architecture import Architecture
 
     if isinstance(target, Architecture):
+        positions(target.n_inputs, "the architecture")
         return target.grid
     if isinstance(target, bool):
         raise ConvacTypeError("a partition family needs an Architecture, an input count or a (height, width) grid")
     if isinstance(target, int):
         if target < 2:
             raise PartitionError(f"a partition needs at least 2 positions, got {target}")
+        positions(target, "the grid")
         return (target,)
     if isinstance(target, tuple) and len(target) in (1, 2) and all(isinstance(v, int) for v in target):
+        positions(math.prod(target), "the grid")
         return target
     raise ConvacTypeError(
         "a partition family needs an Architecture, an input count or a (height, width) grid, "
@@ -86,6 +90,7 @@ class Partition:
         n_inputs = integer(n_inputs, "n_inputs")
         if n_inputs < 2:
             raise PartitionError(f"a partition needs at least 2 positions, got n_inputs={n_inputs}")
+        positions(n_inputs, "the partition")
         a = _positions("side_a", side_a, n_inputs)
         if side_b is None:
             b = tuple(sorted(set(range(n_inputs)) - set(a)))
