@@ -46,6 +46,10 @@ CASES = [
         "has 200,103,400,000 parameters, which would need 745 GiB as float32",
     ),
     (["train", "--channels", "100000,100000,100000"], "over the limit of 4 GiB"),
+    (
+        ["analyze", "--inputs", "4", "--channels", "1000000000,1000000000", "--rank", "yes"],
+        "the exact rank's intermediate matrices mod p would need 119 GiB, over the limit of 4 GiB",
+    ),
     (["train", "--channels", "2,0,2"], "channels[1] must be a positive integer, got 0"),
     (["train", "--channels", "a,b"], "argument --channels: expected comma-separated integers"),
     (["train", "--lr", "0"], "--lr must be a positive number, got '0'"),
@@ -147,6 +151,21 @@ def test_gzip_bomb_in_mnist_dir_is_refused_by_size(tmp_path, capsys, payload, fr
     d = _mnist_dir(tmp_path, gzip.compress(payload, compresslevel=1))
     argv = ["experiment", "inductive-bias", "--out", str(tmp_path / "o"), "--mnist-dir", str(d), "--no-progress"]
     _one_line_exit_2(argv, fragment, capsys)
+
+
+@pytest.mark.parametrize(
+    ("extra", "fragment"),
+    [
+        (["--n-train", "1000000000"], "1,000,000,000 placed digits would need 22.4 GiB, over the limit of 4 GiB"),
+        (
+            ["--rs", "100000", "--families", "relu", "--n-train", "8"],
+            "has 310,006,400,110 parameters, which would need 1.13 TiB",
+        ),
+    ],
+)
+def test_experiment_too_large_is_refused(tmp_path, capsys, extra, fragment):
+    argv = ["experiment", "inductive-bias", "--out", str(tmp_path), "--epochs", "1", "--n-test", "8", "--no-progress"]
+    _one_line_exit_2([*argv, "--tasks", "local", "--seeds", "0", *extra], fragment, capsys)
 
 
 @pytest.mark.parametrize("bug", [TypeError("internal"), KeyError("internal"), IndexError("internal")])

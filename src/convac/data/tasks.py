@@ -26,7 +26,7 @@ import numpy as np
 import torch
 from torch.utils.data import Dataset
 
-from convac._validation import choice, non_negative_int, positive_int
+from convac._validation import MAX_MODEL_BYTES, choice, non_negative_int, positive_int, size_limit
 from convac.data.digits import load_digits, split_digits
 from convac.data.mnist import load_mnist
 from convac.errors import ConvacError, InputError
@@ -73,6 +73,9 @@ class PlacedDigits(Dataset):
             raise InputError(f"a {g}x{g} digit does not fit a {canvas}x{canvas} canvas")
         positive_int(n_images, "n_images")
         non_negative_int(seed, "seed")
+        # Each image's recipe is three int64s (plus the image itself when cached).
+        per_image = 24 + (canvas * canvas if cache else 0)
+        size_limit(f"{n_images:,} placed digits", per_image * n_images, MAX_MODEL_BYTES, hint="; use fewer images")
         self.glyphs, self.glyph_labels, self.canvas, self.seed = glyphs.to(torch.uint8), labels, canvas, seed
         rng = np.random.default_rng([seed, 0x5EED])
         # Every image's recipe, drawn once: which glyph, and where its top-left corner goes.

@@ -33,7 +33,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 import torch
 
-from convac._validation import instance, non_negative_int, positive_int
+from convac._validation import MAX_MODEL_BYTES, instance, non_negative_int, positive_int, size_limit
 from convac.errors import PartitionError
 from convac.ranks._finite_field import DEFAULT_PRIME, _matmul, _rank, check_prime, matmul_mod
 from convac.tensornet._coefficient import check_dense_size
@@ -81,6 +81,7 @@ def random_weights_mod(arch: Architecture, seed: int = 0, prime: int = DEFAULT_P
     """
     arch = _check_arch(arch)
     prime = check_prime(prime)
+    size_limit("the random weights mod p", 8 * arch.n_params, MAX_MODEL_BYTES, hint="; use fewer channels")
     rng = np.random.default_rng(_check_seed(seed))
     out = []
     c_in = arch.n_features
@@ -116,6 +117,20 @@ def coefficient_tensor_mod(
     arch = _check_arch(arch)
     prime = check_prime(prime)
     check_dense_size(arch.n_features, arch.n_inputs, max_bytes, what="tensor mod p")
+    # Every layer holds, per position, a (modes of its inputs, channels) matrix: wide channels
+    # over a small tensor can need far more memory than the tensor itself.
+    m, n = arch.n_features, arch.n_inputs
+    peak = max(
+        p * m ** (n // p) * spec.out_channels
+        for spec in arch.layers()[:-1]
+        for p in (spec.positions, spec.pooled_positions)
+    )
+    size_limit(
+        "the exact rank's intermediate matrices mod p",
+        8 * peak,
+        MAX_MODEL_BYTES,
+        hint="; use fewer channels or skip the exact rank",
+    )
     weights = random_weights_mod(arch, seed, prime)
     # Each node: (matrix (prod of its position modes, channels), its input positions in mode order).
     nodes: list[tuple[np.ndarray, list[int]]] = [(w, [j]) for j, w in enumerate(weights[0])]
