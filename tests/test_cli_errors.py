@@ -72,6 +72,7 @@ CASES = [
     ),
     (["design", "--inputs", "16", "--budget", "300", "--profile", "checkerboard=-1"], "must be a non-negative number"),
     (["design", "--inputs", "16", "--budget", "300", "--widths", "0"], "positive"),
+    (["analyze", "--inputs", "8", "--channels", "2,2,2", "--families", " , "], "families must name at least one"),
     ([], "choose a command"),
 ]
 

@@ -91,7 +91,11 @@ CASES = [
     (lambda: convac.generic_rank(ARCH, convac.Partition.left_right(ARCH), seed=-1), InputError, "seed must be"),
     (lambda: convac.generic_ranks(ARCH, [convac.Partition.left_right(ARCH)], cap=[0]), InputError, "every cap"),
     (lambda: convac.generic_rank(ARCH, convac.Partition.left_right(ARCH), prime="7"), ConvacTypeError, "prime"),
-    (lambda: convac.Architecture.deep_1d(4, 2, [2, "2"]), ConvacTypeError, "channels[1] must be an integer"),
+    (
+        lambda: convac.Architecture.deep_1d(4, 2, [2, "2"]),
+        ConvacTypeError,
+        "channels[1] must be a positive integer, got str '2'",
+    ),
     (lambda: convac.Architecture.from_dict([1]), ConvacTypeError, "an architecture must be given as a mapping"),
     (lambda: convac.design((16,), "300", "local"), ConvacTypeError, "budget must be an integer"),
     (lambda: convac.design((16,), 300, {"checkerboard": -1}), InputError, "profile weight for 'checkerboard'"),

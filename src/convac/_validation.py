@@ -65,18 +65,18 @@ def integer(
     error: type[ConvacError] = InputError,
 ) -> int:
     """``value`` as an ``int`` in ``[minimum, maximum]`` (either bound optional)."""
+    if maximum is None:
+        allowed = {None: "an integer", 0: "a non-negative integer", 1: "a positive integer"}.get(
+            minimum, f"an integer >= {minimum}"
+        )
+    elif minimum is None:
+        allowed = f"an integer <= {maximum}"
+    else:
+        allowed = f"an integer in {minimum}..{maximum}"
     if not _is_int(value):
-        raise ConvacTypeError(f"{name} must be an integer, got {type(value).__name__} {value!r}")
+        raise ConvacTypeError(f"{name} must be {allowed}, got {type(value).__name__} {value!r}")
     value = int(value)
     if (minimum is not None and value < minimum) or (maximum is not None and value > maximum):
-        if maximum is None:
-            allowed = {0: "a non-negative integer", 1: "a positive integer"}.get(
-                minimum or 0, f"an integer >= {minimum}"
-            )
-        elif minimum is None:
-            allowed = f"an integer <= {maximum}"
-        else:
-            allowed = f"an integer in {minimum}..{maximum}"
         raise error(f"{name} must be {allowed}, got {value}")
     return value
 

@@ -12,7 +12,7 @@ catch ``ConvacError`` alone and print its one-sentence message, while any other 
 ...     convac.Architecture.deep_1d(n_inputs="8", n_features=2, channels=[2, 2, 2])
 ... except convac.ConvacTypeError as exc:
 ...     print(isinstance(exc, TypeError), isinstance(exc, convac.ConvacError), exc)
-True True n_inputs must be an integer, got str '8'
+True True n_inputs must be a positive integer, got str '8'
 """
 
 from __future__ import annotations

@@ -140,7 +140,7 @@ def test_profiles_and_grid_validation() -> None:
     custom = Sweep(TINY, schedules=("wide_base", "mine=1,1,1,2,2,2"), rs=(2,), seeds=(0,))
     assert {c.channels[-1] for c in custom.cells()} == {2, 4}
     assert len({c.key for c in profile("paper").cells()}) == 2 * 2 * 8 * 3
-    with pytest.raises(ConvacError, match="task must be"):
+    with pytest.raises(ConvacError, match="unknown task"):
         Sweep(TINY, tasks=("medium",))
     with pytest.raises(ConvacError, match="unknown schedule"):
         Sweep(TINY, schedules=("wide_mid",))

@@ -83,6 +83,8 @@ def scales(target: Architecture | Sequence[int], families: Iterable[str] | None 
     """
     grid = _grid(target)
     wanted = list(FAMILIES if families is None else families)
+    if not wanted:
+        raise PartitionError(f"families must name at least one partition family: {', '.join(FAMILIES)}")
     for fam in wanted:
         if fam not in FAMILIES:
             raise PartitionError(f"unknown partition family {fam!r}; choose from {', '.join(FAMILIES)}")
