@@ -6,6 +6,7 @@ import sys
 import pytest
 
 from convac.cli import main
+from convac.errors import MissingDependencyError
 
 
 def test_demo_writes_the_tour(capsys, tmp_path):
@@ -33,8 +34,8 @@ def test_module_entry_point_runs():
     [
         ([], "choose a command"),
         (["frobnicate"], "invalid choice"),
-        (["demo", "--seed", "x"], "invalid int value"),
-        (["demo", "--epochs", "0"], "--epochs must be at least 1"),
+        (["demo", "--seed", "x"], "--seed must be a non-negative integer, got 'x'"),
+        (["demo", "--epochs", "0"], "--epochs must be a positive integer, got '0'"),
         (["train", "--channels", "1,2"], "one entry per hidden layer"),
         (["train", "--channels", "a,b"], "comma-separated integers"),
         (["train", "--epochs", "0"], "epochs must be a positive integer"),
@@ -61,7 +62,7 @@ def test_missing_optional_dependency_is_one_line(monkeypatch, capsys):
     import convac.report
 
     def missing(**_: object) -> None:
-        raise ImportError("to_quimb needs quimb, an optional dependency: pip install 'convac[tn]' (or quimb)")
+        raise MissingDependencyError("to_quimb needs quimb, an optional dependency: pip install 'convac[tn]'")
 
     monkeypatch.setattr(convac.report, "run_tour", missing)
     assert main(["demo", "--epochs", "1"]) == 2

@@ -48,7 +48,7 @@ def test_history_records_and_callback():
     ("kwargs", "error", "match"),
     [
         ({"epochs": 0}, ValueError, "epochs must be a positive integer"),
-        ({"lr": -1.0}, ValueError, "lr must be positive"),
+        ({"lr": -1.0}, ValueError, "lr must be a positive number"),
         ({"schedule": "step"}, ValueError, "'cosine' or 'constant'"),
         ({"train": [1, 2, 3]}, TypeError, "Dataset or an \\(inputs, labels\\) pair"),
         (

@@ -37,7 +37,9 @@ _LAZY: dict[str, str] = {
     "generic_ranks": "convac.ranks",
     "ArchitectureError": "convac.errors",
     "ConvacError": "convac.errors",
+    "ConvacTypeError": "convac.errors",
     "InputError": "convac.errors",
+    "MissingDependencyError": "convac.errors",
     "PartitionError": "convac.errors",
     "TooLargeError": "convac.errors",
     "VerifyReport": "convac.experiments.verify",
@@ -65,6 +67,7 @@ __all__ = [
     "ArchitectureError",
     "ConvACTensorNetwork",
     "ConvacError",
+    "ConvacTypeError",
     "CutEdge",
     "DeepConvAC",
     "Design",
@@ -73,6 +76,7 @@ __all__ = [
     "InputError",
     "LayerSpec",
     "MinCut",
+    "MissingDependencyError",
     "Partition",
     "PartitionError",
     "ReLUConvNet",
@@ -113,7 +117,15 @@ if TYPE_CHECKING:  # static checkers and IDEs see the eager imports
     from convac.analysis import Analysis, analyze
     from convac.architecture import Architecture, LayerSpec
     from convac.channel_design import Design, design, design_schedule
-    from convac.errors import ArchitectureError, ConvacError, InputError, PartitionError, TooLargeError
+    from convac.errors import (
+        ArchitectureError,
+        ConvacError,
+        ConvacTypeError,
+        InputError,
+        MissingDependencyError,
+        PartitionError,
+        TooLargeError,
+    )
     from convac.experiments.verify import VerifyReport, verify
     from convac.mincut import CutEdge, MinCut, min_cut, min_cut_lower_bound, min_cut_values
     from convac.models import DeepConvAC, ReLUConvNet, ShallowConvAC

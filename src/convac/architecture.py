@@ -28,7 +28,8 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Literal
 
-from convac.errors import ArchitectureError
+from convac._validation import instance, integer
+from convac.errors import ArchitectureError, ConvacTypeError
 
 __all__ = ["Architecture", "LayerSpec"]
 
@@ -36,15 +37,7 @@ Kind = Literal["deep", "shallow"]
 
 
 def _check_int(name: str, value: Any, minimum: int = 1) -> int:
-    # bool is an int subclass; True channels would be a silent bug.
-    if isinstance(value, bool) or not isinstance(value, int):
-        if hasattr(value, "__index__") and not isinstance(value, bool):
-            value = int(value.__index__())
-        else:
-            raise TypeError(f"{name} must be an integer, got {type(value).__name__} {value!r}")
-    if value < minimum:
-        raise ArchitectureError(f"{name} must be at least {minimum}, got {value}")
-    return value
+    return integer(value, name, minimum=minimum, error=ArchitectureError)
 
 
 def _exact_log(n: int, base: int) -> int | None:
@@ -191,8 +184,7 @@ class Architecture:
         >>> Architecture.from_dict(a.to_dict()) == a
         True
         """
-        if not isinstance(data, Mapping):
-            raise TypeError(f"an architecture must be given as a mapping, got {type(data).__name__}")
+        instance(data, "an architecture", Mapping, "given as a mapping (e.g. a parsed YAML/JSON file)")
         allowed = {"kind", "grid", "n_features", "channels", "n_outputs", "window", "shared"}
         unknown = set(data) - allowed
         if unknown:
@@ -237,9 +229,9 @@ class Architecture:
         _check_int("n_outputs", self.n_outputs, 1)
         _check_int("window", self.window, 2)
         if not isinstance(self.shared, bool):
-            raise TypeError(f"shared must be True or False, got {self.shared!r}")
+            raise ConvacTypeError(f"shared must be True or False, got {self.shared!r}")
         if not isinstance(self.channels, tuple):
-            raise TypeError("channels must be a tuple; use a named constructor to pass a list")
+            raise ConvacTypeError("channels must be a tuple; use a named constructor to pass a list")
         for i, c in enumerate(self.channels):
             _check_int(f"channels[{i}]", c, 1)
         if self.n_inputs < 2:
@@ -395,5 +387,5 @@ class Architecture:
 
 def _as_tuple(values: Iterable[int] | Any, name: str = "channels") -> tuple[int, ...]:
     if isinstance(values, (str, bytes)) or not isinstance(values, Iterable):
-        raise TypeError(f"{name} must be a list of integers, got {type(values).__name__} {values!r}")
+        raise ConvacTypeError(f"{name} must be a list of integers, got {type(values).__name__} {values!r}")
     return tuple(values)

@@ -33,7 +33,6 @@ Examples
 
 from __future__ import annotations
 
-import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -41,11 +40,12 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
+from convac._validation import integer, real
 from convac.analysis._channel_cuts import binding_layers, log2_min_cuts
 from convac.analysis._paper import PAPER_R_VALUES, PAPER_SCHEDULES, paper_architecture, paper_budget, paper_schedule
 from convac.analysis._scales import Scale, parse_scale, scales
 from convac.architecture import Architecture
-from convac.errors import ConvacError, TooLargeError
+from convac.errors import ConvacError, ConvacTypeError, TooLargeError
 from convac.mincut import min_cut
 
 __all__ = [
@@ -86,13 +86,14 @@ def parse_profile(text: str) -> str | dict[str, float]:
     for item in text.split(","):
         key, sep, value = item.partition("=")
         try:
-            if not sep:
-                raise ValueError
-            out[key.strip()] = float(value)
+            weight = float(value) if sep else None
         except ValueError:
+            weight = None
+        if weight is None:
             raise ConvacError(
                 f"bad profile item {item.strip()!r}; write SCALE=WEIGHT, e.g. checkerboard=1,left_right=2"
-            ) from None
+            )
+        out[key.strip()] = weight
     return out
 
 
@@ -126,15 +127,14 @@ def resolve_profile(profile: Any, target: Architecture | Sequence[int]) -> dict[
             )
     elif isinstance(profile, Mapping):
         for key, weight in profile.items():
-            if isinstance(weight, bool) or not isinstance(weight, (int, float)) or not math.isfinite(weight):
-                raise ConvacError(f"profile weight for {key!r} must be a finite number, got {weight!r}")
-            if weight < 0:
-                raise ConvacError(f"profile weights must be non-negative, got {weight} for {key!r}")
+            weight = real(weight, f"profile weight for {key!r}", low=0.0)
             found = parse_scale(key, target)
             for s in found:
                 raw[s] = raw.get(s, 0.0) + float(weight) / len(found)
     else:
-        raise TypeError(f"profile must be a preset name or a mapping of scale -> weight, got {type(profile).__name__}")
+        raise ConvacTypeError(
+            f"profile must be a preset name or a mapping of scale -> weight, got {type(profile).__name__}"
+        )
     total = sum(raw.values())
     if total <= 0:
         raise ConvacError("profile weights are all zero; give at least one positive weight")
@@ -413,9 +413,7 @@ def _finish(
 
 
 def _check_budget(budget: Any) -> int:
-    if isinstance(budget, bool) or not isinstance(budget, (int, np.integer)):
-        raise TypeError(f"budget must be an integer number of parameters, got {type(budget).__name__}")
-    return int(budget)
+    return integer(budget, "budget")
 
 
 def design(

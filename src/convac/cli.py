@@ -8,9 +8,12 @@ from __future__ import annotations
 
 import argparse
 import json
+import math
 import sys
 from collections.abc import Callable, Sequence
 from typing import Any, NoReturn
+
+from convac.errors import ConvacError
 
 __all__ = ["main"]
 
@@ -21,6 +24,10 @@ class UsageError(Exception):
 
 class _Parser(argparse.ArgumentParser):
     def error(self, message: str) -> NoReturn:  # one line, not usage + message
+        # "argument --seed: --seed must be ..." from the flag type functions: say it once.
+        head, sep, rest = message.partition(": ")
+        if sep and head.startswith("argument ") and rest.startswith("--"):
+            message = rest
         raise UsageError(f"{self.prog}: {message}")
 
 
@@ -32,6 +39,92 @@ def command(register: Callable[[Any], None]) -> Callable[[Any], None]:
     """Register one sub-command: ``register(subparsers)`` adds it and sets its ``func``."""
     _COMMANDS.append(register)
     return register
+
+
+# Smallest value of each integer flag; any other integer flag must be non-negative.
+_INT_MINIMUM = {
+    "--epochs": 1,
+    "--features": 1,
+    "--workers": 1,
+    "--cells": 1,
+    "--partitions": 1,
+    "--prime": 2,
+    "--inputs": 1,
+    "--window": 2,
+    "--outputs": 1,
+    "--r": 1,
+    "--budget": 1,
+    "--reference-r": 1,
+    "--n-train": 1,
+    "--n-test": 1,
+    "--batch-size": 1,
+    "--micro-batch": 1,
+}
+# Flags that name a figure file: matplotlib appends ".png" to a name without an image suffix.
+_IMAGE_FLAGS = ("--figure", "--width-figure")
+
+
+def _int_flag(flag: str, minimum: int) -> Callable[[str], int]:
+    """Type function for an integer flag whose error names the flag and what it allows."""
+    allowed = {0: "a non-negative integer", 1: "a positive integer"}.get(minimum, f"an integer >= {minimum}")
+
+    def parse(text: str) -> int:
+        try:
+            value = int(text)
+        except ValueError:
+            value = minimum - 1
+        if value < minimum:
+            raise argparse.ArgumentTypeError(f"{flag} must be {allowed}, got {text!r}")
+        return value
+
+    return parse
+
+
+def _positive_float_flag(flag: str) -> Callable[[str], float]:
+    def parse(text: str) -> float:
+        try:
+            value = float(text)
+        except ValueError:
+            value = math.nan
+        if not (math.isfinite(value) and value > 0):
+            raise argparse.ArgumentTypeError(f"{flag} must be a positive number, got {text!r}")
+        return value
+
+    return parse
+
+
+def _image_flag(flag: str) -> Callable[[str], str]:
+    def parse(text: str) -> str:
+        from convac._validation import IMAGE_SUFFIXES
+
+        if not text.lower().endswith(IMAGE_SUFFIXES):
+            raise argparse.ArgumentTypeError(
+                f"{flag} must be a file name ending in {', '.join(IMAGE_SUFFIXES)}, got {text!r}"
+            )
+        return text
+
+    return parse
+
+
+def _name_flags_in_errors(parser: argparse.ArgumentParser) -> None:
+    """Give every int, float and figure flag of ``parser`` a type function that names the flag.
+
+    Sub-commands included; argparse alone says "invalid int value: 'x'".
+    """
+    for action in parser._actions:
+        if isinstance(action, argparse._SubParsersAction):
+            for sub in set(action.choices.values()):
+                _name_flags_in_errors(sub)
+            continue
+        flag = max(action.option_strings, key=len, default="")
+        if not flag:
+            continue
+        if action.type is int:
+            action.type = _int_flag(flag, _INT_MINIMUM.get(flag, 0))
+        elif action.type is float:
+            action.type = _positive_float_flag(flag)
+        elif flag in _IMAGE_FLAGS and action.type is None:
+            action.type = _image_flag(flag)
 
 
 def _int_list(text: str) -> list[int]:
@@ -58,8 +151,6 @@ def _demo(sub: Any) -> None:
     def run(args: argparse.Namespace) -> int:
         from convac.report import run_tour
 
-        if args.epochs < 1:
-            raise UsageError(f"convac demo: --epochs must be at least 1, got {args.epochs}")
         result = run_tour(out_dir=args.out, seed=args.seed, epochs=args.epochs)
         return 0 if result.max_relative_error < 1e-8 else 1
 
@@ -413,6 +504,7 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", parser_class=_Parser, metavar="COMMAND")
     for register in _COMMANDS:
         register(sub)
+    _name_flags_in_errors(parser)
     return parser
 
 
@@ -432,7 +524,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     except UsageError as exc:
         print(str(exc), file=sys.stderr)
         return 2
-    except (ValueError, TypeError, OSError, KeyError, ImportError) as exc:
+    # Only errors about the user's input become one line: a ConvacError (bad values, types, sizes,
+    # missing optional dependency) or an OSError (a file or directory). Anything else is a bug in
+    # convac and keeps its traceback.
+    except (ConvacError, OSError) as exc:
         message = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
         print(f"convac: error: {message}", file=sys.stderr)
         return 2

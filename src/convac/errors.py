@@ -1,8 +1,18 @@
 """Error types raised by convac.
 
-Every error is a ``ValueError`` or ``TypeError`` subclass whose message says what was
-wrong and what is allowed, so callers can catch the builtin types and the CLI can print
-one line.
+Every error convac raises on purpose is a :class:`ConvacError`, which is a ``ValueError``;
+those about the *type* of an argument are also ``TypeError`` (:class:`ConvacTypeError`),
+and a missing optional dependency is also an ``ImportError``
+(:class:`MissingDependencyError`). So callers can catch the builtin types, and the CLI can
+catch ``ConvacError`` alone and print its one-sentence message, while any other exception
+(a bug) keeps its traceback.
+
+>>> import convac
+>>> try:
+...     convac.Architecture.deep_1d(n_inputs="8", n_features=2, channels=[2, 2, 2])
+... except convac.ConvacTypeError as exc:
+...     print(isinstance(exc, TypeError), isinstance(exc, convac.ConvacError), exc)
+True True n_inputs must be a positive integer, got str '8'
 """
 
 from __future__ import annotations
@@ -10,7 +20,9 @@ from __future__ import annotations
 __all__ = [
     "ArchitectureError",
     "ConvacError",
+    "ConvacTypeError",
     "InputError",
+    "MissingDependencyError",
     "PartitionError",
     "TooLargeError",
 ]
@@ -28,6 +40,14 @@ class ConvacError(ValueError):
     ...     print(type(err).__name__, isinstance(err, ValueError))
     ArchitectureError True
     """
+
+
+class ConvacTypeError(ConvacError, TypeError):
+    """An argument has the wrong type (both a ``ConvacError`` and a ``TypeError``)."""
+
+
+class MissingDependencyError(ConvacError, ImportError):
+    """An optional dependency a feature needs is not installed (also an ``ImportError``)."""
 
 
 class ArchitectureError(ConvacError):
@@ -57,7 +77,7 @@ class PartitionError(ConvacError):
 
 
 class InputError(ConvacError):
-    """Data handed to a model (patches, features, labels) has the wrong shape or values.
+    """An argument or data (sizes, options, patches, features, labels, files) has a wrong value.
 
     Examples
     --------
@@ -71,7 +91,7 @@ class InputError(ConvacError):
 
 
 class TooLargeError(ConvacError):
-    """A requested object (dense tensor, matrix, exact rank) would exceed a size limit.
+    """A requested object (dense tensor, matrix, model, exact rank) would exceed a size limit.
 
     Examples
     --------

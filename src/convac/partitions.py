@@ -19,13 +19,15 @@ Examples
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from convac.errors import PartitionError
+from convac._validation import integer, non_negative_int, positions
+from convac.errors import ConvacTypeError, PartitionError
 
 if TYPE_CHECKING:
     from convac.architecture import Architecture
@@ -39,16 +41,19 @@ def _grid_of(target: Any) -> tuple[int, ...]:
     from convac.architecture import Architecture
 
     if isinstance(target, Architecture):
+        positions(target.n_inputs, "the architecture")
         return target.grid
     if isinstance(target, bool):
-        raise TypeError("a partition family needs an Architecture, an input count or a (height, width) grid")
+        raise ConvacTypeError("a partition family needs an Architecture, an input count or a (height, width) grid")
     if isinstance(target, int):
         if target < 2:
             raise PartitionError(f"a partition needs at least 2 positions, got {target}")
+        positions(target, "the grid")
         return (target,)
     if isinstance(target, tuple) and len(target) in (1, 2) and all(isinstance(v, int) for v in target):
+        positions(math.prod(target), "the grid")
         return target
-    raise TypeError(
+    raise ConvacTypeError(
         "a partition family needs an Architecture, an input count or a (height, width) grid, "
         f"got {type(target).__name__}"
     )
@@ -86,11 +91,10 @@ class Partition:
         grid: tuple[int, ...] | None = None,
         name: str = "custom",
     ) -> None:
-        if isinstance(n_inputs, bool) or not isinstance(n_inputs, (int, np.integer)):
-            raise TypeError(f"n_inputs must be an integer, got {type(n_inputs).__name__}")
-        n_inputs = int(n_inputs)
+        n_inputs = integer(n_inputs, "n_inputs")
         if n_inputs < 2:
             raise PartitionError(f"a partition needs at least 2 positions, got n_inputs={n_inputs}")
+        positions(n_inputs, "the partition")
         a = _positions("side_a", side_a, n_inputs)
         if side_b is None:
             b = tuple(sorted(set(range(n_inputs)) - set(a)))
@@ -207,9 +211,7 @@ class Partition:
         Width 1 is the interleaved partition, width N/2 in 1D is left/right.
         """
         grid = _grid_of(target)
-        if isinstance(width, bool) or not isinstance(width, (int, np.integer)):
-            raise TypeError(f"block width must be an integer, got {type(width).__name__}")
-        width = int(width)
+        width = integer(width, "block width")
         side = max(grid)
         if not 1 <= width < side:
             raise PartitionError(f"block width must be in 1..{side - 1} for grid {grid}, got {width}")
@@ -223,7 +225,8 @@ class Partition:
         """Return a random partition with ``size`` positions on side A (default: half), reproducible from ``seed``."""
         grid = _grid_of(target)
         n = int(np.prod(grid))
-        size = n // 2 if size is None else size
+        size = n // 2 if size is None else integer(size, "size")
+        seed = non_negative_int(seed, "seed")
         if not 1 <= size < n:
             raise PartitionError(f"size of side A must be in 1..{n - 1}, got {size}")
         rng = np.random.default_rng(seed)
@@ -236,11 +239,11 @@ class Partition:
 
 def _positions(name: str, values: Iterable[int], n_inputs: int) -> tuple[int, ...]:
     if isinstance(values, (str, bytes)) or not isinstance(values, Iterable):
-        raise TypeError(f"{name} must be a collection of integer positions, got {type(values).__name__}")
+        raise ConvacTypeError(f"{name} must be a collection of integer positions, got {type(values).__name__}")
     out = []
     for v in values:
         if isinstance(v, bool) or not isinstance(v, (int, np.integer)):
-            raise TypeError(f"{name} must contain integer positions, got {type(v).__name__} {v!r}")
+            raise ConvacTypeError(f"{name} must contain integer positions, got {type(v).__name__} {v!r}")
         v = int(v)
         if not 0 <= v < n_inputs:
             raise PartitionError(f"position {v} is outside 0..{n_inputs - 1} for a partition of {n_inputs} inputs")

@@ -22,7 +22,8 @@ import torch
 from torch import nn
 from torch.utils.data import DataLoader, Dataset, TensorDataset
 
-from convac.errors import InputError
+from convac._validation import choice, non_negative_int, positive_int, positive_real, real
+from convac.errors import ConvacTypeError, InputError
 
 __all__ = ["FitResult", "accuracy", "fit"]
 
@@ -58,7 +59,25 @@ class FitResult:
         return self.history[-1].get("train_accuracy") if self.history else None
 
 
-def _as_dataset(data: Any, name: str) -> Dataset:
+def _n_outputs(model: nn.Module) -> int | None:
+    arch = getattr(model, "arch", None)
+    n = getattr(arch, "n_outputs", None) or getattr(model, "n_outputs", None)
+    return n if isinstance(n, int) else None
+
+
+def _check_labels(y: torch.Tensor, n_outputs: int | None, name: str) -> None:
+    # cross_entropy would fail with "Target 10 is out of bounds" (or a CUDA assert) deep in a batch.
+    if n_outputs is None or y.numel() == 0:
+        return
+    bad = y[(y < 0) | (y >= n_outputs)]
+    if bad.numel():
+        raise InputError(
+            f"{name}: labels must be class indices in 0..{n_outputs - 1} (the model has {n_outputs} outputs), "
+            f"got {int(bad[0])}"
+        )
+
+
+def _as_dataset(data: Any, name: str, n_outputs: int | None = None) -> Dataset:
     if isinstance(data, Dataset):
         return data
     if isinstance(data, Sequence) and len(data) == 2 and all(isinstance(t, torch.Tensor) for t in data):
@@ -67,8 +86,11 @@ def _as_dataset(data: Any, name: str) -> Dataset:
             raise InputError(f"{name}: {len(x)} inputs but {len(y)} labels")
         if y.is_floating_point() or y.dim() != 1:
             raise InputError(f"{name}: labels must be a 1D integer tensor, got dtype {y.dtype} shape {tuple(y.shape)}")
+        _check_labels(y, n_outputs, name)
         return TensorDataset(x, y)
-    raise TypeError(f"{name} must be a torch Dataset or an (inputs, labels) pair of tensors, got {type(data).__name__}")
+    raise ConvacTypeError(
+        f"{name} must be a torch Dataset or an (inputs, labels) pair of tensors, got {type(data).__name__}"
+    )
 
 
 def _scores(model: nn.Module) -> Callable[[torch.Tensor], torch.Tensor]:
@@ -131,14 +153,15 @@ def fit(
     >>> first.history[-1]["loss"] == second.history[-1]["loss"], first.train_accuracy > 0.9
     (True, True)
     """
-    if isinstance(epochs, bool) or not isinstance(epochs, int) or epochs < 1:
-        raise ValueError(f"epochs must be a positive integer, got {epochs!r}")
-    if not lr > 0:
-        raise ValueError(f"lr must be positive, got {lr!r}")
-    if schedule not in ("cosine", "constant"):
-        raise ValueError(f"schedule must be 'cosine' or 'constant', got {schedule!r}")
-    train_set = _as_dataset(train, "train")
-    test_set = None if test is None else _as_dataset(test, "test")
+    epochs = positive_int(epochs, "epochs")
+    lr = positive_real(lr, "lr")
+    batch_size = positive_int(batch_size, "batch_size")
+    weight_decay = real(weight_decay, "weight_decay", low=0.0)
+    schedule = choice(schedule, "schedule", ("cosine", "constant"))
+    seed = non_negative_int(seed, "seed")
+    n_outputs = _n_outputs(model)
+    train_set = _as_dataset(train, "train", n_outputs)
+    test_set = None if test is None else _as_dataset(test, "test", n_outputs)
     generator = torch.Generator().manual_seed(seed)
     loader = DataLoader(train_set, batch_size=batch_size, shuffle=True, generator=generator)
     optimizer = torch.optim.Adam(model.parameters(), lr=lr, weight_decay=weight_decay)
@@ -156,7 +179,9 @@ def fit(
         model.train()
         total_loss = 0.0
         for x, y in loader:
-            loss = nn.functional.cross_entropy(scores(x), y)
+            logits = scores(x)
+            _check_labels(y, logits.shape[1], "train")
+            loss = nn.functional.cross_entropy(logits, y)
             optimizer.zero_grad()
             loss.backward()
             optimizer.step()

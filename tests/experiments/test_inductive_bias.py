@@ -166,7 +166,7 @@ def test_cli_errors_are_one_line_exit_2(tmp_path, capsys) -> None:
         (["--mnist-dir", str(tmp_path / "nope")], "does not exist"),
         (["--profile", "huge"], "unknown profile"),
         (["--device", "tpu"], "device must be"),
-        (["--micro-batch", "0"], "micro_batch must be a positive integer"),
+        (["--micro-batch", "0"], "--micro-batch must be a positive integer"),
     ]
     for extra, message in cases:
         code, err = _cli(capsys, "--out", str(tmp_path / "o"), *small, *extra)

@@ -173,12 +173,16 @@ def test_bad_onehot_inputs():
 @pytest.mark.parametrize(
     ("build", "error", "match"),
     [
-        (lambda a: DeepConvAC(a, representation="fourier"), ValueError, "unknown representation 'fourier'"),
+        (
+            lambda a: DeepConvAC(a, representation="fourier"),
+            ValueError,
+            "representation must be one of 'gaussian', 'neuron', 'onehot', got 'fourier'",
+        ),
         (lambda a: DeepConvAC(a, representation=3), TypeError, "representation must be"),
         (
             lambda a: DeepConvAC(a, representation="neuron", activation="swish"),
             ValueError,
-            "unknown activation",
+            "activation must be one of",
         ),
         (lambda a: DeepConvAC(a, weights="complex"), ValueError, "'positive' or 'signed'"),
         (lambda a: DeepConvAC(a, patch_dim=0), ValueError, "patch_dim"),

@@ -80,7 +80,7 @@ def test_data_dependent_init_revives_every_channel() -> None:
 def test_relu_net_errors() -> None:
     with pytest.raises(ArchitectureError, match="64x64 image"):
         ReLUConvNet([1, 1, 1, 1, 1, 1], image_size=32)
-    with pytest.raises(ArchitectureError, match="positive integers"):
+    with pytest.raises(ArchitectureError, match="must be a positive integer"):
         ReLUConvNet([1, 0, 1, 1, 1, 1])
     with pytest.raises(InputError, match="images must have shape"):
         ReLUConvNet(wide_tip(1))(torch.zeros(1, 1, 32, 32))

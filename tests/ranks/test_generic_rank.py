@@ -157,8 +157,10 @@ def test_bad_inputs() -> None:
         generic_rank(arch, Partition.left_right(arch), prime=2**61 - 1)
     with pytest.raises(ValueError, match="must be a prime"):
         generic_rank(arch, Partition.left_right(arch), prime=2**31 - 3)
-    with pytest.raises(TypeError, match="seed"):
+    with pytest.raises(ValueError, match="seed must be a non-negative integer"):
         generic_rank(arch, Partition.left_right(arch), seed=-1)
+    with pytest.raises(TypeError, match="seed must be a non-negative integer, got float"):
+        generic_rank(arch, Partition.left_right(arch), seed=1.5)  # type: ignore[arg-type]
     with pytest.raises(TypeError, match="Architecture"):
         generic_rank("deep", Partition.left_right(arch))  # type: ignore[arg-type]
     with pytest.raises(TypeError, match="Partition"):

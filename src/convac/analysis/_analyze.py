@@ -20,6 +20,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from convac._validation import MAX_MODEL_BYTES, instance
 from convac.analysis._channel_cuts import binding_layers
 from convac.analysis._paper import PAPER_SCHEDULES, paper_architecture, paper_schedule
 from convac.analysis._scales import Scale, scales
@@ -179,7 +180,8 @@ def analyze(
     """Min-cut, lower bound, cut layers and (small networks) generic rank at every probe scale.
 
     ``rank``: ``"auto"`` computes the exact generic rank (capped just above the min-cut, so a
-    rank above it would still show) when ``M ** n_inputs <= RANK_MAX_ENTRIES``; True forces it,
+    rank above it would still show) when ``M ** n_inputs <= RANK_MAX_ENTRIES`` (and the
+    channels let its intermediate matrices fit in 4 GiB); True forces it,
     False skips it. ``seed`` draws the random weights of the rank.
 
     Examples
@@ -189,14 +191,16 @@ def analyze(
     >>> [(r.label, r.value, r.lower_bound, r.rank) for r in a.rows]
     [('checkerboard', 16, 16, 16), ('blocks(2)', 9, 4, 9), ('left_right', 3, 2, 3)]
     """
-    if not isinstance(arch, Architecture):
-        raise TypeError(f"arch must be a convac.Architecture, got {type(arch).__name__}")
+    instance(arch, "arch", Architecture, "a convac.Architecture")
     if rank not in (True, False, "auto"):
         raise ConvacError(f"rank must be True, False or 'auto', got {rank!r}")
     probes = scales(arch, families)
     parts = [s.partition(arch) for s in probes]
     cuts = [min_cut(arch, p) for p in parts]
-    want_rank = rank is True or (rank == "auto" and arch.n_features**arch.n_inputs <= RANK_MAX_ENTRIES)
+    # auto also skips channels so wide that the rank's intermediate matrices would not fit.
+    entries = arch.n_features**arch.n_inputs
+    small = entries <= RANK_MAX_ENTRIES and 8 * max(entries * max(arch.channels), arch.n_params) <= MAX_MODEL_BYTES
+    want_rank = rank is True or (rank == "auto" and small)
     ranks = _ranks(arch, parts, [c.value for c in cuts], seed) if want_rank else None
     rows = []
     for i, (s, p, c) in enumerate(zip(probes, parts, cuts, strict=True)):

@@ -17,6 +17,7 @@ from typing import Any
 
 import numpy as np
 
+from convac._validation import image_path
 from convac.analysis._analyze import Analysis
 from convac.analysis._channel_cuts import _log2_min_cuts
 from convac.analysis._scales import scales
@@ -36,7 +37,7 @@ def _pyplot() -> Any:
 
 
 def _prepare(path: str | os.PathLike[str]) -> str:
-    out = os.fspath(path)
+    out = os.fspath(image_path(path))
     parent = os.path.dirname(out)
     if parent:
         os.makedirs(parent, exist_ok=True)
@@ -50,6 +51,7 @@ def plot_scales(analyses: Sequence[Analysis], path: str | os.PathLike[str], titl
     scale; and a heat map of the log2 min-cuts (numbers) as a fraction of the largest at each
     scale (colour).
     """
+    image_path(path)  # before any work: a path without an image suffix would get ".png" appended
     if not analyses:
         raise ConvacError("plot_scales needs at least one analysis")
     labels = [r.label for r in analyses[0].rows]
@@ -143,6 +145,7 @@ def plot_layer_width_effect(arch: Architecture, path: str | os.PathLike[str], na
     >>> os.path.getsize(plot_layer_width_effect(paper_architecture(wide_tip(2)), path)) > 0
     True
     """
+    image_path(path)
     labels, gain = layer_width_effect(arch)  # losses: how much each layer's width holds up each scale
     plt = _pyplot()
     fig, ax = plt.subplots(figsize=(1.0 + 0.8 * len(labels), 1.2 + 0.45 * arch.depth))

@@ -23,7 +23,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from convac.architecture import Architecture
-from convac.errors import PartitionError
+from convac.errors import ConvacTypeError, PartitionError
 from convac.partitions import Partition
 
 __all__ = ["FAMILIES", "Scale", "parse_scale", "scales"]
@@ -95,6 +95,8 @@ def scales(target: Architecture | Sequence[int], families: Iterable[str] | None 
     """
     grid = _grid(target)
     wanted = list(FAMILIES if families is None else families)
+    if not wanted:
+        raise PartitionError(f"families must name at least one partition family: {', '.join(FAMILIES)}")
     for fam in wanted:
         if fam not in FAMILIES:
             raise PartitionError(f"unknown partition family {fam!r}; choose from {', '.join(FAMILIES)}")
@@ -139,7 +141,7 @@ def parse_scale(text: Any, target: Architecture | Sequence[int]) -> list[Scale]:
             )
         return found
     if not isinstance(text, str):
-        raise TypeError(f"a scale is a family name, a label like 'blocks(4)' or a length, got {text!r}")
+        raise ConvacTypeError(f"a scale is a family name, a label like 'blocks(4)' or a length, got {text!r}")
     key = text.strip().replace("-", "_")
     if key in ("left_right", "up_down", "checkerboard", "blocks"):
         found = [s for s in every if s.family == key]

@@ -19,8 +19,9 @@ import os
 from collections.abc import Sequence
 from typing import Any
 
+from convac._validation import integer
 from convac.architecture import Architecture
-from convac.errors import ArchitectureError
+from convac.errors import ArchitectureError, ConvacError
 
 __all__ = ["architecture_from_options", "load_architecture", "parse_grid"]
 
@@ -36,7 +37,7 @@ def parse_grid(text: str | int | Sequence[int]) -> tuple[int, ...]:
     if isinstance(text, int):
         return (int(text),)
     if not isinstance(text, str):
-        return tuple(int(v) for v in text)
+        return tuple(integer(v, "every grid length") for v in text)
     parts = text.lower().replace(" ", "").split("x")
     try:
         grid = tuple(int(p) for p in parts)
@@ -137,6 +138,6 @@ def load_architecture(path: str | os.PathLike[str]) -> list[Architecture]:
             )
         try:
             out.append(Architecture.from_dict(item))
-        except (ValueError, TypeError) as exc:
+        except ConvacError as exc:
             raise ArchitectureError(f"architecture file {os.fspath(path)!r}, entry {i}: {exc}") from None
     return out

@@ -5,6 +5,8 @@ from __future__ import annotations
 import numpy as np
 import torch
 
+from convac._validation import non_negative_int, probability
+
 __all__ = ["load_digits", "split_digits"]
 
 
@@ -33,8 +35,8 @@ def split_digits(test_fraction: float = 0.25, seed: int = 0) -> tuple[np.ndarray
     >>> len(train) + len(test), len(set(train) & set(test))
     (1797, 0)
     """
-    if not 0 < test_fraction < 1:
-        raise ValueError(f"test_fraction must be in (0, 1), got {test_fraction}")
+    probability(test_fraction, "test_fraction")
+    non_negative_int(seed, "seed")
     _, labels = load_digits()
     rng = np.random.default_rng(seed)
     train, test = [], []

@@ -20,15 +20,18 @@ Examples
 from __future__ import annotations
 
 import gzip
+import math
 import os
+import zlib
 from pathlib import Path
+from typing import Protocol
 
 import numpy as np
 import torch
 
-from convac.errors import InputError
+from convac.errors import InputError, TooLargeError
 
-__all__ = ["load_mnist", "read_idx", "write_idx"]
+__all__ = ["MAX_IDX_BYTES", "load_mnist", "read_idx", "write_idx"]
 
 _FILES = {
     ("train", "images"): ("train-images-idx3-ubyte", "train-images.idx3-ubyte"),
@@ -38,10 +41,22 @@ _FILES = {
 }
 
 
-def read_idx(path: str | os.PathLike[str]) -> np.ndarray:
+class _Reader(Protocol):
+    def read(self, size: int = -1, /) -> bytes: ...
+
+
+#: Largest IDX payload :func:`read_idx` accepts (MNIST's largest file holds 47 MB).
+MAX_IDX_BYTES = 1 << 30
+
+
+def read_idx(path: str | os.PathLike[str], max_bytes: int = MAX_IDX_BYTES) -> np.ndarray:
     """One IDX file of unsigned bytes (gzipped if the name ends in ``.gz``) as a uint8 array.
 
-    Raises :class:`InputError` naming the file when the header or length is wrong.
+    The file is read as a stream: never more than the header announces (plus one byte to
+    detect trailing data), and nothing at all when the header announces more than
+    ``max_bytes``, so a gzip bomb is refused by its size instead of filling the memory.
+    Raises :class:`InputError` (or :class:`TooLargeError`) naming the file when the header,
+    the length or the size is wrong.
 
     Examples
     --------
@@ -53,22 +68,35 @@ def read_idx(path: str | os.PathLike[str]) -> np.ndarray:
     """
     path = Path(path)
     try:
-        raw = gzip.decompress(path.read_bytes()) if path.suffix == ".gz" else path.read_bytes()
-    except (OSError, EOFError, gzip.BadGzipFile) as exc:
+        with gzip.open(path, "rb") if path.suffix == ".gz" else path.open("rb") as f:
+            return _read_idx_stream(f, path, max_bytes)
+    except (OSError, EOFError, zlib.error) as exc:
         raise InputError(f"cannot read IDX file {path}: {exc}") from None
-    if len(raw) < 4 or raw[0] != 0 or raw[1] != 0:
+
+
+def _read_idx_stream(f: _Reader, path: Path, max_bytes: int) -> np.ndarray:
+    magic = f.read(4)
+    if len(magic) < 4 or magic[0] != 0 or magic[1] != 0:
         raise InputError(f"{path} is not an IDX file (bad magic number)")
-    if raw[2] != 0x08:
-        raise InputError(f"{path}: only unsigned-byte IDX data (type 0x08) is supported, got 0x{raw[2]:02x}")
-    ndim = raw[3]
-    header = 4 + 4 * ndim
-    if ndim == 0 or len(raw) < header:
+    if magic[2] != 0x08:
+        raise InputError(f"{path}: only unsigned-byte IDX data (type 0x08) is supported, got 0x{magic[2]:02x}")
+    ndim = magic[3]
+    dims = f.read(4 * ndim)
+    if ndim == 0 or len(dims) < 4 * ndim:
         raise InputError(f"{path}: truncated IDX header")
-    shape = tuple(int.from_bytes(raw[4 + 4 * k : 8 + 4 * k], "big") for k in range(ndim))
-    size = int(np.prod(shape))
-    if len(raw) - header != size:
-        raise InputError(f"{path}: header says {shape} = {size} bytes of data, file has {len(raw) - header}")
-    return np.frombuffer(raw, dtype=np.uint8, offset=header).reshape(shape).copy()
+    shape = tuple(int.from_bytes(dims[4 * k : 4 + 4 * k], "big") for k in range(ndim))
+    size = math.prod(shape)
+    if size > max_bytes:
+        raise TooLargeError(
+            f"{path}: its header announces {shape} = {size:,} bytes of data, over the limit of {max_bytes:,} "
+            "bytes for an IDX file; is it really MNIST?"
+        )
+    data = f.read(size)
+    extra = len(f.read(1))
+    if len(data) != size or extra:
+        found = f"{len(data)}" if not extra else f"more than {size}"
+        raise InputError(f"{path}: header says {shape} = {size} bytes of data, file has {found}")
+    return np.frombuffer(data, dtype=np.uint8).reshape(shape).copy()
 
 
 def write_idx(path: str | os.PathLike[str], array: np.ndarray) -> None:

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import torch
 
-from convac.errors import InputError
+from convac._validation import positive_int
+from convac.errors import ConvacTypeError, InputError
 
 __all__ = ["image_patches"]
 
@@ -24,13 +25,13 @@ def image_patches(images: torch.Tensor, size: int = 1) -> torch.Tensor:
     torch.Size([2, 16, 9])
     """
     if not isinstance(images, torch.Tensor):
-        raise TypeError(f"images must be a torch.Tensor, got {type(images).__name__}")
+        raise ConvacTypeError(f"images must be a torch.Tensor, got {type(images).__name__}")
     if images.dim() == 3:
         images = images.unsqueeze(1)
     if images.dim() != 4:
         raise InputError(f"images must have shape (batch, [channels,] height, width), got {tuple(images.shape)}")
-    if size < 1 or size % 2 == 0:
-        raise ValueError(f"patch size must be a positive odd integer, got {size}")
+    if positive_int(size, "patch size") % 2 == 0:
+        raise InputError(f"patch size must be a positive odd integer, got {size}")
     if not images.is_floating_point():
         images = images.float()
     cols = torch.nn.functional.unfold(images, kernel_size=size, padding=size // 2)  # (B, C*s*s, H*W)

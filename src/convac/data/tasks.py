@@ -28,6 +28,7 @@ import numpy as np
 import torch
 from torch.utils.data import Dataset
 
+from convac._validation import MAX_MODEL_BYTES, choice, non_negative_int, positive_int, size_limit
 from convac.data.digits import load_digits, split_digits
 from convac.data.mnist import load_mnist
 from convac.errors import ConvacError, InputError
@@ -80,8 +81,11 @@ class PlacedDigits(Dataset):
         g = glyphs.shape[1]
         if g > canvas:
             raise InputError(f"a {g}x{g} digit does not fit a {canvas}x{canvas} canvas")
-        if isinstance(n_images, bool) or not isinstance(n_images, int) or n_images < 1:
-            raise ConvacError(f"n_images must be a positive integer, got {n_images!r}")
+        positive_int(n_images, "n_images")
+        non_negative_int(seed, "seed")
+        # Each image's recipe is three int64s (plus the image itself when cached).
+        per_image = 24 + (canvas * canvas if cache else 0)
+        size_limit(f"{n_images:,} placed digits", per_image * n_images, MAX_MODEL_BYTES, hint="; use fewer images")
         self.glyphs, self.glyph_labels, self.canvas, self.seed = glyphs.to(torch.uint8), labels, canvas, seed
         rng = np.random.default_rng([seed, 0x5EED])
         # Every image's recipe, drawn once: which glyph, and where its top-left corner goes.
@@ -143,6 +147,7 @@ def digit_sources(
     >>> len(xtr) + len(xte), tuple(xtr.shape[1:])
     (1797, (8, 8))
     """
+    choice(source, "source", ("digits", "mnist"))
     if source == "digits":
         images, labels = load_digits()
         train, test = split_digits(test_fraction, seed=seed)
@@ -176,8 +181,7 @@ def make_task(
     >>> image.shape, int((image > 0).sum()) <= 64  # one 8x8 digit on a 64x64 canvas
     (torch.Size([1, 64, 64]), True)
     """
-    if task not in TASKS:
-        raise ConvacError(f"unknown task {task!r}; allowed: {', '.join(TASKS)}")
+    choice(task, "task", tuple(TASKS))
     (xtr, ytr), (xte, yte) = digit_sources(source, mnist_dir, seed)
     size = TASKS[task]
     train = PlacedDigits(binarize_glyphs(xtr, size), ytr, n_train, seed=2 * seed, canvas=canvas, cache=cache)

@@ -56,9 +56,7 @@ def train_digits(config: DigitsConfig | None = None, progress: bool = True) -> t
     ((8, 8), 1, True)
     """
     config = config or DigitsConfig()
-    images, labels = load_digits()
-    train_idx, test_idx = split_digits(config.test_fraction, seed=config.seed)
-    patches = image_patches(images, config.patch_size)
+    # The model first: a bad or too large architecture is refused before the data is loaded.
     arch = Architecture.deep_2d(8, 8, config.n_features, list(config.channels), n_outputs=10)
     model = DeepConvAC(
         arch,
@@ -67,6 +65,9 @@ def train_digits(config: DigitsConfig | None = None, progress: bool = True) -> t
         seed=config.seed,
         weights=config.weights,
     )
+    images, labels = load_digits()
+    train_idx, test_idx = split_digits(config.test_fraction, seed=config.seed)
+    patches = image_patches(images, config.patch_size)
     assert isinstance(model.representation_layer, GaussianRepresentation)
     model.representation_layer.initialize_from(patches[train_idx], seed=config.seed)
     with torch.random.fork_rng(devices=[]):

@@ -47,6 +47,7 @@ from typing import Any
 import torch
 from torch import nn
 
+from convac._validation import non_negative_int, positive_int, positive_real
 from convac.data.tasks import TASKS, PlacedDigits, make_task
 from convac.errors import ConvacError
 from convac.models.digit_nets import FAMILIES, ConvACImageNet, build_family_model
@@ -103,11 +104,8 @@ class Protocol:
             raise ConvacError(f"init must be 'data' (data-dependent, default) or 'he', got {self.init!r}")
         optional = ("micro_batch",) if self.micro_batch is not None else ()
         for name in ("n_train", "n_test", "epochs", "batch_size", *optional):
-            value = getattr(self, name)
-            if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-                raise ConvacError(f"{name} must be a positive integer, got {value!r}")
-        if not (isinstance(self.lr, int | float) and self.lr > 0 and math.isfinite(self.lr)):
-            raise ConvacError(f"lr must be a positive number, got {self.lr!r}")
+            positive_int(getattr(self, name), name)
+        positive_real(self.lr, "lr")
         if not self.weight_decay >= 0:
             raise ConvacError(f"weight_decay must be >= 0, got {self.weight_decay!r}")
         if self.source not in ("digits", "mnist"):
@@ -200,11 +198,9 @@ class Sweep:
         if len(set(names)) != len(names):
             raise ConvacError(f"schedule names must be distinct, got {names}")
         for r in self.rs:
-            if isinstance(r, bool) or not isinstance(r, int) or r < 1:
-                raise ConvacError(f"r values must be positive integers, got {r!r}")
+            positive_int(r, "every r")
         for seed in self.seeds:
-            if isinstance(seed, bool) or not isinstance(seed, int) or seed < 0:
-                raise ConvacError(f"seeds must be non-negative integers, got {seed!r}")
+            non_negative_int(seed, "every seed")
 
     def cells(self) -> list[Cell]:
         """All cells, cheapest r first, so a cut-short sweep still covers every task and schedule."""
@@ -572,8 +568,7 @@ def run_sweep(
         raise ConvacError(f"device must be 'cpu' or 'cuda', got {device!r}")
     if device.startswith("cuda") and not torch.cuda.is_available():
         raise ConvacError("device 'cuda' asked for but torch sees no CUDA GPU; use --device cpu")
-    if isinstance(workers, bool) or not isinstance(workers, int) or workers < 1:
-        raise ConvacError(f"workers must be a positive integer, got {workers!r}")
+    positive_int(workers, "workers")
     if sweep.protocol.source == "mnist":
         from convac.data.mnist import load_mnist
 

@@ -55,6 +55,7 @@ from typing import Any
 
 import numpy as np
 
+from convac._validation import integer, non_negative_int, positive_int
 from convac.architecture import Architecture
 from convac.errors import ConvacError
 from convac.partitions import Partition
@@ -703,15 +704,13 @@ def verify(
         _spec(name)
     if len(set(names)) != len(names):
         raise ConvacError(f"suites listed more than once: {names}")
-    if isinstance(workers, bool) or not isinstance(workers, int) or not 1 <= workers <= MAX_WORKERS:
+    if integer(workers, "workers") not in range(1, MAX_WORKERS + 1):
         raise ConvacError(f"workers must be 1 or {MAX_WORKERS}, got {workers!r}")
     for label, value in (("cells", cells), ("partitions", partitions)):
-        if value is not None and (isinstance(value, bool) or not isinstance(value, int) or value < 1):
-            raise ConvacError(f"{label} must be a positive integer, got {value!r}")
-    if isinstance(redraws, bool) or not isinstance(redraws, int) or redraws < 0:
-        raise ConvacError(f"redraws must be a non-negative integer, got {redraws!r}")
-    if isinstance(seed, bool) or not isinstance(seed, int) or seed < 0:
-        raise ConvacError(f"seed must be a non-negative integer, got {seed!r}")
+        if value is not None:
+            positive_int(value, label)
+    non_negative_int(redraws, "redraws")
+    non_negative_int(seed, "seed")
     prime = check_prime(prime)
     from tqdm.auto import tqdm
 

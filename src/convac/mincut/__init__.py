@@ -46,8 +46,9 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
+from convac._validation import choice, instance
 from convac.architecture import Architecture
-from convac.errors import ConvacError, PartitionError
+from convac.errors import ConvacTypeError, PartitionError
 from convac.mincut import _flow as flow
 from convac.mincut import _tree as tree
 from convac.mincut._graph import BoolArray, CutEdge, CutGraph
@@ -132,19 +133,12 @@ MinCutMethod = Callable[[Architecture, Partition], MinCut]
 
 
 def _check_arch(arch: Any) -> Architecture:
-    if not isinstance(arch, Architecture):
-        raise TypeError(
-            f"arch must be a convac.Architecture (e.g. Architecture.deep_1d(...)), got {type(arch).__name__}"
-        )
-    return arch
+    return instance(arch, "arch", Architecture, "a convac.Architecture (e.g. Architecture.deep_1d(...))")
 
 
 def _check(arch: Any, partition: Any) -> None:
     _check_arch(arch)
-    if not isinstance(partition, Partition):
-        raise TypeError(
-            f"partition must be a convac.Partition (e.g. Partition.left_right(arch)), got {type(partition).__name__}"
-        )
+    instance(partition, "partition", Partition, "a convac.Partition (e.g. Partition.left_right(arch))")
     partition.check_fits(arch)
 
 
@@ -220,10 +214,7 @@ def min_cut(arch: Architecture, partition: Partition, method: str = "tree") -> M
     4
     """
     _check(arch, partition)
-    if not isinstance(method, str):
-        raise TypeError(f"method must be a string, one of {sorted(METHODS)}; got {type(method).__name__}")
-    if method not in METHODS:
-        raise ConvacError(f"unknown min-cut method {method!r}; choose one of {sorted(METHODS)}")
+    choice(method, "method", sorted(METHODS))
     return METHODS[method](arch, partition)
 
 
@@ -231,7 +222,7 @@ def _check_masks(arch: Architecture, masks: Any) -> npt.NDArray[np.bool_]:
     arr = np.asarray(masks)
     if arr.dtype != np.bool_:
         if not np.issubdtype(arr.dtype, np.integer):
-            raise TypeError(f"masks must be booleans (or 0/1 integers), got dtype {arr.dtype}")
+            raise ConvacTypeError(f"masks must be booleans (or 0/1 integers), got dtype {arr.dtype}")
         if arr.size and not np.isin(arr, (0, 1)).all():
             raise PartitionError("integer masks may only hold 0 (side B) and 1 (side A)")
         arr = arr.astype(bool)
@@ -353,7 +344,7 @@ def cut_weight(arch: Architecture, partition: Partition, node_sides: Any) -> int
     _check(arch, partition)
     graph = CutGraph.from_arch(arch)
     if not isinstance(node_sides, (list, tuple)) or len(node_sides) != graph.depth + 1:
-        raise TypeError(f"node_sides must be a sequence of {graph.depth + 1} boolean arrays, one per layer")
+        raise ConvacTypeError(f"node_sides must be a sequence of {graph.depth + 1} boolean arrays, one per layer")
     sides = tuple(np.asarray(s, dtype=bool) for s in node_sides)
     for lay, (s, n) in enumerate(zip(sides, graph.layer_sizes, strict=True)):
         if s.shape != (n,):

@@ -28,6 +28,8 @@ from typing import TYPE_CHECKING
 import numpy as np
 import numpy.typing as npt
 
+from convac._validation import positions
+
 if TYPE_CHECKING:
     from convac.architecture import Architecture
 
@@ -104,6 +106,7 @@ class CutGraph:
     @staticmethod
     def from_arch(arch: Architecture) -> CutGraph:
         """Return the graph of ``arch`` (cached: architectures are immutable)."""
+        positions(arch.n_inputs, "the architecture")
         return _graph_of(arch)
 
     @property

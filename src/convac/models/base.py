@@ -8,8 +8,9 @@ from typing import Any
 import torch
 from torch import nn
 
+from convac._validation import choice, instance, integer, model_size
 from convac.architecture import Architecture
-from convac.errors import ArchitectureError, InputError
+from convac.errors import ArchitectureError, ConvacTypeError, InputError
 from convac.models import functional as F
 from convac.models.representation import Representation, all_finite, make_representation
 
@@ -59,15 +60,14 @@ class ConvACBase(nn.Module):
         **representation_options: Any,
     ) -> None:
         super().__init__()
-        if not isinstance(arch, Architecture):
-            raise TypeError(f"arch must be a convac.Architecture, got {type(arch).__name__}")
+        instance(arch, "arch", Architecture, "a convac.Architecture")
         if arch.kind != self.kind:
             other = "ShallowConvAC" if arch.kind == "shallow" else "DeepConvAC"
             raise ArchitectureError(
                 f"{type(self).__name__} needs a {self.kind} architecture, got a {arch.kind} one; use {other}"
             )
-        if weights not in ("positive", "signed"):
-            raise ValueError(f"weights must be 'positive' or 'signed', got {weights!r}")
+        choice(weights, "weights", ("positive", "signed"))
+        model_size(f"{type(self).__name__} with channels {list(arch.channels)}", arch.n_params)
         self.arch = arch
         self.weights = weights
         with torch.random.fork_rng(devices=[]):
@@ -159,8 +159,7 @@ class ConvACBase(nn.Module):
         Shared weights are repeated over the positions; ``layer == arch.depth`` gives the output
         matrix (1, r_{L-1}, n_outputs).
         """
-        if not 0 <= layer <= self.arch.depth:
-            raise ValueError(f"layer must be in 0..{self.arch.depth}, got {layer}")
+        integer(layer, "layer", minimum=0, maximum=self.arch.depth)
         if layer == self.arch.depth:
             return self.output.unsqueeze(0)
         w = self.conv_weight(layer)
@@ -182,9 +181,9 @@ class ConvACBase(nn.Module):
 
     def _check_features(self, features: Any) -> torch.Tensor:
         if not isinstance(features, torch.Tensor):
-            raise TypeError(f"features must be a torch.Tensor, got {type(features).__name__}")
+            raise ConvacTypeError(f"features must be a torch.Tensor, got {type(features).__name__}")
         if not features.is_floating_point():
-            raise TypeError(f"features must be a floating-point tensor, got dtype {features.dtype}")
+            raise ConvacTypeError(f"features must be a floating-point tensor, got dtype {features.dtype}")
         expected = (self.arch.n_inputs, self.arch.n_features)
         if features.dim() != 3 or tuple(features.shape[1:]) != expected:
             raise InputError(
@@ -194,7 +193,7 @@ class ConvACBase(nn.Module):
         if not all_finite(features):
             raise InputError("features contain NaN or infinite values")
         if features.dtype != self.output_raw.dtype:
-            raise TypeError(
+            raise ConvacTypeError(
                 f"features have dtype {features.dtype} but the model's weights are {self.output_raw.dtype}; "
                 "convert one of them (e.g. model.double())"
             )

@@ -30,6 +30,7 @@ from collections.abc import Sequence
 import torch
 from torch import nn
 
+from convac._validation import model_size, positive_int
 from convac.errors import ArchitectureError, InputError
 
 __all__ = ["ReLUConvNet"]
@@ -60,14 +61,20 @@ class ReLUConvNet(nn.Module):
         seed: int | None = None,
     ) -> None:
         super().__init__()
-        channels = list(channels)
-        if not channels or any(isinstance(c, bool) or not isinstance(c, int) or c < 1 for c in channels):
-            raise ArchitectureError(f"channels must be positive integers, got {channels!r}")
+        channels = [positive_int(c, f"channels[{i}]", error=ArchitectureError) for i, c in enumerate(channels)]
+        if not channels:
+            raise ArchitectureError("channels must list at least one width, got none")
+        n_outputs = positive_int(n_outputs, "n_outputs", error=ArchitectureError)
+        rep_channels = positive_int(rep_channels, "rep_channels", error=ArchitectureError)
+        kernel = positive_int(kernel, "kernel", error=ArchitectureError)
         if image_size != 2 ** len(channels):
             raise ArchitectureError(
                 f"{len(channels)} pooling layers need a {2 ** len(channels)}x{2 ** len(channels)} image, "
                 f"got image_size={image_size}"
             )
+        widths = [rep_channels, *channels]
+        n_params = (kernel * kernel + 1) * rep_channels + sum((a + 1) * b for a, b in itertools.pairwise(widths))
+        model_size(f"ReLUConvNet with channels {channels}", n_params + (channels[-1] + 1) * n_outputs)
         self.channels, self.image_size, self.n_outputs = channels, image_size, n_outputs
         with torch.random.fork_rng(devices=[]):
             if seed is not None:

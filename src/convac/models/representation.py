@@ -15,6 +15,7 @@ tensor([[[1., 0., 0.],
 
 from __future__ import annotations
 
+import inspect
 import math
 from collections.abc import Callable
 from typing import Any, ClassVar
@@ -22,7 +23,8 @@ from typing import Any, ClassVar
 import torch
 from torch import nn
 
-from convac.errors import InputError
+from convac._validation import choice, positive_int, positive_real
+from convac.errors import ConvacTypeError, InputError
 
 __all__ = [
     "REPRESENTATIONS",
@@ -71,7 +73,7 @@ class Representation(nn.Module):
     def check_patches(self, x: Any, n_inputs: int | None = None) -> torch.Tensor:
         """Return ``x`` if it is a valid batch of patches; raise an error naming the problem otherwise."""
         if not isinstance(x, torch.Tensor):
-            raise TypeError(f"patches must be a torch.Tensor, got {type(x).__name__}")
+            raise ConvacTypeError(f"patches must be a torch.Tensor, got {type(x).__name__}")
         if x.dim() != 3 or x.shape[-1] != self.patch_dim:
             raise InputError(
                 f"patches must have shape (batch, n_inputs, patch_dim={self.patch_dim}), got {tuple(x.shape)}"
@@ -79,7 +81,7 @@ class Representation(nn.Module):
         if n_inputs is not None and x.shape[1] != n_inputs:
             raise InputError(f"expected {n_inputs} patches per sample, got {x.shape[1]}")
         if not x.is_floating_point():
-            raise TypeError(f"patches must be a floating-point tensor, got dtype {x.dtype}")
+            raise ConvacTypeError(f"patches must be a floating-point tensor, got dtype {x.dtype}")
         if not all_finite(x):
             raise InputError("patches contain NaN or infinite values; clean or impute them first")
         return x
@@ -121,8 +123,7 @@ class GaussianRepresentation(Representation):
         means and wide Gaussians (measured on the bundled digits: width 1 left whole classes
         dead on some seeds, width 4 did not) keep every channel in play at the start.
         """
-        if not width > 0:
-            raise ValueError(f"width must be positive, got {width}")
+        width = positive_real(width, "width")
         from sklearn.cluster import kmeans_plusplus
 
         flat = self.check_patches(patches).detach().reshape(-1, self.patch_dim)
@@ -181,8 +182,7 @@ class NeuronRepresentation(Representation):
 
     def __init__(self, patch_dim: int, n_features: int, activation: str = "sigmoid") -> None:
         super().__init__()
-        if activation not in self.ACTIVATIONS:
-            raise ValueError(f"unknown activation {activation!r}; allowed: {sorted(self.ACTIVATIONS)}")
+        choice(activation, "activation", tuple(self.ACTIVATIONS))
         self.patch_dim, self.n_features, self.activation = patch_dim, n_features, activation
         self.linear = nn.Linear(patch_dim, n_features)
         nn.init.normal_(self.linear.weight, std=1.0 / math.sqrt(patch_dim))
@@ -210,9 +210,9 @@ class OneHotRepresentation(Representation):
     def check_patches(self, x: Any, n_inputs: int | None = None) -> torch.Tensor:
         """Return ``x`` if it is a batch of integer codes (batch, n_inputs); raise an error otherwise."""
         if not isinstance(x, torch.Tensor):
-            raise TypeError(f"one-hot inputs must be a torch.Tensor of integer codes, got {type(x).__name__}")
+            raise ConvacTypeError(f"one-hot inputs must be a torch.Tensor of integer codes, got {type(x).__name__}")
         if x.is_floating_point() or x.is_complex() or x.dtype == torch.bool:
-            raise TypeError(f"one-hot inputs must have an integer dtype, got {x.dtype}")
+            raise ConvacTypeError(f"one-hot inputs must have an integer dtype, got {x.dtype}")
         if x.dim() != 2:
             raise InputError(f"one-hot inputs must have shape (batch, n_inputs), got {tuple(x.shape)}")
         if n_inputs is not None and x.shape[1] != n_inputs:
@@ -247,14 +247,16 @@ def make_representation(
     """
     if isinstance(name, Representation):
         if name.n_features != n_features:
-            raise ValueError(
+            raise InputError(
                 f"the representation gives {name.n_features} features but the architecture has M={n_features}"
             )
         return name
-    if not isinstance(name, str):
-        raise TypeError(f"representation must be a name or a Representation module, got {type(name).__name__}")
-    if name not in REPRESENTATIONS:
-        raise ValueError(f"unknown representation {name!r}; allowed: {', '.join(sorted(REPRESENTATIONS))}")
-    if isinstance(patch_dim, bool) or not isinstance(patch_dim, int) or patch_dim < 1:
-        raise ValueError(f"patch_dim must be a positive integer, got {patch_dim!r}")
+    choice(name, "representation", sorted(REPRESENTATIONS))
+    patch_dim = positive_int(patch_dim, "patch_dim")
+    accepted = set(inspect.signature(REPRESENTATIONS[name]).parameters) - {"patch_dim", "n_features"}
+    unknown = sorted(set(options) - accepted)
+    if unknown:
+        raise ConvacTypeError(
+            f"the {name} representation has no option(s) {unknown}; allowed: {sorted(accepted) or 'none'}"
+        )
     return REPRESENTATIONS[name](patch_dim=patch_dim, n_features=n_features, **options)

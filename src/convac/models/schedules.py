@@ -23,7 +23,8 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from convac.errors import ConvacError
+from convac._validation import positive_int
+from convac.errors import ConvacError, ConvacTypeError
 
 __all__ = ["SCHEDULES", "Schedule", "parse_schedule", "wide_base", "wide_tip"]
 
@@ -74,8 +75,7 @@ class Schedule:
 
     def channels(self, r: int) -> list[int]:
         """Channel numbers for width parameter ``r``: ``max(1, round(m_i * r))`` per layer."""
-        if isinstance(r, bool) or not isinstance(r, int) or r < 1:
-            raise ConvacError(f"r must be a positive integer, got {r!r}")
+        r = positive_int(r, "r")
         return [max(1, round(m * r)) for m in self.multipliers]
 
     @property
@@ -99,7 +99,7 @@ def parse_schedule(token: str) -> Schedule:
     convac.errors.ConvacError: unknown schedule 'wide'; ...
     """
     if not isinstance(token, str):
-        raise TypeError(f"a schedule must be a string, got {type(token).__name__}")
+        raise ConvacTypeError(f"a schedule must be a string, got {type(token).__name__}")
     token = token.strip()
     if token in SCHEDULES:
         return Schedule(token, tuple(float(c) for c in SCHEDULES[token](1)))

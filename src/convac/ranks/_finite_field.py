@@ -22,7 +22,8 @@ from __future__ import annotations
 import numpy as np
 import torch
 
-from convac.errors import ConvacError
+from convac._validation import integer
+from convac.errors import ConvacError, InputError
 
 __all__ = [
     "DEFAULT_PRIME",
@@ -90,9 +91,7 @@ def check_prime(prime: object) -> int:
         ...
     convac.errors.ConvacError: prime-field overflow: prime 2147483648 is above 2**31 - 1 = 2147483647, ...
     """
-    if isinstance(prime, bool) or not isinstance(prime, (int, np.integer)):
-        raise TypeError(f"prime must be an integer, got {type(prime).__name__} {prime!r}")
-    p = int(prime)
+    p = integer(prime, "prime")
     if p > MAX_PRIME:
         raise ConvacError(
             f"prime-field overflow: prime {p} is above 2**31 - 1 = {MAX_PRIME}, so a product of two residues "
@@ -179,9 +178,9 @@ def rank_mod(matrices: np.ndarray, prime: int, *, batched: bool = False) -> int 
     """
     arr = np.asarray(matrices)
     if not batched and arr.ndim != 2:
-        raise ValueError(f"rank_mod expects a 2D matrix (or batched=True with a 3D stack), got shape {arr.shape}")
+        raise InputError(f"rank_mod expects a 2D matrix (or batched=True with a 3D stack), got shape {arr.shape}")
     if batched and arr.ndim != 3:
-        raise ValueError(f"rank_mod with batched=True expects a (batch, rows, cols) array, got shape {arr.shape}")
+        raise InputError(f"rank_mod with batched=True expects a (batch, rows, cols) array, got shape {arr.shape}")
     rank = _rank(_torch(arr if batched else arr[None]), prime)
     return rank if batched else int(rank[0])
 

@@ -35,6 +35,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 import torch
 
+from convac._validation import MAX_MODEL_BYTES, instance, non_negative_int, positive_int, size_limit
 from convac.errors import PartitionError
 from convac.ranks._finite_field import DEFAULT_PRIME, _matmul, _rank, check_prime, matmul_mod
 from convac.tensornet._coefficient import check_dense_size
@@ -62,15 +63,11 @@ _BATCH_BYTES = 1 << 24  # matricizations eliminated together: 16 MiB measured be
 def _check_arch(arch: object) -> Architecture:
     from convac.architecture import Architecture
 
-    if not isinstance(arch, Architecture):
-        raise TypeError(f"arch must be a convac.Architecture, got {type(arch).__name__}")
-    return arch
+    return instance(arch, "arch", Architecture, "a convac.Architecture")
 
 
 def _check_seed(seed: object) -> int:
-    if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or int(seed) < 0:
-        raise TypeError(f"seed must be a non-negative integer, got {seed!r}")
-    return int(seed)
+    return non_negative_int(seed, "seed")
 
 
 def random_weights_mod(arch: Architecture, seed: int = 0, prime: int = DEFAULT_PRIME) -> list[np.ndarray]:
@@ -88,6 +85,7 @@ def random_weights_mod(arch: Architecture, seed: int = 0, prime: int = DEFAULT_P
     """
     arch = _check_arch(arch)
     prime = check_prime(prime)
+    size_limit("the random weights mod p", 8 * arch.n_params, MAX_MODEL_BYTES, hint="; use fewer channels")
     rng = np.random.default_rng(_check_seed(seed))
     out = []
     c_in = arch.n_features
@@ -125,6 +123,20 @@ def coefficient_tensor_mod(
     arch = _check_arch(arch)
     prime = check_prime(prime)
     check_dense_size(arch.n_features, arch.n_inputs, max_bytes, what="tensor mod p")
+    # Every layer holds, per position, a (modes of its inputs, channels) matrix: wide channels
+    # over a small tensor can need far more memory than the tensor itself.
+    m, n = arch.n_features, arch.n_inputs
+    peak = max(
+        p * m ** (n // p) * spec.out_channels
+        for spec in arch.layers()[:-1]
+        for p in (spec.positions, spec.pooled_positions)
+    )
+    size_limit(
+        "the exact rank's intermediate matrices mod p",
+        8 * peak,
+        MAX_MODEL_BYTES,
+        hint="; use fewer channels or skip the exact rank",
+    )
     weights = random_weights_mod(arch, seed, prime)
     # Each node: (matrix (prod of its position modes, channels), its input positions in mode order).
     nodes: list[tuple[np.ndarray, list[int]]] = [(w, [j]) for j, w in enumerate(weights[0])]
@@ -207,18 +219,15 @@ def generic_ranks(
 
     partitions = list(partitions)
     for part in partitions:
-        if not isinstance(part, Partition):
-            raise TypeError(f"partitions must be convac.Partition objects, got {type(part).__name__}")
+        instance(part, "partitions", Partition, "a list of convac.Partition objects")
         part.check_fits(arch)
     caps: list[int | None]
     if cap is None:
         caps = [None] * len(partitions)
     else:
-        given = [int(c) for c in cap]
+        given = [positive_int(c, "every cap") for c in cap]
         if len(given) != len(partitions):
             raise PartitionError(f"cap has {len(given)} entries but there are {len(partitions)} partitions")
-        if any(c < 1 for c in given):
-            raise ValueError(f"every cap must be a positive integer, got {min(given)}")
         caps = list(given)
     if not partitions:
         return []

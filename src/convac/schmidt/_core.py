@@ -26,7 +26,7 @@ from typing import Any
 
 import numpy as np
 
-from convac.errors import ConvacError
+from convac._validation import choice, instance, output_index
 from convac.partitions import Partition
 from convac.schmidt import _measures as measures
 from convac.schmidt._dense import dense_singular_values
@@ -140,17 +140,12 @@ def entanglement(
     """
     tn = model if isinstance(model, ConvACTensorNetwork) else to_tensor_network(model)
     arch = tn.arch
-    if not isinstance(partition, Partition):
-        raise TypeError(f"partition must be a convac.Partition, got {type(partition).__name__}")
+    instance(partition, "partition", Partition, "a convac.Partition")
     partition.check_fits(arch)
-    if isinstance(output, bool) or not isinstance(output, (int, np.integer)) or not 0 <= output < arch.n_outputs:
-        raise ConvacError(f"output must be an integer in 0..{arch.n_outputs - 1}, got {output!r}")
-    if not isinstance(method, str):
-        raise TypeError(f"method must be a string, one of {['auto', *sorted(METHODS)]}; got {type(method).__name__}")
+    output_index(output, arch.n_outputs)
+    choice(method, "method", ["auto", *sorted(METHODS)])
     if method == "auto":
         method = "dense" if arch.n_features**arch.n_inputs <= AUTO_DENSE_MAX_ENTRIES else "network"
-    if method not in METHODS:
-        raise ConvacError(f"unknown entanglement method {method!r}; choose one of {['auto', *sorted(METHODS)]}")
     measures.schmidt_rank([1.0], rank_rtol)  # validates rank_rtol before any work
     s, log2_scale = METHODS[method](tn, partition, int(output), max_cut=max_cut, max_bytes=max_bytes)
     lam = measures.schmidt_values(s)

@@ -20,6 +20,7 @@ from typing import Any
 
 import numpy as np
 
+from convac._validation import finite_array, real
 from convac.errors import ConvacError
 
 __all__ = [
@@ -50,10 +51,10 @@ def schmidt_values(singular_values: Any) -> np.ndarray:
     >>> schmidt_values([0.0, 3.0, 4.0])
     array([0.8, 0.6, 0. ])
     """
-    s = np.asarray(singular_values, dtype=np.float64).ravel()
+    s = finite_array(singular_values, "singular values").ravel()
     if s.size == 0:
         raise ConvacError("need at least one singular value")
-    if not np.isfinite(s).all() or (s < 0).any():
+    if (s < 0).any():
         raise ConvacError("singular values must be finite and non-negative")
     s = np.sort(s)[::-1]
     # Scale first so the sum of squares cannot overflow or underflow.
@@ -92,7 +93,7 @@ def renyi_entropy(singular_values: Any, alpha: Any) -> float:
     >>> renyi_entropy(s, -1)
     Traceback (most recent call last):
         ...
-    convac.errors.ConvacError: alpha must be a number >= 0 (inf allowed), got -1
+    convac.errors.InputError: alpha must be a non-negative number (inf allowed), got -1.0
     """
     a = _check_alpha(alpha)
     lam = schmidt_values(singular_values)
@@ -131,8 +132,7 @@ def schmidt_rank(singular_values: Any, rtol: float = DEFAULT_RANK_RTOL) -> int:
     >>> schmidt_rank([1.0, 1e-3, 1e-15])
     2
     """
-    if isinstance(rtol, bool) or not isinstance(rtol, (int, float)) or not 0 <= rtol < 1:
-        raise ConvacError(f"rtol must be a number in [0, 1), got {rtol!r}")
+    real(rtol, "rtol", low=0.0, high=1.0, high_open=True)
     lam = schmidt_values(singular_values)
     return int(np.count_nonzero(lam > rtol * lam[0]))
 
@@ -155,9 +155,4 @@ def schmidt_measures(singular_values: Any, rtol: float = DEFAULT_RANK_RTOL) -> d
 
 
 def _check_alpha(alpha: Any) -> float:
-    if isinstance(alpha, bool) or not isinstance(alpha, (int, float, np.integer, np.floating)):
-        raise TypeError(f"alpha must be a real number >= 0 (inf allowed), got {type(alpha).__name__} {alpha!r}")
-    a = float(alpha)
-    if math.isnan(a) or a < 0:
-        raise ConvacError(f"alpha must be a number >= 0 (inf allowed), got {alpha!r}")
-    return a
+    return real(alpha, "alpha", low=0.0, allow_inf=True)

@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from convac._validation import instance, output_index
 from convac.errors import TooLargeError
 
 if TYPE_CHECKING:
@@ -54,11 +55,9 @@ def coefficient_tensor(model: ConvACBase, output: int = 0, max_bytes: int = DEFA
     """
     from convac.models.base import ConvACBase
 
-    if not isinstance(model, ConvACBase):
-        raise TypeError(f"model must be a DeepConvAC or ShallowConvAC, got {type(model).__name__}")
+    instance(model, "model", ConvACBase, "a DeepConvAC or ShallowConvAC")
     arch = model.arch
-    if isinstance(output, bool) or not isinstance(output, (int, np.integer)) or not 0 <= output < arch.n_outputs:
-        raise ValueError(f"output must be an integer in 0..{arch.n_outputs - 1}, got {output!r}")
+    output_index(output, arch.n_outputs)
     check_dense_size(arch.n_features, arch.n_inputs, max_bytes)
 
     def weights(layer: int) -> np.ndarray:

@@ -34,8 +34,9 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from convac._validation import instance, output_index
 from convac.architecture import Architecture
-from convac.errors import InputError, TooLargeError
+from convac.errors import ConvacTypeError, InputError, MissingDependencyError, TooLargeError
 from convac.tensornet._coefficient import DEFAULT_MAX_BYTES, check_dense_size
 
 if TYPE_CHECKING:
@@ -130,14 +131,14 @@ class ConvACTensorNetwork:
 
     def __init__(self, arch: Architecture, weights: Sequence[np.ndarray]) -> None:
         if len(weights) != arch.depth + 1:
-            raise ValueError(f"need {arch.depth + 1} weight arrays (hidden layers and output), got {len(weights)}")
+            raise InputError(f"need {arch.depth + 1} weight arrays (hidden layers and output), got {len(weights)}")
         self.arch = arch
         self.weights: tuple[np.ndarray, ...] = tuple(np.asarray(w, dtype=np.float64) for w in weights)
         for layer, w in enumerate(self.weights):
             spec = arch.layers()[layer]
             expected = (1 if layer == arch.depth else spec.positions, spec.in_channels, spec.out_channels)
             if w.shape != expected:
-                raise ValueError(f"weights of layer {layer} must have shape {expected}, got {w.shape}")
+                raise InputError(f"weights of layer {layer} must have shape {expected}, got {w.shape}")
         self.input_inds = tuple(f"x{p}" for p in range(arch.n_inputs))
         self.output_ind = "y"
         tensors: list[TNTensor] = []
@@ -234,10 +235,7 @@ class ConvACTensorNetwork:
         True
         """
         arch = self.arch
-        if output is not None and (
-            isinstance(output, bool) or not isinstance(output, (int, np.integer)) or not 0 <= output < arch.n_outputs
-        ):
-            raise ValueError(f"output must be None or an integer in 0..{arch.n_outputs - 1}, got {output!r}")
+        output_index(output, arch.n_outputs, allow_none=True)
         rename = self._hyper()
         inputs, arrays, batched, out_inds = self._operands(rename, features, output, max_bytes)
         path = self._path(rename, inputs, out_inds, optimize, features is not None)
@@ -365,7 +363,7 @@ class ConvACTensorNetwork:
         try:
             import quimb.tensor as qtn
         except ImportError:
-            raise ImportError(
+            raise MissingDependencyError(
                 "to_quimb needs quimb, an optional dependency: pip install 'convac[tn]' (or quimb)"
             ) from None
 
@@ -434,8 +432,7 @@ def to_tensor_network(model: ConvACBase) -> ConvACTensorNetwork:
 
     from convac.models.base import ConvACBase
 
-    if not isinstance(model, ConvACBase):
-        raise TypeError(f"model must be a DeepConvAC or ShallowConvAC, got {type(model).__name__}")
+    instance(model, "model", ConvACBase, "a DeepConvAC or ShallowConvAC")
     with torch.no_grad():
         weights = [
             model.weight_matrices(layer).detach().to("cpu", dtype=torch.float64).numpy().copy()
@@ -455,8 +452,7 @@ def contract(tn: ConvACTensorNetwork, features: Any = None, output: int | None =
     >>> convac.contract(convac.to_tensor_network(model)).shape
     (2, 2, 2, 2)
     """
-    if not isinstance(tn, ConvACTensorNetwork):
-        raise TypeError(f"contract needs a ConvACTensorNetwork (see convac.to_tensor_network), got {type(tn).__name__}")
+    instance(tn, "tn", ConvACTensorNetwork, "a ConvACTensorNetwork (see convac.to_tensor_network)")
     return tn.contract(features, output=output, **options)
 
 
@@ -465,7 +461,7 @@ def _as_features(features: Any, arch: Architecture) -> np.ndarray:
     if hasattr(features, "detach"):
         features = features.detach().cpu().numpy()
     if not isinstance(features, np.ndarray):
-        raise TypeError(f"features must be a numpy array or torch tensor, got {type(features).__name__}")
+        raise ConvacTypeError(f"features must be a numpy array or torch tensor, got {type(features).__name__}")
     expected = (arch.n_inputs, arch.n_features)
     if features.ndim != 3 or features.shape[1:] != expected:
         raise InputError(
