@@ -59,7 +59,7 @@ class ArchitectureError(ConvacError):
     >>> convac.Architecture.deep_1d(n_inputs=8, n_features=2, channels=[2, 0, 2])
     Traceback (most recent call last):
         ...
-    convac.errors.ArchitectureError: channels[1] must be at least 1, got 0
+    convac.errors.ArchitectureError: channels[1] must be a positive integer, got 0
     """
 
 
