@@ -221,6 +221,7 @@ def _verify(sub: Any) -> None:
     p.add_argument("--partitions", type=int, default=None, help="partitions per architecture (overrides)")
     p.add_argument("--prime", type=int, default=None, help="field size p, a prime <= 2^31-1 (default 2^31-1)")
     p.add_argument("--out", default="verify-results", help="directory for results and tables")
+    p.add_argument("--restart", action="store_true", help="delete this run's results files in --out and start over")
     p.add_argument("--no-progress", action="store_true")
 
     def run(args: argparse.Namespace) -> int:
@@ -239,6 +240,7 @@ def _verify(sub: Any) -> None:
             prime=DEFAULT_PRIME if args.prime is None else args.prime,
             progress=not args.no_progress,
             echo=print,
+            restart=args.restart,
         )
         saved = ", ".join(map(str, report.files[-2:]))
         print(f"wall time {report.wall_seconds:.1f} s; table saved to {saved}")
@@ -467,6 +469,7 @@ def _experiment(sub: Any) -> None:
     q.add_argument("--mnist-dir", help="directory with the four MNIST IDX files (gz or not); default: bundled digits")
     q.add_argument("--device", default="cpu", help="cpu or cuda")
     q.add_argument("--workers", type=int, default=1, help="process pool size (default 1: in this process)")
+    q.add_argument("--restart", action="store_true", help="delete the sweep's results in --out and start over")
     q.add_argument("--no-progress", action="store_true")
 
     def run(args: argparse.Namespace) -> int:
@@ -488,7 +491,14 @@ def _experiment(sub: Any) -> None:
             source="mnist" if args.mnist_dir else None,
             mnist_dir=args.mnist_dir,
         )
-        result = run_sweep(sweep, args.out, device=args.device, workers=args.workers, progress=not args.no_progress)
+        result = run_sweep(
+            sweep,
+            args.out,
+            device=args.device,
+            workers=args.workers,
+            progress=not args.no_progress,
+            restart=args.restart,
+        )
         print(f"{result.ran} cells run, {result.skipped} already done; results in {args.out}")
         if "table_md" in result.files:
             print(result.files["table_md"].read_text(), end="")
@@ -531,9 +541,20 @@ def main(argv: Sequence[str] | None = None) -> int:
         message = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
         print(f"convac: error: {message}", file=sys.stderr)
         return 2
-    except KeyboardInterrupt:
-        print("convac: interrupted; finished work is saved", file=sys.stderr)
-        return 130
+    except KeyboardInterrupt as exc:  # SIGINT, or SIGTERM during a sweep: its message says what was saved
+        print(f"convac: {str(exc) or 'interrupted'}", file=sys.stderr)
+        code = 128 + int(getattr(exc, "signum", 2))  # 130 for SIGINT, 143 for SIGTERM
+        if argv is None:  # the program itself: finished work is on disk, so skip the seconds-long teardown
+            _exit_now(code)  # of torch's import graph and stop at once
+        return code
+
+
+def _exit_now(code: int) -> NoReturn:
+    import os
+
+    for stream in (sys.stdout, sys.stderr):
+        stream.flush()
+    os._exit(code)
 
 
 def _command_names(parser: argparse.ArgumentParser) -> list[str]:

@@ -14,7 +14,7 @@ import torch
 from convac.cli import main
 from convac.data.mnist import write_idx
 from convac.errors import ConvacError
-from convac.experiments.inductive_bias import Cell, Protocol, Sweep, load_results, profile, run_sweep
+from convac.experiments.inductive_bias import Cell, Protocol, Sweep, load_results, profile, run_cell, run_sweep
 
 TINY = Protocol(n_train=16, n_test=8, epochs=2, lr=3e-3, batch_size=8)
 SWEEP = Sweep(TINY, tasks=("local",), schedules=("wide_base", "wide_tip"), rs=(1,), seeds=(0,))
@@ -80,14 +80,69 @@ run_sweep(sweep, {str(tmp_path)!r}, progress=False, report=False, on_epoch=hook)
     assert [_strip(r) for r in resumed.records] == [_strip(r) for r in reference]
 
 
-def test_torn_last_line_is_ignored_and_repaired(reference, tmp_path) -> None:
+def test_torn_last_line_is_ignored_and_repaired(reference, tmp_path, caplog) -> None:
     run_sweep(SWEEP, tmp_path, progress=False, report=False)
     path = tmp_path / "results.jsonl"
     lines = path.read_text().splitlines()
-    path.write_text(lines[0] + "\n" + lines[1][:40])  # killed while writing the second line
+    path.write_text(lines[0] + "\n" + lines[1][:40])  # killed (SIGKILL) while writing the second line
+    assert [r["key"] for r in load_results(tmp_path)] == [reference[0]["key"]]
+    assert "ignoring a half-written last line" in caplog.text
     result = run_sweep(SWEEP, tmp_path, progress=False, report=False)
-    assert result.ran == 1
+    assert result.ran == 1 and "removed a half-written last line" in caplog.text
+    assert path.read_text().startswith(lines[0] + "\n{")  # cut off, not left in the middle
     assert [_strip(r) for r in load_results(tmp_path)] == [_strip(r) for r in reference]
+
+
+CLI_TINY = ["--tasks", "local", "--schedules", "wide_base;wide_tip", "--rs", "1", "--seeds", "0", "--n-train", "16"]
+CLI_TINY += ["--n-test", "8", "--epochs", "2", "--batch-size", "8", "--no-progress"]
+
+
+def _refused(capsys, out: Path, *match: str) -> None:
+    """run_sweep and the CLI both refuse ``out`` with one line holding every piece of ``match``."""
+    with pytest.raises(ConvacError) as info:
+        run_sweep(SWEEP, out, progress=False, report=False)
+    code, err = _cli(capsys, "--out", str(out), *CLI_TINY)
+    assert code == 2 and len(err.strip().splitlines()) == 1, err
+    for piece in match:
+        assert piece in str(info.value) and piece in err, (piece, err)
+
+
+def test_corrupt_or_foreign_checkpoint_is_refused_then_restart(reference, tmp_path, capsys) -> None:
+    assert [c.key for c in SWEEP.cells()] == [r["key"] for r in reference]
+    (tmp_path / "checkpoints").mkdir()
+    ckpt = tmp_path / "checkpoints" / f"{SWEEP.cells()[0].filename}.pt"
+    advice = "delete it (the cell then starts over) or run again with --restart"
+    ckpt.write_bytes(b"not a checkpoint")
+    _refused(capsys, tmp_path, f"checkpoint {ckpt} cannot be read", advice)
+    torch.save(torch.zeros(3), ckpt)  # a torch file, not one of ours
+    _refused(capsys, tmp_path, f"checkpoint {ckpt} belongs to another cell or protocol", advice)
+    other = SWEEP.cells()[1]  # another cell's checkpoint under this cell's name
+    run_cell(TINY, other, tmp_path / "other.pt")
+    (tmp_path / "other.pt").replace(ckpt)
+    _refused(capsys, tmp_path, "belongs to another cell or protocol")
+    assert not (tmp_path / "results.jsonl").exists()
+    code, _ = _cli(capsys, "--out", str(tmp_path), *CLI_TINY, "--restart")
+    assert code == 0 and not ckpt.exists()
+    assert [_strip(r) for r in load_results(tmp_path)] == [_strip(r) for r in reference]
+
+
+def test_malformed_results_or_protocol_file_is_refused_then_restart(reference, tmp_path, capsys) -> None:
+    (tmp_path / "notes.txt").write_text("mine")
+    run_sweep(SWEEP, tmp_path, progress=False)
+    path = tmp_path / "results.jsonl"
+    good = path.read_text().splitlines(keepends=True)
+    advice = "delete that line (its cell then runs again) or run again with --restart"
+    for bad, problem in [("{oops\n", "is not valid JSON"), ("[1, 2]\n", "is not a result record")]:
+        path.write_text(good[0] + bad + good[1])
+        _refused(capsys, tmp_path, f"{path} line 2 {problem}", advice)
+        with pytest.raises(ConvacError, match="line 2"):
+            load_results(tmp_path)
+    (tmp_path / "protocol.json").write_text("{")
+    _refused(capsys, tmp_path, "protocol.json is not a convac protocol file", "--restart")
+    code, _ = _cli(capsys, "--out", str(tmp_path), *CLI_TINY, "--lr", "0.1", "--restart")
+    assert code == 0 and json.loads((tmp_path / "protocol.json").read_text())["lr"] == 0.1
+    assert [r["protocol"] for r in load_results(tmp_path)] != [r["protocol"] for r in reference]
+    assert (tmp_path / "notes.txt").read_text() == "mine"  # --restart removes only what a sweep wrote
 
 
 def test_other_configuration_is_refused_without_touching_results(reference, tmp_path) -> None:

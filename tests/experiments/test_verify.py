@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 import numpy as np
@@ -142,30 +143,39 @@ def test_process_pool_gives_the_same_records(tmp_path: Path) -> None:
     assert sorted(map(str, map(_strip, one))) == sorted(map(str, map(_strip, two)))
 
 
-def test_half_written_line_is_dropped_and_redone(tmp_path: Path) -> None:
+def test_half_written_line_is_dropped_and_redone(tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
     report = _tiny(tmp_path)
     path = report.files[0]
     lines = path.read_text().splitlines(keepends=True)
-    path.write_text("".join(lines[:-1]) + lines[-1][:25])  # killed mid-write
+    path.write_text("".join(lines[:-1]) + lines[-1][:25])  # killed (SIGKILL) mid-write
     again = _tiny(tmp_path)
+    assert "removed a half-written last line" in caplog.text and str(path) in caplog.text
     assert [_strip(r) for r in _records(path)] == [_strip(json.loads(x)) for x in lines[1:]]
     assert again.rows[0].cases == report.rows[0].cases
 
 
-def test_foreign_or_corrupt_results_file_is_refused(tmp_path: Path) -> None:
+def test_foreign_or_corrupt_results_file_is_refused(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     _tiny(tmp_path)
-    with pytest.raises(ConvacError, match=r"another verify configuration .*partitions"):
+    with pytest.raises(ConvacError, match=r"another verify configuration .*partitions.*--restart"):
         _tiny(tmp_path, partitions=4)
     with pytest.raises(ConvacError, match=r"another verify configuration .*seed"):
         _tiny(tmp_path, seed=3)
     path = tmp_path / "powers.jsonl"
     lines = path.read_text().splitlines(keepends=True)
-    path.write_text(lines[0] + "{not json\n" + "".join(lines[1:]))
-    with pytest.raises(ConvacError, match="line 2 is not valid JSON"):
-        _tiny(tmp_path)
+    cli = ["verify", "--suite", "powers", "--cells", "2", "--partitions", "3", "--workers", "1", "--out", str(tmp_path)]
+    for bad, problem in [("{not json\n", "is not valid JSON"), ('{"kind": "cell"}\n', "is not a verify cell record")]:
+        path.write_text(lines[0] + bad + "".join(lines[1:]))
+        message = f"{path} line 2 {problem}; delete the file, or run again with --restart"
+        with pytest.raises(ConvacError, match=re.escape(message)):
+            _tiny(tmp_path)
+        assert main([*cli, "--no-progress"]) == 2
+        assert capsys.readouterr().err.strip().splitlines() == [f"convac: error: {message} to start this suite over"]
     path.write_text("hello\n")
     with pytest.raises(ConvacError, match="not a convac verify results file"):
         _tiny(tmp_path)
+    assert main([*cli, "--no-progress", "--restart"]) == 0  # deletes the file and starts over
+    assert [_strip(r) for r in _records(path)] == [_strip(json.loads(x)) for x in lines[1:]]
+    assert _tiny(tmp_path, partitions=4, restart=True).rows[0].cases == 2 * (4 + 2)
 
 
 def test_verify_reports_violations(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

@@ -9,12 +9,19 @@ On disk (``out_dir``):
 
 * ``protocol.json`` - the training protocol; a directory written under another protocol
   is refused, so results of different settings never mix;
-* ``results.jsonl`` - one JSON line per finished cell, appended (and fsynced) the moment
-  the cell finishes; re-runs skip the cells found there;
-* ``checkpoints/<cell>.pt`` - after every epoch of a cell in progress: model, optimizer
-  and RNG state as plain tensors/dicts (``torch.load(weights_only=True)``); an
-  interrupted cell resumes from it and ends exactly where an uninterrupted run would;
+* ``results.jsonl`` - one JSON line per finished cell, appended whole (and fsynced) the
+  moment the cell finishes; re-runs skip the cells found there;
+* ``checkpoints/<cell>.pt`` - after every epoch of a cell in progress (written to a
+  temporary file, then renamed): model, optimizer and RNG state as plain tensors/dicts
+  (``torch.load(weights_only=True)``); an interrupted cell resumes from it and ends exactly
+  where an uninterrupted run would;
 * ``table.md``, ``table.csv``, ``figure.png`` - written at the end by :mod:`convac.report`.
+
+Ctrl-C (SIGINT) or SIGTERM kills the workers at once, cancels the cells not started and
+raises :class:`~convac.experiments._executor.Interrupted` saying how many cells are saved;
+running the sweep again resumes. A file in ``out_dir`` that convac cannot read (a corrupt
+checkpoint, a malformed line) is refused with one line naming it; ``restart=True``
+(``--restart``) deletes what an earlier sweep wrote and starts over.
 
 Optimiser (the paper does not state it): Adam (betas 0.9/0.999, no weight decay by
 default), cross-entropy, learning rate annealed per step on a cosine from ``lr`` to 0,
@@ -38,8 +45,7 @@ import json
 import math
 import os
 import time
-from collections.abc import Callable, Iterator
-from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, field, fields, replace
 from pathlib import Path
 from typing import Any
@@ -50,6 +56,8 @@ from torch import nn
 from convac._validation import non_negative_int, positive_int, positive_real
 from convac.data.tasks import TASKS, PlacedDigits, make_task
 from convac.errors import ConvacError
+from convac.experiments._executor import Interrupted, make_executor, stop_on_signals
+from convac.experiments._jsonl import append_line, drop_torn_tail, read_lines, write_atomic
 from convac.models.digit_nets import FAMILIES, ConvACImageNet, build_family_model
 from convac.models.relu_convnet import ReLUConvNet
 from convac.models.schedules import parse_schedule
@@ -327,80 +335,40 @@ def _run_cell(
         mnist_dir=protocol.mnist_dir,
         canvas=protocol.canvas,
     )
-    channels = cell.channels
-    model = build_family_model(cell.family, channels, seed=cell.seed, image_size=protocol.canvas)
-    probe = train.images(torch.arange(min(len(train), 256)))
-    if isinstance(model, ConvACImageNet):
-        model.initialize_from(probe, seed=cell.seed)
-    elif isinstance(model, ReLUConvNet) and protocol.init == "data":
-        model.initialize_from(probe)
-    model.to(device)
+    model = _initial_model(protocol, cell, train, device)
     optimizer = torch.optim.Adam(model.parameters(), lr=protocol.lr, weight_decay=protocol.weight_decay)
-    steps_per_epoch = math.ceil(len(train) / protocol.batch_size)
-    total_steps = protocol.epochs * steps_per_epoch
-    history: list[dict[str, float]] = []
-    first_epoch = 0
     ckpt_path = None if checkpoint is None else Path(checkpoint)
     identity = {"cell": cell.key, "schedule": cell.schedule, "protocol": protocol.fingerprint}
     with torch.random.fork_rng(devices=[]):
         torch.manual_seed(cell.seed)
+        history: list[dict[str, float]] = []
         if ckpt_path is not None and ckpt_path.exists():
-            state = torch.load(ckpt_path, weights_only=True, map_location=device)
-            if state.get("identity") != identity:
-                raise ConvacError(f"checkpoint {ckpt_path} belongs to another cell or protocol; remove it")
-            model.load_state_dict(state["model"])
-            optimizer.load_state_dict(state["optimizer"])
-            torch.set_rng_state(state["rng"])
-            history, first_epoch = list(state["history"]), int(state["epoch"])
-        resumed_from = first_epoch
+            history = _resume(ckpt_path, identity, model, optimizer, device)
+        resumed_from = len(history)
         model.train()
-        for epoch in range(first_epoch, protocol.epochs):
+        for epoch in range(resumed_from, protocol.epochs):
             epoch_start = time.perf_counter()
-            order = torch.randperm(len(train), generator=torch.Generator().manual_seed(cell.seed * 100_003 + epoch))
-            total_loss = 0.0
-            for step in range(steps_per_epoch):
-                lr = _cosine_lr(protocol.lr, epoch * steps_per_epoch + step, total_steps)
-                for group in optimizer.param_groups:
-                    group["lr"] = lr
-                x, y = train.batch(order[step * protocol.batch_size : (step + 1) * protocol.batch_size])
-                x, y = x.to(device), y.to(device)
-                optimizer.zero_grad()
-                # Unsplit batches keep the plain mean loss, so their numbers stay bit-identical to
-                # results written before micro_batch existed.
-                if protocol.micro_batch is None or protocol.micro_batch >= len(y):
-                    loss = nn.functional.cross_entropy(model(x), y)
-                    loss.backward()
-                    total_loss += loss.item() * len(y)
-                else:
-                    for xs, ys in zip(x.split(protocol.micro_batch), y.split(protocol.micro_batch), strict=True):
-                        # sum / whole batch: the summed gradients are those of the batch mean
-                        piece = nn.functional.cross_entropy(model(xs), ys, reduction="sum") / len(y)
-                        piece.backward()
-                        total_loss += piece.item() * len(y)
-                optimizer.step()
-            record = {
-                "epoch": epoch + 1,
-                "loss": total_loss / len(train),
-                "seconds": time.perf_counter() - epoch_start,
-            }
+            loss = _train_epoch(protocol, cell, model, optimizer, train, epoch, device)
+            record = {"epoch": epoch + 1, "loss": loss, "seconds": time.perf_counter() - epoch_start}
             history.append(record)
             if ckpt_path is not None:
-                _atomic_save(
-                    {
-                        "identity": identity,
-                        "epoch": epoch + 1,
-                        "model": model.state_dict(),
-                        "optimizer": optimizer.state_dict(),
-                        "rng": torch.get_rng_state(),
-                        "history": history,
-                    },
-                    ckpt_path,
-                )
+                _save_checkpoint(ckpt_path, identity, model, optimizer, history)
             if on_epoch is not None:
                 on_epoch(epoch + 1, record)
-        train_acc = _accuracy(model, train, device)
-        test_acc = _accuracy(model, test, device)
-    n_params = sum(p.numel() for p in model.parameters())
+        measured = {
+            "train_accuracy": _accuracy(model, train, device),
+            "test_accuracy": _accuracy(model, test, device),
+            "final_loss": history[-1]["loss"],
+            "history": history,
+            "resumed_from_epoch": resumed_from,
+        }
+    return _cell_record(protocol, cell, model, measured, time.perf_counter() - start_time, device)
+
+
+def _cell_record(
+    protocol: Protocol, cell: Cell, model: nn.Module, measured: dict[str, Any], seconds: float, device: str
+) -> dict[str, Any]:
+    """Return the JSON line of a finished cell: what it was, what it measured, how long it took."""
     return {
         "key": cell.key,
         "protocol": protocol.fingerprint,
@@ -410,30 +378,124 @@ def _run_cell(
         "schedule_token": cell.schedule,
         "r": cell.r,
         "seed": cell.seed,
-        "channels": channels,
-        "n_params": n_params,
-        "train_accuracy": train_acc,
-        "test_accuracy": test_acc,
-        "final_loss": history[-1]["loss"],
-        "history": history,
-        "resumed_from_epoch": resumed_from,
-        "seconds": time.perf_counter() - start_time,
+        "channels": cell.channels,
+        "n_params": sum(p.numel() for p in model.parameters()),
+        **measured,
+        "seconds": seconds,
         "device": device,
     }
 
 
+def _initial_model(protocol: Protocol, cell: Cell, train: PlacedDigits, device: str) -> nn.Module:
+    """Return the cell's model with its seeded (and, by default, data-dependent) initialisation."""
+    model = build_family_model(cell.family, cell.channels, seed=cell.seed, image_size=protocol.canvas)
+    probe = train.images(torch.arange(min(len(train), 256)))
+    if isinstance(model, ConvACImageNet):
+        model.initialize_from(probe, seed=cell.seed)
+    elif isinstance(model, ReLUConvNet) and protocol.init == "data":
+        model.initialize_from(probe)
+    return model.to(device)
+
+
+def _train_epoch(
+    protocol: Protocol,
+    cell: Cell,
+    model: nn.Module,
+    optimizer: torch.optim.Optimizer,
+    train: PlacedDigits,
+    epoch: int,
+    device: str,
+) -> float:
+    """One epoch of Adam steps on a cosine learning rate; returns the mean training loss."""
+    steps_per_epoch = math.ceil(len(train) / protocol.batch_size)
+    total_steps = protocol.epochs * steps_per_epoch
+    order = torch.randperm(len(train), generator=torch.Generator().manual_seed(cell.seed * 100_003 + epoch))
+    total_loss = 0.0
+    for step in range(steps_per_epoch):
+        lr = _cosine_lr(protocol.lr, epoch * steps_per_epoch + step, total_steps)
+        for group in optimizer.param_groups:
+            group["lr"] = lr
+        x, y = train.batch(order[step * protocol.batch_size : (step + 1) * protocol.batch_size])
+        x, y = x.to(device), y.to(device)
+        optimizer.zero_grad()
+        # Unsplit batches keep the plain mean loss, so their numbers stay bit-identical to
+        # results written before micro_batch existed.
+        if protocol.micro_batch is None or protocol.micro_batch >= len(y):
+            loss = nn.functional.cross_entropy(model(x), y)
+            loss.backward()
+            total_loss += loss.item() * len(y)
+        else:
+            for xs, ys in zip(x.split(protocol.micro_batch), y.split(protocol.micro_batch), strict=True):
+                # sum / whole batch: the summed gradients are those of the batch mean
+                piece = nn.functional.cross_entropy(model(xs), ys, reduction="sum") / len(y)
+                piece.backward()
+                total_loss += piece.item() * len(y)
+        optimizer.step()
+    return total_loss / len(train)
+
+
+def _save_checkpoint(
+    path: Path, identity: dict[str, str], model: nn.Module, optimizer: torch.optim.Optimizer, history: list[Any]
+) -> None:
+    state = {
+        "identity": identity,
+        "epoch": len(history),
+        "model": model.state_dict(),
+        "optimizer": optimizer.state_dict(),
+        "rng": torch.get_rng_state(),
+        "history": history,
+    }
+    _atomic_save(state, path)
+
+
+def _resume(
+    path: Path, identity: dict[str, str], model: nn.Module, optimizer: torch.optim.Optimizer, device: str
+) -> list[dict[str, float]]:
+    """Load the checkpoint at ``path`` into model, optimizer and RNG; returns the epochs' history.
+
+    A checkpoint that cannot be read, or that another cell or protocol wrote, is refused with
+    one line that names it and what to do.
+    """
+    advice = "delete it (the cell then starts over) or run again with --restart"
+    try:
+        state = torch.load(path, weights_only=True, map_location=device)
+    except Exception as exc:  # torch raises RuntimeError, UnpicklingError, EOFError, ... for a bad file
+        reason = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+        raise ConvacError(f"checkpoint {path} cannot be read ({reason[:120]}); {advice}") from None
+    if not isinstance(state, dict) or state.get("identity") != identity:
+        raise ConvacError(f"checkpoint {path} belongs to another cell or protocol; {advice}")
+    try:
+        model.load_state_dict(state["model"])
+        optimizer.load_state_dict(state["optimizer"])
+        torch.set_rng_state(state["rng"])
+        history = [dict(h) for h in state["history"]]
+    except (KeyError, TypeError, ValueError, RuntimeError) as exc:
+        raise ConvacError(f"checkpoint {path} is damaged ({type(exc).__name__}); {advice}") from None
+    if len(history) != state.get("epoch"):
+        raise ConvacError(f"checkpoint {path} is damaged (epoch count); {advice}")
+    return history
+
+
 # ---------------------------------------------------------------------------- results on disk
+def _results_advice(out_dir: Path) -> str:
+    return f"delete that line (its cell then runs again) or run again with --restart to start {out_dir} over"
+
+
 def load_results(out_dir: str | os.PathLike[str]) -> list[dict[str, Any]]:
-    """Finished cells in ``out_dir/results.jsonl``; a torn last line (from a kill) is ignored."""
-    path = Path(out_dir) / RESULTS
+    """Finished cells in ``out_dir/results.jsonl``.
+
+    A torn last line (a run killed while writing it) is ignored with a warning; any other line
+    that is not a result record raises a :class:`~convac.errors.ConvacError` naming it.
+    """
+    out = Path(out_dir)
+    path = out / RESULTS
     if not path.exists():
         return []
     records = []
-    for line in path.read_text().splitlines():
-        with contextlib.suppress(json.JSONDecodeError):
-            record = json.loads(line)
-            if isinstance(record, dict) and "key" in record:
-                records.append(record)
+    for number, record in read_lines(path, _results_advice(out)):
+        if not (isinstance(record, dict) and isinstance(record.get("key"), str) and "protocol" in record):
+            raise ConvacError(f"{path} line {number} is not a result record; {_results_advice(out)}")
+        records.append(record)
     return records
 
 
@@ -444,39 +506,44 @@ def _claim_dir(out_dir: Path, protocol: Protocol) -> None:
     if manifest.exists():
         try:
             stored = json.loads(manifest.read_text())
-        except json.JSONDecodeError:
-            raise ConvacError(f"{manifest} is not valid JSON; this is not a results directory of convac") from None
+        except (json.JSONDecodeError, UnicodeDecodeError):
+            stored = None
+        if not isinstance(stored, dict):
+            raise ConvacError(
+                f"{manifest} is not a convac protocol file; use another --out directory, delete it, "
+                "or run again with --restart to start over"
+            )
         if stored != protocol.to_dict():
             diff = sorted(
                 k for k in set(stored) | set(protocol.to_dict()) if stored.get(k) != protocol.to_dict().get(k)
             )
             raise ConvacError(
                 f"results directory {out_dir} holds a sweep with another configuration (differs in: "
-                f"{', '.join(diff)}); use a new --out directory or the same settings"
+                f"{', '.join(diff)}); use a new --out directory, the same settings, or --restart to discard them"
             )
     else:
-        foreign = [r for r in load_results(out_dir) if r.get("protocol") != protocol.fingerprint]
-        if foreign or (out_dir / RESULTS).exists():
+        if (out_dir / RESULTS).exists():
             raise ConvacError(
-                f"{out_dir} has results but no {MANIFEST}; refusing to mix them, use a new --out directory"
+                f"{out_dir} has results but no {MANIFEST}; refusing to mix them, use a new --out directory "
+                "or --restart to discard them"
             )
-        manifest.write_text(json.dumps(protocol.to_dict(), indent=1, sort_keys=True) + "\n")
+        write_atomic(manifest, json.dumps(protocol.to_dict(), indent=1, sort_keys=True) + "\n")
     bad = [r["key"] for r in load_results(out_dir) if r.get("protocol") != protocol.fingerprint]
     if bad:
-        raise ConvacError(f"{out_dir}/{RESULTS} holds {len(bad)} result(s) of another configuration; use a new --out")
+        raise ConvacError(
+            f"{out_dir}/{RESULTS} holds {len(bad)} result(s) of another configuration; "
+            "use a new --out directory or --restart to discard them"
+        )
 
 
-def _append(path: Path, record: dict[str, Any]) -> None:
-    # A kill mid-write leaves a torn last line; start on a fresh line so it stays the only casualty.
-    prefix = ""
-    if path.exists() and path.stat().st_size:
-        with path.open("rb") as f:
-            f.seek(-1, os.SEEK_END)
-            prefix = "" if f.read(1) == b"\n" else "\n"
-    with path.open("a") as f:
-        f.write(prefix + json.dumps(record, sort_keys=True) + "\n")
-        f.flush()
-        os.fsync(f.fileno())
+def _clear(out_dir: Path) -> None:
+    """Delete what a sweep wrote in ``out_dir`` (``--restart``); other files are left alone."""
+    for name in (RESULTS, MANIFEST, "table.md", "table.csv", "figure.png"):
+        (out_dir / name).unlink(missing_ok=True)
+    ckpt_dir = out_dir / "checkpoints"
+    if ckpt_dir.is_dir():
+        for path in [*ckpt_dir.glob("*.pt"), *ckpt_dir.glob("*.tmp")]:
+            path.unlink()
 
 
 # ---------------------------------------------------------------------------- the sweep
@@ -490,54 +557,47 @@ class SweepResult:
     files: dict[str, Path]
 
 
-def _job(protocol: dict[str, Any], cell: dict[str, Any], ckpt: str, device: str, queue: Any) -> dict[str, Any]:
-    torch.set_num_threads(1)
-    c = Cell(**cell)
-
-    def report(epoch: int, record: dict[str, float]) -> None:
-        if queue is not None:
-            queue.put((c.key, epoch))
-
-    return run_cell(Protocol(**protocol), c, ckpt, device, report)
+def _cell_task(job: tuple[Protocol, Cell, str, str], progress: Callable[[Any], None]) -> dict[str, Any]:
+    """One cell as an executor task; reports ``(epoch, record)`` after each checkpoint."""
+    protocol, cell, ckpt, device = job
+    return run_cell(protocol, cell, ckpt, device, lambda epoch, record: progress((epoch, record)))
 
 
-def _iter_results(
-    sweep: Sweep, todo: list[Cell], ckpt_dir: Path, device: str, workers: int, bar: Any, on_epoch: Any
-) -> Iterator[tuple[Cell, dict[str, Any]]]:
-    epochs = sweep.protocol.epochs
-    if workers <= 1:
-        for cell in todo:
+def _check_run(sweep: Sweep, device: str, workers: int) -> None:
+    if device not in ("cpu", "cuda") and not device.startswith("cuda:"):
+        raise ConvacError(f"device must be 'cpu' or 'cuda', got {device!r}")
+    if device.startswith("cuda") and not torch.cuda.is_available():
+        raise ConvacError("device 'cuda' asked for but torch sees no CUDA GPU; use --device cpu")
+    positive_int(workers, "workers")
+    if sweep.protocol.source == "mnist":
+        from convac.data.mnist import load_mnist
 
-            def tick(epoch: int, record: dict[str, float], cell: Cell = cell) -> None:
-                bar.update(1)
-                bar.set_postfix_str(f"{cell.key} epoch {epoch}/{epochs} loss {record['loss']:.3f}")
-                if on_epoch is not None:
-                    on_epoch(cell, epoch, record)
+        load_mnist(sweep.protocol.mnist_dir or "")  # fail before any cell starts
 
-            bar.set_postfix_str(f"{cell.key} starting")
-            ckpt = ckpt_dir / f"{cell.filename}.pt"
-            before = torch.load(ckpt, weights_only=True)["epoch"] if ckpt.exists() else 0
-            bar.update(before)
-            yield cell, run_cell(sweep.protocol, cell, ckpt, device, tick)
-        return
-    import multiprocessing as mp
 
-    ctx = mp.get_context("spawn")
-    with ctx.Manager() as manager, ProcessPoolExecutor(max_workers=workers, mp_context=ctx) as pool:
-        queue = manager.Queue()
-        pending: dict[Future[dict[str, Any]], Cell] = {
-            pool.submit(_job, asdict(sweep.protocol), asdict(c), str(ckpt_dir / f"{c.filename}.pt"), device, queue): c
-            for c in todo
-        }
-        while pending:
-            done, _ = wait(pending, timeout=0.5, return_when=FIRST_COMPLETED)
-            while not queue.empty():
-                key, epoch = queue.get()
-                bar.update(1)
-                bar.set_postfix_str(f"{key} epoch {epoch}/{epochs}")
-            for future in done:
-                cell = pending.pop(future)
-                yield cell, future.result()
+class _Progress:
+    """The epoch progress bar, fed by the workers' ``(epoch, record)`` reports."""
+
+    def __init__(self, todo: list[Cell], epochs: int, enabled: bool, on_epoch: Any) -> None:
+        from tqdm.auto import tqdm
+
+        self.todo, self.epochs, self.on_epoch = todo, epochs, on_epoch
+        self.seen: dict[int, int] = {}
+        self.bar = tqdm(total=len(todo) * epochs, disable=not enabled, desc=f"{len(todo)} cells", unit="epoch")
+
+    def epoch(self, index: int, payload: tuple[int, dict[str, float]]) -> None:
+        epoch, record = payload
+        cell = self.todo[index]
+        self.bar.update(epoch - self.seen.get(index, 0))  # a resumed cell's earlier epochs count here
+        self.seen[index] = epoch
+        self.bar.set_postfix_str(f"{cell.key} epoch {epoch}/{self.epochs} loss {record['loss']:.3f}")
+        if self.on_epoch is not None:
+            self.on_epoch(cell, epoch, record)
+
+    def cell_done(self, index: int, left: int) -> None:
+        self.bar.update(self.epochs - self.seen.get(index, 0))
+        self.seen[index] = self.epochs
+        self.bar.set_description(f"{left} cells left")
 
 
 def run_sweep(
@@ -548,11 +608,18 @@ def run_sweep(
     progress: bool = True,
     report: bool = True,
     on_epoch: Callable[[Cell, int, dict[str, float]], None] | None = None,
+    *,
+    restart: bool = False,
+    executor: str = "local",
 ) -> SweepResult:
     """Run every unfinished cell of ``sweep``, appending results to ``out_dir``; then write the report.
 
-    Cells already in ``out_dir/results.jsonl`` are skipped; cells with a checkpoint resume.
-    ``on_epoch(cell, epoch, record)`` is called after each checkpoint (``workers == 1`` only).
+    Cells already in ``out_dir/results.jsonl`` are skipped; cells with a checkpoint resume;
+    ``restart=True`` first deletes what an earlier sweep wrote there. ``on_epoch(cell, epoch,
+    record)`` is called after each checkpoint. ``executor`` names where cells run (see
+    :data:`convac.experiments._executor.EXECUTORS`). SIGINT or SIGTERM stops the workers at once
+    and raises :class:`~convac.experiments._executor.Interrupted` (a KeyboardInterrupt) saying
+    how many cells are saved; every finished cell is on disk by then.
 
     Examples
     --------
@@ -564,40 +631,41 @@ def run_sweep(
     >>> (first.ran, first.skipped), (again.ran, again.skipped)
     ((2, 0), (0, 2))
     """
-    if device not in ("cpu", "cuda") and not device.startswith("cuda:"):
-        raise ConvacError(f"device must be 'cpu' or 'cuda', got {device!r}")
-    if device.startswith("cuda") and not torch.cuda.is_available():
-        raise ConvacError("device 'cuda' asked for but torch sees no CUDA GPU; use --device cpu")
-    positive_int(workers, "workers")
-    if sweep.protocol.source == "mnist":
-        from convac.data.mnist import load_mnist
-
-        load_mnist(sweep.protocol.mnist_dir or "")  # fail before any cell starts
+    _check_run(sweep, device, workers)
+    pool = make_executor(executor, workers)
     out = Path(out_dir)
+    if restart:
+        _clear(out)
     _claim_dir(out, sweep.protocol)
     ckpt_dir = out / "checkpoints"
     ckpt_dir.mkdir(exist_ok=True)
+    results_path = out / RESULTS
+    drop_torn_tail(results_path)
     finished = {r["key"]: r for r in load_results(out)}
     cells = sweep.cells()
     todo = [c for c in cells if c.key not in finished]
-    from tqdm.auto import tqdm
-
-    bar = tqdm(total=len(todo) * sweep.protocol.epochs, disable=not progress, desc=f"{len(todo)} cells", unit="epoch")
-    results_path = out / RESULTS
-    ran = 0
-    try:
-        for cell, record in _iter_results(sweep, todo, ckpt_dir, device, workers, bar, on_epoch):
-            _append(results_path, record)
-            finished[cell.key] = record
+    for cell in cells:
+        if cell.key in finished:  # left by a kill between writing the result and deleting it
             (ckpt_dir / f"{cell.filename}.pt").unlink(missing_ok=True)
-            ran += 1
-            bar.set_description(f"{len(todo) - ran} cells left")
-    finally:
-        bar.close()
-    records = [finished[c.key] for c in cells]
+    jobs = [(sweep.protocol, c, str(ckpt_dir / f"{c.filename}.pt"), device) for c in todo]
     files: dict[str, Path] = {"results": results_path}
-    if report:
-        from convac.report.inductive_bias import write_report
+    with stop_on_signals() as guard:
+        bar = _Progress(todo, sweep.protocol.epochs, progress, on_epoch)
+        try:
+            with contextlib.closing(pool.run(_cell_task, jobs, bar.epoch)) as results:
+                for ran, (index, record) in enumerate(results, start=1):
+                    with guard.deferred():  # the line is written whole, then the interrupt
+                        append_line(results_path, record)
+                        finished[todo[index].key] = record
+                        (ckpt_dir / f"{todo[index].filename}.pt").unlink(missing_ok=True)
+                    bar.cell_done(index, len(todo) - ran)
+            if report:
+                from convac.report.inductive_bias import write_report
 
-        files.update(write_report(records, out))
-    return SweepResult(records=records, ran=ran, skipped=len(cells) - len(todo), files=files)
+                files.update(write_report([finished[c.key] for c in cells], out))
+        except KeyboardInterrupt as exc:
+            raise Interrupted.saved(exc, sum(c.key in finished for c in cells), len(cells), out) from None
+        finally:
+            bar.bar.close()
+    records = [finished[c.key] for c in cells]
+    return SweepResult(records=records, ran=len(todo), skipped=len(cells) - len(todo), files=files)

@@ -17,11 +17,13 @@ the min-cut or below the lower bound is recomputed with ``redraws`` fresh weight
 (probability ``<= D r / p``) cannot pass for a gap.
 
 Each *cell* (one architecture with its partitions) is a pure function of its
-:class:`Cell` (config and seed), so cells could run anywhere; here they run on a local
-process pool. Every finished cell is appended at once to a JSON-lines file
-``<out>/<suite>[-full].jsonl`` whose first line records the configuration: a re-run skips
-finished cells, an interrupted run resumes, and a file written by another configuration is
-refused. At the end a table (markdown and CSV) is printed and saved.
+:class:`Cell` (config and seed), so cells could run anywhere; here they run on an executor
+(``local``: this process or a pool of worker processes). Every finished cell is appended
+at once, as one whole line, to a JSON-lines file ``<out>/<suite>[-full].jsonl`` whose first
+line records the configuration: a re-run skips finished cells, an interrupted run resumes
+(Ctrl-C or SIGTERM kill the workers at once), and a file written by another configuration
+or holding a malformed line is refused (``restart=True`` deletes it and starts over). At
+the end a table (markdown and CSV) is printed and saved.
 
 Suites (``SUITES``): ``paper`` (N = 16, M = 2, 4 distinct bond dimensions from
 {2,3,5,7,11,13}: 360 arrangements x 6435 balanced partitions), ``2d`` (4x4 inputs, 2x2
@@ -40,6 +42,7 @@ Examples
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import io
 import itertools
@@ -47,9 +50,8 @@ import json
 import math
 import os
 import time
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import asdict, dataclass, field
-from multiprocessing import get_context
 from pathlib import Path
 from typing import Any
 
@@ -58,6 +60,8 @@ import numpy as np
 from convac._validation import integer, non_negative_int, positive_int
 from convac.architecture import Architecture
 from convac.errors import ConvacError
+from convac.experiments._executor import Executor, Interrupted, make_executor, stop_on_signals
+from convac.experiments._jsonl import append_line, drop_torn_tail, read_lines, write_atomic
 from convac.partitions import Partition
 from convac.ranks._finite_field import DEFAULT_PRIME, check_prime
 from convac.ranks._generic_rank import generic_ranks, schwartz_zippel_bound
@@ -454,23 +458,40 @@ def _config(suite: str, cells: Sequence[Cell], full: bool, seed: int, sizes: dic
     }
 
 
-def _load(path: Path, config: dict[str, Any]) -> dict[int, dict[str, Any]]:
-    """Finished cells of a results file; drops a half-written last line; refuses a foreign file."""
-    if not path.exists():
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(json.dumps({"kind": "header", "config": config}) + "\n")
-        return {}
-    text = path.read_text()
-    if not text.endswith("\n"):  # interrupted mid-write: keep only complete lines
-        text = text[: text.rfind("\n") + 1]
-        path.write_text(text)
-    lines = text.splitlines()
+# What SuiteSummary reads from a cell record; a line without them is not one of ours.
+_RECORD_KEYS = frozenset(
+    (
+        "kind",
+        "index",
+        "cases",
+        "equal",
+        "below",
+        "above",
+        "under_lower",
+        "lower_proven",
+        "power_family",
+        "power_mismatch",
+        "max_gap",
+        "max_log2_gap",
+        "redrawn",
+        "max_sz_bound",
+        "cpu_seconds",
+    )
+)
+
+
+def _check_header(path: Path, config: dict[str, Any]) -> None:
+    with path.open("rb") as fh:
+        first = fh.readline()
     try:
-        header = json.loads(lines[0]) if lines else None
-    except json.JSONDecodeError:
+        header = json.loads(first) if first.endswith(b"\n") else None
+    except (json.JSONDecodeError, UnicodeDecodeError):
         header = None
     if not isinstance(header, dict) or header.get("kind") != "header":
-        raise ConvacError(f"{path} is not a convac verify results file; choose another --out directory")
+        raise ConvacError(
+            f"{path} is not a convac verify results file; choose another --out directory, "
+            "delete the file, or run again with --restart"
+        )
     if header.get("config") != config:
         diff = (
             sorted(k for k in config if header["config"].get(k) != config[k])
@@ -479,23 +500,31 @@ def _load(path: Path, config: dict[str, Any]) -> dict[int, dict[str, Any]]:
         )
         raise ConvacError(
             f"{path} was written by another verify configuration (differs in {', '.join(diff)}); "
-            "use another --out directory or delete the file"
+            "use another --out directory, delete the file, or run again with --restart"
         )
+
+
+def _load(path: Path, config: dict[str, Any], restart: bool = False) -> dict[int, dict[str, Any]]:
+    """Finished cells of a results file (created with its header if missing).
+
+    Refuses a foreign file and any line that is not a cell record; cuts off a half-written last
+    line (a killed run) with a warning. ``restart`` deletes the file first.
+    """
+    if restart:
+        path.unlink(missing_ok=True)
+    if not path.exists():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        write_atomic(path, json.dumps({"kind": "header", "config": config}) + "\n")
+        return {}
+    _check_header(path, config)
+    drop_torn_tail(path)
+    advice = "delete the file, or run again with --restart to start this suite over"
     done = {}
-    for number, line in enumerate(lines[1:], start=2):
-        try:
-            record = json.loads(line)
-        except json.JSONDecodeError:
-            raise ConvacError(f"{path} line {number} is not valid JSON; delete the file to start over") from None
-        done[int(record["index"])] = record
+    for number, record in read_lines(path, advice)[1:]:
+        if not (isinstance(record, dict) and record.keys() >= _RECORD_KEYS and isinstance(record["index"], int)):
+            raise ConvacError(f"{path} line {number} is not a verify cell record; {advice}")
+        done[record["index"]] = record
     return done
-
-
-def _append(path: Path, record: dict[str, Any]) -> None:
-    with path.open("a") as fh:
-        fh.write(json.dumps(record) + "\n")
-        fh.flush()
-        os.fsync(fh.fileno())
 
 
 # ---------------------------------------------------------------------------- report
@@ -643,30 +672,88 @@ class VerifyReport:
 
 # ---------------------------------------------------------------------------- driver
 def _init_worker() -> None:
-    import signal
-
     import torch
 
     torch.set_num_threads(1)
-    # Ctrl-C reaches the whole process group; the parent alone handles it (and terminates us).
-    signal.signal(signal.SIGINT, signal.SIG_IGN)
 
 
-def _run_cells(todo: list[Cell], workers: int) -> Iterator[dict[str, Any]]:
-    if workers == 1 or len(todo) <= 1:
-        for cell in todo:
-            yield run_cell(cell)
-        return
-    pool = get_context("spawn").Pool(workers, initializer=_init_worker)
-    try:
-        yield from pool.imap_unordered(run_cell, todo)
-    except BaseException:
-        # Interrupted: finished cells are already on disk; stop the running ones at once.
-        pool.terminate()
-        raise
-    finally:
-        pool.close()
-        pool.join()
+def _cell_task(cell: Cell, progress: Callable[[Any], None]) -> dict[str, Any]:
+    return run_cell(cell)
+
+
+@dataclass
+class _SuiteRun:
+    """One suite of a verify run: its cells, its results file and the cells found finished there."""
+
+    name: str
+    cells: list[Cell]
+    path: Path
+    done: dict[int, dict[str, Any]]
+
+    @property
+    def todo(self) -> list[Cell]:
+        return [c for c in self.cells if c.index not in self.done]
+
+    def summary(self) -> SuiteSummary:
+        return SuiteSummary.from_records(self.name, [self.done[c.index] for c in self.cells])
+
+
+def _check_arguments(
+    suites: Sequence[str] | None, workers: int, sizes: dict[str, int | None], redraws: int, seed: int
+) -> list[str]:
+    """Return the suite names to run, after checking every argument of :func:`verify`."""
+    names = list(SUITES) if suites is None else list(suites)
+    if not names:
+        raise ConvacError("give at least one suite")
+    for name in names:
+        _spec(name)
+    if len(set(names)) != len(names):
+        raise ConvacError(f"suites listed more than once: {names}")
+    if integer(workers, "workers") not in range(1, MAX_WORKERS + 1):
+        raise ConvacError(f"workers must be 1 or {MAX_WORKERS}, got {workers!r}")
+    for label, value in sizes.items():
+        if value is not None:
+            positive_int(value, label)
+    non_negative_int(redraws, "redraws")
+    non_negative_int(seed, "seed")
+    return names
+
+
+def _run_suites(runs: list[_SuiteRun], pool: Executor, progress: bool, out_dir: Path) -> None:
+    """Run every unfinished cell of ``runs``, appending each record to its suite's file as it arrives."""
+    from tqdm.auto import tqdm
+
+    tasks = [(run, cell) for run in runs for cell in run.todo]
+    total = sum(len(run.cells) for run in runs)
+    bar = tqdm(
+        total=total,
+        initial=total - len(tasks),
+        desc=f"verify {','.join(run.name for run in runs)}",
+        unit="arch",
+        disable=not progress,
+        leave=False,
+    )
+    with stop_on_signals() as guard:
+        try:
+            with contextlib.closing(pool.run(_cell_task, [cell for _, cell in tasks])) as results:
+                for index, record in results:
+                    run = tasks[index][0]
+                    with guard.deferred():  # the line is written whole, then the interrupt
+                        append_line(run.path, record)
+                        run.done[record["index"]] = record
+                    bar.update(1)
+        except KeyboardInterrupt as exc:
+            raise Interrupted.saved(exc, sum(len(run.done) for run in runs), total, out_dir) from None
+        finally:
+            bar.close()
+
+
+def _save_tables(report: VerifyReport, out_dir: Path) -> None:
+    out_dir.mkdir(parents=True, exist_ok=True)
+    md, csv_path = out_dir / "verify.md", out_dir / "verify.csv"
+    md.write_text(report.to_markdown() + "\n")
+    csv_path.write_text(report.to_csv())
+    report.files += [md, csv_path]
 
 
 def verify(
@@ -682,12 +769,17 @@ def verify(
     redraws: int = 1,
     progress: bool = True,
     echo: Callable[[str], None] | None = None,
+    restart: bool = False,
+    executor: str = "local",
 ) -> VerifyReport:
     """Run the min-cut theorem check on ``suites`` (default: all of :data:`SUITES`).
 
-    Writes ``<out>/<suite>[-full].jsonl`` (one line per finished cell; re-runs resume) and
-    ``<out>/verify.md`` / ``verify.csv`` (the table). ``workers`` (1 or 2) processes run
-    the cells. ``echo`` receives the table text (e.g. ``print``). See the module docstring.
+    Writes ``<out>/<suite>[-full].jsonl`` (one line per finished cell; re-runs resume,
+    ``restart=True`` deletes these files first) and ``<out>/verify.md`` / ``verify.csv`` (the
+    table). ``workers`` (1 or 2) processes of the ``executor`` run the cells. ``echo`` receives
+    the table text (e.g. ``print``). SIGINT or SIGTERM stops the workers at once and raises
+    :class:`~convac.experiments._executor.Interrupted` (a KeyboardInterrupt); every finished
+    cell is on disk by then. See the module docstring.
 
     Examples
     --------
@@ -697,60 +789,24 @@ def verify(
     >>> report.rows[0].power_cases, report.rows[0].power_mismatch, report.ok
     (5, 0, True)
     """
-    names = list(SUITES) if suites is None else list(suites)
-    if not names:
-        raise ConvacError("give at least one suite")
-    for name in names:
-        _spec(name)
-    if len(set(names)) != len(names):
-        raise ConvacError(f"suites listed more than once: {names}")
-    if integer(workers, "workers") not in range(1, MAX_WORKERS + 1):
-        raise ConvacError(f"workers must be 1 or {MAX_WORKERS}, got {workers!r}")
-    for label, value in (("cells", cells), ("partitions", partitions)):
-        if value is not None:
-            positive_int(value, label)
-    non_negative_int(redraws, "redraws")
-    non_negative_int(seed, "seed")
+    names = _check_arguments(suites, workers, {"cells": cells, "partitions": partitions}, redraws, seed)
     prime = check_prime(prime)
-    from tqdm.auto import tqdm
-
+    pool = make_executor(executor, workers, initializer=_init_worker)
     out_dir = Path(out)
     if out_dir.exists() and not out_dir.is_dir():
         raise ConvacError(f"--out {out_dir} exists and is not a directory")
     wall = time.perf_counter()
-    rows = []
-    files = []
+    runs = []
     for name in names:
         all_cells = suite_cells(
             name, full=full, seed=seed, cells=cells, partitions=partitions, prime=prime, redraws=redraws
         )
         config = _config(name, all_cells, full, seed, {"cells": cells, "partitions": partitions})
         path = out_dir / f"{name}{'-full' if full else ''}.jsonl"
-        done = _load(path, config)
-        files.append(path)
-        todo = [c for c in all_cells if c.index not in done]
-        bar = tqdm(
-            total=len(all_cells),
-            initial=len(all_cells) - len(todo),
-            desc=f"verify {name}",
-            unit="arch",
-            disable=not progress,
-            leave=False,
-        )
-        try:
-            for record in _run_cells(todo, workers):
-                _append(path, record)
-                done[record["index"]] = record
-                bar.update(1)
-        finally:
-            bar.close()
-        rows.append(SuiteSummary.from_records(name, [done[c.index] for c in all_cells]))
-    report = VerifyReport(rows, time.perf_counter() - wall, files)
-    out_dir.mkdir(parents=True, exist_ok=True)
-    md, csv_path = out_dir / "verify.md", out_dir / "verify.csv"
-    md.write_text(report.to_markdown() + "\n")
-    csv_path.write_text(report.to_csv())
-    report.files += [md, csv_path]
+        runs.append(_SuiteRun(name, all_cells, path, _load(path, config, restart)))
+    _run_suites(runs, pool, progress, out_dir)
+    report = VerifyReport([run.summary() for run in runs], time.perf_counter() - wall, [run.path for run in runs])
+    _save_tables(report, out_dir)
     if echo is not None:
         echo(report.to_markdown())
     return report
