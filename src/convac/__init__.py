@@ -31,6 +31,10 @@ _LAZY: dict[str, str] = {
     "design_schedule": "convac.channel_design",
     "Entanglement": "convac.schmidt",
     "entanglement": "convac.schmidt",
+    "DataEntanglement": "convac.datatensor",
+    "canonical_entanglement": "convac.datatensor",
+    "data_entanglement": "convac.datatensor",
+    "rearrange_features": "convac.datatensor",
     "generic_rank": "convac.ranks",
     "generic_ranks": "convac.ranks",
     "ArchitectureError": "convac.errors",
@@ -64,6 +68,7 @@ __all__ = [
     "ConvACTensorNetwork",
     "ConvacError",
     "CutEdge",
+    "DataEntanglement",
     "DeepConvAC",
     "Design",
     "Entanglement",
@@ -78,8 +83,10 @@ __all__ = [
     "TooLargeError",
     "VerifyReport",
     "analyze",
+    "canonical_entanglement",
     "coefficient_tensor",
     "contract",
+    "data_entanglement",
     "design",
     "design_schedule",
     "entanglement",
@@ -89,6 +96,7 @@ __all__ = [
     "min_cut",
     "min_cut_lower_bound",
     "min_cut_values",
+    "rearrange_features",
     "to_tensor_network",
     "verify",
 ]
@@ -111,6 +119,7 @@ if TYPE_CHECKING:  # static checkers and IDEs see the eager imports
     from convac.analysis import Analysis, analyze
     from convac.architecture import Architecture, LayerSpec
     from convac.channel_design import Design, design, design_schedule
+    from convac.datatensor import DataEntanglement, canonical_entanglement, data_entanglement, rearrange_features
     from convac.errors import ArchitectureError, ConvacError, InputError, PartitionError, TooLargeError
     from convac.experiments.verify import VerifyReport, verify
     from convac.mincut import CutEdge, MinCut, min_cut, min_cut_lower_bound, min_cut_values
