@@ -33,6 +33,10 @@ _LAZY: dict[str, str] = {
     "design_schedule": "convac.channel_design",
     "Entanglement": "convac.schmidt",
     "entanglement": "convac.schmidt",
+    "DataEntanglement": "convac.datatensor",
+    "canonical_entanglement": "convac.datatensor",
+    "data_entanglement": "convac.datatensor",
+    "rearrange_features": "convac.datatensor",
     "generic_rank": "convac.ranks",
     "generic_ranks": "convac.ranks",
     "ArchitectureError": "convac.errors",
@@ -69,6 +73,7 @@ __all__ = [
     "ConvacError",
     "ConvacTypeError",
     "CutEdge",
+    "DataEntanglement",
     "DeepConvAC",
     "Design",
     "Entanglement",
@@ -84,8 +89,10 @@ __all__ = [
     "TooLargeError",
     "VerifyReport",
     "analyze",
+    "canonical_entanglement",
     "coefficient_tensor",
     "contract",
+    "data_entanglement",
     "design",
     "design_schedule",
     "entanglement",
@@ -95,6 +102,7 @@ __all__ = [
     "min_cut",
     "min_cut_lower_bound",
     "min_cut_values",
+    "rearrange_features",
     "to_tensor_network",
     "verify",
 ]
@@ -117,6 +125,7 @@ if TYPE_CHECKING:  # static checkers and IDEs see the eager imports
     from convac.analysis import Analysis, analyze
     from convac.architecture import Architecture, LayerSpec
     from convac.channel_design import Design, design, design_schedule
+    from convac.datatensor import DataEntanglement, canonical_entanglement, data_entanglement, rearrange_features
     from convac.errors import (
         ArchitectureError,
         ConvacError,

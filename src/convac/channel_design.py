@@ -100,7 +100,8 @@ def parse_profile(text: str) -> str | dict[str, float]:
 def resolve_profile(profile: Any, target: Architecture | Sequence[int]) -> dict[Scale, float]:
     """Weights per probe scale, summing to 1, from a preset name or a mapping.
 
-    A mapping's keys are what :func:`convac.analysis.parse_scale` accepts (``"left_right"``,
+    A data profile (:func:`convac.canonical_entanglement`) gives each scale its level's mean data
+    entanglement. A mapping's keys are what :func:`convac.analysis.parse_scale` accepts (``"left_right"``,
     ``"blocks(4)"``, ``"blocks"`` for every width, a length such as ``16``); a key naming several
     scales spreads its weight evenly over them.
 
@@ -116,6 +117,8 @@ def resolve_profile(profile: Any, target: Architecture | Sequence[int]) -> dict[
     """
     every = scales(target)
     raw: dict[Scale, float] = {}
+    if hasattr(profile, "design_profile"):  # a data profile (convac.datatensor.CanonicalProfile)
+        profile = profile.design_profile()
     if isinstance(profile, str):
         if profile == "local":
             raw = {s: 1.0 / s.length for s in every}

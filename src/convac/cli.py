@@ -372,12 +372,37 @@ def _design(sub: Any) -> None:
     p.add_argument("--name", help="schedule name in the token (default designed_<profile>)")
     p.add_argument("--token", action="store_true", help="print only the experiment schedule token")
     p.add_argument("--json", action="store_true", help="machine-readable output")
+    p.add_argument(
+        "--from-data",
+        dest="source",
+        metavar="SOURCE",
+        help="profile = the data's entanglement per pooling level: digits, mnist5k, mnist1d, task:local, "
+        "task:global or a .npy/.npz/.csv file (the grid is the data's)",
+    )
+    _data_source_flags(p, 200)
 
     def run(args: argparse.Namespace) -> int:
         from convac.analysis import parse_grid
         from convac.channel_design import DEFAULT_MULTIPLIERS, DEFAULT_WIDTHS, design, design_schedule, parse_profile
 
-        profile = parse_profile(args.profile)
+        profile: Any = parse_profile(args.profile)
+        data_profile = None
+        if args.source is not None and args.budget is None and not (args.for_experiment or args.token):
+            raise UsageError("convac design: give --budget (or --for-experiment for the paper's geometry)")
+        if args.source is not None:
+            from convac.datatensor import canonical_entanglement
+
+            x, y = _load_data_source(args, "design")
+            data_profile = canonical_entanglement(
+                x, y, args.theta, max_blocks=args.max_blocks or None, seed=args.seed, progress=not args.json
+            )
+            profile = data_profile
+            if args.grid is None and args.inputs is None and not (args.for_experiment or args.token):
+                grid_from_data = data_profile.grid
+            else:
+                grid_from_data = None
+        else:
+            grid_from_data = None
         if args.for_experiment or args.token:
             kwargs: dict[str, Any] = {"reference_r": args.reference_r, "name": args.name}
             if args.r_values:
@@ -394,9 +419,12 @@ def _design(sub: Any) -> None:
         else:
             if args.budget is None:
                 raise UsageError("convac design: give --budget (or --for-experiment for the paper's geometry)")
-            if (args.grid is None) == (args.inputs is None):
+            if grid_from_data is not None:
+                grid = grid_from_data
+            elif (args.grid is None) == (args.inputs is None):
                 raise UsageError("convac design: give exactly one of --grid HxW and --inputs N")
-            grid = parse_grid(args.grid) if args.grid is not None else (args.inputs,)
+            else:
+                grid = parse_grid(args.grid) if args.grid is not None else (args.inputs,)
             result = design(
                 grid,
                 args.budget,
@@ -410,9 +438,113 @@ def _design(sub: Any) -> None:
         if args.token:
             print(result.token())
         elif args.json:
-            print(json.dumps(result.to_dict(), indent=1))
+            doc = result.to_dict()
+            if data_profile is not None:
+                doc["data_profile"] = data_profile.to_dict()
+            print(json.dumps(doc, indent=1))
         else:
+            if data_profile is not None:
+                print(f"data entanglement of {args.source} per pooling level ({data_profile.n_samples} samples):")
+                print(data_profile.table())
+                print()
             print(result)
+        return 0
+
+    p.set_defaults(func=run)
+
+
+# ---------------------------------------------------------------------------- data-entanglement
+def _data_source_flags(p: Any, default_samples: int | None) -> None:
+    p.add_argument("--samples", type=int, default=default_samples, help="seeded random subset of samples")
+    p.add_argument("--seed", type=int, default=0, help="seed for the subset, block sampling and rearrangement")
+    p.add_argument("--theta", type=float, default=1.0, help="feature map angle: phi(x) = (cos(pi theta x/2), sin(...))")
+    p.add_argument("--max-blocks", type=int, default=16, help="blocks evaluated per level, drawn at random (0: all)")
+    p.add_argument("--label-column", type=int, help="CSV column holding integer labels")
+    p.add_argument("--rescale", action="store_true", help="min-max scale a file's values to [0, 1]")
+    p.add_argument("--no-labels", action="store_true", help="ignore labels: the data tensor of the inputs alone")
+
+
+def _load_data_source(args: argparse.Namespace, command: str) -> Any:
+    from convac.datatensor._datasets import load_source
+
+    if args.samples is not None and args.samples < 1:
+        raise UsageError(f"convac {command}: --samples must be at least 1, got {args.samples}")
+    if args.max_blocks < 0:
+        raise UsageError(f"convac {command}: --max-blocks must be 0 (all) or more, got {args.max_blocks}")
+    x, y = load_source(args.source, args.samples, args.seed, args.label_column, args.rescale)
+    return x, None if args.no_labels else y
+
+
+@command
+def _data_entanglement(sub: Any) -> None:
+    p = sub.add_parser(
+        "data-entanglement",
+        help="entanglement of a dataset per pooling level (is it suited to a CNN?), and a better feature order",
+    )
+    p.add_argument("source", help="digits, mnist5k, mnist1d, task:local, task:global, or a .npy/.npz/.csv file")
+    _data_source_flags(p, None)
+    p.add_argument("--grid", help="lay the features out as HxW (default: the data's own shape)")
+    p.add_argument("--rearrange", metavar="OUT", help="write rearrange_features' permutation to OUT (.npy or .txt)")
+    p.add_argument("--method", default="auto", help="rearrangement: auto, metis or kernighan_lin")
+    p.add_argument("--figure", metavar="PNG", help="write the per-level figure here")
+    p.add_argument("--json", action="store_true", help="machine-readable output")
+    p.add_argument("--no-progress", action="store_true")
+
+    def run(args: argparse.Namespace) -> int:
+        from pathlib import Path
+
+        import numpy as np
+
+        from convac.datatensor import BISECTORS, canonical_entanglement, plot_profiles, rearrange_features
+
+        if args.method not in ("auto", *BISECTORS):
+            raise UsageError(
+                f"convac data-entanglement: --method must be auto, {', '.join(BISECTORS)}; got {args.method!r}"
+            )
+        grid: tuple[int, ...] = ()
+        if args.grid is not None:
+            try:
+                grid = tuple(int(v) for v in args.grid.lower().split("x"))
+            except ValueError:
+                grid = ()
+            if len(grid) not in (1, 2) or min(grid) < 1:
+                raise UsageError(f"convac data-entanglement: --grid is N or HxW such as 28x28, got {args.grid!r}")
+        x, y = _load_data_source(args, "data-entanglement")
+        if grid:
+            if int(np.prod(grid)) != int(np.prod(x.shape[1:])):
+                raise UsageError(
+                    f"convac data-entanglement: --grid {args.grid} has {int(np.prod(grid))} positions but the data "
+                    f"have {int(np.prod(x.shape[1:]))} features"
+                )
+            x = x.reshape(len(x), *grid)
+        opts = {"max_blocks": args.max_blocks or None, "seed": args.seed, "progress": not args.no_progress}
+        profiles = {"given order": canonical_entanglement(x, y, args.theta, **opts)}
+        perm = None
+        if args.rearrange:
+            perm = rearrange_features(x, y, method=args.method, seed=args.seed)
+            out = Path(args.rearrange)
+            if out.suffix.lower() == ".npy":
+                np.save(out, perm)
+            else:
+                np.savetxt(out, perm, fmt="%d")
+            xr = x.reshape(len(x), -1)[:, perm].reshape(x.shape)
+            profiles["rearranged"] = canonical_entanglement(xr, y, args.theta, **opts)
+        if args.figure:
+            plot_profiles(profiles, args.figure, title=f"{args.source}: data entanglement per level")
+        if args.json:
+            doc: dict[str, Any] = {"source": args.source, **{k: v.to_dict() for k, v in profiles.items()}}
+            if perm is not None:
+                doc["permutation"] = perm.tolist()
+            print(json.dumps(doc, indent=1))
+        else:
+            for name, prof in profiles.items():
+                print(
+                    f"{args.source}, {name}: {prof.n_samples} samples, grid {prof.grid}, theta {prof.theta:g}"
+                    + (" (blocks sampled)" if prof.sampled else "")
+                )
+                print(prof.table())
+            if args.rearrange:
+                print(f"permutation written to {args.rearrange}")
         return 0
 
     p.set_defaults(func=run)

