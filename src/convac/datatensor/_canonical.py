@@ -1,4 +1,4 @@
-"""Canonical partitions of a pooling tree, and a dataset's entanglement per level (docs/theory.md, "Entanglement of data").
+"""Canonical partitions of a pooling tree, and a dataset's entanglement per level (docs/theory.md).
 
 The pooling tree splits the input recursively: a 1D range into two halves, a 2D rectangle into
 four quadrants (a side of odd length splits as ``ceil, floor``; a side of 1 is not split). Each
