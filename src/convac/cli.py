@@ -75,7 +75,12 @@ def _train(sub: Any) -> None:
     p.add_argument("--channels", type=_int_list, default=[32, 32, 32], help="three comma-separated widths")
     p.add_argument("--features", type=int, default=16, help="number M of Gaussian features")
     p.add_argument("--lr", type=float, default=0.03)
-    p.add_argument("--weights", choices=["positive", "signed"], default="positive")
+    p.add_argument(
+        "--weights",
+        choices=["positive", "signed"],
+        default="positive",
+        help="positive (exp-parametrised; logits log h_y) or signed (logits: unit score vector x learned temperature)",
+    )
     p.add_argument("--json", action="store_true", help="print the history as JSON")
     p.add_argument("--no-progress", action="store_true")
 
