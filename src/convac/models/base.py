@@ -61,7 +61,7 @@ class ConvACBase(nn.Module):
                 f"{type(self).__name__} needs a {self.kind} architecture, got a {arch.kind} one; use {other}"
             )
         if weights not in ("positive", "signed"):
-            raise ValueError(f"weights must be 'positive' or 'signed', got {weights!r}")
+            raise InputError(f"weights must be 'positive' or 'signed', got {weights!r}")
         self.arch = arch
         self.weights = weights
         with torch.random.fork_rng(devices=[]):
