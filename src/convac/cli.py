@@ -59,6 +59,7 @@ _INT_MINIMUM = {
     "--n-test": 1,
     "--batch-size": 1,
     "--micro-batch": 1,
+    "--samples": 1,
 }
 # Flags that name a figure file: matplotlib appends ".png" to a name without an image suffix.
 _IMAGE_FLAGS = ("--figure", "--width-figure")
