@@ -106,7 +106,15 @@ def test_every_int_flag_is_covered():
     flags = {flag for _, flag, _ in INT_FLAGS}
     assert {"--seed", "--epochs", "--workers", "--inputs", "--budget", "--micro-batch", "--prime"} <= flags
     commands = {" ".join(words) for words, _, _ in INT_FLAGS}
-    assert commands == {"demo", "train", "verify", "analyze", "design", "experiment inductive-bias", "data-entanglement"}
+    assert commands == {
+        "demo",
+        "train",
+        "verify",
+        "analyze",
+        "design",
+        "experiment inductive-bias",
+        "data-entanglement",
+    }
 
 
 @pytest.mark.parametrize(("words", "flag", "minimum"), INT_FLAGS, ids=[f"{' '.join(w)} {f}" for w, f, _ in INT_FLAGS])
