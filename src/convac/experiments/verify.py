@@ -55,6 +55,7 @@ import numpy as np
 
 from convac.architecture import Architecture
 from convac.errors import ConvacError
+from convac.experiments._suite_info import SUITE_DESCRIPTIONS
 from convac.partitions import Partition
 from convac.ranks._finite_field import DEFAULT_PRIME, check_prime
 from convac.ranks._generic_rank import generic_ranks, schwartz_zippel_bound
@@ -154,8 +155,7 @@ SUITES: dict[str, SuiteSpec] = {
     for spec in (
         SuiteSpec(
             "paper",
-            "1D N=16, M=2, unshared; channels = 4 distinct values from {2,3,5,7,11,13} (360); "
-            "balanced partitions (6435)",
+            SUITE_DESCRIPTIONS["paper"],
             lambda: _paper_archs(shared=False),
             lambda arch: _balanced(arch.n_inputs),
             10,
@@ -163,8 +163,7 @@ SUITES: dict[str, SuiteSpec] = {
         ),
         SuiteSpec(
             "2d",
-            "2D 4x4 inputs, 2x2 pooling, M=2, unshared; channels (r0, r1) from {2,3,4,5,7} (25); "
-            "balanced partitions (6435)",
+            SUITE_DESCRIPTIONS["2d"],
             _archs_2d,
             lambda arch: _balanced(arch.n_inputs),
             12,
@@ -172,7 +171,7 @@ SUITES: dict[str, SuiteSpec] = {
         ),
         SuiteSpec(
             "shared",
-            "as paper but with weights shared across positions (360 x 6435)",
+            SUITE_DESCRIPTIONS["shared"],
             lambda: _paper_archs(shared=True),
             lambda arch: _balanced(arch.n_inputs),
             6,
@@ -180,7 +179,7 @@ SUITES: dict[str, SuiteSpec] = {
         ),
         SuiteSpec(
             "shallow",
-            "shallow ConvAC, N in {4,6,8}, M in {2,3}, Z in {1,2,3,5,7,16,40} (42); all bipartitions",
+            SUITE_DESCRIPTIONS["shallow"],
             _archs_shallow,
             lambda arch: _all_bipartitions(arch.n_inputs),
             42,
@@ -188,8 +187,7 @@ SUITES: dict[str, SuiteSpec] = {
         ),
         SuiteSpec(
             "powers",
-            "1D unshared, all bond dims powers of one integer: N=16 M=2 channels in {2,4,8,16}^4, "
-            "N=8 M=3 in {3,9,27}^3, N=8 M=4 in {2,4,16}^3 (310); balanced partitions",
+            SUITE_DESCRIPTIONS["powers"],
             _archs_powers,
             lambda arch: _balanced(arch.n_inputs),
             10,
@@ -595,9 +593,10 @@ class VerifyReport:
 def _init_worker() -> None:
     import signal
 
-    import torch
+    from threadpoolctl import threadpool_limits
 
-    torch.set_num_threads(1)
+    # Two workers share the cores: one BLAS thread each (the rank products run on BLAS).
+    threadpool_limits(1)
     # Ctrl-C reaches the whole process group; the parent alone handles it (and terminates us).
     signal.signal(signal.SIGINT, signal.SIG_IGN)
 

@@ -31,7 +31,6 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
 import numpy as np
-import torch
 
 from convac.errors import PartitionError
 from convac.ranks._finite_field import DEFAULT_PRIME, _matmul, _rank, check_prime, matmul_mod
@@ -229,10 +228,10 @@ def generic_ranks(
         step = max(1, _BATCH_BYTES // per_matrix)
         for start in range(0, len(members), step):
             chunk = members[start : start + step]
-            stack = torch.from_numpy(np.stack([_matricize(tensor, partitions[i]) for i in chunk]))
+            stack = np.stack([_matricize(tensor, partitions[i]) for i in chunk])
             if width:
                 sketch = sketch_rng.integers(0, prime, (len(chunk), cols, width), dtype=np.int64)
-                stack = _matmul(stack, torch.from_numpy(sketch), prime)
+                stack = _matmul(stack, sketch, prime)
             ranks = _rank(stack, prime)
             for i, r in zip(chunk, ranks.tolist(), strict=True):
                 result[i] = r
