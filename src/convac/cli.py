@@ -424,6 +424,21 @@ def _design_network(args: argparse.Namespace, profile: Any) -> Any:
     )
 
 
+def _run_design(args: argparse.Namespace) -> int:
+    from convac.channel_design import parse_profile
+
+    profile = parse_profile(args.profile)
+    plan = _design_schedule if args.for_experiment or args.token else _design_network
+    result = plan(args, profile)
+    if args.token:
+        print(result.token())
+    elif args.json:
+        print(json.dumps(result.to_dict(), indent=1))
+    else:
+        print(result)
+    return 0
+
+
 @command
 def _design(sub: Any) -> None:
     p = sub.add_parser(
@@ -477,23 +492,7 @@ def _design(sub: Any) -> None:
     )
     p.add_argument("--json", action="store_true", help="machine-readable output")
 
-    def run(args: argparse.Namespace) -> int:
-        from convac.channel_design import parse_profile
-
-        profile = parse_profile(args.profile)
-        if args.for_experiment or args.token:
-            result = _design_schedule(args, profile)
-        else:
-            result = _design_network(args, profile)
-        if args.token:
-            print(result.token())
-        elif args.json:
-            print(json.dumps(result.to_dict(), indent=1))
-        else:
-            print(result)
-        return 0
-
-    p.set_defaults(func=run)
+    p.set_defaults(func=_run_design)
 
 
 # ---------------------------------------------------------------------------- experiment
@@ -536,6 +535,32 @@ def _profile_values() -> str:
     ]
     both = ", ".join(f"{k}={first[k]}" for k in common if first[k] != "None")
     return "; ".join(parts) + f"; both: {both}"
+
+
+def _run_inductive_bias(args: argparse.Namespace) -> int:
+    from convac.experiments.inductive_bias import profile, run_sweep
+
+    sweep = profile(
+        args.profile,
+        tasks=args.tasks,
+        schedules=args.schedules,
+        rs=args.rs,
+        seeds=args.seeds,
+        families=args.families,
+        epochs=args.epochs,
+        n_train=args.n_train,
+        n_test=args.n_test,
+        lr=args.lr,
+        batch_size=args.batch_size,
+        micro_batch=args.micro_batch,
+        source="mnist" if args.mnist_dir else None,
+        mnist_dir=args.mnist_dir,
+    )
+    result = run_sweep(sweep, args.out, device=args.device, workers=args.workers, progress=not args.no_progress)
+    print(f"{result.ran} cells run, {result.skipped} already done; results in {args.out}")
+    if "table_md" in result.files:
+        print(result.files["table_md"].read_text(), end="")
+    return 0
 
 
 @command
@@ -597,32 +622,7 @@ def _experiment(sub: Any) -> None:
     q.add_argument("--workers", type=int, default=1, help="process pool size (1: in this process)")
     q.add_argument("--no-progress", action="store_true", help="no progress bar")
 
-    def run(args: argparse.Namespace) -> int:
-        from convac.experiments.inductive_bias import profile, run_sweep
-
-        sweep = profile(
-            args.profile,
-            tasks=args.tasks,
-            schedules=args.schedules,
-            rs=args.rs,
-            seeds=args.seeds,
-            families=args.families,
-            epochs=args.epochs,
-            n_train=args.n_train,
-            n_test=args.n_test,
-            lr=args.lr,
-            batch_size=args.batch_size,
-            micro_batch=args.micro_batch,
-            source="mnist" if args.mnist_dir else None,
-            mnist_dir=args.mnist_dir,
-        )
-        result = run_sweep(sweep, args.out, device=args.device, workers=args.workers, progress=not args.no_progress)
-        print(f"{result.ran} cells run, {result.skipped} already done; results in {args.out}")
-        if "table_md" in result.files:
-            print(result.files["table_md"].read_text(), end="")
-        return 0
-
-    q.set_defaults(func=run)
+    q.set_defaults(func=_run_inductive_bias)
 
 
 # ---------------------------------------------------------------------------- main
