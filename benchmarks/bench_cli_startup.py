@@ -5,7 +5,7 @@
 Each command runs as a fresh `python -m convac.cli ...` process with PYTHONPATH set to the
 tree's src; runs of the two trees alternate so that load on the machine hits both alike. Warm
 repeats (the files are in the page cache after a first untimed run); min and median are printed.
-Each run also reports whether torch was imported (from `-X importtime`).
+An untimed first run of each command under `-X importtime` tells whether it imports torch.
 `verify --suite shallow` writes to a fresh directory each run, so it computes every cell.
 """
 
@@ -32,13 +32,13 @@ COMMANDS = {
 }
 
 
-def _run(src: str, argv: list[str], scratch: Path) -> tuple[float, int, bool]:
+def _run(src: str, argv: list[str], scratch: Path, importtime: bool = False) -> tuple[float, int, bool]:
     if argv[0] == "verify":
         argv = [*argv, "--out", tempfile.mkdtemp(dir=scratch)]
     env = {**os.environ, "PYTHONPATH": src}
     start = time.perf_counter()
     proc = subprocess.run(
-        [sys.executable, "-X", "importtime", "-m", "convac.cli", *argv],
+        [sys.executable, *(["-X", "importtime"] if importtime else []), "-m", "convac.cli", *argv],
         env=env,
         capture_output=True,
         text=True,
@@ -66,8 +66,8 @@ def main() -> None:
                 continue
             times: dict[str, list[float]] = {name: [] for name in trees}
             info: dict[str, tuple[int, bool]] = {}
-            for name, src in trees.items():  # untimed: warms the page cache and .pyc files
-                _, code, torch = _run(src, argv, scratch)
+            for name, src in trees.items():  # untimed: warms the page cache and .pyc files, lists imports
+                _, code, torch = _run(src, argv, scratch, importtime=True)
                 info[name] = (code, torch)
             for _ in range(args.repeats):
                 for name, src in trees.items():

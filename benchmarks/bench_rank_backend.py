@@ -2,9 +2,9 @@
 
     PYTHONPATH=src python benchmarks/bench_rank_backend.py --base /tmp/base/src [--repeats 5]
 
-Both trees are imported into one process (one after the other, each under its own
-``sys.modules`` entries) and called alternately on the same architectures and partitions; the
-ranks must agree exactly. One thread for BLAS and torch. Warm repeats: min and median.
+Both trees are imported into one process (one after the other; each call first puts its
+tree's modules back into ``sys.modules``, so lazy imports resolve to that tree) and called
+alternately on the same architectures and partitions; the ranks must agree exactly. One thread for BLAS and torch. Warm repeats: min and median.
 """
 
 from __future__ import annotations
@@ -38,6 +38,7 @@ def _load(src: str) -> dict[str, ModuleType]:
 
 
 def _case(mods: dict[str, ModuleType], channels: list[int], n: int, k: int, sketched: bool) -> Callable[[], Any]:
+    sys.modules.update(mods)  # lazy imports inside the library resolve to this tree
     c = mods["convac"]
     arch = c.Architecture.deep_1d(n, 2, channels)
     every = [(0, *rest) for rest in itertools.combinations(range(1, n), n // 2 - 1)]
@@ -46,7 +47,13 @@ def _case(mods: dict[str, ModuleType], channels: list[int], n: int, k: int, sket
     caps = None
     if sketched:  # what `convac verify` does: min(rank, min-cut + 1)
         caps = [int(x) + 1 for x in mods["convac.mincut"].min_cut_values(arch, np.array([p.mask for p in parts]))]
-    return lambda: mods["convac.ranks"].generic_ranks(arch, parts, seed=0, cap=caps)
+    generic_ranks = mods["convac.ranks"].generic_ranks
+
+    def call() -> Any:
+        sys.modules.update(mods)
+        return generic_ranks(arch, parts, seed=0, cap=caps)
+
+    return call
 
 
 CASES = [

@@ -128,7 +128,7 @@ def _train(sub: Any) -> None:
         "--weights",
         choices=["positive", "signed"],
         default="positive",
-        help="positive (log-space) or signed conv weights",
+        help="positive (each weight exp of a parameter) or signed (plain real) conv and output weights",
     )
     p.add_argument("--json", action="store_true", help="print the configuration and history as JSON")
     p.add_argument("--no-progress", action="store_true", help="no progress bar")
