@@ -4,7 +4,8 @@
 
 Both trees are imported into one process (one after the other; each call first puts its
 tree's modules back into ``sys.modules``, so lazy imports resolve to that tree) and called
-alternately on the same architectures and partitions; the ranks must agree exactly. One thread for BLAS and torch. Warm repeats: min and median.
+alternately on the same architectures and partitions; the ranks must agree exactly. One
+thread for BLAS and torch. Warm repeats: min and median.
 """
 
 from __future__ import annotations
