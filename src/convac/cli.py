@@ -2,6 +2,10 @@
 
 Every failure the user can cause (bad flags, bad values, missing files) is printed as one
 line on stderr with exit code 2, never a traceback.
+
+Start-up stays light: library modules are imported inside each command's ``run``, so
+``convac --help``, ``analyze``, ``design`` and ``verify`` never import torch (nor matplotlib
+unless a figure is asked for).
 """
 
 from __future__ import annotations
@@ -22,7 +26,41 @@ class UsageError(Exception):
     """A command-line mistake; printed as one line, exit code 2."""
 
 
+class _HelpFormatter(argparse.HelpFormatter):
+    """Wraps descriptions but keeps the epilog's example lines; appends "(default: ...)" where the help has none.
+
+    Flags whose default needs words ("the profile's value") say so in their help; switches
+    (store_true) have no default worth printing.
+    """
+
+    def _fill_text(self, text: str, width: int, indent: str) -> str:
+        if "\n" in text:  # an epilog of examples, laid out by hand
+            return "".join(indent + line for line in text.splitlines(keepends=True))
+        return super()._fill_text(text, width, indent)
+
+    def _get_help_string(self, action: argparse.Action) -> str:
+        text = action.help or ""
+        if (
+            "(default" in text
+            or action.default in (None, argparse.SUPPRESS)
+            or isinstance(action, (argparse._StoreTrueAction, argparse._StoreFalseAction))
+        ):
+            return text
+        return text + " (default: %(default)s)"
+
+
 class _Parser(argparse.ArgumentParser):
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("formatter_class", _HelpFormatter)
+        super().__init__(*args, **kwargs)
+        # Fills in help text that needs a heavy import, only when this parser's help is shown.
+        self.help_hook: Callable[[], None] | None = None
+
+    def format_help(self) -> str:
+        if self.help_hook is not None:
+            self.help_hook()
+        return super().format_help()
+
     def error(self, message: str) -> NoReturn:  # one line, not usage + message
         # "argument --seed: --seed must be ..." from the flag type functions: say it once.
         head, sep, rest = message.partition(": ")
@@ -144,10 +182,15 @@ def _demo(sub: Any) -> None:
     p = sub.add_parser(
         "demo",
         help="the tour: architecture, tensor network, entanglement and min-cut, designs, a short training run",
+        description="Walk through every capability on a 16-input deep 1D ConvAC: its architecture and tensor "
+        "network, entanglement against min-cut for several partitions, channel designs and a short training "
+        "run on the bundled digits. Writes a markdown report with figures; exit code 1 if the network "
+        "contraction disagrees with the dense coefficient tensor.",
+        epilog="example:\n  convac demo --out convac-report --epochs 3",
     )
-    p.add_argument("--out", default="convac-report", help="report folder (default: convac-report)")
-    p.add_argument("--seed", type=int, default=0, help="seed for every weight, input and split (default 0)")
-    p.add_argument("--epochs", type=int, default=3, help="epochs of the short training run (default 3)")
+    p.add_argument("--out", default="convac-report", help="report folder (created)")
+    p.add_argument("--seed", type=int, default=0, help="seed for every weight, input and split")
+    p.add_argument("--epochs", type=int, default=3, help="epochs of the short training run")
 
     def run(args: argparse.Namespace) -> int:
         from convac.report import run_tour
@@ -161,20 +204,27 @@ def _demo(sub: Any) -> None:
 # ---------------------------------------------------------------------------- train
 @command
 def _train(sub: Any) -> None:
-    p = sub.add_parser("train", help="train a deep 2D ConvAC on the bundled 8x8 digits")
-    p.add_argument("--epochs", type=int, default=20)
-    p.add_argument("--seed", type=int, default=0)
-    p.add_argument("--channels", type=_int_list, default=[32, 32, 32], help="three comma-separated widths")
+    p = sub.add_parser(
+        "train",
+        help="train a deep 2D ConvAC on the bundled 8x8 digits",
+        description="Train a deep 2D ConvAC (Gaussian representation, 2x2 product pooling, three hidden "
+        "layers) on the 8x8 digits bundled with scikit-learn, and print the loss and accuracies per epoch.",
+        epilog="examples:\n  convac train --epochs 5\n  convac train --channels 16,16,16 --weights signed --json",
+    )
+    p.add_argument("--epochs", type=int, default=20, help="passes over the training split")
+    p.add_argument("--seed", type=int, default=0, help="seed of the weights and of the train/test split")
+    p.add_argument("--channels", type=_int_list, default="32,32,32", help="three comma-separated layer widths")
     p.add_argument("--features", type=int, default=16, help="number M of Gaussian features")
-    p.add_argument("--lr", type=float, default=0.03)
+    p.add_argument("--lr", type=float, default=0.03, help="learning rate")
     p.add_argument(
         "--weights",
         choices=["positive", "signed"],
         default="positive",
-        help="positive (exp-parametrised; logits log h_y) or signed (logits: unit score vector x learned temperature)",
+        help="positive (each weight exp of a parameter; logits log h_y) or signed (plain real; logits: unit score "
+        "vector times a learned temperature)",
     )
-    p.add_argument("--json", action="store_true", help="print the history as JSON")
-    p.add_argument("--no-progress", action="store_true")
+    p.add_argument("--json", action="store_true", help="print the configuration and history as JSON")
+    p.add_argument("--no-progress", action="store_true", help="no progress bar")
 
     def run(args: argparse.Namespace) -> int:
         from convac.experiments.digits import DigitsConfig, train_digits
@@ -206,29 +256,37 @@ def _train(sub: Any) -> None:
 # ---------------------------------------------------------------------------- verify
 @command
 def _verify(sub: Any) -> None:
-    from convac.experiments.verify import SUITES
+    from convac.experiments._suite_info import SUITE_DESCRIPTIONS  # no numpy: keeps --help fast
 
     p = sub.add_parser(
         "verify",
         help="check lower bound <= generic rank <= min-cut exactly, over grids of architectures/partitions",
-        description="Exact check of the min-cut theorem (generic ranks over GF(p)). Suites: "
-        + "; ".join(f"{name}: {spec.description}" for name, spec in SUITES.items()),
+        description="Exact check of the min-cut theorem: for every architecture and partition of a suite, "
+        "the generic rank (exact, over GF(p) with random weights) must lie between the power-of-p lower "
+        "bound and the min-cut. Results are appended to <out>/<suite>.jsonl as they finish, so an "
+        "interrupted run resumes; a table is printed and saved at the end. Exit code 1 if a proven "
+        "inequality fails. Suites: " + "; ".join(f"{name}: {text}" for name, text in SUITE_DESCRIPTIONS.items()),
+        epilog="examples:\n  convac verify --suite shallow\n  convac verify --suite paper --suite 2d --out checks",
     )
     p.add_argument(
         "--suite",
         action="append",
-        choices=[*SUITES, "all"],
-        help="suite to run (repeatable; default: all)",
+        choices=[*SUITE_DESCRIPTIONS, "all"],
+        help="suite to run; repeat for several (default: all)",
     )
     p.add_argument("--full", action="store_true", help="run every architecture and partition of the grid")
-    p.add_argument("--seed", type=int, default=0, help="seed of the samples and weights (default 0)")
-    p.add_argument("--workers", type=int, default=2, help="worker processes, 1 or 2 (default 2)")
-    p.add_argument("--cells", type=int, default=None, help="architectures per suite (overrides the sample)")
-    p.add_argument("--partitions", type=int, default=None, help="partitions per architecture (overrides)")
-    p.add_argument("--prime", type=int, default=None, help="field size p, a prime <= 2^31-1 (default 2^31-1)")
+    p.add_argument("--seed", type=int, default=0, help="seed of the samples and weights")
+    p.add_argument("--workers", type=int, default=2, help="worker processes, 1 or 2")
+    p.add_argument("--cells", type=int, default=None, help="architectures per suite (default: the suite's sample size)")
+    p.add_argument(
+        "--partitions", type=int, default=None, help="partitions per architecture (default: the suite's sample size)"
+    )
+    p.add_argument(
+        "--prime", type=int, default=None, help="field size p, a prime <= 2^31-1 (default: 2^31-1, the largest)"
+    )
     p.add_argument("--out", default="verify-results", help="directory for results and tables")
     p.add_argument("--restart", action="store_true", help="delete this run's results files in --out and start over")
-    p.add_argument("--no-progress", action="store_true")
+    p.add_argument("--no-progress", action="store_true", help="no progress bar")
 
     def run(args: argparse.Namespace) -> int:
         from convac.experiments.verify import verify
@@ -259,14 +317,108 @@ def _verify(sub: Any) -> None:
 
 
 # ---------------------------------------------------------------------------- analyze
-def _add_arch_flags(p: Any, channels_help: str) -> None:
-    p.add_argument("--grid", help="2D input grid HxW, e.g. 64x64")
-    p.add_argument("--inputs", type=int, help="1D input length N")
-    p.add_argument("--features", type=int, default=2, help="number M of representation features (default 2)")
-    p.add_argument("--window", type=int, default=2, help="pooling window (default 2)")
-    p.add_argument("--outputs", type=int, default=1, help="number of outputs (default 1)")
-    p.add_argument("--shared", action="store_true", help="weights shared across positions (a true convolution)")
-    p.add_argument("--channels", type=_int_list, action="append", default=[], help=channels_help)
+def _add_arch_flags(p: Any, channels_help: str, paper_default: bool = False) -> None:
+    # design defaults to the paper's geometry, where M, outputs and sharing are the paper's
+    on_paper = "10 on the paper's geometry, else " if paper_default else ""
+    unset = "the paper's 64x64" if paper_default else "none; give --grid or --inputs"
+    p.add_argument("--grid", help=f"2D input grid HxW, e.g. 64x64 (default: {unset})")
+    p.add_argument("--inputs", type=int, help=f"1D input length N (default: {unset})")
+    p.add_argument(
+        "--features",
+        type=int,
+        default=None if paper_default else 2,
+        help=f"number M of representation features (default: {on_paper}2)",
+    )
+    p.add_argument("--window", type=int, default=2, help="pooling window")
+    p.add_argument(
+        "--outputs",
+        type=int,
+        default=None if paper_default else 1,
+        help=f"number of outputs (default: {on_paper}1)",
+    )
+    p.add_argument(
+        "--shared",
+        action="store_true",
+        help="weights shared across positions (a true convolution)"
+        + ("; always on for the paper's geometry" if paper_default else ""),
+    )
+    if channels_help:
+        p.add_argument("--channels", type=_int_list, action="append", default=[], help=channels_help)
+
+
+def _analysis_archs(args: argparse.Namespace) -> dict[str, Any]:
+    """Return the networks named on the command line: --channels, --arch files, --compare-schedules."""
+    from convac.analysis import architecture_from_options, load_architecture, paper_pair
+    from convac.analysis._paper import split_schedules
+
+    archs: dict[str, Any] = {}
+    for chans in args.channels:
+        arch = architecture_from_options(
+            grid=args.grid,
+            inputs=args.inputs,
+            features=args.features,
+            channels=chans,
+            window=args.window,
+            outputs=args.outputs,
+            shared=args.shared,
+            shallow=args.shallow,
+        )
+        archs[f"{'shallow ' if args.shallow else ''}{chans}".replace(" ", "")] = arch
+    for path in args.arch:
+        for i, arch in enumerate(load_architecture(path)):
+            archs[f"{path}[{i}]" if i else path] = arch
+    if args.compare_schedules:
+        archs.update(paper_pair(args.r, split_schedules(args.compare_schedules)))
+    if not archs:
+        raise UsageError(
+            "convac analyze: give --channels (with --grid or --inputs), --arch FILE or --compare-schedules"
+        )
+    return archs
+
+
+def _analysis_figures(analyses: Sequence[Any], args: argparse.Namespace, same_grid: bool) -> None:
+    if args.figure and not same_grid:
+        raise UsageError("convac analyze: --figure draws networks side by side and needs one grid for all")
+    if not (args.figure or args.width_figure):
+        return
+    from convac.analysis._figures import plot_layer_width_effect, plot_scales  # matplotlib: only when asked
+
+    if args.figure:
+        plot_scales(analyses, args.figure)
+    if args.width_figure:
+        plot_layer_width_effect(analyses[0].arch, args.width_figure, analyses[0].name)
+
+
+def _print_analyses(analyses: Sequence[Any], args: argparse.Namespace, same_grid: bool) -> None:
+    from convac.analysis import compare_table, layer_names
+
+    for a in analyses:
+        print(a.table())
+        binding = [f"{r.label}: {layer_names(r.binding)}" for r in a.rows if r.binding is not None]
+        if binding:
+            print("  binding layers (every minimal cut): " + "; ".join(binding))
+        print()
+    if len(analyses) > 1 and same_grid:
+        print(compare_table(analyses))
+    for path in (args.figure, args.width_figure):
+        if path:
+            print(f"wrote {path}")
+
+
+def _run_analyze(args: argparse.Namespace) -> int:
+    from convac.analysis import analyze_many
+
+    archs = _analysis_archs(args)
+    families = None if args.families is None else [f.strip() for f in args.families.split(",") if f.strip()]
+    rank: bool | str = "auto" if args.rank == "auto" else args.rank == "yes"
+    analyses = analyze_many(archs, families=families, rank=rank, seed=args.seed)
+    same_grid = len({a.arch.grid for a in analyses}) == 1
+    _analysis_figures(analyses, args, same_grid)
+    if args.json:
+        print(json.dumps({"analyses": [a.to_dict() for a in analyses]}, indent=1))
+    else:
+        _print_analyses(analyses, args, same_grid)
+    return 0
 
 
 @command
@@ -274,109 +426,184 @@ def _analyze(sub: Any) -> None:
     p = sub.add_parser(
         "analyze",
         help="min-cut, lower bound, cut layers and generic rank at every length scale, for one or more networks",
+        description="For each network, at every length scale (checkerboard, blocks of 2, 4, ..., left/right, "
+        "up/down): the min-cut of its tensor network (log2 of the largest separation rank it can reach), "
+        "the lower bound, the layers every minimal cut runs through, and, for small networks, the exact "
+        "generic rank. Several networks on one grid are compared side by side.",
+        epilog="examples:\n"
+        "  convac analyze --inputs 16 --channels 4,4,2,2 --channels 2,2,4,4\n"
+        "  convac analyze --grid 8x8 --features 3 --channels 5,2,7 --json\n"
+        "  convac analyze --compare-schedules wide_base,wide_tip --r 8 --figure scales.png",
     )
-    _add_arch_flags(p, "channel numbers per layer, e.g. 4,4,2,2; repeat to compare several networks")
+    _add_arch_flags(p, "channel numbers per layer, e.g. 4,4,2,2; repeat to compare several networks (default: none)")
     p.add_argument("--shallow", action="store_true", help="a shallow ConvAC (--channels Z)")
-    p.add_argument("--arch", action="append", default=[], metavar="FILE", help="YAML/JSON architecture file(s)")
+    p.add_argument(
+        "--arch", action="append", default=[], metavar="FILE", help="YAML/JSON architecture file(s) (default: none)"
+    )
     p.add_argument(
         "--compare-schedules",
         metavar="NAMES",
-        help="the paper's 64x64, M=10 networks for these schedules, e.g. wide_base,wide_tip,designed=6,2,2,1,1,1 (--r)",
+        help="the paper's 64x64, M=10 networks for these schedules at width --r, e.g. "
+        "wide_base,wide_tip,designed=6,2,2,1,1,1 (default: none)",
     )
-    p.add_argument("--r", type=int, default=8, help="width parameter r for --compare-schedules (default 8)")
-    p.add_argument("--families", help="comma-separated: checkerboard,blocks,left_right,up_down (default all)")
-    p.add_argument("--rank", choices=["auto", "yes", "no"], default="auto", help="exact generic rank (auto: small)")
+    p.add_argument("--r", type=int, default=8, help="width parameter r for --compare-schedules")
+    p.add_argument(
+        "--families",
+        help="comma-separated partition families: checkerboard,blocks,left_right,up_down (default: all)",
+    )
+    p.add_argument(
+        "--rank",
+        choices=["auto", "yes", "no"],
+        default="auto",
+        help="exact generic rank (auto: only where the coefficient tensor is small)",
+    )
     p.add_argument("--seed", type=int, default=0, help="seed of the generic rank's random weights")
     p.add_argument("--json", action="store_true", help="machine-readable output")
-    p.add_argument("--figure", metavar="PNG", help="write log2 min-cut vs length scale, side by side")
-    p.add_argument("--width-figure", metavar="PNG", help="write the layer-width x scale heat map (first network)")
-
-    def run(args: argparse.Namespace) -> int:
-        from convac.analysis import (
-            analyze_many,
-            architecture_from_options,
-            compare_table,
-            layer_names,
-            load_architecture,
-            paper_pair,
-        )
-        from convac.analysis._figures import plot_layer_width_effect, plot_scales
-        from convac.analysis._paper import split_schedules
-
-        archs: dict[str, Any] = {}
-        for chans in args.channels:
-            arch = architecture_from_options(
-                grid=args.grid,
-                inputs=args.inputs,
-                features=args.features,
-                channels=chans,
-                window=args.window,
-                outputs=args.outputs,
-                shared=args.shared,
-                shallow=args.shallow,
-            )
-            archs[f"{'shallow ' if args.shallow else ''}{chans}".replace(" ", "")] = arch
-        for path in args.arch:
-            for i, arch in enumerate(load_architecture(path)):
-                archs[f"{path}[{i}]" if i else path] = arch
-        if args.compare_schedules:
-            archs.update(paper_pair(args.r, split_schedules(args.compare_schedules)))
-        if not archs:
-            raise UsageError(
-                "convac analyze: give --channels (with --grid or --inputs), --arch FILE or --compare-schedules"
-            )
-        families = None if args.families is None else [f.strip() for f in args.families.split(",") if f.strip()]
-        rank: bool | str = "auto" if args.rank == "auto" else args.rank == "yes"
-        analyses = analyze_many(archs, families=families, rank=rank, seed=args.seed)
-        same_grid = len({a.arch.grid for a in analyses}) == 1
-        if args.figure:
-            if not same_grid:
-                raise UsageError("convac analyze: --figure draws networks side by side and needs one grid for all")
-            plot_scales(analyses, args.figure)
-        if args.width_figure:
-            plot_layer_width_effect(analyses[0].arch, args.width_figure, analyses[0].name)
-        if args.json:
-            out: dict[str, Any] = {"analyses": [a.to_dict() for a in analyses]}
-            print(json.dumps(out, indent=1))
-            return 0
-        for a in analyses:
-            print(a.table())
-            binding = [f"{r.label}: {layer_names(r.binding)}" for r in a.rows if r.binding is not None]
-            if binding:
-                print("  binding layers (every minimal cut): " + "; ".join(binding))
-            print()
-        if len(analyses) > 1 and same_grid:
-            print(compare_table(analyses))
-        for path in (args.figure, args.width_figure):
-            if path:
-                print(f"wrote {path}")
-        return 0
-
-    p.set_defaults(func=run)
+    p.add_argument(
+        "--figure", metavar="PNG", help="write log2 min-cut vs length scale, side by side (default: no figure)"
+    )
+    p.add_argument(
+        "--width-figure",
+        metavar="PNG",
+        help="write the layer-width x scale heat map of the first network (default: no figure)",
+    )
+    p.set_defaults(func=_run_analyze)
 
 
 # ---------------------------------------------------------------------------- design
+def _design_schedule(args: argparse.Namespace, profile: Any) -> Any:
+    from convac.channel_design import DEFAULT_MULTIPLIERS, design_schedule
+
+    kwargs: dict[str, Any] = {"reference_r": args.reference_r, "name": args.name}
+    if args.r_values:
+        kwargs["r_values"] = args.r_values
+    mults = DEFAULT_MULTIPLIERS
+    if args.multipliers:
+        try:
+            mults = tuple(float(m) for m in args.multipliers.split(","))
+        except ValueError:
+            raise UsageError(f"convac design: --multipliers must be numbers, got {args.multipliers!r}") from None
+    return design_schedule(profile, multipliers=mults, **kwargs)
+
+
+def _design_network(args: argparse.Namespace, profile: Any, data_grid: tuple[int, ...] | None = None) -> Any:
+    from convac.analysis import parse_grid
+    from convac.analysis._paper import PAPER_GRID, PAPER_N_FEATURES, PAPER_N_OUTPUTS, paper_budget
+    from convac.channel_design import DEFAULT_WIDTHS, design
+
+    if args.grid is not None and args.inputs is not None:
+        raise UsageError("convac design: give one of --grid HxW and --inputs N, not both")
+    if data_grid is not None and args.grid is None and args.inputs is None:
+        args.grid = "x".join(map(str, data_grid))  # a profile measured on data designs for the data's own grid
+    if args.grid is None and args.inputs is None:  # the paper's network, at its budget for --reference-r
+        grid: tuple[int, ...] = PAPER_GRID
+        budget = paper_budget(args.reference_r) if args.budget is None else args.budget
+        features = PAPER_N_FEATURES if args.features is None else args.features
+        outputs = PAPER_N_OUTPUTS if args.outputs is None else args.outputs
+        shared = True
+    else:
+        if args.budget is None:
+            raise UsageError("convac design: give --budget with --grid/--inputs (the paper's budget is for 64x64)")
+        grid = parse_grid(args.grid) if args.grid is not None else (args.inputs,)
+        budget = args.budget
+        features = 2 if args.features is None else args.features
+        outputs = 1 if args.outputs is None else args.outputs
+        shared = args.shared
+    return design(
+        grid,
+        budget,
+        profile,
+        n_features=features,
+        window=args.window,
+        n_outputs=outputs,
+        shared=shared,
+        widths=args.widths or DEFAULT_WIDTHS,
+    )
+
+
+def _run_design(args: argparse.Namespace) -> int:
+    from convac.channel_design import parse_profile
+
+    profile: Any = parse_profile(args.profile)
+    data_profile = None
+    if args.source is not None:
+        from convac.datatensor import canonical_entanglement
+
+        x, y = _load_data_source(args, "design")
+        data_profile = profile = canonical_entanglement(
+            x, y, args.theta, max_blocks=args.max_blocks or None, seed=args.seed, progress=not args.json
+        )
+    if args.for_experiment or args.token:
+        result = _design_schedule(args, profile)
+    else:
+        result = _design_network(args, profile, None if data_profile is None else tuple(data_profile.grid))
+    if args.token:
+        print(result.token())
+    elif args.json:
+        doc = result.to_dict()
+        if data_profile is not None:
+            doc["data_profile"] = data_profile.to_dict()
+        print(json.dumps(doc, indent=1))
+    else:
+        if data_profile is not None:
+            print(f"data entanglement of {args.source} per pooling level ({data_profile.n_samples} samples):")
+            print(data_profile.table())
+            print()
+        print(result)
+    return 0
+
+
 @command
 def _design(sub: Any) -> None:
-    p = sub.add_parser("design", help="choose channel widths that maximise a correlation profile within a budget")
-    _add_arch_flags(p, argparse.SUPPRESS)
-    p.add_argument(
-        "--profile", default="local", help="local, global, or SCALE=WEIGHT,... (e.g. checkerboard=1,left_right=3)"
+    p = sub.add_parser(
+        "design",
+        help="choose channel widths that maximise a correlation profile within a budget",
+        description="Choose the channel number of every layer to maximise a correlation profile (a weighted "
+        "sum, over length scales, of the fraction of the best log2 min-cut the budget allows there) within a "
+        "parameter budget, and explain which layer each scale binds. Without --grid/--inputs the network is "
+        "the paper's: a 64x64 grid, M=10 features, 10 outputs, shared weights, 2x2 pooling, within the "
+        "paper's budget 31r^2+50r at r = --reference-r. With --for-experiment it "
+        "designs multipliers of r instead, printed as a schedule token for `convac experiment inductive-bias`.",
+        epilog="examples:\n"
+        "  convac design --profile local\n"
+        "  convac design --grid 16x16 --features 4 --shared --budget 400 --profile checkerboard=1,left_right=3\n"
+        "  convac design --for-experiment --profile global --token",
     )
-    p.add_argument("--budget", type=int, help="parameter budget (Architecture.n_params: hidden + output weights)")
-    p.add_argument("--widths", type=_int_list, help="candidate widths per layer (default 1,2,4,...,256)")
+    _add_arch_flags(p, "", paper_default=True)
+    p.add_argument(
+        "--profile",
+        default="local",
+        help="local (short-range correlations weigh most), global, or SCALE=WEIGHT,... "
+        "(e.g. checkerboard=1,left_right=3)",
+    )
+    p.add_argument(
+        "--budget",
+        type=int,
+        help="parameter budget (Architecture.n_params: hidden + output weights) "
+        "(default: the paper's 31r^2+50r at --reference-r on the paper's geometry; required with --grid/--inputs)",
+    )
+    p.add_argument("--widths", type=_int_list, help="candidate widths per layer (default: 1,2,4,...,256)")
     p.add_argument(
         "--for-experiment",
         action="store_true",
         help="design multipliers of r on the paper's 64x64 geometry at budget 31r^2+50r and print the schedule token",
     )
     p.add_argument(
-        "--r-values", type=_int_list, help="r at which the budget must hold (default 2,4,6,8,10,12,16,20,24,30)"
+        "--r-values",
+        type=_int_list,
+        help="with --for-experiment: r at which the budget must hold (default: the paper's 2,4,6,8,10,12,16,20,24,30)",
     )
-    p.add_argument("--reference-r", type=int, default=8, help="r at which the objective is evaluated (default 8)")
-    p.add_argument("--multipliers", help="candidate multipliers of r (default 1,2,3,4,6,8)")
-    p.add_argument("--name", help="schedule name in the token (default designed_<profile>)")
-    p.add_argument("--token", action="store_true", help="print only the experiment schedule token")
+    p.add_argument(
+        "--reference-r",
+        type=int,
+        default=8,
+        help="r of the default budget 31r^2+50r, and at which --for-experiment evaluates the objective",
+    )
+    p.add_argument("--multipliers", help="with --for-experiment: candidate multipliers of r (default: 1,2,3,4,6,8)")
+    p.add_argument("--name", help="schedule name in the token (default: designed_<profile>)")
+    p.add_argument(
+        "--token", action="store_true", help="print only the experiment schedule token (implies --for-experiment)"
+    )
     p.add_argument("--json", action="store_true", help="machine-readable output")
     p.add_argument(
         "--from-data",
@@ -387,76 +614,7 @@ def _design(sub: Any) -> None:
     )
     _data_source_flags(p, 200)
 
-    def run(args: argparse.Namespace) -> int:
-        from convac.analysis import parse_grid
-        from convac.channel_design import DEFAULT_MULTIPLIERS, DEFAULT_WIDTHS, design, design_schedule, parse_profile
-
-        profile: Any = parse_profile(args.profile)
-        data_profile = None
-        if args.source is not None and args.budget is None and not (args.for_experiment or args.token):
-            raise UsageError("convac design: give --budget (or --for-experiment for the paper's geometry)")
-        if args.source is not None:
-            from convac.datatensor import canonical_entanglement
-
-            x, y = _load_data_source(args, "design")
-            data_profile = canonical_entanglement(
-                x, y, args.theta, max_blocks=args.max_blocks or None, seed=args.seed, progress=not args.json
-            )
-            profile = data_profile
-            if args.grid is None and args.inputs is None and not (args.for_experiment or args.token):
-                grid_from_data = data_profile.grid
-            else:
-                grid_from_data = None
-        else:
-            grid_from_data = None
-        if args.for_experiment or args.token:
-            kwargs: dict[str, Any] = {"reference_r": args.reference_r, "name": args.name}
-            if args.r_values:
-                kwargs["r_values"] = args.r_values
-            mults = DEFAULT_MULTIPLIERS
-            if args.multipliers:
-                try:
-                    mults = tuple(float(m) for m in args.multipliers.split(","))
-                except ValueError:
-                    raise UsageError(
-                        f"convac design: --multipliers must be numbers, got {args.multipliers!r}"
-                    ) from None
-            result = design_schedule(profile, multipliers=mults, **kwargs)
-        else:
-            if args.budget is None:
-                raise UsageError("convac design: give --budget (or --for-experiment for the paper's geometry)")
-            if grid_from_data is not None:
-                grid = grid_from_data
-            elif (args.grid is None) == (args.inputs is None):
-                raise UsageError("convac design: give exactly one of --grid HxW and --inputs N")
-            else:
-                grid = parse_grid(args.grid) if args.grid is not None else (args.inputs,)
-            result = design(
-                grid,
-                args.budget,
-                profile,
-                n_features=args.features,
-                window=args.window,
-                n_outputs=args.outputs,
-                shared=args.shared,
-                widths=args.widths or DEFAULT_WIDTHS,
-            )
-        if args.token:
-            print(result.token())
-        elif args.json:
-            doc = result.to_dict()
-            if data_profile is not None:
-                doc["data_profile"] = data_profile.to_dict()
-            print(json.dumps(doc, indent=1))
-        else:
-            if data_profile is not None:
-                print(f"data entanglement of {args.source} per pooling level ({data_profile.n_samples} samples):")
-                print(data_profile.table())
-                print()
-            print(result)
-        return 0
-
-    p.set_defaults(func=run)
+    p.set_defaults(func=_run_design)
 
 
 # ---------------------------------------------------------------------------- data-entanglement
@@ -575,85 +733,144 @@ def _schedule_list(text: str) -> list[str]:
     return parts
 
 
+def _profile_values() -> str:
+    """Describe what each --profile sets, read from the library's profile definitions (imports torch)."""
+    from dataclasses import fields
+
+    from convac.experiments.inductive_bias import PROFILES
+
+    def show(value: Any) -> str:
+        return ",".join(map(str, value)) if isinstance(value, tuple) else str(value)
+
+    values: dict[str, dict[str, str]] = {}
+    for name, sweep in PROFILES.items():
+        grid = {f.name: show(getattr(sweep, f.name)) for f in fields(sweep) if f.name != "protocol"}
+        protocol = {f.name: show(getattr(sweep.protocol, f.name)) for f in fields(sweep.protocol)}
+        values[name] = {**grid, **protocol}
+    first = next(iter(values.values()))
+    common = [k for k, v in first.items() if all(other[k] == v for other in values.values())]
+    parts = [
+        f"{name}: " + ", ".join(f"{k}={v}" for k, v in vals.items() if k not in common) for name, vals in values.items()
+    ]
+    both = ", ".join(f"{k}={first[k]}" for k in common if first[k] != "None")
+    return "; ".join(parts) + f"; both: {both}"
+
+
+def _run_inductive_bias(args: argparse.Namespace) -> int:
+    from convac.experiments.inductive_bias import profile, run_sweep
+
+    sweep = profile(
+        args.profile,
+        tasks=args.tasks,
+        schedules=args.schedules,
+        rs=args.rs,
+        seeds=args.seeds,
+        families=args.families,
+        epochs=args.epochs,
+        n_train=args.n_train,
+        n_test=args.n_test,
+        lr=args.lr,
+        batch_size=args.batch_size,
+        micro_batch=args.micro_batch,
+        convac_weights=args.convac_weights,
+        source="mnist" if args.mnist_dir else None,
+        mnist_dir=args.mnist_dir,
+    )
+    result = run_sweep(
+        sweep,
+        args.out,
+        device=args.device,
+        workers=args.workers,
+        progress=not args.no_progress,
+        restart=args.restart,
+    )
+    print(f"{result.ran} cells run, {result.skipped} already done; results in {args.out}")
+    if "table_md" in result.files:
+        print(result.files["table_md"].read_text(), end="")
+    return 0
+
+
 @command
 def _experiment(sub: Any) -> None:
-    p = sub.add_parser("experiment", help="the paper's experiments")
+    p = sub.add_parser(
+        "experiment",
+        help="the paper's experiments",
+        description="The paper's experiments. `convac experiment EXPERIMENT --help` describes each.",
+        epilog="example:\n  convac experiment inductive-bias --out ib-quick",
+    )
     inner = p.add_subparsers(dest="experiment", parser_class=_Parser, metavar="EXPERIMENT", required=True)
+    profile_help = "quick (minutes on a CPU) or paper (60k/10k images)"
     q = inner.add_parser(
         "inductive-bias",
         help="wide-base vs wide-tip ReLU ConvNets (and ConvACs) on the local and global digit tasks",
+        description="The paper's inductive-bias experiment: networks whose widths favour short-range "
+        "(wide-base) or long-range (wide-tip) correlations, trained on a task that needs local structure "
+        "and one that needs global structure (digits placed on a 64x64 canvas), for every width r and "
+        "seed. Every finished cell is saved at once in --out, so a re-run resumes. A --profile sets "
+        "the grid and the protocol; the flags below override single values.",
+        epilog="examples:\n"
+        "  convac experiment inductive-bias --out ib-quick\n"
+        "  convac experiment inductive-bias --profile paper --rs 8 --seeds 0,1 --tasks local --out ib-r8\n"
+        "  convac experiment inductive-bias --out ib-designed --schedules 'wide_base;designed_local=6,2,2,1,1,1'",
     )
-    q.add_argument("--profile", default="quick", help="quick (minutes on a CPU) or paper (60k/10k images)")
-    q.add_argument("--out", required=True, help="results directory (resumed if it holds this configuration)")
-    q.add_argument("--tasks", type=_str_list, help="comma-separated: local, global")
+    profile_action = q.add_argument("--profile", default="quick", help=profile_help)
+
+    def fill_profile_help() -> None:  # only when this help is shown: the profiles live beside torch
+        profile_action.help = f"{profile_help}; they set {_profile_values()}"
+
+    q.help_hook = fill_profile_help
+    by_profile = "(default: the --profile's value)"
+    q.add_argument("--out", required=True, help="results directory (resumed if it holds this configuration; required)")
+    q.add_argument("--tasks", type=_str_list, help=f"comma-separated: local, global {by_profile}")
     q.add_argument(
         "--schedules",
         type=_schedule_list,
-        help="wide_base, wide_tip, or NAME=m1,m2,m3,m4,m5,m6 (multipliers of r); several separated by ';'",
+        help="wide_base, wide_tip, or NAME=m1,m2,m3,m4,m5,m6 (multipliers of r); several separated by ';' "
+        + by_profile,
     )
-    q.add_argument("--rs", type=_int_list, help="comma-separated width parameters r")
-    q.add_argument("--seeds", type=_int_list, help="comma-separated seeds")
-    q.add_argument("--families", type=_str_list, help="comma-separated: relu, convac")
-    q.add_argument("--epochs", type=int)
-    q.add_argument("--n-train", type=int)
-    q.add_argument("--n-test", type=int)
-    q.add_argument("--lr", type=float)
-    q.add_argument("--batch-size", type=int)
+    q.add_argument("--rs", type=_int_list, help=f"comma-separated width parameters r {by_profile}")
+    q.add_argument("--seeds", type=_int_list, help=f"comma-separated seeds {by_profile}")
+    q.add_argument("--families", type=_str_list, help=f"comma-separated model families: relu, convac {by_profile}")
+    q.add_argument("--epochs", type=int, help=f"training epochs per cell {by_profile}")
+    q.add_argument("--n-train", type=int, help=f"training images {by_profile}")
+    q.add_argument("--n-test", type=int, help=f"test images {by_profile}")
+    q.add_argument("--lr", type=float, help=f"learning rate {by_profile}")
+    q.add_argument("--batch-size", type=int, help=f"images per optimiser step {by_profile}")
     q.add_argument(
         "--micro-batch",
         type=int,
-        help="split each batch into pieces of this size, gradients summed (same step; 2-4x faster on a CPU at 128)",
+        help="split each batch into pieces of this size, gradients summed (same step; 2-4x faster on a CPU at 128) "
+        "(default: whole batches)",
     )
     q.add_argument(
         "--convac-weights",
         choices=["positive", "signed"],
-        help="weight kind of the convac family (default positive; signed is the one that learns these tasks)",
+        help="weight kind of the convac family (default: positive)",
     )
-    q.add_argument("--mnist-dir", help="directory with the four MNIST IDX files (gz or not); default: bundled digits")
-    q.add_argument("--device", default="cpu", help="cpu or cuda")
-    q.add_argument("--workers", type=int, default=1, help="process pool size (default 1: in this process)")
+    q.add_argument(
+        "--mnist-dir", help="directory with the four MNIST IDX files, gz or not (default: the bundled digits)"
+    )
+    q.add_argument("--device", default="cpu", help="torch device: cpu or cuda")
+    q.add_argument("--workers", type=int, default=1, help="process pool size (1: in this process)")
     q.add_argument("--restart", action="store_true", help="delete the sweep's results in --out and start over")
-    q.add_argument("--no-progress", action="store_true")
+    q.add_argument("--no-progress", action="store_true", help="no progress bar")
 
-    def run(args: argparse.Namespace) -> int:
-        from convac.experiments.inductive_bias import profile, run_sweep
-
-        sweep = profile(
-            args.profile,
-            tasks=args.tasks,
-            schedules=args.schedules,
-            rs=args.rs,
-            seeds=args.seeds,
-            families=args.families,
-            epochs=args.epochs,
-            n_train=args.n_train,
-            n_test=args.n_test,
-            lr=args.lr,
-            batch_size=args.batch_size,
-            micro_batch=args.micro_batch,
-            convac_weights=args.convac_weights,
-            source="mnist" if args.mnist_dir else None,
-            mnist_dir=args.mnist_dir,
-        )
-        result = run_sweep(
-            sweep,
-            args.out,
-            device=args.device,
-            workers=args.workers,
-            progress=not args.no_progress,
-            restart=args.restart,
-        )
-        print(f"{result.ran} cells run, {result.skipped} already done; results in {args.out}")
-        if "table_md" in result.files:
-            print(result.files["table_md"].read_text(), end="")
-        return 0
-
-    q.set_defaults(func=run)
+    q.set_defaults(func=_run_inductive_bias)
 
 
 # ---------------------------------------------------------------------------- main
 def build_parser() -> argparse.ArgumentParser:
-    parser = _Parser(prog="convac", description="ConvACs as tensor networks: entanglement, min-cut, design.")
+    parser = _Parser(
+        prog="convac",
+        description="ConvACs (convolutional arithmetic circuits) as tensor networks: which correlations a "
+        "network can model (min-cut, entanglement, exact generic ranks), channel widths designed for a "
+        "correlation profile, and the paper's experiments. `convac COMMAND --help` explains each command.",
+        epilog="examples:\n"
+        "  convac demo\n"
+        "  convac analyze --compare-schedules wide_base,wide_tip\n"
+        "  convac design --profile local\n"
+        "  convac verify --suite shallow",
+    )
     parser.add_argument("--version", action="store_true", help="print the version and exit")
     sub = parser.add_subparsers(dest="command", parser_class=_Parser, metavar="COMMAND")
     for register in _COMMANDS:

@@ -125,3 +125,24 @@ def test_rank_mod_matches_reference(rows: int, cols: int, prime: int, seed: int,
     got = rank_mod(mats, prime, batched=True).tolist()
     assert got == [_rank_reference(m.tolist(), prime) for m in mats]
     assert rank_mod(mats[0], prime) == got[0]
+
+
+def test_matmul_mod_inner_longer_than_one_exact_float_chunk() -> None:
+    # 2**21 limb products is where float64 stops being exact: an inner dimension past it must
+    # be split, and the result still equal the exact sum (computed here product by product).
+    p = 2**31 - 1
+    inner = 2**21 + 77
+    rng = np.random.default_rng(5)
+    a = rng.integers(p - 2**20, p, (1, inner))  # large residues: worst case for every partial sum
+    b = rng.integers(p - 2**20, p, (inner, 2))
+    expected = [int(((a[0] * b[:, j]) % p).sum() % p) for j in range(2)]  # each term < p, sum < 2**53
+    assert matmul_mod(a, b, p)[0].tolist() == expected
+
+
+@pytest.mark.parametrize("prime", [2, 7, 65521])
+def test_matmul_mod_small_primes_batched(prime: int) -> None:
+    rng = np.random.default_rng(prime)
+    a = rng.integers(-5 * prime, 5 * prime, (3, 4, 50))  # unreduced and negative entries are reduced first
+    b = rng.integers(0, prime, (3, 50, 6))
+    expected = [((x.astype(object) % prime) @ y.astype(object)) % prime for x, y in zip(a, b, strict=True)]
+    assert matmul_mod(a, b, prime).tolist() == [e.tolist() for e in expected]

@@ -62,6 +62,7 @@ from convac.architecture import Architecture
 from convac.errors import ConvacError
 from convac.experiments._executor import Executor, Interrupted, make_executor, stop_on_signals
 from convac.experiments._jsonl import append_line, drop_torn_tail, read_lines, write_atomic
+from convac.experiments._suite_info import SUITE_DESCRIPTIONS
 from convac.partitions import Partition
 from convac.ranks._finite_field import DEFAULT_PRIME, check_prime
 from convac.ranks._generic_rank import generic_ranks, schwartz_zippel_bound
@@ -170,8 +171,7 @@ SUITES: dict[str, SuiteSpec] = {
     for spec in (
         SuiteSpec(
             "paper",
-            "1D N=16, M=2, unshared; channels = 4 distinct values from {2,3,5,7,11,13} (360); "
-            "balanced partitions (6435)",
+            SUITE_DESCRIPTIONS["paper"],
             lambda: _paper_archs(shared=False),
             lambda arch: _balanced(arch.n_inputs),
             10,
@@ -179,8 +179,7 @@ SUITES: dict[str, SuiteSpec] = {
         ),
         SuiteSpec(
             "2d",
-            "2D 4x4 inputs, 2x2 pooling, M=2, unshared; channels (r0, r1) from {2,3,4,5,7} (25); "
-            "balanced partitions (6435)",
+            SUITE_DESCRIPTIONS["2d"],
             _archs_2d,
             lambda arch: _balanced(arch.n_inputs),
             12,
@@ -188,7 +187,7 @@ SUITES: dict[str, SuiteSpec] = {
         ),
         SuiteSpec(
             "shared",
-            "as paper but with weights shared across positions (360 x 6435)",
+            SUITE_DESCRIPTIONS["shared"],
             lambda: _paper_archs(shared=True),
             lambda arch: _balanced(arch.n_inputs),
             6,
@@ -196,7 +195,7 @@ SUITES: dict[str, SuiteSpec] = {
         ),
         SuiteSpec(
             "shallow",
-            "shallow ConvAC, N in {4,6,8}, M in {2,3}, Z in {1,2,3,5,7,16,40} (42); all bipartitions",
+            SUITE_DESCRIPTIONS["shallow"],
             _archs_shallow,
             lambda arch: _all_bipartitions(arch.n_inputs),
             42,
@@ -204,8 +203,7 @@ SUITES: dict[str, SuiteSpec] = {
         ),
         SuiteSpec(
             "powers",
-            "1D unshared, all bond dims powers of one integer: N=16 M=2 channels in {2,4,8,16}^4, "
-            "N=8 M=3 in {3,9,27}^3, N=8 M=4 in {2,4,16}^3 (310); balanced partitions",
+            SUITE_DESCRIPTIONS["powers"],
             _archs_powers,
             lambda arch: _balanced(arch.n_inputs),
             10,
@@ -672,9 +670,10 @@ class VerifyReport:
 
 # ---------------------------------------------------------------------------- driver
 def _init_worker() -> None:
-    import torch
+    from threadpoolctl import threadpool_limits
 
-    torch.set_num_threads(1)
+    # Two workers share the cores: one BLAS thread each (the rank products run on BLAS).
+    threadpool_limits(1)
 
 
 def _cell_task(cell: Cell, progress: Callable[[Any], None]) -> dict[str, Any]:

@@ -1,18 +1,34 @@
-"""torch.nn modules of convac; stateless operations live in :mod:`convac.models.functional`."""
+"""torch.nn modules of convac; stateless operations live in :mod:`convac.models.functional`.
 
-from convac.models.base import ConvACBase
-from convac.models.deep import DeepConvAC
-from convac.models.digit_nets import FAMILIES, ConvACImageNet, build_family_model
-from convac.models.relu_convnet import ReLUConvNet
-from convac.models.representation import (
-    GaussianRepresentation,
-    NeuronRepresentation,
-    OneHotRepresentation,
-    Representation,
-    make_representation,
-)
-from convac.models.schedules import SCHEDULES, Schedule, parse_schedule, wide_base, wide_tip
-from convac.models.shallow import ShallowConvAC
+Names load on first use (PEP 562): :mod:`convac.models.schedules` (the width schedules, plain
+Python) is what the analysis and design side needs, and importing it must not import torch.
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
+
+# public name -> module that defines it; resolved on first attribute access
+_LAZY: dict[str, str] = {
+    "ConvACBase": "convac.models.base",
+    "DeepConvAC": "convac.models.deep",
+    "FAMILIES": "convac.models.digit_nets",
+    "ConvACImageNet": "convac.models.digit_nets",
+    "build_family_model": "convac.models.digit_nets",
+    "ReLUConvNet": "convac.models.relu_convnet",
+    "GaussianRepresentation": "convac.models.representation",
+    "NeuronRepresentation": "convac.models.representation",
+    "OneHotRepresentation": "convac.models.representation",
+    "Representation": "convac.models.representation",
+    "make_representation": "convac.models.representation",
+    "SCHEDULES": "convac.models.schedules",
+    "Schedule": "convac.models.schedules",
+    "parse_schedule": "convac.models.schedules",
+    "wide_base": "convac.models.schedules",
+    "wide_tip": "convac.models.schedules",
+    "ShallowConvAC": "convac.models.shallow",
+}
 
 __all__ = [
     "FAMILIES",
@@ -33,3 +49,32 @@ __all__ = [
     "wide_base",
     "wide_tip",
 ]
+
+
+def __getattr__(name: str) -> Any:
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module 'convac.models' has no attribute {name!r}")
+    value = getattr(importlib.import_module(module), name)
+    globals()[name] = value  # later lookups skip __getattr__
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(__all__))
+
+
+if TYPE_CHECKING:  # static checkers and IDEs see the eager imports
+    from convac.models.base import ConvACBase
+    from convac.models.deep import DeepConvAC
+    from convac.models.digit_nets import FAMILIES, ConvACImageNet, build_family_model
+    from convac.models.relu_convnet import ReLUConvNet
+    from convac.models.representation import (
+        GaussianRepresentation,
+        NeuronRepresentation,
+        OneHotRepresentation,
+        Representation,
+        make_representation,
+    )
+    from convac.models.schedules import SCHEDULES, Schedule, parse_schedule, wide_base, wide_tip
+    from convac.models.shallow import ShallowConvAC

@@ -1,12 +1,12 @@
-"""Exact linear algebra over a prime field GF(p), vectorised in numpy ``int64``.
+"""Exact linear algebra over a prime field GF(p), vectorised in numpy.
 
 Every value is a residue in ``0 .. p-1``. The prime is capped at ``2**31 - 1`` so that the
 product of two residues is below ``2**62`` and one product can always be added to a residue
-without leaving ``int64``. Sums of many products are kept in range by reducing before they
-could overflow (:func:`matmul_mod` splits the right factor into 16-bit limbs; :func:`rank_mod`
-counts how many rank-one updates may pile up between reductions). No floating point is used
-anywhere, so ranks are exact. The kernels run on torch ``int64`` tensors (CPU), whose
-integer matrix product is several times faster than numpy's; inputs and outputs are numpy.
+without leaving ``int64``. :func:`rank_mod` eliminates in ``int64`` and counts how many
+rank-one updates may pile up between reductions. :func:`matmul_mod` runs on float64 BLAS,
+which is exact on integers below ``2**53``: residues are split into 16-bit limbs when their
+products could sum past that. No rounding ever happens, so ranks are exact. Only numpy is
+needed, so the min-cut side of the package (and ``convac verify``) never imports torch.
 
 Examples
 --------
@@ -20,7 +20,6 @@ Examples
 from __future__ import annotations
 
 import numpy as np
-import torch
 
 from convac._validation import integer
 from convac.errors import ConvacError, InputError
@@ -42,6 +41,7 @@ DEFAULT_PRIME = MAX_PRIME
 """The default field size p = 2³¹ − 1 (a Mersenne prime)."""
 
 _INT64_MAX = 2**63 - 1
+_FLOAT_EXACT = 2**53
 _LIMB_BITS = 16
 
 
@@ -102,16 +102,10 @@ def check_prime(prime: object) -> int:
     return p
 
 
-def _torch(values: np.ndarray | torch.Tensor) -> torch.Tensor:
-    if isinstance(values, torch.Tensor):
-        return values.to(torch.int64)
-    return torch.from_numpy(np.ascontiguousarray(values, dtype=np.int64))
-
-
-def _inverse(values: torch.Tensor, prime: int) -> torch.Tensor:
+def _inverse(values: np.ndarray, prime: int) -> np.ndarray:
     # One pivot per matrix of a batch: Python's pow on a short list beats ~60 vectorised
-    # Fermat steps on a tiny tensor by two orders of magnitude.
-    return torch.tensor([pow(v, -1, prime) if v else 0 for v in (values % prime).tolist()], dtype=torch.int64)
+    # Fermat steps on a tiny array by two orders of magnitude.
+    return np.array([pow(v, -1, prime) if v else 0 for v in (values % prime).tolist()], dtype=np.int64)
 
 
 def inverse_mod(values: np.ndarray, prime: int) -> np.ndarray:
@@ -122,33 +116,45 @@ def inverse_mod(values: np.ndarray, prime: int) -> np.ndarray:
     >>> inverse_mod(np.array([1, 2, 3, 6]), 7).tolist()
     [1, 4, 5, 6]
     """
-    return _inverse(_torch(values), prime).numpy()
+    return _inverse(np.asarray(values, dtype=np.int64), prime)
 
 
-def _matmul(a: torch.Tensor, b: torch.Tensor, prime: int) -> torch.Tensor:
+def _float_matmul(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    return np.matmul(a.astype(np.float64), b.astype(np.float64)).astype(np.int64)
+
+
+def _matmul(a: np.ndarray, b: np.ndarray, prime: int) -> np.ndarray:
+    # numpy's int64 matmul has no BLAS and is 3-13x slower than float64 here; float64 sums of
+    # non-negative integers are exact while every partial sum stays below 2**53.
     inner = a.shape[-1]
-    if (prime - 1) ** 2 * inner + prime <= _INT64_MAX:
-        return torch.matmul(a, b) % prime
-    chunk = _INT64_MAX // ((prime - 1) << _LIMB_BITS) - 1
+    if (prime - 1) ** 2 * inner < _FLOAT_EXACT:
+        return _float_matmul(a, b) % prime
     mask = (1 << _LIMB_BITS) - 1
-    out: torch.Tensor | None = None
+    shift_1 = (1 << _LIMB_BITS) % prime
+    shift_2 = (1 << (2 * _LIMB_BITS)) % prime
+    # A product of two limbs is below 2**32, so 2**21 of them sum exactly.
+    chunk = _FLOAT_EXACT >> (2 * _LIMB_BITS)
+    out: np.ndarray | None = None
     for start in range(0, inner, chunk):
         a_part = a[..., start : start + chunk]
         b_part = b[..., start : start + chunk, :]
-        hi = torch.matmul(a_part, b_part >> _LIMB_BITS) % prime
-        lo = torch.matmul(a_part, b_part & mask) % prime
-        part = ((hi << _LIMB_BITS) % prime + lo) % prime
+        a_hi, a_lo = a_part >> _LIMB_BITS, a_part & mask
+        b_hi, b_lo = b_part >> _LIMB_BITS, b_part & mask
+        hi = _float_matmul(a_hi, b_hi) % prime
+        mid = (_float_matmul(a_hi, b_lo) + _float_matmul(a_lo, b_hi)) % prime
+        lo = _float_matmul(a_lo, b_lo)
+        part = (hi * shift_2 + mid * shift_1 + lo) % prime  # each term below 2**62, 2**47, 2**53
         out = part if out is None else (out + part) % prime
     assert out is not None
     return out
 
 
 def matmul_mod(a: np.ndarray, b: np.ndarray, prime: int) -> np.ndarray:
-    """Return ``a @ b mod p`` for residue arrays (broadcasting like ``np.matmul``), exact in int64.
+    """Return ``a @ b mod p`` for residue arrays (broadcasting like ``np.matmul``), exact.
 
-    If ``(p-1)**2`` times the inner dimension could overflow, the right factor is split
-    into 16-bit limbs: a residue times a limb is below ``2**47``, so up to ``2**16`` such
-    products sum without overflow; longer inner dimensions are chunked.
+    The product runs in float64 BLAS. If ``(p-1)**2`` times the inner dimension could pass
+    ``2**53``, both factors are split into 16-bit limbs: a product of two limbs is below
+    ``2**32``, so up to ``2**21`` of them sum exactly; longer inner dimensions are chunked.
 
     Examples
     --------
@@ -156,7 +162,7 @@ def matmul_mod(a: np.ndarray, b: np.ndarray, prime: int) -> np.ndarray:
     >>> matmul_mod(a, b, 2**31 - 1).tolist() == ((a.astype(object) @ b.astype(object)) % (2**31 - 1)).tolist()
     True
     """
-    return _matmul(_torch(a), _torch(b), prime).numpy()
+    return _matmul(np.asarray(a, dtype=np.int64) % prime, np.asarray(b, dtype=np.int64) % prime, prime)
 
 
 def rank_mod(matrices: np.ndarray, prime: int, *, batched: bool = False) -> int | np.ndarray:
@@ -181,41 +187,45 @@ def rank_mod(matrices: np.ndarray, prime: int, *, batched: bool = False) -> int 
         raise InputError(f"rank_mod expects a 2D matrix (or batched=True with a 3D stack), got shape {arr.shape}")
     if batched and arr.ndim != 3:
         raise InputError(f"rank_mod with batched=True expects a (batch, rows, cols) array, got shape {arr.shape}")
-    rank = _rank(_torch(arr if batched else arr[None]), prime)
+    rank = _rank(arr if batched else arr[None], prime)
     return rank if batched else int(rank[0])
 
 
-def _rank(stack: torch.Tensor, prime: int) -> np.ndarray:
-    a = stack % prime  # a private copy: elimination works in place
-    n_batch, rows, cols = a.shape
-    if cols > rows:  # loop over the shorter side: fewer steps, same rank
-        a = a.transpose(1, 2).contiguous()
-        rows, cols = cols, rows
+def _rank(stack: np.ndarray, prime: int) -> np.ndarray:
+    n_batch, rows, cols = stack.shape
+    # Row reduction of the wide orientation (rank(A) = rank(A^T)): the loop runs over the
+    # short side and every update sweeps the long side, which is contiguous in memory.
+    a = np.array(stack.transpose(0, 2, 1) if rows > cols else stack, dtype=np.int64, order="C")
+    a %= prime  # a private copy: elimination works in place
+    short, long = a.shape[1:]
     # Each pending update adds a value of size < (p-1)**2; residues start below p.
     max_pending = max(1, (_INT64_MAX - prime) // max(1, (prime - 1) ** 2))
-    used = torch.zeros((n_batch, rows), dtype=torch.bool)
-    rank = torch.zeros(n_batch, dtype=torch.int64)
-    batch = torch.arange(n_batch)
+    work = np.empty((n_batch, max(short - 1, 0), long), dtype=np.int64)
+    rank = np.zeros(n_batch, dtype=np.int64)
+    batch = np.arange(n_batch)
     pending = 0
-    for c in range(cols):
-        col = a[:, :, c] % prime
-        candidates = (col != 0) & ~used
-        has_pivot = candidates.any(dim=1)
-        if not bool(has_pivot.any()):
+    for i in range(short):
+        row = a[:, i, :] % prime
+        nonzero = row != 0
+        has_pivot = nonzero.any(axis=1)
+        if not has_pivot.any():
             continue
-        pivot = candidates.to(torch.uint8).argmax(dim=1)  # first candidate row
-        used[batch, pivot] |= has_pivot
         rank += has_pivot
-        if c == cols - 1:
+        if i == short - 1:
             break
-        inv = _inverse(torch.where(has_pivot, col[batch, pivot], torch.ones_like(pivot)), prime)
-        factor = col * inv[:, None] % prime
-        # Used rows (earlier pivots, and this one) are final; matrices without a pivot here skip.
-        factor.masked_fill_(used | ~has_pivot[:, None], 0)
+        pivot = nonzero.argmax(axis=1)  # any non-zero entry of the row will do
+        inv = _inverse(np.where(has_pivot, row[batch, pivot], 1), prime)
+        below = a[:, i + 1 :, :]
         if pending >= max_pending:
-            a[:, :, c + 1 :] %= prime
+            below %= prime
             pending = 0
-        pivot_row = a[batch, pivot, c + 1 :] % prime
-        a[:, :, c + 1 :].baddbmm_(factor.unsqueeze(2), pivot_row.unsqueeze(1), alpha=-1)
+        factor = below[batch, :, pivot] % prime * inv[:, None] % prime
+        factor[~has_pivot] = 0  # a zero row eliminates nothing
+        # Rows below subtract factor x this row: their entry in the pivot column becomes 0
+        # mod p, so later pivots fall in other columns. A preallocated buffer avoids a
+        # fresh temporary (and its page faults) at every step.
+        update = work[:, : short - i - 1, :]
+        np.multiply(factor[:, :, None], row[:, None, :], out=update)
+        np.subtract(below, update, out=below)
         pending += 1
-    return rank.numpy()
+    return rank

@@ -33,7 +33,6 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
 import numpy as np
-import torch
 
 from convac._validation import MAX_MODEL_BYTES, instance, non_negative_int, positive_int, size_limit
 from convac.errors import PartitionError
@@ -248,10 +247,10 @@ def generic_ranks(
         step = max(1, _BATCH_BYTES // per_matrix)
         for start in range(0, len(members), step):
             chunk = members[start : start + step]
-            stack = torch.from_numpy(np.stack([_matricize(tensor, partitions[i]) for i in chunk]))
+            stack = np.stack([_matricize(tensor, partitions[i]) for i in chunk])
             if width:
                 sketch = sketch_rng.integers(0, prime, (len(chunk), cols, width), dtype=np.int64)
-                stack = _matmul(stack, torch.from_numpy(sketch), prime)
+                stack = _matmul(stack, sketch, prime)
             ranks = _rank(stack, prime)
             for i, r in zip(chunk, ranks.tolist(), strict=True):
                 result[i] = r

@@ -1,0 +1,63 @@
+"""The min-cut side of convac starts without torch (and without matplotlib unless a figure is asked for)."""
+
+import subprocess
+import sys
+
+import pytest
+
+_PROBE = """
+import runpy, sys
+sys.argv = ["convac", *{argv!r}]
+try:
+    runpy.run_module("convac.cli", run_name="__main__")
+except SystemExit as exc:
+    code = exc.code
+else:
+    code = 0
+print("PROBE", code, "torch" in sys.modules, "matplotlib" in sys.modules)
+"""
+
+
+def _imports(argv: list[str], cwd) -> tuple[int, bool, bool]:
+    proc = subprocess.run(
+        [sys.executable, "-c", _PROBE.format(argv=argv)], capture_output=True, text=True, check=False, cwd=cwd
+    )
+    line = [x for x in proc.stdout.splitlines() if x.startswith("PROBE")]
+    assert line, proc.stderr
+    _, code, torch, mpl = line[-1].split()
+    return int(code), torch == "True", mpl == "True"
+
+
+@pytest.mark.parametrize(
+    "argv",
+    [
+        ["--help"],
+        ["analyze", "--inputs", "8", "--channels", "2,2,2"],
+        ["analyze", "--compare-schedules", "wide_base,wide_tip", "--r", "2"],
+        ["design", "--profile", "local"],
+        ["design", "--for-experiment", "--profile", "global", "--token"],
+        ["verify", "--suite", "shallow", "--cells", "2", "--partitions", "3", "--workers", "1", "--no-progress"],
+    ],
+)
+def test_min_cut_commands_never_import_torch(argv, tmp_path):
+    if argv[0] == "verify":
+        argv = [*argv, "--out", str(tmp_path / "v")]
+    code, torch, mpl = _imports(argv, tmp_path)
+    assert code == 0
+    assert not torch, f"convac {' '.join(argv)} imported torch"
+    assert not mpl, f"convac {' '.join(argv)} imported matplotlib without a figure"
+
+
+def test_matplotlib_only_for_a_figure(tmp_path):
+    argv = ["analyze", "--inputs", "8", "--channels", "2,2,2", "--figure", str(tmp_path / "s.png")]
+    code, torch, mpl = _imports(argv, tmp_path)
+    assert code == 0 and mpl and not torch
+
+
+def test_import_convac_and_its_min_cut_side_is_torch_free():
+    code = (
+        "import sys, convac, convac.models.schedules, convac.experiments, convac.mincut, convac.ranks; "
+        "convac.min_cut; convac.generic_rank; convac.design; convac.verify; print('torch' in sys.modules)"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert out.strip() == "False"
