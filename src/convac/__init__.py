@@ -31,6 +31,7 @@ _LAZY: dict[str, str] = {
     "design_schedule": "convac.channel_design",
     "Entanglement": "convac.schmidt",
     "entanglement": "convac.schmidt",
+    "feature_gram": "convac.schmidt",
     "generic_rank": "convac.ranks",
     "generic_ranks": "convac.ranks",
     "ArchitectureError": "convac.errors",
@@ -83,6 +84,7 @@ __all__ = [
     "design",
     "design_schedule",
     "entanglement",
+    "feature_gram",
     "fit",
     "generic_rank",
     "generic_ranks",
@@ -117,6 +119,6 @@ if TYPE_CHECKING:  # static checkers and IDEs see the eager imports
     from convac.models import DeepConvAC, ReLUConvNet, ShallowConvAC
     from convac.partitions import Partition
     from convac.ranks import generic_rank, generic_ranks
-    from convac.schmidt import Entanglement, entanglement
+    from convac.schmidt import Entanglement, entanglement, feature_gram
     from convac.tensornet import ConvACTensorNetwork, coefficient_tensor, contract, to_tensor_network
     from convac.training import FitResult, fit

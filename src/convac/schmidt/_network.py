@@ -32,7 +32,9 @@ True
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 
@@ -182,11 +184,13 @@ def _fmt(value: int) -> str:
 
 
 def network_singular_values(
-    tn: ConvACTensorNetwork, partition: Partition, output: int = 0, max_cut: int = DEFAULT_MAX_CUT
-) -> tuple[np.ndarray, int]:
+    tn: ConvACTensorNetwork, partition: Partition, output: int | Sequence[int] = 0, max_cut: int = DEFAULT_MAX_CUT
+) -> Any:
     """Singular values of ``[A^output]_{A,B}`` from the network, as (mantissa, log2 scale).
 
-    Raises :class:`TooLargeError` if the min-cut exceeds ``max_cut``.
+    With a sequence of outputs: a list of such pairs; the side of the cut without the
+    output layer is reduced once for all of them. Raises :class:`TooLargeError` if the
+    min-cut exceeds ``max_cut``.
     """
     from convac.mincut import min_cut
 
@@ -206,7 +210,14 @@ def network_singular_values(
     dim = math.prod(_label_dim(tn, lab) for lab in labels)
     if dim != cut.value:
         raise AssertionError(f"cut labels weigh {dim}, min_cut says {cut.value}")
-    ra = _side_factor(tn, in_side, sides, True, labels, output)
-    rb = _side_factor(tn, in_side, sides, False, labels, output)
-    s = np.linalg.svd(ra.data @ rb.data.T, compute_uv=False)
-    return s, ra.exp + rb.exp
+    outputs = list(output) if isinstance(output, Sequence) else [output]
+    top_side = bool(sides[arch.depth][0])
+    # The side without the output layer is the same for every output.
+    fixed = _side_factor(tn, in_side, sides, not top_side, labels, outputs[0])
+    results = []
+    for y in outputs:
+        moving = _side_factor(tn, in_side, sides, top_side, labels, y)
+        ra, rb = (moving, fixed) if top_side else (fixed, moving)
+        s = np.linalg.svd(ra.data @ rb.data.T, compute_uv=False)
+        results.append((s, ra.exp + rb.exp))
+    return results if isinstance(output, Sequence) else results[0]
