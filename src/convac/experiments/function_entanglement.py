@@ -69,6 +69,9 @@ class FunctionEntanglementConfig:
     batch_size: int = 16
     n_gram: int = 256
     max_cut: int = 1024
+    # Measured after every epoch; the full probe profile is measured before and after training only
+    # (a 64x64 probe costs about a second, see benchmarks/bench_function_profile.py).
+    tracked_probes: tuple[str, ...] = ("block(4)", "block(16)", "left_right")
     image_size: int = 64
 
     def __post_init__(self) -> None:
@@ -143,7 +146,11 @@ def _run_cell(
         init(gram_images, seed=seed)
     arch = config.architecture(schedule)
     named = dict(probes(arch, config.max_cut))
-    track = entanglement_tracker(named, gram_images, max_cut=config.max_cut)
+    every_epoch = {k: v for k, v in named.items() if k in config.tracked_probes} or named
+    track = entanglement_tracker(every_epoch, gram_images, max_cut=config.max_cut)
+    profile = entanglement_tracker(named, gram_images, max_cut=config.max_cut)
+    with torch.no_grad():
+        initial = profile(model)
     with torch.random.fork_rng(devices=[]):
         torch.manual_seed(seed)
         result = convac.fit(
@@ -157,7 +164,9 @@ def _run_cell(
             progress=progress,
             track=track,
         )
-    coefficient = entanglement_tracker(named, None, max_cut=config.max_cut)(model)
+    with torch.no_grad():
+        final = profile(model)
+        coefficient = entanglement_tracker(named, None, max_cut=config.max_cut)(model)
     cuts = {name: min_cut(arch, p).value for name, p in named.items()}
     return {
         "key": _cell_key(task, schedule, config.r, seed),
@@ -170,6 +179,8 @@ def _run_cell(
         "min_cut": cuts,
         "history": result.history,
         "tracked": result.tracked,
+        "initial": initial,
+        "final": final,
         "coefficient": coefficient,
         "test_accuracy": result.test_accuracy,
         "train_accuracy": result.train_accuracy,
@@ -289,9 +300,9 @@ DEFAULT_DIGITS_MAX_CUT = 4096
 
 # ---------------------------------------------------------------------------- report
 def _mean_entropy(values: dict[str, float], probe: str) -> tuple[float, float]:
-    """Mean and max over classes of the entropies ``probe/y*`` in one tracked record."""
+    """Mean and max over classes of the entropies ``probe/y*`` in one tracked record (NaN if not measured)."""
     ents = [v for k, v in values.items() if k.startswith(probe + "/y")]
-    return float(np.mean(ents)), float(np.max(ents))
+    return (float(np.mean(ents)), float(np.max(ents))) if ents else (math.nan, math.nan)
 
 
 def _corr(a: list[float], b: list[float]) -> float:
@@ -321,12 +332,13 @@ def summarize_cells(records: list[dict[str, Any]]) -> list[dict[str, Any]]:
             groups.setdefault((rec["task"], rec["schedule"], probe), []).append(rec)
     rows = []
     for (task, schedule, probe), recs in groups.items():
-        final = [_mean_entropy(r["tracked"][-1], probe) for r in recs]
-        initial = [_mean_entropy(r["tracked"][0], probe)[0] for r in recs]
+        final = [_mean_entropy(r.get("final", r["tracked"][-1]), probe) for r in recs]
+        initial = [_mean_entropy(r.get("initial", r["tracked"][0]), probe)[0] for r in recs]
         coeff = [_mean_entropy(r["coefficient"], probe)[0] for r in recs]
         corrs = [
             _corr([_mean_entropy(t, probe)[0] for t in r["tracked"][1:]], [h["loss"] for h in r["history"]])
             for r in recs
+            if f"{probe}/y0" in r["tracked"][-1]
         ]
         finite = [c for c in corrs if math.isfinite(c)]
         rows.append(
@@ -420,7 +432,8 @@ def write_function_entanglement_report(records: list[dict[str, Any]], out_dir: s
     plt.close(fig)
 
     probes_all = records[0]["probes"]
-    pick = [p for p in ("block(8)", "left_right") if p in probes_all] or probes_all[:1]
+    measured = [k.split("/")[0] for k in records[0]["tracked"][-1] if k.endswith("/y0")]
+    pick = [p for p in ("block(4)", "left_right") if p in measured] or measured[:1]
     fig, axes = plt.subplots(1, len(tasks), figsize=(6.5 * len(tasks), 4.0), squeeze=False)
     for ax, task in zip(axes[0], tasks, strict=True):
         twin = ax.twinx()
@@ -452,7 +465,7 @@ def write_function_entanglement_report(records: list[dict[str, Any]], out_dir: s
     for rec in records:
         ax.scatter(
             rec["test_accuracy"],
-            _mean_entropy(rec["tracked"][-1], probe)[0],
+            _mean_entropy(rec.get("final", rec["tracked"][-1]), probe)[0],
             color=colors.get(rec["schedule"]),
             marker=markers.get(rec["task"], "x"),
             label=f"{rec['task']} {rec['schedule']}",
@@ -474,7 +487,9 @@ def write_function_entanglement_report(records: list[dict[str, Any]], out_dir: s
     width = 0.8 / len(cells)
     for i, (task, schedule) in enumerate(cells):
         recs = [r for r in records if r["task"] == task and r["schedule"] == schedule]
-        per_class = [float(np.mean([r["tracked"][-1][f"{probe}/y{y}"] for r in recs])) for y in range(10)]
+        per_class = [
+            float(np.mean([r.get("final", r["tracked"][-1])[f"{probe}/y{y}"] for r in recs])) for y in range(10)
+        ]
         ax.bar(np.arange(10) + i * width, per_class, width, label=f"{task} {schedule}")
     ax.set_xticks(np.arange(10) + 0.4 - width / 2, [str(y) for y in range(10)])
     ax.set_xlabel("class y")
