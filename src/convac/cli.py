@@ -76,7 +76,12 @@ def _train(sub: Any) -> None:
     p.add_argument("--channels", type=_int_list, default=[32, 32, 32], help="three comma-separated widths")
     p.add_argument("--features", type=int, default=16, help="number M of Gaussian features")
     p.add_argument("--lr", type=float, default=0.03)
-    p.add_argument("--weights", choices=["positive", "signed"], default="positive")
+    p.add_argument(
+        "--weights",
+        choices=["positive", "signed"],
+        default="positive",
+        help="positive (exp-parametrised; logits log h_y) or signed (logits: unit score vector x learned temperature)",
+    )
     p.add_argument("--json", action="store_true", help="print the history as JSON")
     p.add_argument("--no-progress", action="store_true")
 
@@ -374,6 +379,11 @@ def _experiment(sub: Any) -> None:
         type=int,
         help="split each batch into pieces of this size, gradients summed (same step; 2-4x faster on a CPU at 128)",
     )
+    q.add_argument(
+        "--convac-weights",
+        choices=["positive", "signed"],
+        help="weight kind of the convac family (default positive; signed is the one that learns these tasks)",
+    )
     q.add_argument("--mnist-dir", help="directory with the four MNIST IDX files (gz or not); default: bundled digits")
     q.add_argument("--device", default="cpu", help="cpu or cuda")
     q.add_argument("--workers", type=int, default=1, help="process pool size (default 1: in this process)")
@@ -395,6 +405,7 @@ def _experiment(sub: Any) -> None:
             lr=args.lr,
             batch_size=args.batch_size,
             micro_batch=args.micro_batch,
+            convac_weights=args.convac_weights,
             source="mnist" if args.mnist_dir else None,
             mnist_dir=args.mnist_dir,
         )

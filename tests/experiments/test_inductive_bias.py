@@ -194,3 +194,15 @@ def test_cli_runs_and_refuses_a_foreign_directory(tmp_path, capsys) -> None:
     assert code == 2 and "another configuration (differs in: lr)" in err
     assert (tmp_path / "results.jsonl").read_bytes() == before
     assert os.listdir(tmp_path / "checkpoints") == []
+
+
+def test_convac_weights_field_keeps_committed_fingerprints() -> None:
+    """The field at its default is left out of the fingerprint: committed results keep theirs."""
+    assert "convac_weights" not in TINY.to_dict()
+    signed = Protocol(**{**TINY.to_dict(), "convac_weights": "signed"})
+    assert signed.to_dict()["convac_weights"] == "signed" and signed.fingerprint != TINY.fingerprint
+    committed = Path(__file__).resolve().parents[2] / "docs" / "inductive_bias" / "quick-results.jsonl"
+    stored = {json.loads(line)["protocol"] for line in committed.read_text().splitlines() if line.strip()}
+    assert stored == {profile("quick").protocol.fingerprint}
+    with pytest.raises(ConvacError, match="convac_weights must be 'positive' or 'signed'"):
+        Protocol(convac_weights="mixed")

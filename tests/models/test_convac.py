@@ -189,3 +189,82 @@ def test_bad_onehot_inputs():
 def test_bad_model_construction(build, error, match):
     with pytest.raises(error, match=match):
         build(Architecture.deep_1d(4, 2, [2, 2]))
+
+
+# ---------------------------------------------------------------------------- signed logits
+def test_signed_logits_are_unit_scores_times_temperature():
+    arch = Architecture.deep_1d(16, 3, [4, 4, 4, 4], n_outputs=5)
+    model = DeepConvAC(arch, seed=0, weights="signed").double()
+    with torch.no_grad():
+        model.log_temperature.fill_(math.log(7.0))
+    x = torch.randn(6, 16, 1, dtype=torch.float64)
+    scores = model(x).detach()  # exact here: the scores are well inside float64's range
+    ref = 7.0 * scores / scores.norm(dim=1, keepdim=True)
+    assert torch.allclose(model.logits(x), ref, rtol=1e-12, atol=0)
+    assert float(model.temperature.detach()) == pytest.approx(7.0)
+
+
+def test_signed_logits_exactly_invariant_to_power_of_two_rescale_of_scores():
+    """Scaling every feature of a sample by a power of two scales its scores by another power of two;
+    the logits must not move at all (no rounding either: the circuit absorbs powers of two exactly)."""
+    arch = Architecture.deep_1d(16, 3, [4, 4, 4, 4], n_outputs=5)
+    model = DeepConvAC(arch, seed=1, weights="signed")
+    feats = model.representation(torch.randn(4, 16, 1)).detach()
+    k = torch.tensor([-60.0, -3.0, 5.0, 90.0]).view(4, 1, 1)
+    scaled = torch.ldexp(feats, k)
+    _m0, e0 = model.circuit(feats, return_exponent=True)
+    _m1, e1 = model.circuit(scaled, return_exponent=True)
+    assert torch.equal(e1 - e0, (16 * k.view(4)).long())  # the scores really moved by 2**(16 k)
+    assert torch.equal(model.feature_logits(scaled), model.feature_logits(feats))
+
+
+def test_signed_logits_finite_at_depth_and_gradient_reaches_temperature():
+    arch = Architecture.deep_1d(4096, 4, [4] * 12, n_outputs=3)
+    model = DeepConvAC(arch, seed=0, weights="signed")
+    x = torch.rand(3, 4096, 1)
+    _m, e = model.circuit(model.representation(x), return_exponent=True)
+    assert e.abs().min() > 150  # the scores themselves are far outside float32
+    logits = model.logits(x)
+    assert torch.isfinite(logits).all()
+    torch.nn.functional.cross_entropy(logits, torch.tensor([0, 1, 2])).backward()
+    for name, p in model.named_parameters():
+        assert p.grad is not None and torch.isfinite(p.grad).all(), name
+    assert model.log_temperature.grad.abs() > 0
+
+
+def test_positive_models_have_no_temperature():
+    """Positive models keep exactly their parameters (state_dict, parameter counts, optimiser state)."""
+    arch = Architecture.deep_1d(8, 3, [4, 4, 4], n_outputs=2)
+    positive = DeepConvAC(arch, seed=0)
+    signed = DeepConvAC(arch, seed=0, weights="signed")
+    assert positive.temperature is None
+    assert sorted(n for n, _ in positive.named_parameters()) == [
+        "conv.0",
+        "conv.1",
+        "conv.2",
+        "output_raw",
+        "representation_layer.log_scale",
+        "representation_layer.mean",
+    ]
+    names = {n for n, _ in signed.named_parameters()}
+    assert names - {n for n, _ in positive.named_parameters()} == {"log_temperature"}
+    # logits start with unit root-mean-square over the classes
+    assert float(signed.temperature.detach()) == pytest.approx(math.sqrt(2))
+
+
+def test_signed_model_learns_a_small_task():
+    """Digits 0-2 of the bundled set, a small 2D signed ConvAC, 6 epochs (about a second): it learns,
+    and it learns its confidence through the temperature."""
+    from convac.data import image_patches, load_digits
+
+    images, labels = load_digits()
+    keep = labels < 3
+    x, y = image_patches(images[keep], 3), labels[keep]
+    arch = Architecture.deep_2d(8, 8, 8, [8, 8, 8], n_outputs=3)
+    model = DeepConvAC(arch, representation="gaussian", patch_dim=9, seed=0, weights="signed")
+    model.representation_layer.initialize_from(x[:300], seed=0)
+    start = float(model.temperature.detach())
+    result = convac.fit(model, (x[:300], y[:300]), (x[300:], y[300:]), epochs=6, lr=0.03, batch_size=16, progress=False)
+    assert result.history[-1]["loss"] < 0.25 * result.history[0]["loss"]
+    assert result.test_accuracy >= 0.9
+    assert float(model.temperature.detach()) > start

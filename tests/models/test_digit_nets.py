@@ -28,3 +28,21 @@ def test_conv_features_reject_bad_images():
         net(torch.zeros(2, 1, 64, 64, dtype=torch.long))
     with pytest.raises(InputError, match="NaN or infinite"):
         net(torch.full((2, 1, 64, 64), float("nan")))
+
+
+def test_family_model_weight_kind():
+    from convac.models.digit_nets import build_family_model
+
+    positive = build_family_model("convac", [1, 1, 2, 2, 4, 4], seed=0)
+    signed = build_family_model("convac", [1, 1, 2, 2, 4, 4], seed=0, convac_weights="signed")
+    assert positive.convac.weights == "positive" and signed.convac.weights == "signed"
+    x = (torch.rand(2, 1, 64, 64) > 0.9).float()
+    signed.initialize_from(x)
+    logits = signed(x)
+    torch.testing.assert_close(logits.norm(dim=1), signed.convac.temperature.detach().expand(2))
+    # the ReLU family ignores the ConvAC weight kind
+    relu_a = build_family_model("relu", [1, 1, 2, 2, 4, 4], seed=0)
+    relu_b = build_family_model("relu", [1, 1, 2, 2, 4, 4], seed=0, convac_weights="signed")
+    assert all(torch.equal(a, b) for a, b in zip(relu_a.parameters(), relu_b.parameters(), strict=True))
+    with pytest.raises(InputError, match="weights must be 'positive' or 'signed'"):
+        build_family_model("convac", [1, 1, 2, 2, 4, 4], seed=0, convac_weights="mixed")

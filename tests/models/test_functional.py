@@ -87,3 +87,44 @@ def test_pointwise_conv_shared_and_unshared():
     assert torch.allclose(F.pointwise_conv(x, w), torch.einsum("bpi,io->bpo", x, w))
     wu = torch.randn(3, 4, 5, dtype=torch.float64)
     assert torch.allclose(F.pointwise_conv(x, wu), torch.einsum("bpi,pio->bpo", x, wu))
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    arrays(np.float64, st.tuples(st.integers(1, 4), st.integers(1, 6)), elements=finite),
+    st.lists(st.integers(-900, 900), min_size=4, max_size=4),
+)
+def test_unit_scores_exactly_invariant_to_power_of_two_rows(m, ks):
+    """A per-row power of two (the exponent the circuit carries) leaves the unit vector unchanged bit for bit."""
+    x = torch.from_numpy(m)
+    k = torch.tensor(ks[: len(m)], dtype=torch.float64).unsqueeze(-1)
+    scaled = torch.ldexp(x, k)
+    keep = torch.isfinite(scaled).all(dim=1) & ((scaled != 0) | (x == 0)).all(dim=1)
+    scaled = torch.where(keep.unsqueeze(-1), scaled, x)  # rows the rescale would overflow or flush stay as they are
+    assert torch.equal(F.unit_scores(scaled), F.unit_scores(x))
+
+
+@settings(max_examples=60, deadline=None)
+@given(arrays(np.float64, st.tuples(st.integers(1, 4), st.integers(1, 6)), elements=finite))
+def test_unit_scores_against_numpy(m):
+    ref = np.zeros_like(m)
+    for i, row in enumerate(m):
+        peak = np.abs(row).max()
+        if peak > 0:
+            row = row / peak  # numpy's own rescale so the squares stay in range
+            ref[i] = row / np.sqrt((row**2).sum())
+    out = F.unit_scores(torch.from_numpy(m)).numpy()
+    np.testing.assert_allclose(out, ref, rtol=1e-12, atol=1e-300)
+    nonzero = np.abs(m).max(axis=1) > 0
+    np.testing.assert_allclose(np.linalg.norm(out[nonzero], axis=1), 1.0, rtol=1e-12)
+
+
+def test_unit_scores_zero_and_subnormal_rows():
+    x = torch.tensor([[0.0, 0.0], [1e-42, -1e-42], [1.5e38, -2e38]])  # float32: zero, subnormal, near overflow
+    out = F.unit_scores(x)
+    assert torch.equal(out[0], torch.zeros(2))
+    assert torch.allclose(out[1], torch.tensor([0.5**0.5, -(0.5**0.5)]))
+    assert torch.allclose(out[2], torch.tensor([0.6, -0.8]))
+    x = torch.zeros(1, 3, requires_grad=True)
+    F.unit_scores(x).sum().backward()
+    assert torch.isfinite(x.grad).all()

@@ -35,7 +35,8 @@ class ConvACBase(nn.Module):
         positive and :meth:`logits` returns ``log h_y``, which trains like a generative
         classifier. Positive weights form an open set, so the almost-everywhere rank
         results hold for them. ``"signed"``: plain real weights; :meth:`logits` returns the
-        scale-free scores. Both compute the same function class on their domain.
+        per-sample L2-normalised score vector times a learned :attr:`temperature` (see
+        :meth:`logits` for why). Both compute the same function class on their domain.
     representation_options:
         Passed to the representation layer, e.g. ``activation="relu"`` for ``neuron``.
     """
@@ -60,7 +61,7 @@ class ConvACBase(nn.Module):
                 f"{type(self).__name__} needs a {self.kind} architecture, got a {arch.kind} one; use {other}"
             )
         if weights not in ("positive", "signed"):
-            raise ValueError(f"weights must be 'positive' or 'signed', got {weights!r}")
+            raise InputError(f"weights must be 'positive' or 'signed', got {weights!r}")
         self.arch = arch
         self.weights = weights
         with torch.random.fork_rng(devices=[]):
@@ -78,6 +79,11 @@ class ConvACBase(nn.Module):
                 self.conv.append(nn.Parameter(self._initial(shape, spec.in_channels)))
             last = arch.layers()[-1]
             self.output_raw = nn.Parameter(self._initial((last.in_channels, last.out_channels), last.in_channels))
+        if weights == "signed":
+            # Logits start with unit root-mean-square: a unit score vector has RMS 1/sqrt(Y).
+            # Only signed models own this parameter, so positive models keep their parameters,
+            # state_dict and parameter counts.
+            self.log_temperature = nn.Parameter(torch.tensor(0.5 * math.log(arch.n_outputs)))
 
     def _initial(self, shape: tuple[int, ...], fan_in: int) -> torch.Tensor:
         if self.weights == "signed":
@@ -96,6 +102,11 @@ class ConvACBase(nn.Module):
         """The weights of hidden layer ``layer``: (c_in, c_out) if shared, else (positions, c_in, c_out)."""
         raw = self.conv[layer]
         return raw.exp() if self.weights == "positive" else raw
+
+    @property
+    def temperature(self) -> torch.Tensor | None:
+        """The learned scale of the signed logits, ``exp(log_temperature)``; None for positive weights."""
+        return self.log_temperature.exp() if self.weights == "signed" else None
 
     @property
     def output(self) -> torch.Tensor:
@@ -133,8 +144,26 @@ class ConvACBase(nn.Module):
         """Per-class logits for training, finite at any depth and ranked exactly as the scores.
 
         With positive weights: ``log h_y(X) - c(X)``, where the per-sample constant ``c``
-        cancels in a softmax. With signed weights: the scores divided by a positive
-        per-sample scale (the top hidden vector normalised to max-abs in [0.5, 1)).
+        cancels in a softmax.
+
+        With signed weights: ``T * h(X) / ||h(X)||_2``, the score vector scaled to unit length
+        per sample, times the learned :attr:`temperature` ``T``. Signed scores have no
+        logarithm, and their magnitude at depth is a power of two far outside any float
+        range that carries no gradient (:mod:`convac.models.functional`), so the raw
+        mantissa leaves the loss without a usable scale (measured: 7.6 % on the bundled
+        digits). The unit vector is exactly invariant to the per-sample power of two, is
+        computed from the mantissa alone (no overflow at any depth), and one scalar
+        ``T`` gives the softmax back the confidence scale it needs.
+
+        >>> import torch, convac
+        >>> arch = convac.Architecture.deep_1d(n_inputs=8, n_features=3, channels=[4, 4, 4], n_outputs=3)
+        >>> model = convac.DeepConvAC(arch, representation="onehot", seed=0, weights="signed")
+        >>> x = torch.randint(0, 3, (2, 8))
+        >>> logits = model.logits(x)
+        >>> torch.allclose(logits.norm(dim=1), model.temperature.expand(2))
+        True
+        >>> bool((logits.argmax(1) == model(x).argmax(1)).all())
+        True
         """
         return self.feature_logits(self.representation(x))
 
@@ -144,7 +173,7 @@ class ConvACBase(nn.Module):
         if self.weights == "positive":
             # log h_y minus the per-sample log-scale, which is the same for every class.
             return torch.log(mantissa.clamp_min(torch.finfo(mantissa.dtype).tiny))
-        return mantissa
+        return F.unit_scores(mantissa) * self.log_temperature.exp()
 
     def weight_matrices(self, layer: int) -> torch.Tensor:
         """Conv weights of hidden layer ``layer`` as (positions, c_in, c_out), shared ones repeated;

@@ -3,7 +3,8 @@
 * ``relu``: :class:`~convac.models.relu_convnet.ReLUConvNet`, the paper's network.
 * ``convac``: the same geometry as a ConvAC: 3x3 pixel patches -> 10 Gaussian features
   (the ConvAC analogue of a 3x3 conv with 10 channels), six layers of [shared 1x1 conv ->
-  2x2 product pool] with positive weights, 10 outputs; trained through ``logits`` (log-scores).
+  2x2 product pool], 10 outputs; trained through ``logits``. ``weights="positive"`` (default,
+  log-scores as logits) or ``"signed"`` (unit score vector times a learned temperature).
 
 >>> import torch
 >>> net = build_family_model("convac", [1, 1, 2, 2, 4, 4], seed=0)
@@ -34,13 +35,18 @@ class ConvACImageNet(nn.Module):
     """A 2D deep ConvAC reading single-channel images through 3x3 patches; ``forward`` gives logits."""
 
     def __init__(
-        self, channels: Sequence[int], image_size: int = 64, n_features: int = 10, seed: int | None = None
+        self,
+        channels: Sequence[int],
+        image_size: int = 64,
+        n_features: int = 10,
+        seed: int | None = None,
+        weights: str = "positive",
     ) -> None:
         super().__init__()
         arch = Architecture.deep_2d(
             image_size, image_size, n_features=n_features, channels=list(channels), n_outputs=10, shared=True
         )
-        self.convac = DeepConvAC(arch, representation="gaussian", patch_dim=9, seed=seed, weights="positive")
+        self.convac = DeepConvAC(arch, representation="gaussian", patch_dim=9, seed=seed, weights=weights)
 
     @torch.no_grad()
     def initialize_from(self, images: torch.Tensor, seed: int = 0) -> None:
@@ -76,10 +82,16 @@ class ConvACImageNet(nn.Module):
         return self.convac.feature_logits(self.features(x))
 
 
-def build_family_model(family: str, channels: Sequence[int], seed: int, image_size: int = 64) -> nn.Module:
-    """A fresh model of ``family`` (``relu`` or ``convac``) with the given channel schedule."""
+def build_family_model(
+    family: str, channels: Sequence[int], seed: int, image_size: int = 64, convac_weights: str = "positive"
+) -> nn.Module:
+    """A fresh model of ``family`` (``relu`` or ``convac``) with the given channel schedule.
+
+    ``convac_weights`` (``positive`` or ``signed``) is the ConvAC family's weight kind; the ReLU
+    family ignores it.
+    """
     if family == "relu":
         return ReLUConvNet(channels, image_size=image_size, seed=seed)
     if family == "convac":
-        return ConvACImageNet(channels, image_size=image_size, seed=seed)
+        return ConvACImageNet(channels, image_size=image_size, seed=seed, weights=convac_weights)
     raise ConvacError(f"unknown model family {family!r}; allowed: {', '.join(FAMILIES)}")

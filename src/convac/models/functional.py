@@ -32,6 +32,7 @@ __all__ = [
     "product_pool",
     "recombine",
     "safe_exponent_range",
+    "unit_scores",
 ]
 
 
@@ -142,3 +143,22 @@ def recombine(mantissa: torch.Tensor, exponent: torch.Tensor) -> torch.Tensor:
     # Any e with k + e in [-limit, limit] is safe for this sample.
     folded = torch.clamp(exponent, -limit - k, limit - k)
     return _ldexp(mantissa, folded.unsqueeze(-1))
+
+
+def unit_scores(mantissa: torch.Tensor) -> torch.Tensor:
+    """Each row of ``mantissa`` (batch, n_outputs) divided by its L2 norm; all-zero rows stay zero.
+
+    The rows are first brought to max-abs in [0.5, 1) by an exact power of two, so the squares
+    in the norm can neither overflow nor underflow whatever the scale of the scores; the
+    result is therefore the same for ``mantissa * 2**e`` with any per-row ``e``.
+
+    >>> import torch
+    >>> unit_scores(torch.tensor([[3.0, -4.0], [0.0, 0.0]]))
+    tensor([[ 0.6000, -0.8000],
+            [ 0.0000,  0.0000]])
+    """
+    scaled, _ = normalize(mantissa.unsqueeze(1), torch.zeros(mantissa.shape[0], dtype=torch.int64))
+    scaled = scaled.squeeze(1)
+    # A zero row has norm 0; the clamp keeps it 0 (and its gradient finite) instead of NaN.
+    norm = torch.linalg.vector_norm(scaled, dim=-1, keepdim=True).clamp_min(torch.finfo(scaled.dtype).tiny)
+    return scaled / norm
