@@ -435,6 +435,7 @@ def _experiment(sub: Any) -> None:
     f.add_argument("--batch-size", type=int, default=16)
     f.add_argument("--n-gram", type=int, default=256, help="training images that define the feature Gram")
     f.add_argument("--max-cut", type=int, default=1024, help="probe only partitions with min-cut up to this")
+    f.add_argument("--weights", default="signed", help="ConvAC weight kind: signed (default) or positive")
     f.add_argument(
         "--digits",
         action="store_true",
@@ -470,6 +471,7 @@ def _experiment(sub: Any) -> None:
             batch_size=args.batch_size,
             n_gram=args.n_gram,
             max_cut=args.max_cut,
+            weights=args.weights,
         )
 
     f.set_defaults(func=run_fe)

@@ -39,7 +39,14 @@ def test_probes_fit_the_cut_limit_and_cover_every_block_size() -> None:
 
 
 def test_bad_config() -> None:
-    for bad in ({"tasks": ("middle",)}, {"r": 0}, {"lr": -1.0}, {"seeds": ()}, {"schedules": ("wide",)}):
+    for bad in (
+        {"tasks": ("middle",)},
+        {"r": 0},
+        {"lr": -1.0},
+        {"seeds": ()},
+        {"schedules": ("wide",)},
+        {"weights": "mixed"},
+    ):
         with pytest.raises(ConvacError):
             FunctionEntanglementConfig(**bad)  # type: ignore[arg-type]
     assert main(["experiment", "function-entanglement", "--out", "/nonexistent/x", "--tasks", "middle"]) == 2

@@ -72,6 +72,9 @@ class FunctionEntanglementConfig:
     # Measured after every epoch; the full probe profile is measured before and after training only
     # (a 64x64 probe costs about a second, see benchmarks/bench_function_profile.py).
     tracked_probes: tuple[str, ...] = ("block(4)", "block(16)", "left_right")
+    # Positive 64x64 ConvACs stay at chance on these tasks (their top vector collapses onto one
+    # input-independent direction); signed ones train through the normalised logits.
+    weights: str = "signed"
     image_size: int = 64
 
     def __post_init__(self) -> None:
@@ -89,6 +92,8 @@ class FunctionEntanglementConfig:
                 raise ConvacError(f"{name} must be a positive integer, got {value!r}")
         if not self.tasks or not self.schedules or not self.seeds:
             raise ConvacError("the experiment needs at least one task, schedule and seed")
+        if self.weights not in ("positive", "signed"):
+            raise ConvacError(f"weights must be 'positive' or 'signed', got {self.weights!r}")
         if not (self.lr > 0 and math.isfinite(self.lr)):
             raise ConvacError(f"lr must be a positive number, got {self.lr!r}")
 
@@ -139,7 +144,9 @@ def _run_cell(
     start = time.perf_counter()
     train, test = make_task(task, config.n_train, config.n_test, seed=seed, canvas=config.image_size)
     channels = parse_schedule(schedule).channels(config.r)
-    model = build_family_model("convac", channels, seed=seed, image_size=config.image_size)
+    model = build_family_model(
+        "convac", channels, seed=seed, image_size=config.image_size, convac_weights=config.weights
+    )
     gram_images = train.images(torch.arange(min(len(train), config.n_gram)))
     init = getattr(model, "initialize_from", None)
     if callable(init):
@@ -172,6 +179,7 @@ def _run_cell(
         "key": _cell_key(task, schedule, config.r, seed),
         "task": task,
         "schedule": parse_schedule(schedule).name,
+        "weights": config.weights,
         "r": config.r,
         "seed": seed,
         "channels": channels,
@@ -247,7 +255,8 @@ def run_digits_tracking(
 ) -> list[dict[str, Any]]:
     """The same measurements on a ConvAC that learns: ``convac train``'s deep 2D ConvAC on the bundled
     8x8 digits (:class:`~convac.experiments.digits.DigitsConfig` defaults, ``epochs`` and each seed), with
-    the feature Gram of its training patches; records in ``out_dir/results.jsonl`` and the same report.
+    the feature Gram of its training patches, every probe after every epoch; records appended to
+    ``out_dir/results.jsonl`` as each seed finishes (a rerun skips them) and the same report.
     """
     import convac
     from convac.data import image_patches, load_digits, split_digits
@@ -259,10 +268,15 @@ def run_digits_tracking(
     out.mkdir(parents=True, exist_ok=True)
     threads = torch.get_num_threads()
     torch.set_num_threads(1)
+    done = {rec["key"]: rec for rec in _load(out)}
     records = []
     try:
         for seed in seeds:
             config = DigitsConfig(seed=seed, epochs=epochs)
+            key = f"digits|{'-'.join(map(str, config.channels))}|epochs={epochs}|seed={seed}"
+            if key in done:
+                records.append(done[key])
+                continue
             images, _ = load_digits()
             train_idx, _ = split_digits(config.test_fraction, seed=seed)
             patches = image_patches(images, config.patch_size)[train_idx]
@@ -272,7 +286,7 @@ def run_digits_tracking(
             model, result = train_digits(config, progress=progress, track=entanglement_tracker(named, patches))
             records.append(
                 {
-                    "key": f"digits|{'-'.join(map(str, config.channels))}|seed={seed}",
+                    "key": key,
                     "task": "digits",
                     "schedule": "-".join(map(str, config.channels)),
                     "r": 0,
@@ -288,9 +302,10 @@ def run_digits_tracking(
                     "seconds": time.perf_counter() - start,
                 }
             )
+            with (out / RESULTS).open("a") as fh:
+                fh.write(json.dumps(records[-1]) + "\n")
     finally:
         torch.set_num_threads(threads)
-    (out / RESULTS).write_text("".join(json.dumps(r) + "\n" for r in records))
     write_function_entanglement_report(records, out)
     return records
 
