@@ -380,6 +380,8 @@ def summarize_cells(records: list[dict[str, Any]]) -> list[dict[str, Any]]:
         final = [_mean_entropy(r.get("final", r["tracked"][-1]), probe) for r in recs]
         initial = [_mean_entropy(r.get("initial", r["tracked"][0]), probe)[0] for r in recs]
         coeff = [_mean_entropy(r["coefficient"], probe)[0] for r in recs]
+        ink = [_mean_entropy(r["final_ink"], probe) for r in recs if "final_ink" in r]
+        ink0 = [_mean_entropy(r["initial_ink"], probe)[0] for r in recs if "initial_ink" in r]
         corrs = [
             _corr([_mean_entropy(t, probe)[0] for t in r["tracked"][1:]], [h["loss"] for h in r["history"]])
             for r in recs
@@ -397,6 +399,9 @@ def summarize_cells(records: list[dict[str, Any]]) -> list[dict[str, Any]]:
                 "function": float(np.mean([f[0] for f in final])),
                 "function_max": float(np.mean([f[1] for f in final])),
                 "coefficient": float(np.mean(coeff)),
+                "initial_ink": float(np.mean(ink0)) if ink0 else math.nan,
+                "function_ink": float(np.mean([f[0] for f in ink])) if ink else math.nan,
+                "function_ink_max": float(np.mean([f[1] for f in ink])) if ink else math.nan,
                 "test_accuracy": float(np.mean([r["test_accuracy"] for r in recs])),
                 "corr_loss": float(np.mean(finite)) if finite else math.nan,
             }
@@ -409,15 +414,21 @@ def _markdown(rows: list[dict[str, Any]], records: list[dict[str, Any]]) -> str:
     lines = [
         f"Seeds {seeds}; entropies in nats, mean over seeds (function: mean / max over the 10 classes).",
         "",
-        "| task | schedule | test acc. | probe | ln min-cut | function at init | function trained (mean / max) "
-        "| coefficient tensor | Spearman(entropy, loss) |",
+        "| task | schedule | test acc. | probe | ln min-cut | function, data measure: init -> trained (mean / max) "
+        "| function, digit-patch measure: init -> trained (mean / max) | coefficient tensor, trained "
+        "| Spearman(entropy, loss) |",
         "|---|---|---|---|---|---|---|---|---|",
     ]
     for row in rows:
+        ink = (
+            f"{row['initial_ink']:.4f} -> {row['function_ink']:.4f} / {row['function_ink_max']:.4f}"
+            if math.isfinite(row["function_ink"])
+            else "-"
+        )
         lines.append(
             f"| {row['task']} | {row['schedule']} | {row['test_accuracy']:.3f} | {row['probe']} | "
-            f"{row['capacity']:.2f} | {row['initial']:.4f} | {row['function']:.4f} / {row['function_max']:.4f} | "
-            f"{row['coefficient']:.4f} | {row['corr_loss']:+.2f} |"
+            f"{row['capacity']:.2f} | {row['initial']:.4f} -> {row['function']:.4f} / {row['function_max']:.4f} "
+            f"| {ink} | {row['coefficient']:.4f} | {row['corr_loss']:+.2f} |"
         )
     return "\n".join(lines) + "\n"
 
@@ -450,9 +461,20 @@ def write_function_entanglement_report(records: list[dict[str, Any]], out_dir: s
             color = colors.get(schedule)
             acc = sel[0]["test_accuracy"] if sel else math.nan
             ax.plot(
-                xs, [r["function"] for r in sel], "o-", color=color, label=f"{schedule}: function, mean (acc {acc:.2f})"
+                xs,
+                [r["function"] for r in sel],
+                "o-",
+                color=color,
+                label=f"{schedule}: function, data measure (acc {acc:.2f})",
             )
-            ax.plot(xs, [r["function_max"] for r in sel], "^:", color=color, label=f"{schedule}: function, max class")
+            if any(math.isfinite(r["function_ink"]) for r in sel):
+                ax.plot(
+                    xs,
+                    [r["function_ink"] for r in sel],
+                    "D-.",
+                    color=color,
+                    label=f"{schedule}: function, digit-patch measure",
+                )
             ax.plot(
                 xs, [r["coefficient"] for r in sel], "s--", color=color, alpha=0.5, label=f"{schedule}: coefficients"
             )
