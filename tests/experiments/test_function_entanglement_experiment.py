@@ -90,7 +90,7 @@ def test_finished_cells_are_skipped_and_reported(tmp_path) -> None:
     for name in ("table.md", "profile.png", "training.png", "accuracy.png", "config.json"):
         assert (tmp_path / name).stat().st_size > 100, name
     table = (tmp_path / "table.md").read_text()
-    assert "| local | wide_base | 0.500 | left_right | 1.39 |" in table
+    assert "| local | wide_base | 0.500 (1) | left_right | 1.39 |" in table
     with pytest.raises(ConvacError, match="another configuration"):
         run_function_entanglement(FunctionEntanglementConfig(seeds=(5,)), tmp_path, progress=False)
 

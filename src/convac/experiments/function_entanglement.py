@@ -412,9 +412,11 @@ def summarize_cells(records: list[dict[str, Any]]) -> list[dict[str, Any]]:
 def _markdown(rows: list[dict[str, Any]], records: list[dict[str, Any]]) -> str:
     seeds = sorted({r["seed"] for r in records})
     lines = [
-        f"Seeds {seeds}; entropies in nats, mean over seeds (function: mean / max over the 10 classes).",
+        f"Seeds {seeds}; entropies in nats, mean over the seeds run (their number in brackets); "
+        "function entropies are the mean / max over the 10 classes.",
         "",
-        "| task | schedule | test acc. | probe | ln min-cut | function, data measure: init -> trained (mean / max) "
+        "| task | schedule | test acc. (seeds) | probe | ln min-cut "
+        "| function, data measure: init -> trained (mean / max) "
         "| function, digit-patch measure: init -> trained (mean / max) | coefficient tensor, trained "
         "| Spearman(entropy, loss) |",
         "|---|---|---|---|---|---|---|---|---|",
@@ -426,7 +428,7 @@ def _markdown(rows: list[dict[str, Any]], records: list[dict[str, Any]]) -> str:
             else "-"
         )
         lines.append(
-            f"| {row['task']} | {row['schedule']} | {row['test_accuracy']:.3f} | {row['probe']} | "
+            f"| {row['task']} | {row['schedule']} | {row['test_accuracy']:.3f} ({row['n_seeds']}) | {row['probe']} | "
             f"{row['capacity']:.2f} | {row['initial']:.4f} -> {row['function']:.4f} / {row['function_max']:.4f} "
             f"| {ink} | {row['coefficient']:.4f} | {row['corr_loss']:+.2f} |"
         )
