@@ -455,11 +455,14 @@ def write_function_entanglement_report(records: list[dict[str, Any]], out_dir: s
     schedules = sorted({r["schedule"] for r in records})
     palette = ["tab:blue", "tab:orange", "tab:green", "tab:red"]
     colors = {s: palette[i % len(palette)] for i, s in enumerate(schedules)}
+    # One x position per probe name across schedules (wide-tip lacks blocks(16) at r = 2, for instance).
+    axis = max((r["probes"] for r in records), key=len)
+    axis = list(dict.fromkeys([*axis, *(p for r in records for p in r["probes"])]))
     fig, axes = plt.subplots(1, len(tasks), figsize=(6.5 * len(tasks), 4.2), squeeze=False, sharey=True)
     for ax, task in zip(axes[0], tasks, strict=True):
         for schedule in schedules:
             sel = [row for row in rows if row["task"] == task and row["schedule"] == schedule]
-            xs = range(len(sel))
+            xs = [axis.index(r["probe"]) for r in sel]
             color = colors.get(schedule)
             acc = sel[0]["test_accuracy"] if sel else math.nan
             ax.plot(
@@ -489,7 +492,7 @@ def write_function_entanglement_report(records: list[dict[str, Any]], out_dir: s
                 mew=2,
                 label=f"{schedule}: ln min-cut",
             )
-            ax.set_xticks(list(xs), [r["probe"] for r in sel], rotation=45, ha="right")
+        ax.set_xticks(range(len(axis)), axis, rotation=45, ha="right")
         ax.set_yscale("symlog", linthresh=1e-3)
         ax.set_title(f"{task} task")
         ax.set_ylabel("entropy (nats)")
