@@ -37,6 +37,7 @@ _LAZY: dict[str, str] = {
     "canonical_entanglement": "convac.datatensor",
     "data_entanglement": "convac.datatensor",
     "rearrange_features": "convac.datatensor",
+    "feature_gram": "convac.schmidt",
     "generic_rank": "convac.ranks",
     "generic_ranks": "convac.ranks",
     "ArchitectureError": "convac.errors",
@@ -96,6 +97,7 @@ __all__ = [
     "design",
     "design_schedule",
     "entanglement",
+    "feature_gram",
     "fit",
     "generic_rank",
     "generic_ranks",
@@ -140,6 +142,6 @@ if TYPE_CHECKING:  # static checkers and IDEs see the eager imports
     from convac.models import DeepConvAC, ReLUConvNet, ShallowConvAC
     from convac.partitions import Partition
     from convac.ranks import generic_rank, generic_ranks
-    from convac.schmidt import Entanglement, entanglement
+    from convac.schmidt import Entanglement, entanglement, feature_gram
     from convac.tensornet import ConvACTensorNetwork, coefficient_tensor, contract, to_tensor_network
     from convac.training import FitResult, fit

@@ -15,6 +15,7 @@ import json
 import math
 import sys
 from collections.abc import Callable, Sequence
+from pathlib import Path
 from typing import Any, NoReturn
 
 from convac.errors import ConvacError
@@ -856,6 +857,65 @@ def _experiment(sub: Any) -> None:
     q.add_argument("--no-progress", action="store_true", help="no progress bar")
 
     q.set_defaults(func=_run_inductive_bias)
+
+    f = inner.add_parser(
+        "function-entanglement",
+        help="trained ConvACs' function entanglement per length scale vs min-cut, through training",
+    )
+    f.add_argument("--out", required=True, help="results directory (resumed if it holds this configuration)")
+    f.add_argument("--tasks", type=_str_list, default=["local", "global"], help="comma-separated: local, global")
+    f.add_argument(
+        "--schedules", type=_schedule_list, default=["wide_base", "wide_tip"], help="schedules, ';'-separated"
+    )
+    f.add_argument("--seeds", type=_int_list, default=[0, 1], help="comma-separated seeds")
+    f.add_argument("--r", type=int, default=2, help="width parameter r (default 2)")
+    f.add_argument("--epochs", type=int, help="default 5 (20 with --digits)")
+    f.add_argument("--n-train", type=int, default=2000)
+    f.add_argument("--n-test", type=int, default=500)
+    f.add_argument("--lr", type=float, default=3e-3)
+    f.add_argument("--batch-size", type=int, default=16)
+    f.add_argument("--n-gram", type=int, default=256, help="training images that define the feature Gram")
+    f.add_argument("--max-cut", type=int, default=1024, help="probe only partitions with min-cut up to this")
+    f.add_argument("--weights", default="signed", help="ConvAC weight kind: signed (default) or positive")
+    f.add_argument(
+        "--digits",
+        action="store_true",
+        help="instead: the bundled-digits ConvAC of 'convac train' (seeds and epochs apply; default 20 epochs)",
+    )
+    f.add_argument("--no-progress", action="store_true")
+
+    def run_fe(args: argparse.Namespace) -> int:
+        from convac.experiments.function_entanglement import run_digits_tracking, run_function_entanglement
+
+        if args.digits:
+            records = run_digits_tracking(args.out, tuple(args.seeds), args.epochs or 20, progress=not args.no_progress)
+        else:
+            records = run_function_entanglement(_fe_config(args), args.out, progress=not args.no_progress)
+        print(f"{len(records)} cells in {args.out}")
+        table = Path(args.out) / "table.md"
+        if table.exists():
+            print(table.read_text(), end="")
+        return 0
+
+    def _fe_config(args: argparse.Namespace) -> Any:
+        from convac.experiments.function_entanglement import FunctionEntanglementConfig
+
+        return FunctionEntanglementConfig(
+            tasks=tuple(args.tasks),
+            schedules=tuple(args.schedules),
+            seeds=tuple(args.seeds),
+            r=args.r,
+            n_train=args.n_train,
+            n_test=args.n_test,
+            epochs=args.epochs or 5,
+            lr=args.lr,
+            batch_size=args.batch_size,
+            n_gram=args.n_gram,
+            max_cut=args.max_cut,
+            weights=args.weights,
+        )
+
+    f.set_defaults(func=run_fe)
 
 
 # ---------------------------------------------------------------------------- main

@@ -14,7 +14,7 @@ True
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -34,6 +34,9 @@ DataLike = Dataset | tuple[torch.Tensor, torch.Tensor]
 class FitResult:
     """What :func:`fit` did: one record per epoch (loss, accuracies, seconds).
 
+    ``tracked``: with ``fit(..., track=...)``, what the tracker returned before training
+    (``epoch`` 0) and after every epoch, each with its ``epoch`` and the ``seconds`` it took.
+
     Examples
     --------
     >>> import torch, convac
@@ -47,6 +50,7 @@ class FitResult:
     """
 
     history: list[dict[str, float]] = field(default_factory=list)
+    tracked: list[dict[str, float]] = field(default_factory=list)
 
     @property
     def test_accuracy(self) -> float | None:
@@ -135,11 +139,15 @@ def fit(
     seed: int = 0,
     progress: bool = True,
     on_epoch: Callable[[dict[str, float]], None] | None = None,
+    track: Callable[[nn.Module], Mapping[str, float]] | None = None,
 ) -> FitResult:
     """Train ``model`` with Adam and cross-entropy; the same seed gives the same result.
 
     ``schedule`` is ``"cosine"`` (learning rate annealed to zero over the epochs) or
     ``"constant"``. ``on_epoch`` is called with each epoch's record as soon as it is done.
+    ``track(model)`` is called before training and after every epoch (in eval mode, without
+    gradients); its numbers go to :attr:`FitResult.tracked`. For entanglement through training
+    use :func:`convac.schmidt.entanglement_tracker`.
 
     Examples
     --------
@@ -171,8 +179,12 @@ def fit(
         if schedule == "cosine"
         else torch.optim.lr_scheduler.LambdaLR(optimizer, lambda _: 1.0)
     )
+    if track is not None and not callable(track):
+        raise TypeError(f"track must be a callable model -> dict of numbers, got {type(track).__name__}")
     scores = _scores(model)
     result = FitResult()
+    if track is not None:
+        result.tracked.append(_tracked(model, track, 0))
     bar = _progress(epochs * len(loader), progress)
     for epoch in range(epochs):
         start = time.perf_counter()
@@ -195,10 +207,27 @@ def fit(
             record["test_accuracy"] = accuracy(model, test_set)
         record["seconds"] = time.perf_counter() - start
         result.history.append(record)
+        if track is not None:
+            result.tracked.append(_tracked(model, track, epoch + 1))
         if on_epoch is not None:
             on_epoch(record)
     bar.close()
     return result
+
+
+def _tracked(model: nn.Module, track: Callable[[nn.Module], Mapping[str, float]], epoch: int) -> dict[str, float]:
+    start = time.perf_counter()
+    was_training = model.training
+    model.eval()
+    with torch.no_grad():
+        values = track(model)
+    model.train(was_training)
+    if not isinstance(values, Mapping):
+        raise TypeError(f"track must return a dict of numbers, got {type(values).__name__}")
+    record: dict[str, float] = {"epoch": epoch}
+    record.update({str(k): float(v) for k, v in values.items()})
+    record["seconds"] = time.perf_counter() - start
+    return record
 
 
 def _progress(total: int, enabled: bool) -> Any:

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable, Mapping
 from dataclasses import asdict, dataclass, field
+from typing import Any
 
 import torch
 
@@ -46,10 +48,15 @@ class DigitsConfig:
         return asdict(self)
 
 
-def train_digits(config: DigitsConfig | None = None, progress: bool = True) -> tuple[DeepConvAC, FitResult]:
+def train_digits(
+    config: DigitsConfig | None = None,
+    progress: bool = True,
+    track: Callable[[Any], Mapping[str, float]] | None = None,
+) -> tuple[DeepConvAC, FitResult]:
     """Train a deep 2D ConvAC on the bundled digits; returns the model and its history.
 
-    Train and test digits are disjoint (a stratified split from ``config.seed``).
+    Train and test digits are disjoint (a stratified split from ``config.seed``). ``track`` is
+    passed to :func:`~convac.training.fit` (e.g. :func:`convac.schmidt.entanglement_tracker`).
 
     Examples
     --------
@@ -83,5 +90,6 @@ def train_digits(config: DigitsConfig | None = None, progress: bool = True) -> t
             batch_size=config.batch_size,
             seed=config.seed,
             progress=progress,
+            track=track,
         )
     return model, result

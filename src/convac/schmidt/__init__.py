@@ -3,7 +3,10 @@
 - :mod:`~convac.schmidt._measures`: entropy, Rényi entropies, geometric measure, numerical Schmidt rank,
   from singular values;
 - :mod:`~convac.schmidt._core`: :func:`entanglement`, choosing the dense path (small N) or the network path
-  (cost exponential in the min-cut, not in N).
+  (cost exponential in the min-cut, not in N), of the coefficient tensor or (with ``feature_gram``) of the
+  score function itself;
+- :mod:`~convac.schmidt._gram`: :func:`feature_gram`, the empirical Gram of the features on data;
+- :mod:`~convac.schmidt._tracking`: :func:`entanglement_tracker`, entanglement through training with ``fit``.
 
 Exact (generic) ranks over a prime field live in :mod:`convac.ranks`.
 
@@ -16,6 +19,7 @@ Examples
 """
 
 from convac.schmidt._core import AUTO_DENSE_MAX_ENTRIES, METHODS, Entanglement, entanglement
+from convac.schmidt._gram import feature_gram, gram_root
 from convac.schmidt._measures import (
     DEFAULT_RANK_RTOL,
     entropy,
@@ -25,6 +29,7 @@ from convac.schmidt._measures import (
     schmidt_rank,
     schmidt_values,
 )
+from convac.schmidt._tracking import entanglement_tracker
 
 __all__ = [
     "AUTO_DENSE_MAX_ENTRIES",
@@ -32,8 +37,11 @@ __all__ = [
     "METHODS",
     "Entanglement",
     "entanglement",
+    "entanglement_tracker",
     "entropy",
+    "feature_gram",
     "geometric_measure",
+    "gram_root",
     "renyi_entropy",
     "schmidt_measures",
     "schmidt_rank",

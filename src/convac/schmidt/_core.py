@@ -5,6 +5,15 @@ coefficient tensor and takes an SVD (``M**N`` memory), ``"network"`` works on th
 network with cost exponential only in the min-cut, and ``"auto"`` picks dense when
 ``M**N <= 2**20`` and network otherwise.
 
+With ``feature_gram`` the result is the entanglement of the *function* ``h_y`` in
+``L²(μ_1) ⊗ … ⊗ L²(μ_N)`` (docs/theory.md §8) instead of that of the coefficient
+tensor in the basis of the M representation functions: mode ``j`` of ``A`` is multiplied
+by the symmetric square root ``R_j`` of the Gram matrix ``G_j = E_μ_j[f(x) f(x)ᵀ]``
+(any ``R`` with ``RᵀR = G`` gives the same Schmidt values). ``R_j`` acts on input leg
+``j`` only, so it is folded into the first layer's weights at position ``j`` (shared weights
+are un-shared for that) and both paths run unchanged. :func:`feature_gram` gives an
+empirical ``G`` from patches.
+
 Examples
 --------
 >>> import convac
@@ -27,9 +36,11 @@ from typing import Any
 import numpy as np
 
 from convac._validation import choice, instance, output_index
+from convac.errors import InputError
 from convac.partitions import Partition
 from convac.schmidt import _measures as measures
 from convac.schmidt._dense import dense_singular_values
+from convac.schmidt._gram import gram_root
 from convac.schmidt._network import DEFAULT_MAX_CUT, network_singular_values
 from convac.tensornet._coefficient import DEFAULT_MAX_BYTES
 from convac.tensornet._network import ConvACTensorNetwork, to_tensor_network
@@ -46,7 +57,8 @@ class Entanglement:
 
     ``schmidt_values``: normalised (``Σ λ² = 1``), descending, float64; zeros may trail
     (their number depends on the method and never changes a measure). ``log2_norm`` is
-    ``log2`` of the Frobenius norm of the coefficient tensor. ``schmidt_rank`` counts
+    ``log2`` of the Frobenius norm of the coefficient tensor (with a feature Gram: of the
+    function's ``L²(μ)`` norm; ``function`` is then True). ``schmidt_rank`` counts
     ``λ_i > rank_rtol * λ_1`` (default :data:`~convac.schmidt._measures.DEFAULT_RANK_RTOL`
     = 1e-12): a float rank, not an exact one (see ``convac.generic_rank`` for that).
 
@@ -68,6 +80,7 @@ class Entanglement:
     output: int = 0
     log2_norm: float = math.nan
     rank_rtol: float = measures.DEFAULT_RANK_RTOL
+    function: bool = False
 
     @property
     def entropy(self) -> float:
@@ -90,45 +103,97 @@ class Entanglement:
 
     def summary(self) -> str:
         """One line: partition, method, entropy, rank, geometric measure."""
+        what = "function" if self.function else "coefficients"
         return (
-            f"{self.partition.name} partition ({self.method}): entropy {self.entropy:.6g} nats, "
+            f"{self.partition.name} partition ({self.method}, {what}, output {self.output}): "
+            f"entropy {self.entropy:.6g} nats, "
             f"Schmidt rank {self.schmidt_rank} (rtol {self.rank_rtol:g}), "
             f"geometric measure {self.geometric_measure:.6g}"
         )
 
 
-SchmidtMethod = Callable[..., tuple[np.ndarray, int]]
+SchmidtMethod = Callable[..., Any]
 
 
-def _dense(tn: ConvACTensorNetwork, partition: Partition, output: int, **options: Any) -> tuple[np.ndarray, int]:
+def _dense(tn: ConvACTensorNetwork, partition: Partition, output: Any, **options: Any) -> Any:
     return dense_singular_values(tn, partition, output, max_bytes=options.get("max_bytes", DEFAULT_MAX_BYTES))
 
 
-def _network(tn: ConvACTensorNetwork, partition: Partition, output: int, **options: Any) -> tuple[np.ndarray, int]:
+def _network(tn: ConvACTensorNetwork, partition: Partition, output: Any, **options: Any) -> Any:
     return network_singular_values(tn, partition, output, max_cut=options.get("max_cut", DEFAULT_MAX_CUT))
 
 
 METHODS: dict[str, SchmidtMethod] = {"dense": _dense, "network": _network}
-"""Registry of Schmidt-value backends: name -> ``f(tn, partition, output, **options) -> (s, log2 scale)``."""
+"""Registry of Schmidt-value backends: name -> ``f(tn, partition, output, **options)``.
+
+``output`` an int gives ``(s, log2 scale)`` (true singular values ``s * 2**scale``); a list
+of outputs gives a list of such pairs, sharing the work that does not depend on the output."""
+
+
+def _with_gram(tn: ConvACTensorNetwork, feature_gram: Any) -> ConvACTensorNetwork:
+    """Return the network whose coefficient tensor is ``A`` with mode ``j`` multiplied by ``R_j``.
+
+    That is ``W0_j -> R_j W0_j`` on the first layer's weights.
+    """
+    arch = tn.arch
+    roots = gram_root(feature_gram, arch.n_inputs, arch.n_features)
+    # tn.weights[0] is already one matrix per position (shared weights repeated), so a
+    # per-position R_j un-shares them here without touching the model.
+    first = np.einsum("pij,pjc->pic", roots, tn.weights[0])
+    return ConvACTensorNetwork(arch, [first, *tn.weights[1:]])
+
+
+def _as_network(model: Any) -> ConvACTensorNetwork:
+    if isinstance(model, ConvACTensorNetwork):
+        return model
+    inner = getattr(model, "convac", None)  # an image wrapper such as ConvACImageNet
+    from convac.models.base import ConvACBase
+
+    if not isinstance(model, ConvACBase) and isinstance(inner, ConvACBase):
+        model = inner
+    return to_tensor_network(model)
 
 
 def entanglement(
     model: Any,
     partition: Partition,
-    output: int = 0,
+    output: int | str = 0,
     method: str = "auto",
     *,
+    feature_gram: Any = None,
     max_cut: int = DEFAULT_MAX_CUT,
     max_bytes: int = DEFAULT_MAX_BYTES,
     rank_rtol: float = measures.DEFAULT_RANK_RTOL,
-) -> Entanglement:
-    """Entanglement of ``model``'s coefficient tensor ``A^output`` across ``partition``.
+) -> Any:
+    """Entanglement of ``model``'s score ``h_output`` across ``partition``.
 
-    ``model`` is a DeepConvAC / ShallowConvAC (trained or not) or a
-    :class:`~convac.tensornet._network.ConvACTensorNetwork`. ``method``: ``"auto"``,
-    ``"dense"`` or ``"network"`` (see :data:`METHODS`); the network path refuses cuts above
-    ``max_cut`` and the dense path tensors above ``max_bytes``, each with a
-    :class:`~convac.errors.TooLargeError` naming the size.
+    Parameters
+    ----------
+    model:
+        A DeepConvAC / ShallowConvAC (trained or not), a module wrapping one as ``.convac``
+        (the image nets of the inductive-bias experiment), or a
+        :class:`~convac.tensornet._network.ConvACTensorNetwork`.
+    partition:
+        A :class:`~convac.partitions.Partition` of the inputs.
+    output:
+        The class index, or ``"all"`` for a list with one :class:`Entanglement` per class
+        (on the network path the side of the cut without the output layer is reduced once).
+    method:
+        ``"auto"``, ``"dense"`` or ``"network"`` (see :data:`METHODS`); the network path
+        refuses cuts above ``max_cut`` and the dense path tensors above ``max_bytes``, each
+        with a :class:`~convac.errors.TooLargeError` naming the size.
+    feature_gram:
+        None (default): the Schmidt values of the coefficient tensor ``A``, which depend on
+        the basis of representation functions. An (M, M) or (N, M, M) symmetric positive
+        semi-definite array ``G``: the Schmidt values of the function ``h`` in
+        ``L²(μ)^{⊗N}``, i.e. of ``A`` with mode ``j`` multiplied by ``G_j^{1/2}``; see
+        :func:`feature_gram`. The function's Schmidt rank is never above that of ``A`` (equal
+        when every ``G_j`` is invertible), so it too is bounded by the min-cut.
+
+    Returns
+    -------
+    Entanglement or list of Entanglement
+        One result, or one per output for ``output="all"``.
 
     Examples
     --------
@@ -137,17 +202,61 @@ def entanglement(
     >>> ent = convac.entanglement(convac.DeepConvAC(arch, seed=0), convac.Partition.left_right(arch))
     >>> ent.method, len(ent.schmidt_values)
     ('network', 2)
+
+    The features in another basis, ``f -> T f``, with ``T^{-T}`` absorbed into the first
+    layer: the same function, so the same function entanglement (Gram ``T G Tᵀ``), while the
+    coefficient tensor's entanglement changes:
+
+    >>> import copy, torch
+    >>> arch = convac.Architecture.deep_1d(n_inputs=4, n_features=2, channels=[2, 2], n_outputs=2)
+    >>> model = convac.DeepConvAC(arch, seed=0, weights="signed").double()
+    >>> T, G = np.array([[2.0, 1.0], [0.0, 1.0]]), np.array([[1.0, 0.6], [0.6, 1.0]])
+    >>> other = copy.deepcopy(model)
+    >>> with torch.no_grad():
+    ...     _ = other.conv[0].copy_(torch.as_tensor(np.linalg.inv(T).T) @ other.conv[0])
+    >>> part = convac.Partition.interleaved(arch)
+    >>> [round(e.entropy, 4) for e in convac.entanglement(model, part, output="all", feature_gram=G)]
+    [0.2559, 0.3248]
+    >>> [round(e.entropy, 4) for e in convac.entanglement(other, part, output="all", feature_gram=T @ G @ T.T)]
+    [0.2559, 0.3248]
+    >>> [round(e.entropy, 4) for e in convac.entanglement(model, part, output="all")]
+    [0.1899, 0.2328]
+    >>> [round(e.entropy, 4) for e in convac.entanglement(other, part, output="all")]
+    [0.0237, 0.0219]
     """
-    tn = model if isinstance(model, ConvACTensorNetwork) else to_tensor_network(model)
+    tn = _as_network(model)
     arch = tn.arch
     instance(partition, "partition", Partition, "a convac.Partition")
     partition.check_fits(arch)
-    output_index(output, arch.n_outputs)
+    every = isinstance(output, str) and output == "all"
+    if isinstance(output, str) and not every:
+        raise InputError(f"output must be an integer in 0..{arch.n_outputs - 1} or 'all', got {output!r}")
+    if not every:
+        output_index(output, arch.n_outputs)
     choice(method, "method", ["auto", *sorted(METHODS)])
     if method == "auto":
         method = "dense" if arch.n_features**arch.n_inputs <= AUTO_DENSE_MAX_ENTRIES else "network"
     measures.schmidt_rank([1.0], rank_rtol)  # validates rank_rtol before any work
-    s, log2_scale = METHODS[method](tn, partition, int(output), max_cut=max_cut, max_bytes=max_bytes)
+    function = feature_gram is not None
+    if function:
+        tn = _with_gram(tn, feature_gram)
+    outputs = list(range(arch.n_outputs)) if every else [int(output)]
+    spectra = METHODS[method](tn, partition, outputs, max_cut=max_cut, max_bytes=max_bytes)
+    results = [
+        _result(s, log2_scale, partition, method, y, rank_rtol, function)
+        for y, (s, log2_scale) in zip(outputs, spectra, strict=True)
+    ]
+    return results if every else results[0]
+
+
+def _result(
+    s: np.ndarray, log2_scale: int, partition: Partition, method: str, output: int, rank_rtol: float, function: bool
+) -> Entanglement:
+    if not s.size or not s.max() > 0:
+        what = "function" if function else "coefficient tensor"
+        raise InputError(
+            f"the {what} of output {output} is zero across {partition.name}: it has no Schmidt decomposition"
+        )
     lam = measures.schmidt_values(s)
     log2_norm = float(np.log2(np.linalg.norm(s / s.max())) + np.log2(s.max()) + log2_scale)
-    return Entanglement(lam, partition, method, int(output), log2_norm, rank_rtol)
+    return Entanglement(lam, partition, method, output, log2_norm, rank_rtol, function)

@@ -15,6 +15,9 @@ Examples
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from typing import Any
+
 import numpy as np
 
 from convac.partitions import Partition
@@ -38,9 +41,17 @@ def matricize(tensor: np.ndarray, partition: Partition) -> np.ndarray:
 
 
 def dense_singular_values(
-    tn: ConvACTensorNetwork, partition: Partition, output: int = 0, max_bytes: int = DEFAULT_MAX_BYTES
-) -> tuple[np.ndarray, int]:
-    """Singular values of ``[A^output]_{A,B}`` as (s, scale): true values are ``s * 2**scale``."""
+    tn: ConvACTensorNetwork, partition: Partition, output: int | Sequence[int] = 0, max_bytes: int = DEFAULT_MAX_BYTES
+) -> Any:
+    """Singular values of ``[A^output]_{A,B}`` as (s, scale): true values are ``s * 2**scale``.
+
+    With a sequence of outputs: a list of such pairs, from one contraction of all outputs.
+    """
+    if isinstance(output, Sequence):
+        mantissa, exponent = tn.contract(output=None, return_exponent=True, max_bytes=max_bytes)
+        return [
+            (np.linalg.svd(matricize(mantissa[..., y], partition), compute_uv=False), int(exponent)) for y in output
+        ]
     mantissa, exponent = tn.contract(output=output, return_exponent=True, max_bytes=max_bytes)
     s = np.linalg.svd(matricize(mantissa, partition), compute_uv=False)
     return s, int(exponent)

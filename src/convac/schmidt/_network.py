@@ -34,7 +34,9 @@ True
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 
@@ -49,6 +51,7 @@ DEFAULT_MAX_CUT = 4096
 
 _LETTERS = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
 Label = tuple  # ("x", position) or ("u", layer, window)
+_OUT: Label = ("y",)  # the open output leg of the side holding the output layer
 
 
 @dataclass
@@ -101,18 +104,25 @@ def _cut_labels(tn: ConvACTensorNetwork, in_side: np.ndarray, sides: list[np.nda
 
 
 def _label_dim(tn: ConvACTensorNetwork, label: Label) -> int:
+    if label == _OUT:
+        return tn.arch.n_outputs
     return tn.arch.n_features if label[0] == "x" else tn.arch.channels[label[1]]
 
 
-def _side_factor(
+def _side_factor(  # noqa: C901  (one bottom-up pass over a side; its branches are the node kinds)
     tn: ConvACTensorNetwork,
     in_side: np.ndarray,
     sides: list[np.ndarray],
     x: bool,
     cut: list[Label],
-    output: int,
+    output: int | None,
 ) -> _Factor:
-    """``R_X`` for side ``x`` (True = A), columns in the order of ``cut``."""
+    """``R_X`` for side ``x`` (True = A), columns in the order of ``cut``.
+
+    With ``output=None`` on the side holding the output layer, the output index stays open as a
+    last leg: ``data[..., y]`` is ``R_X`` of output ``y``, all sharing one row isometry, so one
+    reduction serves every class.
+    """
     arch = tn.arch
     depth = arch.depth
     cut_set = set(cut)
@@ -160,7 +170,10 @@ def _side_factor(
                 roots.append(f)
     if sides[depth][0] == x:
         top: Label = ("u", depth - 1, 0)
-        f = _Factor(tn.weights[depth][0][:, output][None], (top,))
+        if output is None:
+            f = _Factor(tn.weights[depth][0][None], (top, _OUT))
+        else:
+            f = _Factor(tn.weights[depth][0][:, output][None], (top,))
         if msgs:
             acc = next(iter(msgs.values()))
             for kid in list(msgs.values())[1:]:
@@ -172,10 +185,13 @@ def _side_factor(
     acc = roots[0]
     for f in roots[1:]:
         acc = _merge(acc, f)
-    if set(acc.labels) != cut_set:
+    wanted = [*cut, _OUT] if _OUT in acc.labels else list(cut)
+    if set(acc.labels) != set(wanted):
         raise AssertionError(f"side factor has labels {sorted(acc.labels)}, expected the cut {sorted(cut)}")
-    order = [acc.labels.index(lab) for lab in cut]
+    order = [acc.labels.index(lab) for lab in wanted]
     data = np.transpose(acc.data, [0, *(o + 1 for o in order)])
+    if _OUT in acc.labels:
+        return _Factor(data.reshape(data.shape[0], -1, data.shape[-1]), (*cut, _OUT), acc.exp)
     return _Factor(data.reshape(data.shape[0], -1), tuple(cut), acc.exp)
 
 
@@ -184,11 +200,13 @@ def _fmt(value: int) -> str:
 
 
 def network_singular_values(
-    tn: ConvACTensorNetwork, partition: Partition, output: int = 0, max_cut: int = DEFAULT_MAX_CUT
-) -> tuple[np.ndarray, int]:
+    tn: ConvACTensorNetwork, partition: Partition, output: int | Sequence[int] = 0, max_cut: int = DEFAULT_MAX_CUT
+) -> Any:
     """Singular values of ``[A^output]_{A,B}`` from the network, as (mantissa, log2 scale).
 
-    Raises :class:`TooLargeError` if the min-cut exceeds ``max_cut``.
+    With a sequence of outputs: a list of such pairs; the side of the cut without the
+    output layer is reduced once for all of them. Raises :class:`TooLargeError` if the
+    min-cut exceeds ``max_cut``.
     """
     from convac.mincut import min_cut
 
@@ -208,7 +226,14 @@ def network_singular_values(
     dim = math.prod(_label_dim(tn, lab) for lab in labels)
     if dim != cut.value:
         raise AssertionError(f"cut labels weigh {dim}, min_cut says {cut.value}")
-    ra = _side_factor(tn, in_side, sides, True, labels, output)
-    rb = _side_factor(tn, in_side, sides, False, labels, output)
-    s = np.linalg.svd(ra.data @ rb.data.T, compute_uv=False)
-    return s, ra.exp + rb.exp
+    if not isinstance(output, Sequence):
+        ra = _side_factor(tn, in_side, sides, True, labels, output)
+        rb = _side_factor(tn, in_side, sides, False, labels, output)
+        return np.linalg.svd(ra.data @ rb.data.T, compute_uv=False), ra.exp + rb.exp
+    # One reduction per side for every output: the side without the output layer does not
+    # depend on it, the other keeps the output index open.
+    top_side = bool(sides[arch.depth][0])
+    fixed = _side_factor(tn, in_side, sides, not top_side, labels, None)
+    moving = _side_factor(tn, in_side, sides, top_side, labels, None)
+    exp = fixed.exp + moving.exp
+    return [(np.linalg.svd(moving.data[..., y] @ fixed.data.T, compute_uv=False), exp) for y in output]
