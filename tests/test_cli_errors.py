@@ -114,6 +114,7 @@ def test_every_int_flag_is_covered():
         "design",
         "experiment inductive-bias",
         "data-entanglement",
+        "experiment function-entanglement",
     }
 
 

@@ -527,6 +527,10 @@ def _run_design(args: argparse.Namespace) -> int:
 
     profile: Any = parse_profile(args.profile)
     data_profile = None
+    schedule_only = args.for_experiment or args.token
+    no_geometry = args.budget is None and args.grid is None and args.inputs is None
+    if args.source is not None and no_geometry and not schedule_only:  # checked before the data is measured
+        raise UsageError("convac design: give --budget with --from-data (or --for-experiment for the paper's r)")
     if args.source is not None:
         from convac.datatensor import canonical_entanglement
 
@@ -611,7 +615,7 @@ def _design(sub: Any) -> None:
         dest="source",
         metavar="SOURCE",
         help="profile = the data's entanglement per pooling level: digits, mnist5k, mnist1d, task:local, "
-        "task:global or a .npy/.npz/.csv file (the grid is the data's)",
+        "task:global or a .npy/.npz/.csv file (the grid is the data's) (default: none, --profile decides)",
     )
     _data_source_flags(p, 200)
 
@@ -620,11 +624,16 @@ def _design(sub: Any) -> None:
 
 # ---------------------------------------------------------------------------- data-entanglement
 def _data_source_flags(p: Any, default_samples: int | None) -> None:
-    p.add_argument("--samples", type=int, default=default_samples, help="seeded random subset of samples")
+    p.add_argument(
+        "--samples",
+        type=int,
+        default=default_samples,
+        help="seeded random subset of samples" + (" (default: all)" if default_samples is None else ""),
+    )
     p.add_argument("--seed", type=int, default=0, help="seed for the subset, block sampling and rearrangement")
     p.add_argument("--theta", type=float, default=1.0, help="feature map angle: phi(x) = (cos(pi theta x/2), sin(...))")
     p.add_argument("--max-blocks", type=int, default=16, help="blocks evaluated per level, drawn at random (0: all)")
-    p.add_argument("--label-column", type=int, help="CSV column holding integer labels")
+    p.add_argument("--label-column", type=int, help="CSV column holding integer labels (default: none)")
     p.add_argument("--rescale", action="store_true", help="min-max scale a file's values to [0, 1]")
     p.add_argument("--no-labels", action="store_true", help="ignore labels: the data tensor of the inputs alone")
 
@@ -645,15 +654,28 @@ def _data_entanglement(sub: Any) -> None:
     p = sub.add_parser(
         "data-entanglement",
         help="entanglement of a dataset per pooling level (is it suited to a CNN?), and a better feature order",
+        description="Measure the entanglement of a dataset's data tensor (each sample's features mapped to "
+        "(cos, sin) pairs and summed, one-vs-rest per class) across the canonical partitions of a pooling tree, "
+        "exactly from Gram matrices over the samples, and report the mean per level: low entanglement at a level "
+        "means a locally connected network can fit the task at that scale. --rearrange writes a feature order "
+        "that lowers it (recursive balanced bisection of the |correlation| graph).",
+        epilog="examples:\n"
+        "  convac data-entanglement digits --samples 500 --json\n"
+        "  convac data-entanglement mnist1d --rearrange perm.txt --figure mnist1d.png\n"
+        "  convac data-entanglement my.csv --label-column 0 --rescale",
     )
     p.add_argument("source", help="digits, mnist5k, mnist1d, task:local, task:global, or a .npy/.npz/.csv file")
     _data_source_flags(p, None)
     p.add_argument("--grid", help="lay the features out as HxW (default: the data's own shape)")
-    p.add_argument("--rearrange", metavar="OUT", help="write rearrange_features' permutation to OUT (.npy or .txt)")
+    p.add_argument(
+        "--rearrange",
+        metavar="OUT",
+        help="write rearrange_features' permutation to OUT, .npy or .txt (default: not written)",
+    )
     p.add_argument("--method", default="auto", help="rearrangement: auto, metis or kernighan_lin")
-    p.add_argument("--figure", metavar="PNG", help="write the per-level figure here")
+    p.add_argument("--figure", metavar="PNG", help="write the per-level figure here (default: none)")
     p.add_argument("--json", action="store_true", help="machine-readable output")
-    p.add_argument("--no-progress", action="store_true")
+    p.add_argument("--no-progress", action="store_true", help="no progress bar")
 
     def run(args: argparse.Namespace) -> int:
         from pathlib import Path
@@ -861,6 +883,13 @@ def _experiment(sub: Any) -> None:
     f = inner.add_parser(
         "function-entanglement",
         help="trained ConvACs' function entanglement per length scale vs min-cut, through training",
+        description="Train wide-base and wide-tip ConvACs on the local and global tasks (or, with --digits, the "
+        "bundled-digits ConvAC) and measure the entanglement of the function each computes (Schmidt values of "
+        "the coefficient tensor with every mode weighted by the square root of the feature Gram) per length "
+        "scale, against the min-cut at that scale and through training. Resumable; writes a table and figures.",
+        epilog="examples:\n"
+        "  convac experiment function-entanglement --out fe --seeds 0,1 --n-train 1000 --epochs 4\n"
+        "  convac experiment function-entanglement --digits --seeds 0,1 --epochs 10 --out fe-digits",
     )
     f.add_argument("--out", required=True, help="results directory (resumed if it holds this configuration)")
     f.add_argument("--tasks", type=_str_list, default=["local", "global"], help="comma-separated: local, global")
@@ -868,21 +897,21 @@ def _experiment(sub: Any) -> None:
         "--schedules", type=_schedule_list, default=["wide_base", "wide_tip"], help="schedules, ';'-separated"
     )
     f.add_argument("--seeds", type=_int_list, default=[0, 1], help="comma-separated seeds")
-    f.add_argument("--r", type=int, default=2, help="width parameter r (default 2)")
-    f.add_argument("--epochs", type=int, help="default 5 (20 with --digits)")
-    f.add_argument("--n-train", type=int, default=2000)
-    f.add_argument("--n-test", type=int, default=500)
-    f.add_argument("--lr", type=float, default=3e-3)
-    f.add_argument("--batch-size", type=int, default=16)
+    f.add_argument("--r", type=int, default=2, help="width parameter r")
+    f.add_argument("--epochs", type=int, help="training epochs (default: 5; 20 with --digits)")
+    f.add_argument("--n-train", type=int, default=2000, help="training images per task")
+    f.add_argument("--n-test", type=int, default=500, help="test images per task")
+    f.add_argument("--lr", type=float, default=3e-3, help="Adam learning rate")
+    f.add_argument("--batch-size", type=int, default=16, help="images per training step")
     f.add_argument("--n-gram", type=int, default=256, help="training images that define the feature Gram")
     f.add_argument("--max-cut", type=int, default=1024, help="probe only partitions with min-cut up to this")
-    f.add_argument("--weights", default="signed", help="ConvAC weight kind: signed (default) or positive")
+    f.add_argument("--weights", default="signed", help="ConvAC weight kind: signed or positive")
     f.add_argument(
         "--digits",
         action="store_true",
         help="instead: the bundled-digits ConvAC of 'convac train' (seeds and epochs apply; default 20 epochs)",
     )
-    f.add_argument("--no-progress", action="store_true")
+    f.add_argument("--no-progress", action="store_true", help="no progress bar")
 
     def run_fe(args: argparse.Namespace) -> int:
         from convac.experiments.function_entanglement import run_digits_tracking, run_function_entanglement
