@@ -310,7 +310,7 @@ def design_profile(profile: CanonicalProfile) -> dict[str, float]:
 
 
 def plot_profiles(profiles: dict[str, CanonicalProfile], path: Any, title: str = "") -> None:
-    """One line per named profile: mean entropy (± std over blocks) against the level's block side.
+    r"""One line per named profile: mean entropy (± std over blocks) against the level's block side.
 
     Examples
     --------

@@ -494,7 +494,7 @@ def _results_advice(out_dir: Path) -> str:
 
 
 def load_results(out_dir: str | os.PathLike[str]) -> list[dict[str, Any]]:
-    """Finished cells in ``out_dir/results.jsonl``.
+    r"""Finished cells in ``out_dir/results.jsonl``.
 
     A torn last line (a run killed while writing it) is ignored with a warning; any other line
     that is not a result record raises a :class:`~convac.errors.ConvacError` naming it.
@@ -505,7 +505,7 @@ def load_results(out_dir: str | os.PathLike[str]) -> list[dict[str, Any]]:
     >>> with tempfile.TemporaryDirectory() as out:
     ...     empty = load_results(out)
     ...     rows = [{"key": "a", "protocol": "p", "test_accuracy": 0.5}, {"key": "b", "protocol": "p"}]
-    ...     _ = (pathlib.Path(out) / "results.jsonl").write_text("".join(json.dumps(r) + "\\n" for r in rows))
+    ...     _ = (pathlib.Path(out) / "results.jsonl").write_text("".join(json.dumps(r) + "\n" for r in rows))
     ...     records = load_results(out)
     >>> empty, [r["key"] for r in records], records[0]["test_accuracy"]
     ([], ['a', 'b'], 0.5)
@@ -574,7 +574,7 @@ def _clear(out_dir: Path) -> None:
 class SweepResult:
     """Records of the sweep's cells (finished before or now) and the files written.
 
-:func:`run_sweep` returns one (its example runs a sweep); ``ran + skipped`` is the number of
+    :func:`run_sweep` returns one (its example runs a sweep); ``ran + skipped`` is the number of
     cells, all of whose records are in ``records``.
 
     Examples
