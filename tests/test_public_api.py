@@ -4,6 +4,7 @@ A change to a public name must change this file too, on purpose.
 """
 
 import importlib
+import inspect
 import pkgutil
 import subprocess
 import sys
@@ -170,3 +171,17 @@ def test_import_convac_loads_no_submodule():
 
 def test_every_public_name_is_lazily_resolvable():
     assert set(convac.__all__) == set(convac._LAZY)
+
+
+def test_every_public_function_and_class_has_a_runnable_example():
+    # The doctests run under --doctest-modules, so a '>>>' here is an example that is checked.
+    missing = []
+    for name in all_modules():
+        if any(part.startswith("_") for part in name.split(".")) or name == "convac.cli":
+            continue
+        module = importlib.import_module(name)
+        for attr in getattr(module, "__all__", ()):
+            obj = getattr(module, attr)
+            if (inspect.isfunction(obj) or inspect.isclass(obj)) and ">>>" not in (inspect.getdoc(obj) or ""):
+                missing.append(f"{name}.{attr}")
+    assert not missing, f"public functions/classes without an Examples doctest: {sorted(set(missing))}"

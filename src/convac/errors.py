@@ -43,11 +43,28 @@ class ConvacError(ValueError):
 
 
 class ConvacTypeError(ConvacError, TypeError):
-    """An argument has the wrong type (both a ``ConvacError`` and a ``TypeError``)."""
+    """An argument has the wrong type (both a ``ConvacError`` and a ``TypeError``).
+
+    Examples
+    --------
+    >>> import convac
+    >>> try:
+    ...     convac.Architecture.deep_1d(n_inputs=8.0, n_features=2, channels=[2, 2, 2])
+    ... except TypeError as err:
+    ...     print(type(err).__name__, isinstance(err, ConvacError))
+    ConvacTypeError True
+    """
 
 
 class MissingDependencyError(ConvacError, ImportError):
-    """An optional dependency a feature needs is not installed (also an ``ImportError``)."""
+    """An optional dependency a feature needs is not installed (also an ``ImportError``).
+
+    Examples
+    --------
+    >>> err = MissingDependencyError("to_quimb needs quimb, an optional dependency: pip install quimb")
+    >>> isinstance(err, ImportError), isinstance(err, ValueError), isinstance(err, ConvacError)
+    (True, True, True)
+    """
 
 
 class ArchitectureError(ConvacError):

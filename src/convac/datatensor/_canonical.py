@@ -40,7 +40,16 @@ __all__ = [
 
 @dataclass(frozen=True)
 class Level:
-    """The nodes of the pooling tree at one depth: ``side`` is the largest block side there."""
+    """The nodes of the pooling tree at one depth: ``side`` is the largest block side there.
+
+    Examples
+    --------
+    >>> lv = canonical_levels((4, 4))[-1]  # the quadrants
+    >>> lv.depth, lv.side, lv.blocks[0]
+    (1, 2, (0, 1, 4, 5))
+    >>> sorted(i for b in lv.blocks for i in b) == list(range(16))  # the blocks tile the grid
+    True
+    """
 
     depth: int
     side: int
@@ -67,7 +76,15 @@ def _halves(lo: int, hi: int) -> list[tuple[int, int]]:
 
 
 def canonical_levels(grid: Any) -> list[Level]:
-    """Return the levels of the pooling tree of ``grid`` (``(N,)`` or ``(H, W)``), finest first, root excluded."""
+    """Return the levels of the pooling tree of ``grid`` (``(N,)`` or ``(H, W)``), finest first, root excluded.
+
+    Examples
+    --------
+    >>> [(lv.depth, lv.side, len(lv.blocks)) for lv in canonical_levels((8,))]
+    [(3, 1, 8), (2, 2, 4), (1, 4, 2)]
+    >>> [lv.blocks for lv in canonical_levels((3,))]  # odd length splits as ceil, floor
+    [((0,), (1,)), ((0, 1), (2,))]
+    """
     grid = check_grid(grid)
     h, w = (1, grid[0]) if len(grid) == 1 else grid
     regions = [(0, h, 0, w)]
@@ -94,7 +111,18 @@ def canonical_levels(grid: Any) -> list[Level]:
 
 
 def canonical_partitions(grid: Any, side: int) -> list[Partition]:
-    """Each block of the level whose block side is ``side``, against the rest of the input."""
+    """Each block of the level whose block side is ``side``, against the rest of the input.
+
+    Examples
+    --------
+    >>> parts = canonical_partitions((4, 4), 2)
+    >>> len(parts), parts[3].side_a
+    (4, (10, 11, 14, 15))
+    >>> canonical_partitions((4, 4), 3)
+    Traceback (most recent call last):
+        ...
+    convac.errors.PartitionError: grid (4, 4) has no pooling level with block side 3; sides: [1, 2]
+    """
     grid = check_grid(grid)
     for lv in canonical_levels(grid):
         if lv.side == side:
@@ -110,7 +138,14 @@ def canonical_partitions(grid: Any, side: int) -> list[Partition]:
 
 @dataclass(frozen=True)
 class LevelEntanglement:
-    """Entanglement of every evaluated canonical partition of one level."""
+    """Entanglement of every evaluated canonical partition of one level.
+
+    Examples
+    --------
+    >>> lv = LevelEntanglement(side=2, depth=2, n_blocks=4, blocks=(0, 3), entropies=(0.5, 1.0))
+    >>> lv.mean, lv.std, lv.to_dict()["n_evaluated"]
+    (0.75, 0.25, 2)
+    """
 
     side: int
     depth: int
@@ -142,7 +177,18 @@ class LevelEntanglement:
 
 @dataclass(frozen=True)
 class CanonicalProfile:
-    """A dataset's entanglement per pooling level (finest first); ``sampled`` if blocks were subsampled."""
+    """A dataset's entanglement per pooling level (finest first); ``sampled`` if blocks were subsampled.
+
+    Examples
+    --------
+    >>> prof = CanonicalProfile((4,), 1.0, 10, (
+    ...     LevelEntanglement(1, 2, 4, (0, 1, 2, 3), (0.25, 0.25, 0.5, 0.5)),
+    ...     LevelEntanglement(2, 1, 2, (0, 1), (1.0, 1.0))))
+    >>> prof.means, prof.design_profile()
+    ([0.375, 1.0], {'checkerboard': 0.375, 'left_right': 1.0})
+    >>> [lv["side"] for lv in prof.to_dict()["levels"]]
+    [1, 2]
+    """
 
     grid: tuple[int, ...]
     theta: float
@@ -264,7 +310,18 @@ def design_profile(profile: CanonicalProfile) -> dict[str, float]:
 
 
 def plot_profiles(profiles: dict[str, CanonicalProfile], path: Any, title: str = "") -> None:
-    """One line per named profile: mean entropy (± std over blocks) against the level's block side."""
+    r"""One line per named profile: mean entropy (± std over blocks) against the level's block side.
+
+    Examples
+    --------
+    >>> import pathlib, tempfile
+    >>> import numpy as np
+    >>> prof = canonical_entanglement(np.random.default_rng(0).random((20, 8)))
+    >>> with tempfile.TemporaryDirectory() as out:
+    ...     plot_profiles({"uniform": prof}, pathlib.Path(out) / "profile.png", title="8 inputs")
+    ...     (pathlib.Path(out) / "profile.png").read_bytes()[:4]
+    b'\x89PNG'
+    """
     import matplotlib
 
     matplotlib.use("Agg")

@@ -40,6 +40,19 @@ class DataEntanglement:
     and with ``batch_size`` one per class and batch. The measures (``entropy``, ``renyi``,
     ``geometric_measure``, ``schmidt_rank``) are their means. ``exact`` is False when random
     batches were used (then the Gram matrices saw only ``batch_size`` samples at a time).
+
+    Examples
+    --------
+    >>> import numpy as np, convac
+    >>> one = convac.data_entanglement(np.full((1, 4), 0.3), partition=convac.Partition.left_right(4))
+    >>> one.schmidt_rank, one.entropy, one.exact    # a single sample is a product state
+    (1, 0.0, True)
+    >>> X, y = np.random.default_rng(0).random((12, 4)), np.arange(12) % 3
+    >>> d = convac.data_entanglement(X, y, convac.Partition.left_right(4))
+    >>> d.classes, len(d.entanglements)             # one one-vs-rest tensor per class
+    ((0, 1, 2), 3)
+    >>> bool(np.isclose(d.entropy, np.mean([e.entropy for e in d.entanglements])))
+    True
     """
 
     entanglements: tuple[Entanglement, ...]

@@ -46,6 +46,18 @@ def affinity(x: npt.NDArray[np.float64], y: Any = None) -> npt.NDArray[np.float6
 
     With integer labels it is the mean over classes of the within-class ``|correlation|``; with
     float weights, the correlation of the samples weighted by ``|y|``.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> t = np.array([0.0, 1.0, 2.0, 3.0])
+    >>> x = np.stack([t, -2 * t, np.ones(4)], axis=1)  # feature 1 = -2 * feature 0; feature 2 constant
+    >>> affinity(x)
+    array([[0., 1., 0.],
+           [1., 0., 0.],
+           [0., 0., 0.]])
+    >>> bool(np.allclose(affinity(x, np.array([0, 0, 1, 1])), affinity(x)))  # perfect within each class too
+    True
     """
     groups: list[tuple[npt.NDArray[np.float64], npt.NDArray[np.float64] | None]]
     if y is None:

@@ -56,7 +56,19 @@ CONFIG = "config.json"
 
 @dataclass(frozen=True)
 class FunctionEntanglementConfig:
-    """The runs: every task x schedule x seed at width ``r``, and how they are trained and probed."""
+    """The runs: every task x schedule x seed at width ``r``, and how they are trained and probed.
+
+    Examples
+    --------
+    >>> cfg = FunctionEntanglementConfig(tasks=("local",), schedules=("wide_base", "wide_tip"), r=1)
+    >>> arch = cfg.architecture("wide_tip")
+    >>> arch.grid, arch.channels
+    ((64, 64), (1, 1, 2, 2, 4, 4))
+    >>> FunctionEntanglementConfig(epochs=0)
+    Traceback (most recent call last):
+        ...
+    convac.errors.ConvacError: epochs must be a positive integer, got 0
+    """
 
     tasks: tuple[str, ...] = ("local", "global")
     schedules: tuple[str, ...] = ("wide_base", "wide_tip")
@@ -111,6 +123,16 @@ def probes(arch: Architecture, max_cut: int = 1024) -> list[tuple[str, Partition
 
     ``block(w)``: one ``w x w`` block (top-left at the grid centre) against the rest; then the
     length-scale partitions (checkerboard, blocks(w), left_right, up_down) that fit.
+
+    Examples
+    --------
+    >>> from convac.mincut import min_cut
+    >>> arch = FunctionEntanglementConfig(r=1).architecture("wide_base")
+    >>> found = probes(arch, max_cut=2)
+    >>> [name for name, _ in found]
+    ['block(4)', 'block(8)', 'block(16)', 'block(32)', 'blocks(16)', 'blocks(32)', 'left_right', 'up_down']
+    >>> all(min_cut(arch, p).value <= 2 for _, p in found)
+    True
     """
     from convac.analysis._scales import scales
     from convac.mincut import min_cut
@@ -246,6 +268,26 @@ def run_function_entanglement(
     """Run every cell not yet in ``out_dir/results.jsonl`` (one CPU thread each), then write the report.
 
     Returns all records of the directory. A directory written under another configuration is refused.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> cfg = FunctionEntanglementConfig(tasks=("local",), schedules=("wide_base",), seeds=(0,), r=1,
+    ...                                  n_train=8, n_test=8, epochs=1, n_gram=4, batch_size=8, max_cut=2,
+    ...                                  tracked_probes=("block(4)",))
+    >>> with tempfile.TemporaryDirectory() as out:
+    ...     _ = open(f"{out}/config.json", "w").write('{"r": 3}')
+    ...     run_function_entanglement(cfg, out, progress=False)  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+        ...
+    convac.errors.ConvacError: ... holds results of another configuration; use a new directory
+
+    Even this tiny cell trains and probes a 64x64 ConvAC (about 20 s on 2 CPU cores), so it is skipped:
+
+    >>> with tempfile.TemporaryDirectory() as out:  # doctest: +SKIP
+    ...     (rec,) = run_function_entanglement(cfg, out, progress=False)
+    >>> rec["key"], len(rec["history"]), rec["min_cut"]["left_right"]  # doctest: +SKIP
+    ('local|wide_base|r=1|seed=0', 1, 1)
     """
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
@@ -289,6 +331,16 @@ def run_digits_tracking(
     (:class:`~convac.experiments.digits.DigitsConfig` defaults, ``epochs`` and each seed), with
     the feature Gram of its training patches, every probe after every epoch; records appended to
     ``out_dir/results.jsonl`` as each seed finishes (a rerun skips them) and the same report.
+
+    Examples
+    --------
+    One epoch of one seed takes minutes on 2 CPU cores, so the call is skipped here:
+
+    >>> import tempfile
+    >>> with tempfile.TemporaryDirectory() as out:  # doctest: +SKIP
+    ...     (rec,) = run_digits_tracking(out, seeds=(0,), epochs=1, progress=False)
+    >>> rec["key"], rec["probes"]  # doctest: +SKIP
+    ('digits|32-32-32|epochs=1|seed=0', ['block(2)', 'block(4)', 'blocks(4)', 'left_right', 'up_down'])
     """
     import convac
     from convac.data import image_patches, load_digits, split_digits
@@ -444,6 +496,29 @@ def write_function_entanglement_report(records: list[dict[str, Any]], out_dir: s
 
     ``table.md``, ``profile.png`` (entropy per probe vs ln min-cut), ``training.png`` (entropy and loss per
     epoch) and ``accuracy.png`` (long-range entropy vs test accuracy).
+
+    Examples
+    --------
+    A record as :func:`run_function_entanglement` writes it (entropies per ``probe/y<class>``):
+
+    >>> import tempfile
+    >>> names = ["block(4)", "left_right"]
+    >>> def ent(scale):
+    ...     return {f"{p}/y{k}": scale * (i + 1) for i, p in enumerate(names) for k in range(10)}
+    >>> rec = {"key": "local|wide_base|r=1|seed=0", "task": "local", "schedule": "wide_base", "r": 1,
+    ...        "seed": 0, "probes": names, "min_cut": {"block(4)": 2, "left_right": 1},
+    ...        "history": [{"epoch": 1, "loss": 2.0, "train_accuracy": 0.5, "test_accuracy": 0.5}],
+    ...        "tracked": [{"epoch": e, **ent(0.1 * (e + 1))} for e in range(2)],
+    ...        "initial": ent(0.1), "final": ent(0.2), "initial_ink": ent(0.01), "final_ink": ent(0.02),
+    ...        "coefficient": ent(0.3), "test_accuracy": 0.5, "train_accuracy": 0.5}
+    >>> with tempfile.TemporaryDirectory() as out:
+    ...     files = write_function_entanglement_report([rec], out)
+    ...     table = files["table"].read_text()
+    ...     written = all(path.exists() for path in files.values())
+    >>> sorted(files), written
+    (['accuracy', 'classes', 'profile', 'table', 'training'], True)
+    >>> "| local | wide_base | 0.500 (1) | left_right | 0.00 | 0.2000 -> 0.4000 / 0.4000 |" in table
+    True
     """
     out = Path(out_dir)
     files: dict[str, Path] = {}

@@ -494,10 +494,21 @@ def _results_advice(out_dir: Path) -> str:
 
 
 def load_results(out_dir: str | os.PathLike[str]) -> list[dict[str, Any]]:
-    """Finished cells in ``out_dir/results.jsonl``.
+    r"""Finished cells in ``out_dir/results.jsonl``.
 
     A torn last line (a run killed while writing it) is ignored with a warning; any other line
     that is not a result record raises a :class:`~convac.errors.ConvacError` naming it.
+
+    Examples
+    --------
+    >>> import json, pathlib, tempfile
+    >>> with tempfile.TemporaryDirectory() as out:
+    ...     empty = load_results(out)
+    ...     rows = [{"key": "a", "protocol": "p", "test_accuracy": 0.5}, {"key": "b", "protocol": "p"}]
+    ...     _ = (pathlib.Path(out) / "results.jsonl").write_text("".join(json.dumps(r) + "\n" for r in rows))
+    ...     records = load_results(out)
+    >>> empty, [r["key"] for r in records], records[0]["test_accuracy"]
+    ([], ['a', 'b'], 0.5)
     """
     out = Path(out_dir)
     path = out / RESULTS
@@ -561,7 +572,19 @@ def _clear(out_dir: Path) -> None:
 # ---------------------------------------------------------------------------- the sweep
 @dataclass
 class SweepResult:
-    """Records of the sweep's cells (finished before or now) and the files written."""
+    """Records of the sweep's cells (finished before or now) and the files written.
+
+    :func:`run_sweep` returns one (its example runs a sweep); ``ran + skipped`` is the number of
+    cells, all of whose records are in ``records``.
+
+    Examples
+    --------
+    >>> from pathlib import Path
+    >>> result = SweepResult(records=[{"key": "a"}, {"key": "b"}], ran=1, skipped=1,
+    ...                      files={"table": Path("out/table.md")})
+    >>> result.ran + result.skipped == len(result.records), result.files["table"].name
+    (True, 'table.md')
+    """
 
     records: list[dict[str, Any]]
     ran: int

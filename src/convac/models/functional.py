@@ -59,6 +59,18 @@ def normalize(x: torch.Tensor, exponent: torch.Tensor) -> tuple[torch.Tensor, to
     does the work (measured: the per-element ``ldexp`` it replaces made the 64x64 training step
     about 1.5x slower); a peak so small that its inverse power of two is not a normal number
     is brought into range by a second pass.
+
+    Examples
+    --------
+    >>> import torch
+    >>> x = torch.tensor([[[6.0, -1.0], [0.0, 0.0]], [[1e-30, 0.0], [0.5, 0.25]]])
+    >>> m, e = normalize(x, torch.zeros(2, dtype=torch.int64))
+    >>> m[0], e
+    (tensor([[ 0.7500, -0.1250],
+            [ 0.0000,  0.0000]]), tensor([  3, -99]))
+    >>> peaks = m.abs().amax(dim=-1)                # every nonzero position now peaks in [0.5, 1)
+    >>> bool(((peaks >= 0.5) & (peaks < 1)).sum() == 3)
+    True
     """
     low, high = torch.aminmax(x.detach(), dim=-1)  # one pass, no |x| temporary
     peak = torch.maximum(high, -low)  # (batch, positions)
@@ -78,6 +90,16 @@ def pointwise_conv(x: torch.Tensor, weight: torch.Tensor) -> torch.Tensor:
 
     ``weight`` is (c_in, c_out) when shared across positions, or (positions, c_in, c_out)
     for a locally connected (unshared) layer.
+
+    Examples
+    --------
+    >>> import torch
+    >>> x = torch.ones(2, 3, 4)                    # 2 samples, 3 positions, 4 channels
+    >>> pointwise_conv(x, torch.ones(4, 5)).shape  # shared weights
+    torch.Size([2, 3, 5])
+    >>> w = torch.arange(3.0).view(3, 1, 1).expand(3, 4, 1)  # position p sums channels times p
+    >>> pointwise_conv(x, w)[0, :, 0]
+    tensor([0., 4., 8.])
     """
     if weight.dim() == 2:
         return x @ weight
@@ -116,6 +138,17 @@ def global_product_pool(x: torch.Tensor, exponent: torch.Tensor) -> tuple[torch.
     """Multiply over all positions, pairwise with renormalisation so no partial product leaves range.
 
     Returns a mantissa of shape (batch, 1, channels) and the updated exponent.
+
+    Examples
+    --------
+    >>> import torch
+    >>> x = torch.tensor([[[0.5], [0.75], [0.5]]])  # 3 positions, product 3/16
+    >>> m, e = global_product_pool(x, torch.zeros(1, dtype=torch.int64))
+    >>> m.shape, (m * 2.0 ** e).item()
+    (torch.Size([1, 1, 1]), 0.1875)
+    >>> big = torch.full((1, 4096, 1), 0.5)         # 2**-4096: far below float32's range
+    >>> global_product_pool(big, torch.zeros(1, dtype=torch.int64))
+    (tensor([[[0.5000]]]), tensor([-4095]))
     """
     while x.shape[1] > 1:
         p = x.shape[1]
@@ -128,7 +161,14 @@ def global_product_pool(x: torch.Tensor, exponent: torch.Tensor) -> tuple[torch.
 
 
 def safe_exponent_range(dtype: torch.dtype) -> int:
-    """Return the largest |log2| a score may have before :func:`recombine` stops folding the exponent in."""
+    """Return the largest |log2| a score may have before :func:`recombine` stops folding the exponent in.
+
+    Examples
+    --------
+    >>> import torch
+    >>> safe_exponent_range(torch.float32), safe_exponent_range(torch.float64)
+    (100, 1000)
+    """
     return 100 if dtype in (torch.float32, torch.float16, torch.bfloat16) else 1000
 
 
@@ -139,6 +179,17 @@ def recombine(mantissa: torch.Tensor, exponent: torch.Tensor) -> torch.Tensor:
     within ``2**±safe_exponent_range``; beyond that the sample's scores are returned
     scaled by a (per-sample, positive) power of two, so signs, ratios and the
     arg-max stay exact.
+
+    Examples
+    --------
+    >>> import torch
+    >>> mantissa = torch.tensor([[0.5, -0.75], [0.5, 0.25]])
+    >>> recombine(mantissa, torch.tensor([3, 0]))             # exact: 0.5 * 2**3 = 4
+    tensor([[ 4.0000, -6.0000],
+            [ 0.5000,  0.2500]])
+    >>> far = recombine(mantissa[:1], torch.tensor([5000]))  # 2**5000 is beyond float32
+    >>> bool(far.isfinite().all()), (far[0, 1] / far[0, 0]).item()
+    (True, -1.5)
     """
     limit = safe_exponent_range(mantissa.dtype)
     peak = mantissa.detach().abs().amax(dim=-1)

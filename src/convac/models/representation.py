@@ -41,6 +41,14 @@ def all_finite(x: torch.Tensor) -> bool:
     """Whether every entry is finite, in one pass: min and max propagate NaN and show infinities.
 
     (``torch.isfinite(x).all()`` takes four passes; on a 64x64 training step it cost ~10 % of the time.)
+
+    Examples
+    --------
+    >>> import torch
+    >>> all_finite(torch.tensor([1.0, -2.0])), all_finite(torch.tensor([1.0, float("nan")]))
+    (True, False)
+    >>> all_finite(torch.tensor([float("-inf")])), all_finite(torch.empty(0))
+    (False, True)
     """
     if x.numel() == 0:
         return True

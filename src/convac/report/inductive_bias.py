@@ -67,6 +67,19 @@ def paired_gaps(
     """Per (task, family, r): test accuracy of ``first`` minus ``second`` on the same seed (same data).
 
     Reports the mean and std of the gap and how many seeds ``first`` won outright.
+
+    Examples
+    --------
+    >>> cell = {"task": "local", "family": "relu", "r": 2}
+    >>> records = [
+    ...     {**cell, "schedule": "wide_base", "seed": 0, "test_accuracy": 0.75},
+    ...     {**cell, "schedule": "wide_tip", "seed": 0, "test_accuracy": 0.5},
+    ...     {**cell, "schedule": "wide_base", "seed": 1, "test_accuracy": 0.5},
+    ...     {**cell, "schedule": "wide_tip", "seed": 1, "test_accuracy": 0.5},
+    ...     {**cell, "schedule": "wide_base", "seed": 2, "test_accuracy": 1.0},  # no wide_tip partner
+    ... ]
+    >>> [(g["n_seeds"], g["gap_mean"], g["first_wins"]) for g in paired_gaps(records)]
+    [(2, 0.125, 1)]
     """
     acc = {(x["task"], x["family"], x["schedule"], x["r"], x["seed"]): x["test_accuracy"] for x in records}
     groups: dict[tuple[str, str, int], list[float]] = defaultdict(list)
