@@ -73,9 +73,11 @@ def test_neutral_blank_patch_maps_to_ones_and_blank_regions_are_factor_one():
     x = torch.zeros(1, 1, 64, 64)
     x[0, 0, 10, 10] = 0.7
     rep = net.convac.representation_layer
-    patch = image_patches(x, 3)[0, 10 * 64 + 10]
-    ratio = (rep.encode(patch[None]) / rep.encode(torch.zeros(1, 9)))[0].double()
-    torch.testing.assert_close(net.features(x)[0, 10 * 64 + 10].double(), ratio / ratio.max(), rtol=1e-4, atol=0)
+    patch = image_patches(x, 3)[0, 10 * 64 + 10].double()
+    mean, scale = rep.mean.detach().double(), rep.log_scale.detach().double().exp()
+    log_ratio = -0.5 * (((patch - mean) / scale) ** 2 - (mean / scale) ** 2).sum(dim=1)  # log f(patch) - log f(0)
+    expected = torch.exp(log_ratio - log_ratio.max())
+    torch.testing.assert_close(net.features(x)[0, 10 * 64 + 10].double(), expected, rtol=1e-4, atol=1e-6)
 
 
 def test_neutral_kind_learns_a_pattern_on_a_blank_canvas():
