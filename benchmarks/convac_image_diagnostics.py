@@ -11,7 +11,8 @@ For each model variant on the local (or global) task, single-threaded, seed 0:
 
 Variants: the ReLU ConvNet (reference), the ConvAC with positive weights (the experiment's), with
 signed weights and their default N(0, 1/fan_in) start, and with signed weights started at the
-positive model's identity-plus-noise values.
+positive model's identity-plus-noise values, and the neutral kind (blank patch -> all-ones features,
+column-stochastic positive weights, a class bias).
 
     PYTHONPATH=src OMP_NUM_THREADS=1 python benchmarks/convac_image_diagnostics.py [--task local] [--r 4]
 """
@@ -30,7 +31,7 @@ from convac.models.digit_nets import ConvACImageNet, build_family_model
 from convac.models.relu_convnet import ReLUConvNet
 from convac.models.schedules import parse_schedule
 
-VARIANTS = ("relu", "convac-positive", "convac-signed", "convac-signed-identity-start")
+VARIANTS = ("relu", "convac-positive", "convac-signed", "convac-signed-identity-start", "convac-neutral")
 
 
 def _build(variant: str, channels: list[int], probe: torch.Tensor) -> nn.Module:
@@ -39,7 +40,7 @@ def _build(variant: str, channels: list[int], probe: torch.Tensor) -> nn.Module:
         assert isinstance(net, ReLUConvNet)
         net.initialize_from(probe)
         return net
-    weights = "positive" if variant == "convac-positive" else "signed"
+    weights = {"convac-positive": "positive", "convac-neutral": "neutral"}.get(variant, "signed")
     net = build_family_model("convac", channels, seed=0, convac_weights=weights)
     assert isinstance(net, ConvACImageNet)
     net.initialize_from(probe, seed=0)
@@ -88,6 +89,7 @@ def main() -> None:
     parser.add_argument("--schedule", default="wide_tip")
     parser.add_argument("--epochs", type=int, default=25)
     parser.add_argument("--lr", type=float, default=3e-3)
+    parser.add_argument("--variants", default=",".join(VARIANTS), help="comma-separated subset of the variants")
     args = parser.parse_args()
     torch.set_num_threads(1)
     train, _ = make_task(args.task, 256, 8, seed=0)
@@ -99,7 +101,7 @@ def main() -> None:
     print(f"blank 3x3 patches: {100 * float(blank.float().mean()):.1f} % of all patches")
     print("| variant | dependence at init | fit64 train accuracy | seconds |")
     print("|---|---:|---:|---:|")
-    for variant in VARIANTS:
+    for variant in args.variants.split(","):
         start = time.perf_counter()
         net = _build(variant, channels, probe)
         dep = _dependence(net, x)

@@ -867,8 +867,8 @@ def _experiment(sub: Any) -> None:
     )
     q.add_argument(
         "--convac-weights",
-        choices=["positive", "signed"],
-        help="weight kind of the convac family (default: positive)",
+        choices=["positive", "signed", "neutral"],
+        help="weight kind of the convac family; neutral: blank patches multiply every channel by 1 (default: positive)",
     )
     q.add_argument(
         "--mnist-dir", help="directory with the four MNIST IDX files, gz or not (default: the bundled digits)"

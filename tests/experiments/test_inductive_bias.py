@@ -259,5 +259,11 @@ def test_convac_weights_field_keeps_committed_fingerprints() -> None:
     committed = Path(__file__).resolve().parents[2] / "docs" / "inductive_bias" / "quick-results.jsonl"
     stored = {json.loads(line)["protocol"] for line in committed.read_text().splitlines() if line.strip()}
     assert stored == {profile("quick").protocol.fingerprint}
-    with pytest.raises(ConvacError, match="convac_weights must be 'positive' or 'signed'"):
+    for kind in ("signed", "neutral"):  # the committed ConvAC-family runs are the quick profile with that kind
+        path = committed.parent / f"convac-{kind}-quick-r4-results.jsonl"
+        stored = {json.loads(line)["protocol"] for line in path.read_text().splitlines() if line.strip()}
+        assert stored == {profile("quick", convac_weights=kind).protocol.fingerprint}
+    neutral = Protocol(**{**TINY.to_dict(), "convac_weights": "neutral"})
+    assert len({TINY.fingerprint, signed.fingerprint, neutral.fingerprint}) == 3
+    with pytest.raises(ConvacError, match="convac_weights must be 'positive', 'signed' or 'neutral'"):
         Protocol(convac_weights="mixed")

@@ -44,5 +44,59 @@ def test_family_model_weight_kind():
     relu_a = build_family_model("relu", [1, 1, 2, 2, 4, 4], seed=0)
     relu_b = build_family_model("relu", [1, 1, 2, 2, 4, 4], seed=0, convac_weights="signed")
     assert all(torch.equal(a, b) for a, b in zip(relu_a.parameters(), relu_b.parameters(), strict=True))
-    with pytest.raises(InputError, match="weights must be 'positive' or 'signed'"):
+    with pytest.raises(InputError, match="weights must be one of 'positive', 'signed', 'neutral'"):
         build_family_model("convac", [1, 1, 2, 2, 4, 4], seed=0, convac_weights="mixed")
+
+
+def test_neutral_blank_patch_maps_to_ones_and_blank_regions_are_factor_one():
+    """Neutral kind: a blank patch's features are exactly ones, every weight column sums to 1,
+    so a blank canvas scores alike for every class whatever the (trained) weights and Gaussians."""
+    net = ConvACImageNet([3, 3, 2, 2, 4, 4], seed=0, weights="neutral")
+    g = torch.Generator().manual_seed(1)
+    with torch.no_grad():  # far from the initialisation, as after training
+        for p in net.parameters():
+            p.add_(torch.randn(p.shape, generator=g))
+    blank = torch.zeros(2, 1, 64, 64)
+    assert torch.equal(net.features(blank), torch.ones(2, 64 * 64, 10))
+    for layer in range(net.convac.arch.depth):
+        w = net.convac.conv_weight(layer)
+        torch.testing.assert_close(torch.ones(w.shape[0]) @ w, torch.ones(w.shape[1]))
+    torch.testing.assert_close(net.convac.output.sum(dim=0), torch.ones(10))
+    # float32 column sums are 1 within 1e-7, which 4096 positions raise to 4e-4: check in float64
+    scores = net.double().convac.circuit(net.features(blank.double()))
+    torch.testing.assert_close(scores, torch.ones(2, 10, dtype=torch.float64), rtol=1e-10, atol=0)
+    net.float()
+    logits = net(blank).detach()
+    bias = (net.class_bias - net.class_bias[0]).detach().expand(2, 10)
+    torch.testing.assert_close(logits - logits[:, :1], bias, rtol=0, atol=2e-3)  # the 4e-4 above, in logs
+    # a non-blank patch's features are those of the Gaussians divided by the blank patch's
+    x = torch.zeros(1, 1, 64, 64)
+    x[0, 0, 10, 10] = 0.7
+    rep = net.convac.representation_layer
+    patch = image_patches(x, 3)[0, 10 * 64 + 10].double()
+    mean, scale = rep.mean.detach().double(), rep.log_scale.detach().double().exp()
+    log_ratio = -0.5 * (((patch - mean) / scale) ** 2 - (mean / scale) ** 2).sum(dim=1)  # log f(patch) - log f(0)
+    expected = torch.exp(log_ratio - log_ratio.max())
+    torch.testing.assert_close(net.features(x)[0, 10 * 64 + 10].double(), expected, rtol=1e-4, atol=1e-6)
+
+
+def test_neutral_kind_learns_a_pattern_on_a_blank_canvas():
+    """A 3x3 pattern ('+' or 'x') at a random place on a blank 16x16 canvas: the neutral ConvAC fits it."""
+    g = torch.Generator().manual_seed(0)
+    plus = torch.tensor([[0.0, 1, 0], [1, 1, 1], [0, 1, 0]])
+    cross = torch.tensor([[1.0, 0, 1], [0, 1, 0], [1, 0, 1]])
+    n = 64
+    y = torch.arange(n) % 2
+    x = torch.zeros(n, 1, 16, 16)
+    for i in range(n):
+        r, c = torch.randint(1, 12, (2,), generator=g).tolist()
+        x[i, 0, r : r + 3, c : c + 3] = plus if y[i] == 0 else cross
+    net = ConvACImageNet([4, 4, 4, 4], image_size=16, seed=0, weights="neutral")
+    net.initialize_from(x)
+    opt = torch.optim.Adam(net.parameters(), lr=1e-2)
+    for _ in range(60):
+        loss = torch.nn.functional.cross_entropy(net(x), y)
+        opt.zero_grad()
+        loss.backward()
+        opt.step()
+    assert float((net(x).argmax(1) == y).float().mean()) >= 0.95

@@ -114,8 +114,8 @@ class Protocol:
     def __post_init__(self) -> None:
         if self.init not in ("data", "he"):
             raise ConvacError(f"init must be 'data' (data-dependent, default) or 'he', got {self.init!r}")
-        if self.convac_weights not in ("positive", "signed"):
-            raise ConvacError(f"convac_weights must be 'positive' or 'signed', got {self.convac_weights!r}")
+        if self.convac_weights not in ("positive", "signed", "neutral"):
+            raise ConvacError(f"convac_weights must be 'positive', 'signed' or 'neutral', got {self.convac_weights!r}")
         optional = ("micro_batch",) if self.micro_batch is not None else ()
         for name in ("n_train", "n_test", "epochs", "batch_size", *optional):
             positive_int(getattr(self, name), name)

@@ -21,6 +21,7 @@ from collections.abc import Sequence
 import torch
 from torch import nn
 
+from convac._validation import choice
 from convac.architecture import Architecture
 from convac.data.patches import image_patches
 from convac.errors import ConvacError, InputError
@@ -33,6 +34,29 @@ __all__ = ["FAMILIES", "ConvACImageNet", "build_family_model"]
 FAMILIES = ("relu", "convac")
 """Model families of the experiment: the paper's ReLU ConvNet and its ConvAC twin."""
 
+IMAGE_WEIGHTS = ("positive", "signed", "neutral")
+"""Weight kinds of :class:`ConvACImageNet`."""
+
+
+class _NeutralDeepConvAC(DeepConvAC):
+    """Positive ConvAC whose every weight column sums to 1 (softmax over the input channels).
+
+    Then the all-ones vector is a fixed point of every layer: ``1 @ W = 1`` and a product of
+    ones is one. With features that map a blank patch to ones, a blank region contributes a
+    factor of exactly 1 to every channel, at initialisation and throughout training. This is a
+    gauge choice, not a restriction beyond one constant per class: any positive ConvAC can be
+    brought to this form by rescaling channels layer by layer (positive diagonal matrices
+    absorbed into the next layer's rows), leaving a per-class factor at the output, which
+    :class:`ConvACImageNet` learns as a class bias.
+    """
+
+    def conv_weight(self, layer: int) -> torch.Tensor:
+        return torch.softmax(self.conv[layer], dim=-2)
+
+    @property
+    def output(self) -> torch.Tensor:
+        return torch.softmax(self.output_raw, dim=-2)
+
 
 class ConvACImageNet(nn.Module):
     """A 2D deep ConvAC reading single-channel images through 3x3 patches; ``forward`` gives logits.
@@ -43,6 +67,17 @@ class ConvACImageNet(nn.Module):
     >>> net = ConvACImageNet([2, 2, 2, 2, 1, 1], seed=0)
     >>> net(torch.zeros(3, 1, 64, 64)).shape
     torch.Size([3, 10])
+
+    ``weights="neutral"``: positive weights with every column summing to one and features
+    divided by those of the blank (all-zero) patch, so a blank patch maps to all ones and a
+    blank region multiplies every channel by exactly 1; the scores then depend only on the
+    digit's patches, plus a learned per-class bias in the logits. With the other kinds about
+    98.6 % of a canvas' patches are blank and their fixed feature vector, raised to the power
+    of thousands of positions, dominates every score (README: "The ConvAC family").
+
+    >>> neutral = ConvACImageNet([2, 2, 2, 2, 1, 1], seed=0, weights="neutral")
+    >>> bool((neutral.features(torch.zeros(1, 1, 64, 64)) == 1).all())
+    True
     """
 
     def __init__(
@@ -54,10 +89,22 @@ class ConvACImageNet(nn.Module):
         weights: str = "positive",
     ) -> None:
         super().__init__()
+        choice(weights, "weights", IMAGE_WEIGHTS)
         arch = Architecture.deep_2d(
             image_size, image_size, n_features=n_features, channels=list(channels), n_outputs=10, shared=True
         )
-        self.convac = DeepConvAC(arch, representation="gaussian", patch_dim=9, seed=seed, weights=weights)
+        self.neutral = weights == "neutral"
+        cls = _NeutralDeepConvAC if self.neutral else DeepConvAC
+        self.convac = cls(
+            arch,
+            representation="gaussian",
+            patch_dim=9,
+            seed=seed,
+            weights="signed" if weights == "signed" else "positive",
+        )
+        if self.neutral:
+            # The blank canvas scores 1 for every class in the neutral gauge; the class prior lives here.
+            self.class_bias = nn.Parameter(torch.zeros(10))
 
     @torch.no_grad()
     def initialize_from(self, images: torch.Tensor, seed: int = 0) -> None:
@@ -82,16 +129,20 @@ class ConvACImageNet(nn.Module):
             raise InputError("images contain NaN or infinite values; clean or impute them first")
         a, b, c = rep.quadratic_form()  # (M, 9), (M, 9), (M,)
         m = rep.n_features
-        quad = (
-            nn.functional.conv2d(x * x, a.view(m, 1, 3, 3), padding=1)
-            - 2.0 * nn.functional.conv2d(x, b.view(m, 1, 3, 3), padding=1)
-            + c.view(1, m, 1, 1)
+        quad = nn.functional.conv2d(x * x, a.view(m, 1, 3, 3), padding=1) - 2.0 * nn.functional.conv2d(
+            x, b.view(m, 1, 3, 3), padding=1
         )
+        if not self.neutral:
+            quad = quad + c.view(1, m, 1, 1)
+        # Neutral: leaving out c (the blank patch's quadratic form) divides every feature by its
+        # value at the blank patch, so a blank patch gives exactly exp(0) = 1 after the per-patch
+        # max-normalisation too (a per-patch scalar, which scales all scores alike).
         return rep.features_from_quadratic(quad, dim=1).flatten(2).transpose(1, 2)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         """Return the class logits of images ``x`` of shape (batch, 1, H, W)."""
-        return self.convac.feature_logits(self.features(x))
+        logits = self.convac.feature_logits(self.features(x))
+        return logits + self.class_bias if self.neutral else logits
 
 
 def build_family_model(
@@ -99,8 +150,8 @@ def build_family_model(
 ) -> nn.Module:
     """Return a fresh model of ``family`` (``relu`` or ``convac``) with the given channel schedule.
 
-    ``convac_weights`` (``positive`` or ``signed``) is the ConvAC family's weight kind; the ReLU
-    family ignores it.
+    ``convac_weights`` (``positive``, ``signed`` or ``neutral``, see :class:`ConvACImageNet`) is the
+    ConvAC family's weight kind; the ReLU family ignores it.
 
     Examples
     --------
