@@ -905,7 +905,7 @@ def _experiment(sub: Any) -> None:
     f.add_argument("--batch-size", type=int, default=16, help="images per training step")
     f.add_argument("--n-gram", type=int, default=256, help="training images that define the feature Gram")
     f.add_argument("--max-cut", type=int, default=1024, help="probe only partitions with min-cut up to this")
-    f.add_argument("--weights", default="signed", help="ConvAC weight kind: signed or positive")
+    f.add_argument("--weights", default="signed", help="ConvAC weight kind: signed, positive or neutral")
     f.add_argument(
         "--digits",
         action="store_true",

@@ -105,3 +105,32 @@ def test_summary_numbers() -> None:
     assert row["function"] == pytest.approx(np.mean(final))
     assert row["coefficient"] == pytest.approx(1.0)
     assert row["corr_loss"] == pytest.approx(-1.0)  # entropy rises while the loss falls, in these records
+
+
+def test_neutral_nets_are_measured_in_their_own_gauge() -> None:
+    """The network of a neutral image net contracts to its circuit's scores on the blank-divided features.
+
+    So the function entanglement of a neutral net (Gram of ``features(images)``, network from
+    ``conv_weight``/``output``) measures the function the net computes, class bias aside.
+    """
+    import torch
+
+    from convac.models.digit_nets import ConvACImageNet
+
+    assert FunctionEntanglementConfig(weights="neutral").weights == "neutral"
+    torch.manual_seed(0)
+    net = ConvACImageNet([2, 2, 2, 2], image_size=16, seed=0, weights="neutral").double()
+    with torch.no_grad():
+        for p in net.parameters():
+            p.add_(0.3 * torch.randn_like(p))
+    images = torch.zeros(3, 1, 16, 16, dtype=torch.float64)
+    images[0, 0, 3:6, 4:7] = 1.0
+    images[1, 0, 10:12, 2:9] = 0.7
+    feats = net.features(images)
+    assert bool((feats[2] == 1).all())  # a blank canvas: every feature exactly one
+    mant, exp = net.convac.circuit(feats, return_exponent=True)
+    scores = mant.detach().numpy() * np.exp2(exp.detach().numpy())[:, None]
+    tn = convac.to_tensor_network(net.convac)
+    via_network = np.stack([tn.contract(feats.detach().numpy(), output=y) for y in range(scores.shape[1])], axis=1)
+    np.testing.assert_allclose(via_network, scores, rtol=1e-9)
+    np.testing.assert_allclose(scores[2], 1.0, rtol=1e-12)  # blank canvas: 1 for every class

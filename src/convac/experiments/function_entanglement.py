@@ -104,8 +104,8 @@ class FunctionEntanglementConfig:
                 raise ConvacError(f"{name} must be a positive integer, got {value!r}")
         if not self.tasks or not self.schedules or not self.seeds:
             raise ConvacError("the experiment needs at least one task, schedule and seed")
-        if self.weights not in ("positive", "signed"):
-            raise ConvacError(f"weights must be 'positive' or 'signed', got {self.weights!r}")
+        if self.weights not in ("positive", "signed", "neutral"):
+            raise ConvacError(f"weights must be 'positive', 'signed' or 'neutral', got {self.weights!r}")
         if not (self.lr > 0 and math.isfinite(self.lr)):
             raise ConvacError(f"lr must be a positive number, got {self.lr!r}")
 
