@@ -534,7 +534,7 @@ def _run_design(args: argparse.Namespace) -> int:
     if args.source is not None:
         from convac.datatensor import canonical_entanglement
 
-        x, y = _load_data_source(args, "design")
+        x, y = _load_data_source(args)
         data_profile = profile = canonical_entanglement(
             x, y, args.theta, max_blocks=args.max_blocks or None, seed=args.seed, progress=not args.json
         )
@@ -638,13 +638,9 @@ def _data_source_flags(p: Any, default_samples: int | None) -> None:
     p.add_argument("--no-labels", action="store_true", help="ignore labels: the data tensor of the inputs alone")
 
 
-def _load_data_source(args: argparse.Namespace, command: str) -> Any:
+def _load_data_source(args: argparse.Namespace) -> Any:
     from convac.datatensor._datasets import load_source
 
-    if args.samples is not None and args.samples < 1:
-        raise UsageError(f"convac {command}: --samples must be at least 1, got {args.samples}")
-    if args.max_blocks < 0:
-        raise UsageError(f"convac {command}: --max-blocks must be 0 (all) or more, got {args.max_blocks}")
     x, y = load_source(args.source, args.samples, args.seed, args.label_column, args.rescale)
     return x, None if args.no_labels else y
 
@@ -696,7 +692,7 @@ def _data_entanglement(sub: Any) -> None:
                 grid = ()
             if len(grid) not in (1, 2) or min(grid) < 1:
                 raise UsageError(f"convac data-entanglement: --grid is N or HxW such as 28x28, got {args.grid!r}")
-        x, y = _load_data_source(args, "data-entanglement")
+        x, y = _load_data_source(args)
         if grid:
             if int(np.prod(grid)) != int(np.prod(x.shape[1:])):
                 raise UsageError(
