@@ -182,13 +182,16 @@ class GeneralArchitecture:
 
     @property
     def is_tree(self) -> bool:
-        """True when every activation feeds exactly one window (no copy nodes needed)."""
+        """True when no activation feeds more than one window (no copy nodes needed).
+
+        An activation no window sees (a dilated or strided kernel skipping it) is simply unused.
+        """
         for layer in range(self.depth):
             uses: dict[tuple[int, ...], int] = {}
             for q in itertools.product(*(range(g) for g in self._grids[layer + 1])):
                 for c in self.window(layer, q):
                     uses[c] = uses.get(c, 0) + 1
-            if len(uses) != _prod(self._grids[layer]) or any(v != 1 for v in uses.values()):
+            if any(v > 1 for v in uses.values()):
                 return False
         return True
 
