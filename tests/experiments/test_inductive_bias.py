@@ -205,6 +205,8 @@ def test_profiles_and_grid_validation() -> None:
         profile("huge")
     with pytest.raises(ConvacError, match="epochs must be a positive integer"):
         Protocol(epochs=0)
+    with pytest.raises(ConvacError, match="canvas must be 64"):
+        profile("quick", canvas=32)
     assert Cell("local", "relu", "wide_tip", 2, 0).channels == [2, 2, 4, 4, 8, 8]
 
 

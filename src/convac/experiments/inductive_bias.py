@@ -112,6 +112,9 @@ class Protocol:
     convac_weights: str = "positive"
 
     def __post_init__(self) -> None:
+        if self.canvas != 64:
+            # Both families pool 2x2 six times (the paper's schedules have six hidden layers).
+            raise ConvacError(f"canvas must be 64 (six 2x2 poolings down to one position), got {self.canvas!r}")
         if self.init not in ("data", "he"):
             raise ConvacError(f"init must be 'data' (data-dependent, default) or 'he', got {self.init!r}")
         if self.convac_weights not in ("positive", "signed", "neutral"):
