@@ -13,7 +13,14 @@ from hypothesis import strategies as st
 import convac
 from convac import Architecture, Partition
 from convac.errors import ArchitectureError, ConvacTypeError, PartitionError
-from convac.general import ConvStep, GeneralArchitecture, GeneralMinCut, min_cut, tensor_network_graph
+from convac.general import (
+    ConvStep,
+    GeneralArchitecture,
+    GeneralMinCut,
+    generic_rank,
+    min_cut,
+    tensor_network_graph,
+)
 from convac.general._flow import hyperedge_min_cut
 
 
@@ -54,6 +61,19 @@ def test_graph_counts_copy_legs() -> None:
     assert uses == [1, 2, 3, 2, 1]  # input j is copied once per window that reads it
     assert not g.is_tree
     assert [b.dim for b in g.bonds] == [2] * 5 + [3] * 3 + [4]
+
+
+def test_reused_activations_are_unrolled_not_copied() -> None:
+    # A copy delta on an activation would allow a cut of weight 4 here (cut layer-1 activation 2
+    # and the top), but the score is quadratic in that activation: the exact rank is 8.
+    spec = GeneralArchitecture(
+        grid=(6,), n_features=2, steps=[ConvStep(2, kernel=2), ConvStep(2, kernel=2), ConvStep(2, kernel=4)]
+    )
+    g = tensor_network_graph(spec)
+    assert len(g.nodes) == 4 + 4 * 2 + 4 * 2 * 2  # one matrix per path from the top
+    assert sorted(len(g.bonds[g.input_bond[j]].nodes) for j in range(6)) == [1, 1, 3, 3, 4, 4]  # paths to input j
+    part = Partition(6, side_a=[0, 1, 2])
+    assert min_cut(spec, part).value == 8 == generic_rank(spec, part)
 
 
 def test_pure_pooling_step_fuses_deltas() -> None:

@@ -8,6 +8,13 @@ and :func:`min_cut` cuts it exactly.
 
 from convac.general._graph import ConvNode, Hyperedge, TensorNetworkGraph, tensor_network_graph
 from convac.general._mincut import GeneralMinCut, min_cut
+from convac.general._model import (
+    coefficient_tensor,
+    coefficient_tensor_mod,
+    conv_matrices,
+    generic_rank,
+    random_weights,
+)
 from convac.general._spec import ConvStep, GeneralArchitecture
 
 __all__ = [
@@ -17,6 +24,11 @@ __all__ = [
     "GeneralMinCut",
     "Hyperedge",
     "TensorNetworkGraph",
+    "coefficient_tensor",
+    "coefficient_tensor_mod",
+    "conv_matrices",
+    "generic_rank",
     "min_cut",
+    "random_weights",
     "tensor_network_graph",
 ]

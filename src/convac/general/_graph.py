@@ -1,19 +1,25 @@
 """The tensor network of a :class:`GeneralArchitecture` as a hypergraph for min-cuts.
 
-**Nodes** are the conv matrices: step ``l`` maps each member ``c`` of the window of output
-position ``q`` with its own ``C_l x C_{l+1}`` matrix ``W^{l,q,c}`` (unshared weights; a member
-that feeds ``k`` windows gets ``k`` matrices). A pure pooling step (``channels=None``) has no
-matrices.
+**Only inputs can be copied.** A re-used activation ``a`` enters several windows, and the score
+is then a polynomial of degree > 1 in ``a``; a copy delta would give ``sum_g a_g e_g (x) e_g``,
+not ``a (x) a``, so a tensor network cannot copy an activation. It can copy an input: the
+coefficient tensor is indexed by one-hot features ``e_d`` (``_model``), and
+``delta . e_d = e_d (x) e_d``. So the tensor network of an overlapping ConvAC is its
+**unrolled computation tree** (every re-used activation recomputed, with the same weights, once
+per window that reads it: Levine, Sharir, Cohen, Shashua, PRL 122, 065301 (2019)), whose leaves
+read the inputs through copy deltas. The graph has cycles only through those input copies.
 
-**Bonds** are the delta tensors, one per activation (``layer``, ``position``) with
-``C_layer``-dimensional legs. The activation's product-pooling delta (legs: the ``W`` of its
-window plus one up leg) and the copy delta that duplicates it for the ``k`` windows reading it
-(legs: the up leg plus ``k`` legs) are joined by a bond of their common dimension, and a delta
-contracted with a delta is one delta (``sum_g d_{a..g} d_{g..z} = d_{a..z}``), so both become
-**one hyperedge** joining the producing and the consuming matrices. Input ``j`` is the bond of
-dimension ``M`` joining its terminal and the matrices that read it. Across a ``channels=None``
-step the same holds with the identity in place of ``W``, so the activations it pools merge with
-its output into one hyperedge.
+**Nodes** are the conv matrices of that tree: one per path from the top, i.e. per instance of
+``W^{l,q,c}`` (step ``l``, output position ``q``, window member ``c``); ``consumer`` is the index
+of the node that reads the instance's output (-1 at the top step). A pure pooling step
+(``channels=None``) has no matrices.
+
+**Hyperedges** are the delta tensors, all legs of one dimension. An activation instance's
+product-pooling delta joins the ``W`` of its window and the one ``W`` that reads it (dimension
+``C_l``). Input ``j``'s copy delta joins its terminal and every leaf ``W`` that reads input ``j``
+(dimension ``M``). Across a ``channels=None`` step a pooling delta meets its members' deltas
+directly, and a delta contracted with a delta is one delta (``sum_g d_{a..g} d_{g..z} = d_{a..z}``),
+so they fuse into one hyperedge.
 
 **Why hyperedges, not delta nodes with legs.** A delta of dimension ``r`` split into any two
 non-empty groups of legs is the rank-``r`` matrix ``sum_g e_g e_g^T``, i.e. the delta can be
@@ -23,9 +29,9 @@ however many legs lie on either side. Modelling the delta as a node whose legs e
 would charge ``r^k`` when ``k`` legs cross, a valid but looser bound (and for the tree specs it
 would no longer equal :func:`convac.min_cut`, whose deltas are hyperedges too). A cut is an
 assignment of every node to side A or B, with input ``j``'s terminal fixed to its partition side;
-its weight is the product of the dimensions of the bonds whose members (matrices and terminals)
-are not all on one side. The output matrix hangs only on the top bond (the output edge is
-deleted), so it never needs cutting and is left out.
+its weight is the product of the dimensions of the hyperedges whose members (matrices and
+terminals) are not all on one side. The output matrix hangs only on the top hyperedge (the output
+edge is deleted), so it never needs cutting and is left out.
 
 Examples
 --------
@@ -33,12 +39,12 @@ Examples
 >>> spec = GeneralArchitecture(grid=(4,), n_features=2,
 ...     steps=[ConvStep(3, kernel=2), ConvStep(5, kernel=3)])
 >>> g = tensor_network_graph(spec)
->>> len(g.nodes), len(g.bonds)
+>>> len(g.nodes), len(g.bonds)  # 3 top matrices, each reading a 2-window: 3 + 6
 (9, 8)
 >>> [str(b) for b in g.bonds[:2]]
 ['input 0 (M=2)', 'input 1 (M=2)']
->>> g.bonds[1].nodes  # input 1 is read by the windows of outputs 0 and 1: copied
-(1, 2)
+>>> [str(g.nodes[i]) for i in g.bonds[1].nodes]  # input 1 is read by the windows of outputs 0 and 1
+['W[step 0, out (0,), in (1,)] (2x3)', 'W[step 0, out (1,), in (1,)] (2x3)']
 """
 
 from __future__ import annotations
@@ -46,7 +52,8 @@ from __future__ import annotations
 import itertools
 from dataclasses import dataclass
 
-from convac._validation import instance
+from convac._validation import instance, positive_int
+from convac.errors import TooLargeError
 from convac.general._spec import GeneralArchitecture
 
 __all__ = ["ConvNode", "Hyperedge", "TensorNetworkGraph", "tensor_network_graph"]
@@ -59,7 +66,8 @@ class ConvNode:
     """A conv matrix ``W^{step, position, member}`` of shape ``in_dim x out_dim``.
 
     Step ``step`` applies it to activation ``member`` of layer ``step`` for output ``position``
-    of layer ``step + 1``.
+    of layer ``step + 1``; ``consumer`` is the index of the node reading that output in the
+    unrolled tree (-1 for the top step).
 
     Examples
     --------
@@ -72,6 +80,7 @@ class ConvNode:
     member: Coord
     in_dim: int
     out_dim: int
+    consumer: int = -1
 
     def __str__(self) -> str:
         return f"W[step {self.step}, out {self.position}, in {self.member}] ({self.in_dim}x{self.out_dim})"
@@ -202,8 +211,11 @@ def _flat(coord: Coord, grid: Coord) -> int:
     return out
 
 
-def tensor_network_graph(spec: GeneralArchitecture) -> TensorNetworkGraph:
-    """Build the min-cut hypergraph of ``spec``'s tensor network (copy deltas fused into hyperedges).
+def tensor_network_graph(spec: GeneralArchitecture, max_nodes: int = 2_000_000) -> TensorNetworkGraph:
+    """Build the min-cut hypergraph of ``spec``'s tensor network (the unrolled tree with copied inputs).
+
+    An overlapping stack unrolls to ``prod(kernel sizes)`` paths; more than ``max_nodes`` matrices
+    raise :class:`~convac.errors.TooLargeError`.
 
     Examples
     --------
@@ -211,24 +223,28 @@ def tensor_network_graph(spec: GeneralArchitecture) -> TensorNetworkGraph:
     >>> spec = GeneralArchitecture(grid=(3,), n_features=2,
     ...     steps=[ConvStep(2, kernel=2), ConvStep(4, kernel=2)])
     >>> g = tensor_network_graph(spec)
-    >>> [str(n) for n in g.nodes[:2]]
-    ['W[step 0, out (0,), in (0,)] (2x2)', 'W[step 0, out (0,), in (1,)] (2x2)']
+    >>> [(str(n), n.consumer) for n in g.nodes]  # doctest: +NORMALIZE_WHITESPACE
+    [('W[step 1, out (0,), in (0,)] (2x4)', -1), ('W[step 1, out (0,), in (1,)] (2x4)', -1),
+     ('W[step 0, out (0,), in (0,)] (2x2)', 0), ('W[step 0, out (0,), in (1,)] (2x2)', 0),
+     ('W[step 0, out (1,), in (1,)] (2x2)', 1), ('W[step 0, out (1,), in (2,)] (2x2)', 1)]
     >>> [(str(b), b.nodes) for b in g.bonds]  # doctest: +NORMALIZE_WHITESPACE
-    [('input 0 (M=2)', (0,)), ('input 1 (M=2)', (1, 2)), ('input 2 (M=2)', (3,)),
-     ('layer 1 (0,) (C=2)', (0, 1, 4)), ('layer 1 (1,) (C=2)', (2, 3, 5)), ('layer 2 (0,) (C=4)', (4, 5))]
+    [('input 0 (M=2)', (2,)), ('input 1 (M=2)', (3, 4)), ('input 2 (M=2)', (5,)),
+     ('layer 1 (0,) (C=2)', (0, 2, 3)), ('layer 1 (1,) (C=2)', (1, 4, 5)), ('layer 2 (0,) (C=4)', (0, 1))]
     >>> g.is_tree
     False
     """
     spec = instance(spec, "spec", GeneralArchitecture, "a convac.general.GeneralArchitecture")
+    max_nodes = positive_int(max_nodes, "max_nodes")
     channels = spec.channels
-    # Activation ids, layer by layer; union-find fuses activations joined by an identity step.
-    act_ids: dict[tuple[int, Coord], int] = {}
-    acts: list[tuple[int, Coord]] = []
-    for layer in range(spec.depth + 1):
-        for c in _coords(spec.layer_grid(layer)):
-            act_ids[(layer, c)] = len(acts)
-            acts.append((layer, c))
-    parent = list(range(len(acts)))
+    nodes: list[ConvNode] = []
+    parent: list[int] = []  # union-find over hyperedge ids (fused through channels=None steps and input copies)
+    incidence: list[tuple[int, int]] = []  # (hyperedge id, node)
+    names: list[tuple[int, Coord]] = []  # the activation each hyperedge id was created for
+
+    def new(act: tuple[int, Coord]) -> int:
+        parent.append(len(parent))
+        names.append(act)
+        return len(parent) - 1
 
     def find(x: int) -> int:
         while parent[x] != x:
@@ -236,35 +252,68 @@ def tensor_network_graph(spec: GeneralArchitecture) -> TensorNetworkGraph:
             x = parent[x]
         return x
 
-    nodes: list[ConvNode] = []
-    members: dict[int, list[int]] = {}  # activation id -> node indices
-    for step_index, step in enumerate(spec.steps):
-        for q in _coords(spec.layer_grid(step_index + 1)):
-            out_id = act_ids[(step_index + 1, q)]
+    top: Coord = (0,) * spec.ndim
+    # Activation instances of the current layer: (position, hyperedge id, node reading it or -1).
+    instances: list[tuple[Coord, int, int]] = [(top, new((spec.depth, top)), -1)]
+    for step_index in reversed(range(spec.depth)):
+        step = spec.steps[step_index]
+        below: list[tuple[Coord, int, int]] = []
+        for q, h, up in instances:
             for c in spec.window(step_index, q):
-                in_id = act_ids[(step_index, c)]
-                if step.channels is None:
-                    ra, rb = find(in_id), find(out_id)
-                    parent[max(ra, rb)] = min(ra, rb)  # the lowest activation names the bond
+                if step.channels is None:  # no matrix: the members' deltas fuse into this one
+                    child = new((step_index, c))
+                    parent[child] = find(h)
+                    below.append((c, child, up))
                     continue
                 idx = len(nodes)
-                nodes.append(ConvNode(step_index, q, c, channels[step_index], channels[step_index + 1]))
-                members.setdefault(in_id, []).append(idx)
-                members.setdefault(out_id, []).append(idx)
-    groups: dict[int, list[int]] = {}
-    for a in range(len(acts)):
-        groups.setdefault(find(a), []).append(a)
+                if idx >= max_nodes:
+                    raise TooLargeError(
+                        f"the unrolled tensor network of this spec has more than max_nodes={max_nodes} matrices "
+                        "(overlapping kernels multiply the paths); use a smaller grid or fewer overlapping steps"
+                    )
+                nodes.append(ConvNode(step_index, q, c, channels[step_index], channels[step_index + 1], up))
+                child = new((step_index, c))
+                incidence.append((h, idx))
+                incidence.append((child, idx))
+                below.append((c, child, idx))
+        instances = below
+    # Every instance of input j fuses into input j's copy delta, which also holds its terminal.
+    terminal: dict[int, int] = {}
+    for c, h, _ in instances:
+        j = _flat(c, spec.grid)
+        if j in terminal:
+            a, b = find(terminal[j]), find(h)
+            parent[max(a, b)] = min(a, b)
+        else:
+            terminal[j] = h
+    return _assemble(spec, nodes, [find(h) for h in range(len(parent))], names, incidence, terminal)
+
+
+def _assemble(
+    spec: GeneralArchitecture,
+    nodes: list[ConvNode],
+    root: list[int],
+    names: list[tuple[int, Coord]],
+    incidence: list[tuple[int, int]],
+    terminal: dict[int, int],
+) -> TensorNetworkGraph:
+    """Group the hyperedge ids by their fused root into :class:`Hyperedge` s, by layer and position."""
+    channels = spec.channels
+    groups: dict[int, tuple[set[int], set[int], set[tuple[int, Coord]]]] = {}
+    for h, r in enumerate(root):
+        groups.setdefault(r, (set(), set(), set()))[2].add(names[h])
+    for h, n in incidence:
+        groups[root[h]][0].add(n)
+    for j, h in terminal.items():
+        groups[root[h]][1].add(j)
     bonds: list[Hyperedge] = []
     input_bond = [-1] * spec.n_inputs
-    for root in sorted(groups):
-        group = groups[root]
-        layer, pos = acts[root]
-        node_ids = sorted({n for a in group for n in members.get(a, [])})
-        inputs = tuple(sorted(_flat(acts[a][1], spec.grid) for a in group if acts[a][0] == 0))
+    for node_ids, inputs, group_acts in sorted(groups.values(), key=lambda g: min(g[2])):
         if len(node_ids) + len(inputs) < 2:
-            continue  # a bond on one member (an unread input, the top) can never be split
+            continue  # a delta on one member (an unread input, a top with one reader) cannot be split
+        layer, pos = min(group_acts)
         for j in inputs:
             input_bond[j] = len(bonds)
-        merged = tuple(acts[a] for a in group if a != root)
-        bonds.append(Hyperedge(layer, pos, channels[layer], tuple(node_ids), inputs, merged))
+        merged = tuple(sorted(a for a in group_acts if a != (layer, pos)))
+        bonds.append(Hyperedge(layer, pos, channels[layer], tuple(sorted(node_ids)), tuple(sorted(inputs)), merged))
     return TensorNetworkGraph(spec, tuple(nodes), tuple(bonds), tuple(input_bond))
