@@ -127,13 +127,23 @@ def tightness_cases() -> list[tuple[str, GeneralArchitecture]]:
         )
         out.append((f"2D 3x3 k=2x2 x2 C={c2d[0]},{c2d[1]}", spec))
     # Dimensions that are not powers of one integer (where trees can fall below the min-cut).
-    for m, chans in ((3, (5, 7, 2)), (3, (2, 5, 3)), (2, (5, 3, 7))):
+    # Features wider than the channels, so that inner bonds bind (M^|A| is no longer the cheapest cut).
+    for n, m, k, chans in (
+        (8, 3, 2, (5, 7, 2)),
+        (8, 3, 2, (2, 5, 3)),
+        (8, 2, 2, (5, 3, 7)),
+        (8, 3, 3, (2, 3, 2)),
+        (7, 3, 2, (2, 2, 2)),
+        (6, 4, 2, (3, 2, 3)),
+        (6, 4, 2, (2, 3, 2)),
+    ):
+        rest = n - 2 * (k - 1)
         spec = GeneralArchitecture(
-            grid=(8,),
+            grid=(n,),
             n_features=m,
-            steps=(ConvStep(chans[0], kernel=2), ConvStep(chans[1], kernel=2), ConvStep(chans[2], kernel=6)),
+            steps=(ConvStep(chans[0], kernel=k), ConvStep(chans[1], kernel=k), ConvStep(chans[2], kernel=rest)),
         )
-        out.append((f"N=8 M={m} k=2,2,6 C={','.join(map(str, chans))}", spec))
+        out.append((f"N={n} M={m} k={k},{k},{rest} C={','.join(map(str, chans))}", spec))
     return out
 
 
