@@ -58,52 +58,73 @@ def specs() -> dict[str, dict]:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--out", default="docs/overlap", help="folder for volume_law.png and volume_law.json")
+    parser.add_argument("--replot", action="store_true", help="redraw the figure from an existing volume_law.json")
     args = parser.parse_args()
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
-    results = {}
-    for name, case in specs().items():
-        rows = volume_law_rows(case["spec"], case["sizes"], entropy_seeds=case["entropy"])
-        results[name] = {"spec": repr(case["spec"]), "panel": case["panel"], "rows": rows}
-        print(name, [(r["volume"], round(r["log2_min_cut"], 2), round(r.get("entropy_bits", -1), 2)) for r in rows])
-    (out / "volume_law.json").write_text(json.dumps(results, indent=1))
+    if args.replot:
+        results = json.loads((out / "volume_law.json").read_text())
+    else:
+        results = {}
+        for name, case in specs().items():
+            rows = volume_law_rows(case["spec"], case["sizes"], entropy_seeds=case["entropy"])
+            results[name] = {"spec": repr(case["spec"]), "panel": case["panel"], "rows": rows}
+            print(name, [(r["volume"], round(r["log2_min_cut"], 2), round(r.get("entropy_bits", -1), 2)) for r in rows])
+        (out / "volume_law.json").write_text(json.dumps(results, indent=1))
 
-    fig, axes = plt.subplots(1, 2, figsize=(11, 4.2))
+    fig, axes = plt.subplots(1, 3, figsize=(16, 4.6))
     for name, res in results.items():
-        ax = axes[res["panel"]]
         rows = res["rows"]
         vol = [r["volume"] for r in rows]
-        style = "-" if "overlapping" in name else "--"
-        small = "entropy_bits" in rows[0]
-        color = "C0" if "overlapping" in name else "C3"
-        if small:
+        over = "overlapping" in name
+        color = "C0" if over else "C3"
+        if "entropy_bits" in rows[0]:
+            ax = axes[2]
+            marker = "o" if over else "s"
+            dim = "1D" if name.startswith("1D") else "2D"
+            color = ("C0" if over else "C3") if dim == "1D" else ("C9" if over else "C1")
             ax.plot(
                 vol,
                 [r["log2_min_cut"] for r in rows],
-                style,
+                "-" if over else "--",
                 color=color,
-                alpha=0.35,
-                marker=".",
+                alpha=0.5,
                 label=f"{name}: log2 min-cut",
             )
             ax.plot(
                 vol,
-                [r["entropy_bits"] for r in rows],
-                "o" if "overlapping" in name else "s",
+                [r["log2_generic_rank"] for r in rows],
+                marker,
                 color=color,
+                ms=7,
                 mfc="none",
-                label=f"{name}: entropy (bits)",
+                label="  log2 exact generic rank",
+            )
+            ax.plot(
+                vol,
+                [r["entropy_bits"] for r in rows],
+                marker,
+                color=color,
+                ms=4,
+                label="  entropy, Gaussian weights (bits)",
             )
         else:
+            ax = axes[res["panel"]]
             ax.plot(
-                vol, [r["log2_min_cut"] for r in rows], style, color=color, marker=".", label=f"{name}: log2 min-cut"
+                vol, [r["log2_min_cut"] for r in rows], "-" if over else "--", color=color, marker=".", label=f"{name}"
             )
-    for ax, title, xl in zip(axes, ("1D: block of length l", "2D: l x l square block"), ("l", "l^2"), strict=True):
-        ax.set_title(title)
-        ax.set_xlabel(f"block volume ({xl} inputs)")
+    titles = (
+        "1D, N=64: log2 min-cut of a centred block",
+        "2D, 12x12: log2 min-cut of a centred l x l block",
+        "small N: bound, exact generic rank, entropy",
+    )
+    for ax, title in zip(axes, titles, strict=True):
+        ax.set_title(title, fontsize=10)
+        ax.set_xlabel("block volume (inputs in the block)")
         ax.set_ylabel("bits")
-        ax.legend(fontsize=6.5)
+        ax.legend(fontsize=6.5, loc="upper left")
         ax.grid(alpha=0.3)
+    axes[2].set_ylim(top=13.5)  # room for the legend above the data
     fig.suptitle(f"Overlapping ConvACs: volume law up to the receptive field (M={M}, C={C})", fontsize=11)
     fig.tight_layout()
     fig.savefig(out / "volume_law.png", dpi=130)

@@ -156,10 +156,13 @@ def test_volume_law_2d_area() -> None:
     assert [r["log2_min_cut"] for r in rows] == [1.0, 4.0, 9.0]  # l^2: the block's area
 
 
-def test_entropy_below_log2_min_cut() -> None:
-    for spec in (overlap_stack((8,), 2, [4, 4]), tree_stack((8,), 2, [4, 4, 4], [2, 2, 2])):
+def test_entropy_below_log2_rank_below_log2_min_cut() -> None:
+    for spec, tight in ((overlap_stack((8,), 2, [4, 4]), False), (tree_stack((8,), 2, [4, 4, 4], [2, 2, 2]), True)):
         for row in volume_law_rows(spec, range(1, 5), entropy_seeds=2):
-            assert 0 < row["entropy_bits"] <= row["log2_min_cut"] + 1e-9
+            assert 0 < row["entropy_bits"] <= row["log2_generic_rank"] + 1e-9
+            assert row["log2_generic_rank"] <= row["log2_min_cut"]
+            if tight:  # tree, M and channels powers of 2: proven tight
+                assert row["log2_generic_rank"] == row["log2_min_cut"]
 
 
 def test_bad_inputs() -> None:

@@ -159,10 +159,12 @@ def volume_law_rows(
 ) -> list[dict[str, float | int]]:
     """Return log2 min-cut of a centred block of each size, and its mean entropy in bits.
 
-    The entropy (of the dense coefficient tensor for random float64 weights, mean over
-    ``entropy_seeds`` seeds) is measured only when ``entropy_seeds > 0``.
+    With ``entropy_seeds > 0`` it also measures, on the dense coefficient tensor, the entropy for
+    random float64 weights (mean over ``entropy_seeds`` seeds) and log2 of the exact generic rank
+    (GF(2^31 - 1), the maximum over seeds 0 and 1).
     """
     tensors = [coefficient_tensor(spec, seed=s) for s in range(entropy_seeds)]
+    mods = [coefficient_tensor_mod(spec, seed=s) for s in range(2)] if entropy_seeds else []
     rows: list[dict[str, float | int]] = []
     for size in sizes:
         part = block_partition(spec.grid, size)
@@ -172,5 +174,7 @@ def volume_law_rows(
             # entropy() is in nats; bits compare with log2 min-cut.
             ents = [entropy(np.linalg.svd(matricize(t, part), compute_uv=False)) / math.log(2) for t in tensors]
             row["entropy_bits"] = float(np.mean(ents))
+            rank = max(int(rank_mod(matricize(t, part), DEFAULT_PRIME)) for t in mods)
+            row["log2_generic_rank"] = math.log2(rank)
         rows.append(row)
     return rows
