@@ -27,7 +27,7 @@ def main() -> None:
     results = []
     print(
         "| spec | partitions | rank = min-cut | rank < min-cut | worst rank/min-cut "
-        "| min-cut below M^min(|A|,|B|) | of those, tight |"
+        "| min-cut below M^min(#A, #B) | of those, tight |"
     )
     print("|---|---:|---:|---:|---:|---:|---:|")
     for name, spec in tightness_cases():
