@@ -128,20 +128,37 @@ def _propagate_shapes(gm: Any, module: Any, batch_shape: tuple[int, ...]) -> Non
     import torch
     from torch.fx.passes.shape_prop import ShapeProp
 
+    placeholders = [n for n in gm.graph.nodes if n.op == "placeholder"]
+    if len(placeholders) != 1:
+        names = ", ".join(n.name for n in placeholders)
+        raise _refuse(f"the inputs ({names}) of {type(module).__name__}", "the forward must take one tensor")
+
+    class _Shapes(ShapeProp):
+        failure: str | None = None
+
+        def run_node(self, n: Any) -> Any:
+            try:
+                return super().run_node(n)
+            except Exception as exc:
+                if self.failure is None:  # the innermost node's complaint, before fx appends its own context
+                    cause = exc.__cause__ or exc
+                    message = str(cause).splitlines()[0] if str(cause) else type(cause).__name__
+                    self.failure = f"{_fx_name(n, gm)} fails ({message})"
+                raise
+
     # eval: batch norm must not update the caller's running statistics, dropout must not drop.
     modes = [(m, m.training) for m in (*module.modules(), *gm.modules())]
     module.eval()
     gm.eval()
+    shapes = _Shapes(gm)
     try:
         with torch.no_grad():
-            ShapeProp(gm).propagate(torch.zeros(batch_shape))
-    except ConvacError:
-        raise
+            shapes.propagate(torch.zeros(batch_shape))
     except Exception as exc:
-        message = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+        shape = ", ".join(map(str, batch_shape[1:]))
         raise InputError(
-            f"{type(module).__name__} does not run on inputs of shape (batch, {', '.join(map(str, batch_shape[1:]))}) "
-            f"({message}); give input_shape as (channels, length) or (channels, height, width)"
+            f"{type(module).__name__} does not run on inputs of shape (batch, {shape}): "
+            f"{shapes.failure or str(exc).splitlines()[0]}"
         ) from None
     finally:
         for m, mode in modes:
@@ -331,7 +348,9 @@ def _bind(node: Any, names: Sequence[str], defaults: dict[str, Any]) -> dict[str
 
 def _fx_name(node: Any, gm: Any) -> str:
     if node.op == "call_module":
-        return f"{node.target} ({type(gm.get_submodule(node.target)).__name__})"
+        kind = type(gm.get_submodule(node.target)).__name__
+        same = node.name.lstrip("_") == str(node.target).replace(".", "_").lstrip("_")
+        return f"{node.target} ({kind}{'' if same else f', fx node {node.name!r}'})"
     target = node.target
     what = target if isinstance(target, str) else getattr(target, "__name__", repr(target))
     kind = "method" if node.op == "call_method" else "function"
