@@ -19,7 +19,7 @@ from convac.analysis._analyze import (
     paper_pair,
 )
 from convac.analysis._channel_cuts import binding_layers, log2_min_cuts
-from convac.analysis._fx import SUPPORTED_LAYERS, analyze_module, module_architecture, tree_twin
+from convac.analysis._fx import SUPPORTED_LAYERS, analyze_module, load_module, module_architecture, tree_twin
 from convac.analysis._paper import paper_architecture, paper_budget, paper_schedule, wide_base, wide_tip
 from convac.analysis._scales import FAMILIES, Scale, parse_scale, scales
 from convac.analysis._specs import architecture_from_options, load_architecture, parse_grid
@@ -38,6 +38,7 @@ __all__ = [
     "compare_table",
     "layer_names",
     "load_architecture",
+    "load_module",
     "log2_min_cuts",
     "module_architecture",
     "paper_architecture",

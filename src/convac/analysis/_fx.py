@@ -73,7 +73,7 @@ from convac.architecture import Architecture
 from convac.errors import ArchitectureError, ConvacError, ConvacTypeError, InputError
 from convac.general import ConvStep, GeneralArchitecture
 
-__all__ = ["SUPPORTED_LAYERS", "analyze_module", "module_architecture", "tree_twin"]
+__all__ = ["SUPPORTED_LAYERS", "analyze_module", "load_module", "module_architecture", "tree_twin"]
 
 #: What :func:`module_architecture` accepts, as the errors list it.
 SUPPORTED_LAYERS = (
@@ -124,27 +124,28 @@ def _trace(module: Any, batch_shape: tuple[int, ...]) -> Any:
 
 
 def _propagate_shapes(gm: Any, module: Any, batch_shape: tuple[int, ...]) -> None:
-    """Record every node's output shape (``node.meta['tensor_meta']``) from one forward pass."""
+    """Record every tensor node's output shape (``node.meta['convac_shape']``) from one forward pass."""
     import torch
-    from torch.fx.passes.shape_prop import ShapeProp
+    from torch.fx import Interpreter
 
     placeholders = [n for n in gm.graph.nodes if n.op == "placeholder"]
     if len(placeholders) != 1:
         names = ", ".join(n.name for n in placeholders)
         raise _refuse(f"the inputs ({names}) of {type(module).__name__}", "the forward must take one tensor")
 
-    class _Shapes(ShapeProp):
+    class _Shapes(Interpreter):
         failure: str | None = None
 
         def run_node(self, n: Any) -> Any:
             try:
-                return super().run_node(n)
+                result = super().run_node(n)
             except Exception as exc:
                 if self.failure is None:  # the innermost node's complaint, before fx appends its own context
-                    cause = exc.__cause__ or exc
-                    message = str(cause).splitlines()[0] if str(cause) else type(cause).__name__
-                    self.failure = f"{_fx_name(n, gm)} fails ({message})"
+                    self.failure = f"{_fx_name(n, gm)} fails ({_first_line(exc, with_type=False)})"
                 raise
+            if isinstance(result, torch.Tensor):
+                n.meta["convac_shape"] = tuple(int(v) for v in result.shape)
+            return result
 
     # eval: batch norm must not update the caller's running statistics, dropout must not drop.
     modes = [(m, m.training) for m in (*module.modules(), *gm.modules())]
@@ -153,7 +154,7 @@ def _propagate_shapes(gm: Any, module: Any, batch_shape: tuple[int, ...]) -> Non
     shapes = _Shapes(gm)
     try:
         with torch.no_grad():
-            shapes.propagate(torch.zeros(batch_shape))
+            shapes.run(torch.zeros(batch_shape))
     except Exception as exc:
         shape = ", ".join(map(str, batch_shape[1:]))
         raise InputError(
@@ -358,9 +359,7 @@ def _fx_name(node: Any, gm: Any) -> str:
 
 
 def _shape(node: Any) -> tuple[int, ...] | None:
-    meta = node.meta.get("tensor_meta") if hasattr(node, "meta") else None
-    shape = getattr(meta, "shape", None)
-    return None if shape is None else tuple(int(v) for v in shape)
+    return node.meta.get("convac_shape") if hasattr(node, "meta") else None
 
 
 @dataclass
@@ -712,6 +711,78 @@ def _map_pool(
         stride = kernel
     step = ConvStep(None, _tuple(kernel, ndim), _tuple(stride, ndim), _tuple(padding, ndim), _tuple(dilation, ndim))
     walk.add_step(step, label, where, out_shape)
+
+
+# ------------------------------------------------------------------ loading a module by name
+def load_module(spec: str) -> Any:
+    """Return the ``torch.nn.Module`` named by ``"package.module:attribute"``.
+
+    The attribute (dots allowed) is a module instance, or a callable taking no arguments that
+    returns one (a factory function or an ``nn.Module`` class). The working directory is
+    searched too, so a local ``mynets.py`` can be named ``mynets:lenet``.
+
+    Examples
+    --------
+    >>> load_module("convac.analysis._fx:_example_net")
+    Sequential(...)
+    >>> load_module("convac.analysis._fx")
+    Traceback (most recent call last):
+        ...
+    convac.errors.InputError: a module is named MODULE:ATTRIBUTE, e.g. mynets:lenet, got 'convac.analysis._fx'
+    """
+    import importlib
+    import os
+    import sys
+
+    from torch import nn
+
+    if not isinstance(spec, str):
+        raise ConvacTypeError(f"a module is named by a string MODULE:ATTRIBUTE, got {type(spec).__name__}")
+    path, sep, attr = spec.partition(":")
+    if not sep or not path.strip() or not attr.strip():
+        raise InputError(f"a module is named MODULE:ATTRIBUTE, e.g. mynets:lenet, got {spec!r}")
+    added = os.getcwd() not in sys.path
+    if added:
+        sys.path.insert(0, os.getcwd())
+    try:
+        mod = importlib.import_module(path.strip())
+    except Exception as exc:  # ImportError or anything the module raises while importing
+        raise InputError(f"cannot import {path.strip()!r} (from {spec!r}): {_first_line(exc)}") from None
+    finally:
+        if added:
+            sys.path.remove(os.getcwd())
+    obj: Any = mod
+    for part in attr.strip().split("."):
+        if not hasattr(obj, part):
+            raise InputError(f"{path.strip()!r} has no attribute {attr.strip()!r} (from {spec!r})")
+        obj = getattr(obj, part)
+    if not isinstance(obj, nn.Module):
+        if not callable(obj):
+            raise InputError(f"{spec!r} is a {type(obj).__name__}, not a torch.nn.Module or a factory returning one")
+        try:
+            obj = obj()
+        except Exception as exc:  # the factory's own failure, reported as one line
+            raise InputError(f"calling {spec!r} with no arguments failed: {_first_line(exc)}") from None
+    if not isinstance(obj, nn.Module):
+        raise InputError(f"{spec!r} returned a {type(obj).__name__}, not a torch.nn.Module")
+    return obj
+
+
+def _first_line(exc: BaseException, with_type: bool = True) -> str:
+    text = str(exc).strip()
+    if not text:
+        return type(exc).__name__
+    return f"{type(exc).__name__}: {text.splitlines()[0]}" if with_type else text.splitlines()[0]
+
+
+def _example_net() -> Any:
+    """A small CNN for examples and the command line's tests."""
+    from torch import nn
+
+    return nn.Sequential(
+        nn.Conv2d(1, 4, 3, padding=1), nn.ReLU(), nn.Conv2d(4, 3, 1), nn.ReLU(), nn.MaxPool2d(2),
+        nn.Conv2d(3, 2, 1), nn.ReLU(), nn.MaxPool2d(2), nn.Flatten(), nn.Linear(2 * 2 * 2, 2),
+    )  # fmt: skip
 
 
 # ------------------------------------------------------------------ tree twin
