@@ -391,7 +391,7 @@ def _input_shape(text: str) -> tuple[int, ...]:
 
 
 def _module_analyses(args: argparse.Namespace, families: list[str] | None, rank: bool | str) -> list[Any]:
-    """The analyses of the --module networks (torch is imported here, only when one is given)."""
+    """Return the analyses of the --module networks (torch is imported here, only when one is given)."""
     if args.input_shape is None:
         raise UsageError("convac analyze: --module needs --input-shape, one sample's C,H,W (or C,L), e.g. 1,28,28")
     from convac.analysis import analyze_module, load_module

@@ -776,7 +776,7 @@ def _first_line(exc: BaseException, with_type: bool = True) -> str:
 
 
 def _example_net() -> Any:
-    """A small CNN for examples and the command line's tests."""
+    """Return a small CNN for examples and the command line's tests."""
     from torch import nn
 
     return nn.Sequential(
