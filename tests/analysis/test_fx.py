@@ -5,13 +5,14 @@ import itertools
 import pytest
 import torch
 import torch.nn.functional as F
+from cnn_shapes import LeNet5, vgg_style
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 from torch import nn
 
 import convac
 from convac import Architecture, InputError, analyze, analyze_module
-from convac.analysis import module_architecture, tree_twin
+from convac.analysis import module_architecture, paper_architecture, tree_twin
 from convac.analysis._fx import SUPPORTED_LAYERS, analyze_general
 from convac.errors import ConvacError, ConvacTypeError
 from convac.general import ConvStep, GeneralArchitecture
@@ -37,39 +38,6 @@ needs_windows = pytest.mark.skipif(not _windows_supported(), reason="Architectur
 needs_general = pytest.mark.skipif(not _general_min_cut_supported(), reason="convac.general.min_cut (branch overlap)")
 
 
-class LeNet5(nn.Module):
-    """LeNet-5 on 28x28 (LeCun et al. 1998, with the usual padding 2 on the first conv)."""
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.conv1 = nn.Conv2d(1, 6, 5, padding=2)
-        self.conv2 = nn.Conv2d(6, 16, 5)
-        self.fc1 = nn.Linear(16 * 5 * 5, 120)
-        self.fc2 = nn.Linear(120, 84)
-        self.fc3 = nn.Linear(84, 10)
-
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
-        x = F.max_pool2d(F.relu(self.conv1(x)), 2)
-        x = F.max_pool2d(F.relu(self.conv2(x)), 2)
-        x = x.view(x.size(0), -1)
-        return self.fc3(F.relu(self.fc2(F.relu(self.fc1(x)))))
-
-
-def vgg_style(widths=(16, 32, 64), hidden=128) -> nn.Sequential:
-    """[conv3x3 pad1, BN, ReLU] x 2 + max-pool 2, per width, on 32x32 RGB, then two Linear layers."""
-    layers: list[nn.Module] = []
-    c = 3
-    for w in widths:
-        for _ in range(2):
-            layers += [nn.Conv2d(c, w, 3, padding=1), nn.BatchNorm2d(w), nn.ReLU()]
-            c = w
-        layers.append(nn.MaxPool2d(2))
-    side = 32 // 2 ** len(widths)
-    return nn.Sequential(
-        *layers, nn.Flatten(), nn.Dropout(0.5), nn.Linear(c * side * side, hidden), nn.ReLU(), nn.Linear(hidden, 10)
-    )
-
-
 # ---------------------------------------------------------------- the paper's ReLU ConvNet = its ConvAC twin
 
 
@@ -77,10 +45,13 @@ def vgg_style(widths=(16, 32, 64), hidden=128) -> nn.Sequential:
 def test_relu_convnet_equals_its_convac_twin_row_for_row(channels):
     net = ReLUConvNet(channels, seed=0)
     got = analyze_module(net, (1, 64, 64))
-    twin = Architecture.deep_2d(64, 64, n_features=10, channels=channels, n_outputs=10)
+    # the CNN's convolutions share weights: the twin is the paper's shared-weight ConvAC, whose weight
+    # count is the ReLU net's hidden + output weights (31 r^2 + 50 r for wide-base / wide-tip)
+    assert got.arch == paper_architecture(channels)
+    assert got.arch.n_params == net.hidden_output_weights()
+    twin = Architecture.deep_2d(64, 64, n_features=10, channels=channels)
     want = analyze(twin)
-    assert got.arch == twin
-    assert got.rows == want.rows
+    assert got.rows == want.rows == analyze(paper_architecture(channels)).rows
     assert [(r.label, r.value, r.log2, r.lower_bound, r.cut_layers, r.binding) for r in got.rows] == [
         (r.label, r.value, r.log2, r.lower_bound, r.cut_layers, r.binding) for r in want.rows
     ]
@@ -129,7 +100,7 @@ def test_1d_network_equals_deep_1d_analysis():
         nn.Linear(2, 3),
     )
     got = analyze_module(net, (2, 8), name="tiny")
-    twin = Architecture.deep_1d(8, n_features=3, channels=[4, 5, 2], n_outputs=3)
+    twin = Architecture.deep_1d(8, n_features=3, channels=[4, 5, 2], n_outputs=3, shared=True)
     assert got.arch == twin and got.name == "tiny"
     assert got.rows == analyze(twin).rows
     # small enough for the exact generic rank: analyze's rank column comes along
@@ -144,7 +115,7 @@ def test_patchify_convolution_is_a_tree_layer():
         nn.Conv2d(1, 4, 1), nn.Conv2d(4, 6, 2, stride=2), nn.ReLU(), nn.MaxPool2d(2), nn.Flatten(), nn.Linear(6, 2)
     )
     got = analyze_module(net, (1, 4, 4))
-    twin = Architecture.deep_2d(4, 4, n_features=4, channels=[6, 6], n_outputs=2)
+    twin = Architecture.deep_2d(4, 4, n_features=4, channels=[6, 6], n_outputs=2, shared=True)
     assert got.arch == twin and got.rows == analyze(twin).rows
 
 
@@ -434,7 +405,8 @@ def test_tree_twin_uniform_windows_now():
     spec = GeneralArchitecture(
         grid=(4, 4), n_features=3, steps=[ConvStep(5, 1), ConvStep(None, 2, 2), ConvStep(None, 2, 2)]
     )
-    assert tree_twin(spec) == Architecture.deep_2d(4, 4, 3, [5, 5])
+    assert tree_twin(spec) == Architecture.deep_2d(4, 4, 3, [5, 5], shared=True)
+    assert tree_twin(spec, shared=False) == Architecture.deep_2d(4, 4, 3, [5, 5])
     overlapping = GeneralArchitecture(grid=(4,), n_features=2, steps=[ConvStep(2, 3, padding=1), ConvStep(None, 4)])
     assert tree_twin(overlapping) is None
     window_one = GeneralArchitecture(grid=(4,), n_features=2, steps=[ConvStep(2, 4, 4), ConvStep(3, 1)])
@@ -458,7 +430,13 @@ def test_lenet_like_tree_equals_architecture_with_windows():
     )
     got = analyze_module(net, (1, 28, 28))
     twin = Architecture.deep_2d(  # type: ignore[call-arg]
-        height=28, width=28, n_features=6, channels=[6, 16, 120], windows=[(2, 2), (2, 2), (7, 7)], n_outputs=10
+        height=28,
+        width=28,
+        n_features=6,
+        channels=[6, 16, 120],
+        windows=[(2, 2), (2, 2), (7, 7)],
+        n_outputs=10,
+        shared=True,
     )
     assert got.arch == twin
     assert got.rows == analyze(twin).rows
@@ -476,7 +454,7 @@ def test_1d_tree_with_mixed_windows():
         nn.Linear(4, 1),
     )
     got = analyze_module(net, (1, 6))
-    twin = Architecture.deep_1d(6, 2, [3, 4], windows=[2, 3])  # type: ignore[call-arg]
+    twin = Architecture.deep_1d(6, 2, [3, 4], shared=True, windows=[2, 3])  # type: ignore[call-arg]
     assert got.arch == twin and got.rows == analyze(twin).rows
 
 

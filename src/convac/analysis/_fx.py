@@ -786,7 +786,7 @@ def _example_net() -> Any:
 
 
 # ------------------------------------------------------------------ tree twin
-def tree_twin(spec: GeneralArchitecture) -> Architecture | None:
+def tree_twin(spec: GeneralArchitecture, shared: bool = True) -> Architecture | None:
     """Return the :class:`~convac.Architecture` equal to ``spec`` when it is a tree of exact tilings, else None.
 
     Every step must tile its grid exactly (kernel = stride, or a kernel covering the whole grid;
@@ -794,7 +794,10 @@ def tree_twin(spec: GeneralArchitecture) -> Architecture | None:
     followed by a pooling step is one hidden layer of the tree (channels of the convolution,
     window of the pooling); a pooling step with no convolution before it keeps the channels.
     A 1x1 convolution not followed by pooling would be a hidden layer with window 1, which
-    ``Architecture`` does not take: then this returns None.
+    ``Architecture`` does not take: then this returns None. ``shared`` (default True: a CNN's
+    convolutions share their weights across positions) only changes ``n_params`` and generic
+    ranks, never a min-cut. A pooling step with no convolution before it gets a (``C x C``)
+    1x1 map in the Architecture, which the CNN does not have: it changes no min-cut either.
 
     Examples
     --------
@@ -819,14 +822,14 @@ def tree_twin(spec: GeneralArchitecture) -> Architecture | None:
             w = windows[0][0]
             if grid[0] == w ** len(windows):
                 if spec.ndim == 1:
-                    return Architecture.deep_1d(grid[0], spec.n_features, channels, spec.n_outputs, window=w)
-                return Architecture.deep_2d(grid[0], grid[1], spec.n_features, channels, spec.n_outputs, window=w)
+                    return Architecture.deep_1d(grid[0], spec.n_features, channels, spec.n_outputs, shared, window=w)
+                return Architecture.deep_2d(grid[0], grid[1], spec.n_features, channels, spec.n_outputs, shared, w)
         if spec.ndim == 1:
             return Architecture.deep_1d(  # type: ignore[call-arg,unused-ignore]
-                grid[0], spec.n_features, channels, spec.n_outputs, windows=[w[0] for w in windows]
+                grid[0], spec.n_features, channels, spec.n_outputs, shared, windows=[w[0] for w in windows]
             )
         return Architecture.deep_2d(  # type: ignore[call-arg,unused-ignore]
-            grid[0], grid[1], spec.n_features, channels, spec.n_outputs, windows=windows
+            grid[0], grid[1], spec.n_features, channels, spec.n_outputs, shared, windows=windows
         )
     except (TypeError, ArchitectureError):  # windows= not available, or a window of one position
         return None
@@ -901,7 +904,7 @@ def analyze_module(
     >>> from convac.models.relu_convnet import ReLUConvNet
     >>> net = ReLUConvNet([4, 2], image_size=4, seed=0)
     >>> a = convac.analyze_module(net, (1, 4, 4))
-    >>> twin = convac.Architecture.deep_2d(4, 4, n_features=10, channels=[4, 2], n_outputs=10)
+    >>> twin = convac.Architecture.deep_2d(4, 4, n_features=10, channels=[4, 2], n_outputs=10, shared=True)
     >>> a.arch == twin, a.rows == convac.analyze(twin).rows
     (True, True)
     >>> a.layer_labels
