@@ -12,7 +12,7 @@ from torch import nn
 
 import convac
 from convac import Architecture, InputError, analyze, analyze_module
-from convac.analysis import module_architecture, paper_architecture, tree_twin
+from convac.analysis import module_architecture, paper_architecture, pooling_twin, tree_twin
 from convac.analysis._fx import SUPPORTED_LAYERS, analyze_general
 from convac.errors import ConvacError, ConvacTypeError
 from convac.general import ConvStep, GeneralArchitecture
@@ -143,12 +143,15 @@ def test_lenet5_maps_to_its_general_convac():
 
 def test_vgg_style_maps_to_its_general_convac():
     spec, labels = module_architecture(vgg_style(), (3, 32, 32))
-    conv = [(s.channels, s.kernel, s.padding) for s in spec.steps if s.channels is not None and s.kernel == (3, 3)]
-    assert conv == [(16, (3, 3), (1, 1)), (32, (3, 3), (1, 1)), (32, (3, 3), (1, 1))] + [(64, (3, 3), (1, 1))] * 2
     assert spec.n_features == 16 and spec.grid == (32, 32) and spec.n_outputs == 10
-    assert spec.steps[-1] == ConvStep(128, (4, 4), (4, 4), (0, 0), (1, 1))
-    assert [spec.layer_grid(i)[0] for i in range(spec.depth + 1)] == [32, 32, 16, 16, 16, 8, 8, 8, 4, 1]
-    assert labels[0] == "0" and labels[-1] == "21+23"
+    widths = [16, 32, 32, 64, 64, 128, 128, 128, 128]  # the first of the ten convs is the representation
+    got = [(s.channels, s.kernel, s.stride, s.padding) for s in spec.steps]
+    conv = [(c, k, st, p) for c, k, st, p in got if k == (3, 3)]
+    assert conv == [(w, (3, 3), (1, 1), (1, 1)) for w in widths]
+    assert sum(1 for c, k, st, p in got if c is None and k == (2, 2) and st == (2, 2)) == 5
+    assert spec.steps[-1] == ConvStep(None, (2, 2), (2, 2), (0, 0), (1, 1))  # the head is the output layer
+    assert [spec.layer_grid(i)[0] for i in range(spec.depth + 1)] == [32, 32, 16, 16, 16, 8, 8, 8, 4, 4, 4, 2, 2, 2, 1]
+    assert labels[:3] == ("0", "3", "6")
 
 
 def test_functional_forms_and_reshapes():
@@ -456,6 +459,40 @@ def test_1d_tree_with_mixed_windows():
     got = analyze_module(net, (1, 6))
     twin = Architecture.deep_1d(6, 2, [3, 4], shared=True, windows=[2, 3])  # type: ignore[call-arg]
     assert got.arch == twin and got.rows == analyze(twin).rows
+
+
+# ---------------------------------------------------------------- pooling twins: the tree tools on non-trees
+
+
+def test_pooling_twin_of_a_tree_is_its_tree_twin():
+    spec, _ = module_architecture(ReLUConvNet([3, 1, 4, 1, 5, 2], seed=0), (1, 64, 64))
+    twin, merged = pooling_twin(spec)
+    assert twin == tree_twin(spec) == paper_architecture([3, 1, 4, 1, 5, 2])
+    assert merged == ("0+1", "2+3", "4+5", "6+7", "8+9", "10+11")
+
+
+def test_pooling_twin_of_vgg_keeps_the_widths_that_enter_each_pooling():
+    spec, _ = module_architecture(vgg_style(), (3, 32, 32))
+    assert tree_twin(spec) is None
+    twin, merged = pooling_twin(spec)
+    assert twin == Architecture.deep_2d(32, 32, 16, [16, 32, 64, 128, 128], n_outputs=10, shared=True)
+    assert merged == ("0+1", "2+3+4", "5+6+7", "8+9+10", "11+12+13")
+
+
+@needs_windows
+def test_pooling_twin_of_lenet_needs_windows_and_narrows_the_top():
+    spec, _ = module_architecture(LeNet5(), (1, 28, 28))
+    twin, merged = pooling_twin(spec)
+    # conv2 pools nothing (stride 1), fc1 pools the twin's 7x7 grid, fc2 (84 < 120) narrows the top bond
+    assert twin == Architecture.deep_2d(  # type: ignore[call-arg]
+        28, 28, 6, [6, 16, 84], n_outputs=10, shared=True, windows=[(2, 2), (2, 2), (7, 7)]
+    )
+    assert merged == ("0", "1+2", "3")
+
+
+def test_pooling_twin_refuses_strides_that_do_not_tile():
+    spec = GeneralArchitecture(grid=(6,), n_features=2, steps=[ConvStep(3, 3, 2), ConvStep(None, 2)])
+    assert pooling_twin(spec) is None
 
 
 # ---------------------------------------------------------------- non-tree analyses (branch overlap)

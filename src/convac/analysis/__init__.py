@@ -19,7 +19,14 @@ from convac.analysis._analyze import (
     paper_pair,
 )
 from convac.analysis._channel_cuts import binding_layers, log2_min_cuts
-from convac.analysis._fx import SUPPORTED_LAYERS, analyze_module, load_module, module_architecture, tree_twin
+from convac.analysis._fx import (
+    SUPPORTED_LAYERS,
+    analyze_module,
+    load_module,
+    module_architecture,
+    pooling_twin,
+    tree_twin,
+)
 from convac.analysis._paper import paper_architecture, paper_budget, paper_schedule, wide_base, wide_tip
 from convac.analysis._scales import FAMILIES, Scale, parse_scale, scales
 from convac.analysis._specs import architecture_from_options, load_architecture, parse_grid
@@ -47,6 +54,7 @@ __all__ = [
     "paper_schedule",
     "parse_grid",
     "parse_scale",
+    "pooling_twin",
     "scales",
     "tree_twin",
     "wide_base",

@@ -73,7 +73,7 @@ from convac.architecture import Architecture
 from convac.errors import ArchitectureError, ConvacError, ConvacTypeError, InputError
 from convac.general import ConvStep, GeneralArchitecture
 
-__all__ = ["SUPPORTED_LAYERS", "analyze_module", "load_module", "module_architecture", "tree_twin"]
+__all__ = ["SUPPORTED_LAYERS", "analyze_module", "load_module", "module_architecture", "pooling_twin", "tree_twin"]
 
 #: What :func:`module_architecture` accepts, as the errors list it.
 SUPPORTED_LAYERS = (
@@ -814,8 +814,13 @@ def tree_twin(spec: GeneralArchitecture, shared: bool = True) -> Architecture | 
     layers = _tree_layers(spec)
     if layers is None:
         return None
-    channels = [c for c, _, _ in layers]
-    windows = [w for _, w, _ in layers]
+    return _build_tree(spec, [c for c, _, _ in layers], [w for _, w, _ in layers], shared)
+
+
+def _build_tree(
+    spec: GeneralArchitecture, channels: list[int], windows: list[tuple[int, ...]], shared: bool
+) -> Architecture | None:
+    """``Architecture.deep_1d/2d`` on ``spec.grid`` (``window=`` when uniform, else ``windows=``), or None."""
     grid = spec.grid
     try:
         if all(len(set(w)) == 1 and w == windows[0] for w in windows) and len(set(grid)) == 1:
@@ -833,6 +838,64 @@ def tree_twin(spec: GeneralArchitecture, shared: bool = True) -> Architecture | 
         )
     except (TypeError, ArchitectureError):  # windows= not available, or a window of one position
         return None
+
+
+def pooling_twin(spec: GeneralArchitecture, shared: bool = True) -> tuple[Architecture, tuple[str, ...]] | None:
+    """Return the tree ConvAC with ``spec``'s pooling skeleton and channel numbers, overlaps removed.
+
+    An approximation for networks that are not trees (overlapping kernels), so that the tree
+    tools (:func:`convac.design`, generic ranks, the lower bound) can say something about them:
+    every step becomes a 1x1 map followed by pooling over its *stride* (a stride-1 convolution
+    pools nothing), so receptive fields grow by pooling only. Consecutive maps on one grid keep
+    the last width (the channels that enter the pooling); a step that leaves one position pools
+    the twin's whole remaining grid; maps after that (Linear layers on the single position) only
+    narrow the top bond, so the top layer takes the narrowest of them. Returns the
+    :class:`~convac.Architecture` and, per hidden layer, the indices of the steps merged into it
+    (as text), or None when the strides do not tile the grid (or need ``windows=`` that this
+    version lacks). Min-cuts of the twin are not those of ``spec``: it has fewer copy nodes and
+    smaller receptive fields.
+
+    Examples
+    --------
+    >>> from convac.general import ConvStep, GeneralArchitecture
+    >>> spec = GeneralArchitecture(grid=(8, 8), n_features=4, steps=[ConvStep(8, 3, padding=1),
+    ...     ConvStep(None, 2, 2), ConvStep(16, 3, padding=1), ConvStep(None, 2, 2), ConvStep(32, 2, 2)])
+    >>> twin, merged = pooling_twin(spec)
+    >>> twin.channels, twin.window, merged
+    ((8, 16, 32), 2, ('0+1', '2+3', '4'))
+    """
+    instance(spec, "spec", GeneralArchitecture, "a convac.general.GeneralArchitecture")
+    grid = list(spec.grid)
+    channels, windows, merged = [], [], []
+    width = spec.n_features
+    pending: list[int] = []  # steps mapping on the current grid, waiting for a pooling
+    top: int | None = None  # narrowest map after the grid is down to one position
+    for i, step in enumerate(spec.steps):
+        if math.prod(grid) == 1:
+            if step.channels is not None:
+                top = step.channels if top is None else min(top, step.channels)
+            continue
+        # a step down to one position pools the twin's whole grid; any other pools its stride
+        last = spec.layer_grid(i + 1) == (1,) * spec.ndim
+        window = tuple(grid) if last else tuple(step.stride)  # type: ignore[arg-type]
+        if step.channels is not None:
+            width = step.channels
+        if all(w == 1 for w in window):
+            pending.append(i)
+            continue
+        if any(g % w for g, w in zip(grid, window, strict=True)):
+            return None
+        channels.append(width)
+        windows.append(window)
+        merged.append("+".join(map(str, [*pending, i])))
+        pending = []
+        grid = [g // w for g, w in zip(grid, window, strict=True)]
+    if not channels or math.prod(grid) != 1:
+        return None
+    if top is not None:
+        channels[-1] = min(channels[-1], top)
+    arch = _build_tree(spec, channels, windows, shared)
+    return None if arch is None else (arch, tuple(merged))
 
 
 def _tree_layers(spec: GeneralArchitecture) -> list[tuple[int, tuple[int, ...], tuple[int, ...]]] | None:
