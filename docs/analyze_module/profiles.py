@@ -41,6 +41,7 @@ def receptive_field(spec: convac.general.GeneralArchitecture, layer: int) -> str
 
 
 def layer_table(spec: convac.general.GeneralArchitecture, labels: tuple[str, ...]) -> str:
+    """One row per layer of the ConvAC analogue: torch layer(s), step, grid, channels, receptive field."""
     rows = [f"  {'layer':<6} {'torch layer(s)':<22} {'step':<34} {'grid':<7} {'channels':>8} {'receptive field':>16}"]
     rows.append(
         f"  {'input':<6} {labels[0]:<22} {'representation (M features)':<34} "
@@ -91,6 +92,7 @@ def design_rows(twin: convac.Architecture, name: str) -> tuple[list[str], list[c
 
 
 def main(figures: bool) -> None:
+    """Print every network's tables (and write the figures)."""
     torch.manual_seed(0)
     from cnn_shapes import LeNet5, vgg_style
 
