@@ -99,6 +99,16 @@ SUBPACKAGES = {
         "rank_mod",
         "schwartz_zippel_bound",
     },
+    "convac.general": {
+        "ConvNode",
+        "ConvStep",
+        "GeneralArchitecture",
+        "GeneralMinCut",
+        "Hyperedge",
+        "TensorNetworkGraph",
+        "min_cut",
+        "tensor_network_graph",
+    },
     "convac.mincut": {"METHODS", "CutEdge", "MinCut", "cut_weight", "min_cut", "min_cut_lower_bound", "min_cut_values"},
     "convac.tensornet": {
         "Bond",

@@ -39,12 +39,13 @@ GridLike = "Architecture | int | tuple[int, ...]"
 
 def _grid_of(target: Any) -> tuple[int, ...]:
     from convac.architecture import Architecture
+    from convac.general._spec import GeneralArchitecture
 
-    if isinstance(target, Architecture):
+    if isinstance(target, (Architecture, GeneralArchitecture)):
         positions(target.n_inputs, "the architecture")
-        return target.grid
+        return tuple(target.grid)
     if isinstance(target, bool):
-        raise ConvacTypeError("a partition family needs an Architecture, an input count or a (height, width) grid")
+        raise ConvacTypeError("a partition family needs an Architecture (or GeneralArchitecture), an input count or a (height, width) grid")
     if isinstance(target, int):
         if target < 2:
             raise PartitionError(f"a partition needs at least 2 positions, got {target}")
@@ -54,7 +55,7 @@ def _grid_of(target: Any) -> tuple[int, ...]:
         positions(math.prod(target), "the grid")
         return target
     raise ConvacTypeError(
-        "a partition family needs an Architecture, an input count or a (height, width) grid, "
+        "a partition family needs an Architecture (or GeneralArchitecture), an input count or a (height, width) grid, "
         f"got {type(target).__name__}"
     )
 
