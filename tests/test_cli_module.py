@@ -28,7 +28,7 @@ def test_module_json_and_a_factory_from_the_working_directory(tmp_path, monkeypa
                 def __init__(self):
                     super().__init__()
                     self.net = nn.Sequential(nn.Conv1d(2, 3, 3, padding=1), nn.Conv1d(3, 4, 1), nn.MaxPool1d(2),
-                                             nn.AvgPool1d(2), nn.Flatten(), nn.Linear(4, 5))
+                                             nn.Conv1d(4, 4, 1), nn.AvgPool1d(2), nn.Flatten(), nn.Linear(4, 5))
 
                 def forward(self, x):
                     return self.net(x)
@@ -49,7 +49,7 @@ def test_module_json_and_a_factory_from_the_working_directory(tmp_path, monkeypa
         data = json.loads(capsys.readouterr().out)["analyses"][0]
         assert data["name"] == f"my_cli_nets:{attr}"
         assert data["architecture"]["grid"] == [4] and data["architecture"]["channels"] == [4, 4]
-        assert data["layer_labels"] == ["net.0", "net.1+net.2", "net.3"]
+        assert data["layer_labels"] == ["net.0", "net.1+net.2", "net.3+net.4"]
         assert [s["scale"] for s in data["scales"]] == ["checkerboard", "left_right"]
     assert "my_cli_nets" in sys.modules and str(tmp_path) not in sys.path
 

@@ -45,7 +45,9 @@ def _grid_of(target: Any) -> tuple[int, ...]:
         positions(target.n_inputs, "the architecture")
         return tuple(target.grid)
     if isinstance(target, bool):
-        raise ConvacTypeError("a partition family needs an Architecture (or GeneralArchitecture), an input count or a (height, width) grid")
+        raise ConvacTypeError(
+            "a partition family needs an Architecture (or GeneralArchitecture), an input count or a (height, width) grid"
+        )
     if isinstance(target, int):
         if target < 2:
             raise PartitionError(f"a partition needs at least 2 positions, got {target}")

@@ -1,6 +1,7 @@
 """convac.analyze_module: torch.fx tracing, the ConvAC analogue of a CNN, its tree twin and its analysis."""
 
 import itertools
+import math
 
 import pytest
 import torch
@@ -10,7 +11,6 @@ from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 from torch import nn
 
-import convac
 from convac import Architecture, InputError, analyze, analyze_module
 from convac.analysis import module_architecture, paper_architecture, pooling_twin, tree_twin
 from convac.analysis._fx import SUPPORTED_LAYERS, analyze_general
@@ -110,13 +110,25 @@ def test_1d_network_equals_deep_1d_analysis():
 
 
 def test_patchify_convolution_is_a_tree_layer():
-    # conv with kernel = stride tiles the grid: a hidden layer of its own; a pool with no conv before keeps channels
-    net = nn.Sequential(
-        nn.Conv2d(1, 4, 1), nn.Conv2d(4, 6, 2, stride=2), nn.ReLU(), nn.MaxPool2d(2), nn.Flatten(), nn.Linear(6, 2)
-    )
+    # a conv with kernel = stride tiles the grid: a hidden layer of its own
+    net = nn.Sequential(nn.Conv2d(1, 4, 1), nn.Conv2d(4, 6, 2, stride=2), nn.ReLU(), nn.Conv2d(6, 5, 1),
+                        nn.MaxPool2d(2), nn.Flatten(), nn.Linear(5, 2))  # fmt: skip
     got = analyze_module(net, (1, 4, 4))
-    twin = Architecture.deep_2d(4, 4, n_features=4, channels=[6, 6], n_outputs=2, shared=True)
+    twin = Architecture.deep_2d(4, 4, n_features=4, channels=[6, 5], n_outputs=2, shared=True)
     assert got.arch == twin and got.rows == analyze(twin).rows
+    assert got.layer_labels == ("0", "1", "3+4")
+
+
+def test_pooling_with_no_convolution_before_it_has_no_tree_twin():
+    # The product multiplies activations directly, so its copy tensor fuses with the one below: the whole
+    # network is sum_c prod_i (W_i x_i)_c, of rank <= 3 across any cut. A tree layer would put a 3x3 map
+    # before the pooling (rank 4 = M^2 across the checkerboard): not the same network.
+    spec = GeneralArchitecture(grid=(4,), n_features=2, steps=[ConvStep(3, 2, 2), ConvStep(None, 2, 2)])
+    assert tree_twin(spec) is None
+    with_map = Architecture.deep_1d(4, 2, [3, 3], shared=True)
+    assert analyze(with_map).rows[0].value == 4
+    if _general_min_cut_supported():
+        assert [r.value for r in analyze_general(spec).rows] == [3, 3]
 
 
 # ---------------------------------------------------------------- mapping: LeNet-5, VGG, functional forms
@@ -174,10 +186,10 @@ def test_functional_forms_and_reshapes():
         (7, (1, 1), (1, 1)),
         (None, (2, 1), (2, 1)),
         (None, (2, 2), (2, 2)),
-        (None, (2, 2), (2, 2)),
+        (3, (2, 2), (2, 2)),  # the output layer alone reads the 2x2 grid: a map per position, a product
     ]
     assert spec.n_outputs == 3
-    assert labels == ("conv2d", "conv2d_1", "avg_pool2d", "adaptive_avg_pool2d", "flatten")
+    assert labels == ("conv2d", "conv2d_1", "avg_pool2d", "adaptive_avg_pool2d", "flatten+fc")
 
 
 @pytest.mark.parametrize(
@@ -187,8 +199,8 @@ def test_functional_forms_and_reshapes():
 def test_adaptive_pooling_becomes_its_equivalent_windows(size, out, kernel, stride):
     net = nn.Sequential(nn.Conv1d(1, 2, 1), nn.AdaptiveAvgPool1d(out), nn.Flatten(), nn.Linear(2 * out, 1))
     spec, _ = module_architecture(net, (1, size))
-    if kernel is None:  # output size = input size: no step; the head pools the grid
-        assert spec.steps == (ConvStep(None, (size,), (size,), (0,), (1,)),)
+    if kernel is None:  # output size = input size: no step; the output layer reads the grid
+        assert spec.steps == (ConvStep(1, (size,), (size,), (0,), (1,)),)
     else:
         assert spec.steps[0] == ConvStep(None, (kernel,), (stride,), (0,), (1,))
         # the spec's windows are torch's windows
@@ -405,14 +417,14 @@ def test_errors_are_convac_errors():
 
 
 def test_tree_twin_uniform_windows_now():
-    spec = GeneralArchitecture(
-        grid=(4, 4), n_features=3, steps=[ConvStep(5, 1), ConvStep(None, 2, 2), ConvStep(None, 2, 2)]
-    )
-    assert tree_twin(spec) == Architecture.deep_2d(4, 4, 3, [5, 5], shared=True)
-    assert tree_twin(spec, shared=False) == Architecture.deep_2d(4, 4, 3, [5, 5])
+    steps = [ConvStep(5, 1), ConvStep(None, 2, 2), ConvStep(4, 1), ConvStep(None, 2, 2), ConvStep(7, 1)]
+    spec = GeneralArchitecture(grid=(4, 4), n_features=3, steps=steps)
+    # the last step sits on the single top position: left out
+    assert tree_twin(spec) == Architecture.deep_2d(4, 4, 3, [5, 4], shared=True)
+    assert tree_twin(spec, shared=False) == Architecture.deep_2d(4, 4, 3, [5, 4])
     overlapping = GeneralArchitecture(grid=(4,), n_features=2, steps=[ConvStep(2, 3, padding=1), ConvStep(None, 4)])
     assert tree_twin(overlapping) is None
-    window_one = GeneralArchitecture(grid=(4,), n_features=2, steps=[ConvStep(2, 4, 4), ConvStep(3, 1)])
+    window_one = GeneralArchitecture(grid=(4,), n_features=2, steps=[ConvStep(2, 1), ConvStep(3, 1), ConvStep(None, 4)])
     assert tree_twin(window_one) is None
 
 
@@ -483,9 +495,9 @@ def test_pooling_twin_of_vgg_keeps_the_widths_that_enter_each_pooling():
 def test_pooling_twin_of_lenet_needs_windows_and_narrows_the_top():
     spec, _ = module_architecture(LeNet5(), (1, 28, 28))
     twin, merged = pooling_twin(spec)
-    # conv2 pools nothing (stride 1), fc1 pools the twin's 7x7 grid, fc2 (84 < 120) narrows the top bond
+    # conv2 pools nothing (stride 1), fc1 pools the twin's 7x7 grid, fc2 on the top position is left out
     assert twin == Architecture.deep_2d(  # type: ignore[call-arg]
-        28, 28, 6, [6, 16, 84], n_outputs=10, shared=True, windows=[(2, 2), (2, 2), (7, 7)]
+        28, 28, 6, [6, 16, 120], n_outputs=10, shared=True, windows=[(2, 2), (2, 2), (7, 7)]
     )
     assert merged == ("0", "1+2", "3")
 
@@ -505,18 +517,58 @@ def test_general_analysis_without_general_min_cut_says_what_is_missing():
         analyze_module(LeNet5(), (1, 28, 28))
 
 
+@st.composite
+def _tree_specs(draw):
+    ndim = draw(st.sampled_from([1, 2]))
+    windows = draw(st.lists(st.sampled_from([2, 3]), min_size=1, max_size=3 if ndim == 1 else 2))
+    steps = []
+    for w in windows:
+        c = draw(st.integers(1, 4))
+        if draw(st.booleans()):
+            steps += [ConvStep(c, 1), ConvStep(None, w, w)]  # 1x1 conv, then pooling
+        else:
+            steps.append(ConvStep(c, w, w))  # a patchify convolution
+    side = 1
+    for w in windows:
+        side *= w
+    return GeneralArchitecture(grid=(side,) * ndim, n_features=draw(st.integers(1, 3)), steps=steps)
+
+
 @needs_general
-def test_general_analysis_of_a_tree_spec_matches_the_tree_min_cut():
-    spec = GeneralArchitecture(grid=(8,), n_features=2, steps=[ConvStep(3, 2, 2), ConvStep(5, 2, 2), ConvStep(2, 2, 2)])
+@settings(max_examples=25, deadline=None)
+@given(_tree_specs())
+def test_tree_twin_min_cuts_equal_the_general_graph_min_cuts(spec):
+    # two independent routes: the tree DP of convac.min_cut on the twin, max-flow on the general graph
+    twin = tree_twin(spec)
+    assume(twin is not None)  # mixed windows need Architecture(..., windows=)
     general = analyze_general(spec)
-    tree = analyze(tree_twin(spec))
+    tree = analyze(twin, rank=False)
     assert [(r.label, r.value) for r in general.rows] == [(r.label, r.value) for r in tree.rows]
-    assert all(r.lower_bound is None and r.rank is None for r in general.rows)
+    assert all(r.lower_bound is None and r.rank is None and r.binding is None for r in general.rows)
+
+
+@needs_general
+def test_overlapping_net_end_to_end():
+    # 8 inputs, M = 2, a 3-wide conv (padding 1) to 2 channels, then the head over the whole grid to 3 channels.
+    # Left/right: the top copy tensor (3) plus the two windows straddling the middle (2 each), or the two
+    # middle input edges (2 each) plus the top: 12 either way.
+    net = nn.Sequential(nn.Conv1d(1, 2, 1), nn.Conv1d(2, 2, 3, padding=1), nn.Tanh(), nn.Flatten(),
+                        nn.Linear(16, 3), nn.Tanh(), nn.Linear(3, 1))  # fmt: skip
+    a = analyze_module(net, (1, 8), families=["left_right"])
+    assert a.arch == GeneralArchitecture(grid=(8,), n_features=2, steps=[ConvStep(2, 3, padding=1), ConvStep(3, 8, 8)])
+    (row,) = a.rows
+    assert (row.label, row.value, row.lower_bound, row.rank) == ("left_right", 12, None, None)
+    assert row.cut_layers in ((-1, 1), (0, 1)) and row.log2 == pytest.approx(math.log2(12))
+    assert a.layer_labels == ("0", "1", "3+4")
+    assert "general ConvAC (copy nodes)" in a.table() and "-" in a.table().splitlines()[-1]
+    assert a.to_dict()["architecture"]["kind"] == "general"
 
 
 @needs_general
 def test_lenet5_profile_rows():
-    a = analyze_module(LeNet5(), (1, 28, 28))
-    assert [r.label for r in a.rows] == [s.label for s in convac.analysis.scales((28, 28))]
+    a = analyze_module(LeNet5(), (1, 28, 28), families=["checkerboard", "left_right"])
+    assert [r.label for r in a.rows] == ["checkerboard", "left_right"]
     assert all(r.value >= 1 and r.log2 >= 0 for r in a.rows)
+    # a cut of the checkerboard never needs more than every input edge on one side: 392 edges of M = 6
+    assert a.rows[0].value <= 6**392
     assert a.layer_labels[0] == "conv1" and "general ConvAC" in a.table()

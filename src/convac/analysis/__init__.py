@@ -21,6 +21,7 @@ from convac.analysis._analyze import (
 from convac.analysis._channel_cuts import binding_layers, log2_min_cuts
 from convac.analysis._fx import (
     SUPPORTED_LAYERS,
+    analyze_general,
     analyze_module,
     load_module,
     module_architecture,
@@ -38,6 +39,7 @@ __all__ = [
     "Scale",
     "ScaleResult",
     "analyze",
+    "analyze_general",
     "analyze_many",
     "analyze_module",
     "architecture_from_options",

@@ -24,8 +24,9 @@ decomposition whose product-pooling analogue is the ConvAC):
   to the ``n_outputs`` scores (the output layer of the ConvAC). Each earlier one becomes a step
   with ``out_features`` channels: the first over the whole remaining grid (a kernel that covers
   it), the others on the single position left (kernel 1). When the output layer is the only
-  Linear and the grid has more than one position left, a product-pooling step over the remaining
-  grid precedes it (on a 1x1 grid, as in the paper's net, no step is needed);
+  Linear and the grid has more than one position left, it also gives the step over the
+  remaining grid (``ConvStep(n_outputs, kernel=grid)``); on a 1x1 grid, as in the paper's net,
+  no step is needed;
 * **activations, batch norm, dropout**, scalar arithmetic and reshapes that keep the shape act
   position by position (element-wise or affine per channel), so they change no channel number,
   no receptive field and no window: they map to nothing. (ReLU and max pooling are the CNN's
@@ -36,11 +37,11 @@ a one-line error naming the layer (its fx node, module name and type) and listin
 supported, since a graph of branches has no chain-of-steps ConvAC analogue here.
 
 **The analysis**: when the spec is a tree (every window equals its stride, no padding, the
-windows tile each grid exactly) it is converted to the equivalent
-:class:`~convac.Architecture` (a 1x1 convolution followed by a pooling step is one hidden
-layer) and :func:`convac.analyze` is returned as is: for the paper's ReLU ConvNet this is the
-analysis of its ConvAC twin. Other specs (overlapping kernels, as in LeNet or VGG) need the exact
-min-cut of the general graph with copy nodes, ``convac.general.min_cut``, at the same probe
+windows tile each grid exactly, every pooling follows a 1x1 convolution) it is converted to the
+equivalent :class:`~convac.Architecture` (:func:`tree_twin`: a 1x1 convolution followed by a
+pooling step is one hidden layer) and :func:`convac.analyze` is returned as is: for the paper's
+ReLU ConvNet this is the analysis of its ConvAC twin. Other specs (overlapping kernels, as in
+LeNet or VGG) need the exact min-cut of the general graph with copy nodes, ``convac.general.min_cut``, at the same probe
 partitions; their rows have no lower bound and no generic rank (``None``).
 
 Examples
@@ -73,7 +74,15 @@ from convac.architecture import Architecture
 from convac.errors import ArchitectureError, ConvacError, ConvacTypeError, InputError
 from convac.general import ConvStep, GeneralArchitecture
 
-__all__ = ["SUPPORTED_LAYERS", "analyze_module", "load_module", "module_architecture", "pooling_twin", "tree_twin"]
+__all__ = [
+    "SUPPORTED_LAYERS",
+    "analyze_general",
+    "analyze_module",
+    "load_module",
+    "module_architecture",
+    "pooling_twin",
+    "tree_twin",
+]
 
 #: What :func:`module_architecture` accepts, as the errors list it.
 SUPPORTED_LAYERS = (
@@ -443,8 +452,8 @@ def module_architecture(module: Any, input_shape: Sequence[int]) -> tuple[Genera
         first, label = hidden[0]
         steps.append((ConvStep(first, full, full), f"{walk.flat}+{label}"))
         steps += [(ConvStep(c, (1,) * ndim), lab) for c, lab in hidden[1:]]
-    elif math.prod(full) > 1:
-        steps.append((ConvStep(None, full, full), str(walk.flat)))
+    elif math.prod(full) > 1:  # the output layer alone reads a grid: a map per position, a product over it
+        steps.append((ConvStep(n_outputs, full, full), f"{walk.flat}+{linears[-1][1]}" if linears else str(walk.flat)))
     if not steps:
         raise _refuse(
             f"{type(module).__name__}",
@@ -790,23 +799,27 @@ def tree_twin(spec: GeneralArchitecture, shared: bool = True) -> Architecture | 
     """Return the :class:`~convac.Architecture` equal to ``spec`` when it is a tree of exact tilings, else None.
 
     Every step must tile its grid exactly (kernel = stride, or a kernel covering the whole grid;
-    no padding) so each position is in exactly one window. A step that is a 1x1 convolution
-    followed by a pooling step is one hidden layer of the tree (channels of the convolution,
-    window of the pooling); a pooling step with no convolution before it keeps the channels.
-    A 1x1 convolution not followed by pooling would be a hidden layer with window 1, which
-    ``Architecture`` does not take: then this returns None. ``shared`` (default True: a CNN's
-    convolutions share their weights across positions) only changes ``n_params`` and generic
-    ranks, never a min-cut. A pooling step with no convolution before it gets a (``C x C``)
-    1x1 map in the Architecture, which the CNN does not have: it changes no min-cut either.
+    no padding) so each position is in exactly one window. A 1x1 convolution step followed by a
+    pooling step is one hidden layer of the tree (channels of the convolution, window of the
+    pooling); a convolution whose kernel equals its stride is a hidden layer by itself. Steps on
+    the single top position are left out (no cut between inputs goes through them).
+
+    There is no equivalent Architecture (None) when a pooling step has no convolution right
+    before it (it multiplies activations directly: the copy tensors of both layers fuse into one,
+    with a cheaper cut than a tree layer's 1x1 map allows, e.g. 3 instead of 4 for
+    ``ConvStep(3, 2, 2), ConvStep(None, 2, 2)`` on 4 inputs across the checkerboard), or when
+    a 1x1 convolution is not followed by pooling (a window of one position). ``shared``
+    (default True: a CNN's convolutions share their weights across positions) changes
+    ``n_params`` and generic ranks, never a min-cut.
 
     Examples
     --------
     >>> from convac.general import ConvStep, GeneralArchitecture
     >>> spec = GeneralArchitecture(grid=(8,), n_features=2,
-    ...     steps=[ConvStep(3, 1), ConvStep(None, 2, 2), ConvStep(5, 2, 2), ConvStep(None, 2, 2)])
+    ...     steps=[ConvStep(3, 1), ConvStep(None, 2, 2), ConvStep(5, 2, 2), ConvStep(4, 1), ConvStep(None, 2, 2)])
     >>> twin = tree_twin(spec)
     >>> twin.channels, twin.window
-    ((3, 5, 5), 2)
+    ((3, 5, 4), 2)
     >>> tree_twin(GeneralArchitecture(grid=(8,), n_features=2, steps=[ConvStep(3, 3), ConvStep(None, 6)])) is None
     True
     """
@@ -848,12 +861,12 @@ def pooling_twin(spec: GeneralArchitecture, shared: bool = True) -> tuple[Archit
     every step becomes a 1x1 map followed by pooling over its *stride* (a stride-1 convolution
     pools nothing), so receptive fields grow by pooling only. Consecutive maps on one grid keep
     the last width (the channels that enter the pooling); a step that leaves one position pools
-    the twin's whole remaining grid; maps after that (Linear layers on the single position) only
-    narrow the top bond, so the top layer takes the narrowest of them. Returns the
+    the twin's whole remaining grid; maps after that (Linear layers on the single position) are
+    left out (no cut between inputs goes through them). Returns the
     :class:`~convac.Architecture` and, per hidden layer, the indices of the steps merged into it
     (as text), or None when the strides do not tile the grid (or need ``windows=`` that this
-    version lacks). Min-cuts of the twin are not those of ``spec``: it has fewer copy nodes and
-    smaller receptive fields.
+    version lacks). Min-cuts of the twin are not those of ``spec``: it has fewer copy nodes,
+    smaller receptive fields, and a 1x1 map before every pooling (see :func:`tree_twin`).
 
     Examples
     --------
@@ -869,11 +882,8 @@ def pooling_twin(spec: GeneralArchitecture, shared: bool = True) -> tuple[Archit
     channels, windows, merged = [], [], []
     width = spec.n_features
     pending: list[int] = []  # steps mapping on the current grid, waiting for a pooling
-    top: int | None = None  # narrowest map after the grid is down to one position
     for i, step in enumerate(spec.steps):
         if math.prod(grid) == 1:
-            if step.channels is not None:
-                top = step.channels if top is None else min(top, step.channels)
             continue
         # a step down to one position pools the twin's whole grid; any other pools its stride
         last = spec.layer_grid(i + 1) == (1,) * spec.ndim
@@ -892,8 +902,6 @@ def pooling_twin(spec: GeneralArchitecture, shared: bool = True) -> tuple[Archit
         grid = [g // w for g, w in zip(grid, window, strict=True)]
     if not channels or math.prod(grid) != 1:
         return None
-    if top is not None:
-        channels[-1] = min(channels[-1], top)
     arch = _build_tree(spec, channels, windows, shared)
     return None if arch is None else (arch, tuple(merged))
 
@@ -902,9 +910,12 @@ def _tree_layers(spec: GeneralArchitecture) -> list[tuple[int, tuple[int, ...], 
     """(channels, window, step indices) per hidden layer of the tree twin, or None when there is none."""
     layers: list[tuple[int, tuple[int, ...], tuple[int, ...]]] = []
     pending: tuple[int, int] | None = None  # a 1x1 conv step waiting for its pooling: (channels, step)
-    chans = spec.channels
     for i, step in enumerate(spec.steps):
         below, above = spec.layer_grid(i), spec.layer_grid(i + 1)
+        if math.prod(below) == 1 and layers:
+            # maps on the single top position sit above the last product: no cut between inputs goes
+            # through them, and for one output they only change the output layer's weights
+            continue
         k, s = tuple(step.kernel), tuple(step.stride)  # type: ignore[arg-type]
         tiles = all(step.padding[a] == 0 and below[a] == above[a] * k[a] for a in range(spec.ndim))  # type: ignore[index]
         tiles = tiles and all(k[a] == s[a] or above[a] == 1 for a in range(spec.ndim))
@@ -919,11 +930,13 @@ def _tree_layers(spec: GeneralArchitecture) -> list[tuple[int, tuple[int, ...], 
         elif step.channels is None:
             if one:
                 continue  # a 1x1 pooling is the identity
-            if pending is not None:
-                layers.append((pending[0], k, (pending[1], i)))
-                pending = None
-            else:
-                layers.append((chans[i], k, (i,)))
+            if pending is None:
+                # The product would multiply the activations themselves: every window of it fuses into
+                # one copy tensor with the layer below, whose cut is cheaper than any tree with a 1x1
+                # map here (CP rank vs Tucker rank), so there is no equivalent Architecture.
+                return None
+            layers.append((pending[0], k, (pending[1], i)))
+            pending = None
         else:
             if pending is not None:
                 return None
@@ -1001,9 +1014,9 @@ def analyze_general(
     Examples
     --------
     >>> from convac.general import ConvStep, GeneralArchitecture
-    >>> spec = GeneralArchitecture(grid=(4,), n_features=2, steps=[ConvStep(3, 2, 2), ConvStep(None, 2, 2)])
-    >>> rows = analyze_general(spec).rows  # doctest: +SKIP
-    >>> [r.value for r in rows] == [r.value for r in analyze(tree_twin(spec)).rows]  # doctest: +SKIP
+    >>> spec = GeneralArchitecture(grid=(4,), n_features=2, steps=[ConvStep(3, 2, 2), ConvStep(2, 2, 2)])
+    >>> rows = analyze_general(spec).rows
+    >>> [(r.value, r.cut_layers) for r in rows] == [(r.value, r.cut_layers) for r in analyze(tree_twin(spec)).rows]
     True
     """
     instance(spec, "spec", GeneralArchitecture, "a convac.general.GeneralArchitecture")
@@ -1021,7 +1034,8 @@ def analyze_general(
                 value=int(cut.value),
                 log2=float(cut.log2),
                 lower_bound=None,
-                cut_layers=tuple(sorted(set(cut.layers))),
+                # convac.general numbers layers from 0 = the inputs; Analysis from -1 = the inputs
+                cut_layers=tuple(sorted({lay - 1 for lay in cut.layers})),
                 binding=None,
                 rank=None,
             )
