@@ -65,6 +65,8 @@ def design_rows(twin: convac.Architecture, name: str) -> tuple[list[str], list[c
     own = analyze(twin, name=name, rank=False)
     out, analyses = [], [own]
     for profile in ("local", "global"):
+        # uniform windows: window=; a mixed schedule needs design(..., windows=) (branch windows)
+        pooling = {"window": twin.window} if twin.window is not None else {"windows": list(twin.windows)}  # type: ignore[attr-defined]
         try:
             d = convac.design(
                 twin.grid,
@@ -73,7 +75,7 @@ def design_rows(twin: convac.Architecture, name: str) -> tuple[list[str], list[c
                 n_features=twin.n_features,
                 n_outputs=twin.n_outputs,
                 shared=twin.shared,
-                window=twin.window,
+                **pooling,
             )
         except (convac.ConvacError, TypeError) as exc:
             out.append(f"  design({profile}): not available for this twin ({str(exc).splitlines()[0]})")

@@ -434,6 +434,7 @@ def test_lenet_like_tree_equals_architecture_with_windows():
     net = nn.Sequential(
         nn.Conv2d(1, 6, 5, padding=2),
         nn.ReLU(),
+        nn.Conv2d(6, 6, 1),
         nn.MaxPool2d(2),
         nn.Conv2d(6, 16, 1),
         nn.ReLU(),
