@@ -60,3 +60,29 @@ def test_module_next_to_its_twin_by_channels_ties_everywhere(capsys):
     table = capsys.readouterr().out.split("log2 min-cut   length")[-1].strip().splitlines()
     assert "convac.analysis._fx:_example_net" in table[0] and "[3,2,2]" in table[0]
     assert [line.split()[-1] for line in table[1:]] == ["tie"] * 5
+
+
+def test_overlapping_module_prints_the_general_table_and_refuses_the_width_figure(tmp_path, monkeypatch, capsys):
+    (tmp_path / "my_overlap_nets.py").write_text(
+        textwrap.dedent(
+            """
+            from torch import nn
+
+            def net():
+                return nn.Sequential(nn.Conv1d(1, 2, 1), nn.Conv1d(2, 2, 3, padding=1), nn.Flatten(), nn.Linear(16, 3),
+                                     nn.Linear(3, 1))
+            """
+        )
+    )
+    monkeypatch.chdir(tmp_path)
+    argv = ["analyze", "--module", "my_overlap_nets:net", "--input-shape", "1,8", "--families", "left_right"]
+    assert main([*argv, "--json"]) == 0
+    data = json.loads(capsys.readouterr().out)["analyses"][0]
+    assert data["architecture"]["kind"] == "general" and data["scales"][0]["min_cut"] == 12
+    assert data["scales"][0]["lower_bound"] is None and data["scales"][0]["generic_rank"] is None
+    assert main(argv) == 0
+    out = capsys.readouterr().out
+    assert "general ConvAC (copy nodes)" in out and "binding layers" not in out
+    assert main([*argv, "--width-figure", str(tmp_path / "w.png")]) == 2
+    err = capsys.readouterr().err
+    assert len(err.strip().splitlines()) == 1 and "needs a deep tree ConvAC" in err
