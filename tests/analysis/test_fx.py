@@ -563,6 +563,10 @@ def test_overlapping_net_end_to_end():
     assert a.layer_labels == ("0", "1", "3+4")
     assert "general ConvAC (copy nodes)" in a.table() and "-" in a.table().splitlines()[-1]
     assert a.to_dict()["architecture"]["kind"] == "general"
+    with pytest.raises(ConvacError, match="tree ConvACs only"):
+        analyze_module(net, (1, 8), rank=True)
+    with pytest.raises(ConvacError, match="rank must be"):
+        analyze_general(a.arch, rank="sometimes")
 
 
 @needs_general
