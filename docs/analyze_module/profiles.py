@@ -2,7 +2,7 @@
 
 Run from the repository root:
 
-    PYTHONPATH=src:tests/analysis python docs/analyze_module/profiles.py [--figures]
+    PYTHONPATH=src:tests/analysis python docs/analyze_module/profiles.py [--figures] [NAME]
 
 Prints, for the paper's ReLU ConvNet (wide-base and wide-tip, r = 8), LeNet-5 on 28x28 and a
 CIFAR VGG on 32x32 (tests/analysis/cnn_shapes.py):
@@ -15,12 +15,14 @@ CIFAR VGG on 32x32 (tests/analysis/cnn_shapes.py):
    the channels ``convac.design`` picks for it at the same parameter count, for the ``local`` and
    ``global`` profiles.
 
-``--figures`` writes docs/analyze_module/*.png (log2 min-cut per scale, side by side).
+``--figures`` writes docs/analyze_module/*.png (log2 min-cut per scale, side by side); ``NAME``
+(e.g. ``lenet``) keeps only the networks whose name contains it.
 """
 
 from __future__ import annotations
 
 import sys
+from dataclasses import replace
 from pathlib import Path
 
 import torch
@@ -93,7 +95,7 @@ def design_rows(twin: convac.Architecture, name: str) -> tuple[list[str], list[c
     return out, analyses
 
 
-def main(figures: bool) -> None:
+def main(figures: bool, only: str = "") -> None:
     """Print every network's tables (and write the figures)."""
     torch.manual_seed(0)
     from cnn_shapes import LeNet5, vgg_style
@@ -108,6 +110,8 @@ def main(figures: bool) -> None:
         "VGG-style (CIFAR)": (vgg_style(), (3, 32, 32)),
     }
     for name, (net, shape) in nets.items():
+        if only and only.lower() not in name.lower():
+            continue
         print(f"=== {name} on {'x'.join(map(str, shape))}")
         spec, labels = module_architecture(net, shape)
         print(layer_table(spec, labels))
@@ -136,11 +140,15 @@ def main(figures: bool) -> None:
                 plot_scales(designs, HERE / f"{slug}_{'twin_' if a is None or a.arch != arch else ''}designs.png")
             ]
             if a is not None and not isinstance(a.arch, convac.Architecture):
-                written.append(plot_scales([a, designs[0]], HERE / f"{slug}_overlap_vs_twin.png"))
+                # a tree with mixed windows is probed at its own receptive fields: draw the scales both have
+                common = {r.label for r in a.rows} & {r.label for r in designs[0].rows}
+                pair = [replace(x, rows=tuple(r for r in x.rows if r.label in common)) for x in (a, designs[0])]
+                written.append(plot_scales(pair, HERE / f"{slug}_overlap_vs_twin.png"))
             for path in written:
                 print(f"  wrote {Path(path).relative_to(HERE.parent.parent)}")
         print()
 
 
 if __name__ == "__main__":
-    main("--figures" in sys.argv[1:])
+    args = sys.argv[1:]
+    main("--figures" in args, next((a for a in args if not a.startswith("--")), ""))

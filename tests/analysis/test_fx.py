@@ -504,7 +504,7 @@ def test_pooling_twin_of_lenet_needs_windows_and_narrows_the_top():
 
 
 def test_pooling_twin_refuses_strides_that_do_not_tile():
-    spec = GeneralArchitecture(grid=(6,), n_features=2, steps=[ConvStep(3, 3, 2), ConvStep(None, 2)])
+    spec = GeneralArchitecture(grid=(7,), n_features=2, steps=[ConvStep(3, 3, 2), ConvStep(None, 3)])
     assert pooling_twin(spec) is None
 
 
