@@ -74,6 +74,18 @@ CASES = [
     (["design", "--inputs", "16", "--budget", "300", "--widths", "0"], "positive"),
     (["analyze", "--inputs", "8", "--channels", "2,2,2", "--families", " , "], "families must name at least one"),
     ([], "choose a command"),
+    # --module: a PyTorch CNN by MODULE:FACTORY and one sample's shape
+    (["analyze", "--module", "convac.analysis._fx", "--input-shape", "1,8,8"], "MODULE:ATTRIBUTE"),
+    (["analyze", "--module", "no_such_pkg.nets:lenet", "--input-shape", "1,8,8"], "cannot import 'no_such_pkg.nets'"),
+    (["analyze", "--module", "convac.analysis._fx:nope", "--input-shape", "1,8,8"], "has no attribute 'nope'"),
+    (["analyze", "--module", "convac.analysis._fx:SUPPORTED_LAYERS", "--input-shape", "1,8,8"], "is a str, not"),
+    (["analyze", "--module", "convac.analysis._fx:load_module", "--input-shape", "1,8,8"], "with no arguments failed"),
+    (["analyze", "--module", "convac.analysis._fx:_example_net"], "--module needs --input-shape"),
+    (["analyze", "--inputs", "8", "--channels", "2,2,2", "--input-shape", "1,8"], "--input-shape goes with --module"),
+    (["analyze", "--module", "convac.analysis._fx:_example_net", "--input-shape", "1,8"], "does not run on inputs"),
+    (["analyze", "--module", "convac.analysis._fx:_example_net", "--input-shape", "8"], "--input-shape must be"),
+    (["analyze", "--module", "convac.analysis._fx:_example_net", "--input-shape", "1,0,8"], "--input-shape must be"),
+    (["analyze", "--module", "convac.analysis._fx:_example_net", "--input-shape", "1,a,8"], "--input-shape must be"),
 ]
 
 

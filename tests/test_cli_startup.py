@@ -32,6 +32,7 @@ def _imports(argv: list[str], cwd) -> tuple[int, bool, bool]:
     "argv",
     [
         ["--help"],
+        ["analyze", "--help"],
         ["analyze", "--inputs", "8", "--channels", "2,2,2"],
         ["analyze", "--compare-schedules", "wide_base,wide_tip", "--r", "2"],
         ["design", "--profile", "local"],
@@ -46,6 +47,12 @@ def test_min_cut_commands_never_import_torch(argv, tmp_path):
     assert code == 0
     assert not torch, f"convac {' '.join(argv)} imported torch"
     assert not mpl, f"convac {' '.join(argv)} imported matplotlib without a figure"
+
+
+def test_torch_only_for_a_module(tmp_path):
+    argv = ["analyze", "--module", "convac.analysis._fx:_example_net", "--input-shape", "1,8,8", "--rank", "no"]
+    code, torch, mpl = _imports(argv, tmp_path)
+    assert code == 0 and torch and not mpl
 
 
 def test_matplotlib_only_for_a_figure(tmp_path):

@@ -37,6 +37,7 @@ TOP_LEVEL = {
     "TooLargeError",
     "VerifyReport",
     "analyze",
+    "analyze_module",
     "canonical_entanglement",
     "coefficient_tensor",
     "contract",

@@ -372,9 +372,34 @@ def _analysis_archs(args: argparse.Namespace) -> dict[str, Any]:
         archs.update(paper_pair(args.r, split_schedules(args.compare_schedules)))
     if not archs:
         raise UsageError(
-            "convac analyze: give --channels (with --grid or --inputs), --arch FILE or --compare-schedules"
+            "convac analyze: give --channels (with --grid or --inputs), --arch FILE, --compare-schedules "
+            "or --module MODULE:FACTORY (with --input-shape)"
         )
     return archs
+
+
+def _input_shape(text: str) -> tuple[int, ...]:
+    try:
+        shape = tuple(int(v) for v in text.lower().replace("x", ",").replace(" ", "").split(","))
+    except ValueError:
+        shape = ()
+    if len(shape) not in (2, 3) or min(shape) < 1:
+        raise argparse.ArgumentTypeError(
+            f"--input-shape must be one sample's C,L or C,H,W in positive integers, e.g. 1,28,28; got {text!r}"
+        )
+    return shape
+
+
+def _module_analyses(args: argparse.Namespace, families: list[str] | None, rank: bool | str) -> list[Any]:
+    """Return the analyses of the --module networks (torch is imported here, only when one is given)."""
+    if args.input_shape is None:
+        raise UsageError("convac analyze: --module needs --input-shape, one sample's C,H,W (or C,L), e.g. 1,28,28")
+    from convac.analysis import analyze_module, load_module
+
+    return [
+        analyze_module(load_module(spec), args.input_shape, families=families, name=spec, rank=rank, seed=args.seed)
+        for spec in args.module
+    ]
 
 
 def _analysis_figures(analyses: Sequence[Any], args: argparse.Namespace, same_grid: bool) -> None:
@@ -395,7 +420,7 @@ def _print_analyses(analyses: Sequence[Any], args: argparse.Namespace, same_grid
 
     for a in analyses:
         print(a.table())
-        binding = [f"{r.label}: {layer_names(r.binding)}" for r in a.rows if r.binding is not None]
+        binding = [f"{r.label}: {layer_names(r.binding, a.layer_labels)}" for r in a.rows if r.binding is not None]
         if binding:
             print("  binding layers (every minimal cut): " + "; ".join(binding))
         print()
@@ -409,10 +434,14 @@ def _print_analyses(analyses: Sequence[Any], args: argparse.Namespace, same_grid
 def _run_analyze(args: argparse.Namespace) -> int:
     from convac.analysis import analyze_many
 
-    archs = _analysis_archs(args)
+    if args.input_shape is not None and not args.module:
+        raise UsageError("convac analyze: --input-shape goes with --module")
     families = None if args.families is None else [f.strip() for f in args.families.split(",") if f.strip()]
     rank: bool | str = "auto" if args.rank == "auto" else args.rank == "yes"
-    analyses = analyze_many(archs, families=families, rank=rank, seed=args.seed)
+    analyses = _module_analyses(args, families, rank) if args.module else []
+    if not args.module or args.channels or args.arch or args.compare_schedules:
+        archs = _analysis_archs(args)
+        analyses += analyze_many(archs, families=families, rank=rank, seed=args.seed)
     same_grid = len({a.arch.grid for a in analyses}) == 1
     _analysis_figures(analyses, args, same_grid)
     if args.json:
@@ -434,7 +463,8 @@ def _analyze(sub: Any) -> None:
         epilog="examples:\n"
         "  convac analyze --inputs 16 --channels 4,4,2,2 --channels 2,2,4,4\n"
         "  convac analyze --grid 8x8 --features 3 --channels 5,2,7 --json\n"
-        "  convac analyze --compare-schedules wide_base,wide_tip --r 8 --figure scales.png",
+        "  convac analyze --compare-schedules wide_base,wide_tip --r 8 --figure scales.png\n"
+        "  convac analyze --module mynets:lenet --input-shape 1,28,28",
     )
     _add_arch_flags(p, "channel numbers per layer, e.g. 4,4,2,2; repeat to compare several networks (default: none)")
     p.add_argument("--shallow", action="store_true", help="a shallow ConvAC (--channels Z)")
@@ -448,6 +478,20 @@ def _analyze(sub: Any) -> None:
         "wide_base,wide_tip,designed=6,2,2,1,1,1 (default: none)",
     )
     p.add_argument("--r", type=int, default=8, help="width parameter r for --compare-schedules")
+    p.add_argument(
+        "--module",
+        action="append",
+        default=[],
+        metavar="MODULE:FACTORY",
+        help="a PyTorch CNN, as module:attribute naming an nn.Module or a no-argument factory returning one; "
+        "traced with torch.fx and analysed as its ConvAC analogue; repeatable (default: none)",
+    )
+    p.add_argument(
+        "--input-shape",
+        type=_input_shape,
+        metavar="C,H,W",
+        help="one sample's shape for --module: C,H,W for a 2D network, C,L for a 1D one (default: none)",
+    )
     p.add_argument(
         "--families",
         help="comma-separated partition families: checkerboard,blocks,left_right,up_down (default: all)",

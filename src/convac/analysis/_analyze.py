@@ -26,6 +26,7 @@ from convac.analysis._paper import PAPER_SCHEDULES, paper_architecture, paper_sc
 from convac.analysis._scales import Scale, scales
 from convac.architecture import Architecture
 from convac.errors import ConvacError
+from convac.general import GeneralArchitecture
 from convac.mincut import min_cut, min_cut_lower_bound
 
 __all__ = [
@@ -42,22 +43,30 @@ __all__ = [
 RANK_MAX_ENTRIES = 2**16
 
 
-def layer_names(layers: Iterable[int]) -> str:
-    """``(-1, 0, 2)`` -> ``"input, layer 0, layer 2"``.
+def layer_names(layers: Iterable[int], labels: Sequence[str] = ()) -> str:
+    """``(-1, 0, 2)`` -> ``"input, layer 0, layer 2"``; ``labels[l + 1]`` (when given) names layer ``l``.
 
     Examples
     --------
     >>> layer_names((-1, 0, 2))
     'input, layer 0, layer 2'
+    >>> layer_names((-1, 1), labels=("conv1", "pool1", "conv2"))
+    'input (conv1), layer 1 (conv2)'
     """
-    return ", ".join("input" if lay < 0 else f"layer {lay}" for lay in layers) or "-"
+
+    def one(lay: int) -> str:
+        text = "input" if lay < 0 else f"layer {lay}"
+        return f"{text} ({labels[lay + 1]})" if 0 <= lay + 1 < len(labels) else text
+
+    return ", ".join(one(lay) for lay in layers) or "-"
 
 
 @dataclass(frozen=True)
 class ScaleResult:
     """One probe partition of one architecture.
 
-    ``value``/``log2``: the exact min-cut; ``lower_bound``: the power-of-p bound; ``cut_layers``:
+    ``value``/``log2``: the exact min-cut; ``lower_bound``: the power-of-p bound (None for a
+    general ConvAC with copy nodes, :func:`convac.analysis.analyze_general`); ``cut_layers``:
     the layers whose bonds the min-cut found by :func:`convac.min_cut` cuts (``-1`` = input edges);
     ``binding``: every layer whose narrowing would lower the min-cut (all tied cuts, deep only);
     ``rank``: the exact generic rank, or None when not computed.
@@ -73,7 +82,7 @@ class ScaleResult:
     scale: Scale
     value: int
     log2: float
-    lower_bound: int
+    lower_bound: int | None
     cut_layers: tuple[int, ...]
     binding: tuple[int, ...] | None
     rank: int | None
@@ -96,10 +105,8 @@ class ScaleResult:
             "length": self.length,
             "min_cut": num(self.value),
             "log2_min_cut": self.log2,
-            "lower_bound": num(self.lower_bound),
-            "log2_lower_bound": self.lower_bound.bit_length() - 1
-            if self.lower_bound & (self.lower_bound - 1) == 0
-            else _log2(self.lower_bound),
+            "lower_bound": None if self.lower_bound is None else num(self.lower_bound),
+            "log2_lower_bound": None if self.lower_bound is None else _exact_log2(self.lower_bound),
             "cut_layers": ["input" if x < 0 else x for x in self.cut_layers],
             "binding_layers": None if self.binding is None else ["input" if x < 0 else x for x in self.binding],
             "generic_rank": None if self.rank is None else num(self.rank),
@@ -112,9 +119,18 @@ def _log2(v: int) -> float:
     return math.log2(v)
 
 
+def _exact_log2(v: int) -> float:
+    return v.bit_length() - 1 if v & (v - 1) == 0 else _log2(v)
+
+
 @dataclass(frozen=True)
 class Analysis:
     """The scale-by-scale min-cuts of one architecture (``name`` labels it in tables and figures).
+
+    ``arch`` is an :class:`~convac.Architecture`, or a :class:`~convac.general.GeneralArchitecture`
+    for a ConvAC with overlapping kernels; ``layer_labels`` (optional) names the input and each
+    layer (``layer_labels[l + 1]`` is layer ``l``), e.g. by the torch layers of
+    :func:`convac.analyze_module`.
 
     Examples
     --------
@@ -127,22 +143,35 @@ class Analysis:
     """
 
     name: str
-    arch: Architecture
+    arch: Architecture | GeneralArchitecture
     rows: tuple[ScaleResult, ...]
+    layer_labels: tuple[str, ...] = ()
 
     def to_dict(self) -> dict[str, Any]:
-        return {
-            "name": self.name,
-            "architecture": self.arch.to_dict(),
-            "n_params": self.arch.n_params,
-            "scales": [r.to_dict() for r in self.rows],
-        }
+        out: dict[str, Any] = {"name": self.name}
+        if isinstance(self.arch, Architecture):
+            out["architecture"] = self.arch.to_dict()
+            out["n_params"] = self.arch.n_params
+        else:
+            out["architecture"] = _general_dict(self.arch)
+        if self.layer_labels:
+            out["layer_labels"] = list(self.layer_labels)
+        out["scales"] = [r.to_dict() for r in self.rows]
+        return out
 
     def table(self) -> str:
         """Return a readable table, one row per scale."""
-        head = (
-            f"{self.name}: channels {list(self.arch.channels)}, M={self.arch.n_features}, {self.arch.n_params} params"
-        )
+        if isinstance(self.arch, Architecture):
+            head = (
+                f"{self.name}: channels {list(self.arch.channels)}, M={self.arch.n_features}, "
+                f"{self.arch.n_params} params"
+            )
+        else:
+            grids = " > ".join("x".join(map(str, self.arch.layer_grid(i))) for i in range(self.arch.depth + 1))
+            head = (
+                f"{self.name}: general ConvAC (copy nodes), channels {list(self.arch.channels[1:])}, "
+                f"M={self.arch.n_features}, grids {grids}"
+            )
         cols = (
             f"  {'scale':<14} {'length':>6} {'log2 min-cut':>13} {'min-cut':>12} {'log2 lower':>11} "
             f"{'rank':>8}  cut through"
@@ -151,14 +180,35 @@ class Analysis:
         for r in self.rows:
             value = str(r.value) if r.value < 10**11 else f"2^{r.log2:.6g}"
             rank = "-" if r.rank is None else str(r.rank)
+            low = "-" if r.lower_bound is None else f"{_log2(r.lower_bound):.6g}"
             lines.append(
-                f"  {r.label:<14} {r.length:>6} {r.log2:>13.6g} {value:>12} {_log2(r.lower_bound):>11.6g} "
-                f"{rank:>8}  {layer_names(r.cut_layers)}"
+                f"  {r.label:<14} {r.length:>6} {r.log2:>13.6g} {value:>12} {low:>11} "
+                f"{rank:>8}  {layer_names(r.cut_layers, self.layer_labels)}"
             )
         return "\n".join(lines)
 
     def __str__(self) -> str:
         return self.table()
+
+
+def _general_dict(spec: GeneralArchitecture) -> dict[str, Any]:
+    steps = [
+        {
+            "channels": st.channels,
+            "kernel": list(st.kernel),  # type: ignore[arg-type]
+            "stride": list(st.stride),  # type: ignore[arg-type]
+            "padding": list(st.padding),  # type: ignore[arg-type]
+            "dilation": list(st.dilation),  # type: ignore[arg-type]
+        }
+        for st in spec.steps
+    ]
+    return {
+        "kind": "general",
+        "grid": list(spec.grid),
+        "n_features": spec.n_features,
+        "steps": steps,
+        "n_outputs": spec.n_outputs,
+    }
 
 
 def _ranks(arch: Architecture, parts: Sequence[Any], values: Sequence[int], seed: int) -> list[int] | None:

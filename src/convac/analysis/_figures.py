@@ -119,8 +119,10 @@ def layer_width_effect(arch: Architecture) -> tuple[list[str], np.ndarray]:
     >>> loss.tolist()
     [[8.0, 4.0, 0.0, 0.0], [0.0, 4.0, 2.0, 0.0], [0.0, 0.0, 2.0, 1.0], [0.0, 0.0, 0.0, 1.0]]
     """
-    if arch.kind != "deep":
-        raise ConvacError("layer_width_effect needs a deep ConvAC")
+    if not isinstance(arch, Architecture) or arch.kind != "deep":
+        raise ConvacError(
+            "the layer-width heat map needs a deep tree ConvAC (an Architecture), not a general one with copy nodes"
+        )
     probes = scales(arch)
     base = np.log2(np.asarray(arch.channels, dtype=np.float64))
     logs = np.repeat(base[None], arch.depth + 1, axis=0)

@@ -1,0 +1,42 @@
+"""Well-known CNN shapes for analyze_module's tests and README tables (``convac analyze --module cnn_shapes:LeNet5``).
+
+Not a test module: imported by test_fx.py, and by the command line when run from this directory.
+"""
+
+import torch
+import torch.nn.functional as F
+from torch import nn
+
+
+class LeNet5(nn.Module):
+    """LeNet-5 on 28x28 (LeCun et al. 1998, with the usual padding 2 on the first conv)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.conv1 = nn.Conv2d(1, 6, 5, padding=2)
+        self.conv2 = nn.Conv2d(6, 16, 5)
+        self.fc1 = nn.Linear(16 * 5 * 5, 120)
+        self.fc2 = nn.Linear(120, 84)
+        self.fc3 = nn.Linear(84, 10)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        x = F.max_pool2d(F.relu(self.conv1(x)), 2)
+        x = F.max_pool2d(F.relu(self.conv2(x)), 2)
+        x = x.view(x.size(0), -1)
+        return self.fc3(F.relu(self.fc2(F.relu(self.fc1(x)))))
+
+
+def vgg_style(widths=(16, 32, 64, 128, 128)) -> nn.Sequential:
+    """A CIFAR VGG (as in the common VGG-for-CIFAR code): per width, [conv3x3 pad 1, BN, ReLU] x 2 + max-pool 2.
+
+    Five poolings take 32x32 RGB images to one position; a single Linear layer gives 10 scores.
+    """
+    layers: list[nn.Module] = []
+    c = 3
+    for w in widths:
+        for _ in range(2):
+            layers += [nn.Conv2d(c, w, 3, padding=1), nn.BatchNorm2d(w), nn.ReLU()]
+            c = w
+        layers.append(nn.MaxPool2d(2))
+    side = 32 // 2 ** len(widths)
+    return nn.Sequential(*layers, nn.Flatten(), nn.Dropout(0.5), nn.Linear(c * side * side, 10))
