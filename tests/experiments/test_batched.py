@@ -123,3 +123,16 @@ def test_cli_batch_cells(tmp_path, capsys) -> None:
     args += ["--rs", "1", "--seeds", "0,1", "--n-train", "8", "--n-test", "4", "--epochs", "1", "--batch-size", "8"]
     assert main([*args, "--no-progress", "--batch-cells"]) == 0
     assert [r["trained_with"] for r in load_results(tmp_path)] == [2, 2]
+
+
+def test_device_resident_canvases_equal_the_built_ones() -> None:
+    from convac.data.tasks import make_task
+    from convac.experiments._batched import _OnDevice
+
+    train, _ = make_task("global", 50, 4, seed=3)
+    resident = _OnDevice(train, "cpu", chunk=16)
+    index = torch.tensor([49, 0, 17, 17, 33])
+    x, y = resident.batch(index)
+    x_ref, y_ref = train.batch(index)
+    assert len(resident) == 50 and x.dtype == torch.float32
+    assert torch.equal(x, x_ref) and torch.equal(y, y_ref)
