@@ -76,9 +76,11 @@ def main() -> None:
     lines = [
         f"K = {args.k} networks, batch {args.batch} in pieces of {args.micro_batch} "
         f"(batched: {args.batched_micro_batch or args.micro_batch} per network), 1 thread, "
-        f"{args.repeats} warm rounds after one warm-up; load average at start {load[0]:.1f}, {load[1]:.1f}, {load[2]:.1f}",
+        f"{args.repeats} warm rounds after one warm-up; "
+        f"load average at start {load[0]:.1f}, {load[1]:.1f}, {load[2]:.1f}",
         "",
-        "| schedule | r | one by one img/s (min, median) | batched img/s (min, median) | batched / one by one (median) |",
+        "| schedule | r | one by one img/s (min, median) | batched img/s (min, median) "
+        "| batched / one by one (median) |",
         "|---|---:|---:|---:|---:|",
     ]
     print("\n".join(lines), flush=True)

@@ -877,7 +877,7 @@ def _experiment(sub: Any) -> None:
         "--batch-cells",
         action="store_true",
         help="train the ReLU cells of one schedule and r (all tasks and seeds) together in one batched "
-        "forward/backward: the same steps up to float rounding, faster per image",
+        "forward/backward: the same steps up to float rounding; for GPUs (on a CPU it measured slower)",
     )
     q.add_argument("--no-progress", action="store_true", help="no progress bar")
 

@@ -11,6 +11,12 @@ data placement and same batch order per epoch, up to float rounding (tested). On
 family is stacked: the ConvAC's renormalisation branches on data (range checks), which vmap cannot
 batch; its cells run one by one.
 
+Speed: meant for GPUs, where a step of a few small networks is bound by kernel launches and one
+stacked step costs about what one network's does. On a CPU the per-image work dominates and
+vmap's batching rules there are slow (a grouped mkldnn convolution, a per-network loop in the 1x1
+convolutions' backward): measured 0.3-0.8x the images/s of one by one
+(``benchmarks/bench_batched_training.py``).
+
 Checkpoints are written per cell in :func:`~convac.experiments.inductive_bias.run_cell`'s format,
 so an interrupted cell resumes on either path.
 """
@@ -77,25 +83,14 @@ def _run_stacked(
     device: str,
     on_epoch: Callable[[int, int, dict[str, float]], None] | None,
 ) -> list[dict[str, Any]]:
-    from convac.data.tasks import make_task
     from convac.experiments import inductive_bias as ib
 
     start_time = time.perf_counter()
-    data: list[tuple[Any, Any]] = [
-        make_task(
-            c.task,
-            protocol.n_train,
-            protocol.n_test,
-            seed=c.seed,
-            source=protocol.source,
-            mnist_dir=protocol.mnist_dir,
-            canvas=protocol.canvas,
-        )
-        for c in cells
-    ]
-    models = [ib._initial_model(protocol, c, train, device) for c, (train, _) in zip(cells, data, strict=True)]
-    if device != "cpu":  # build every canvas once and keep them on the device (the same values)
-        data = [(_OnDevice(train, device), _OnDevice(test, device)) for train, test in data]
+    tasks = [_task_data(protocol, c.task, c.seed) for c in cells]
+    models = [ib._initial_model(protocol, c, train, device) for c, (train, _) in zip(cells, tasks, strict=True)]
+    data: list[tuple[Any, Any]] = list(tasks)
+    if device != "cpu":  # every canvas built once and kept on the device (the same values)
+        data = [_device_data(protocol, c.task, c.seed, device) for c in cells]
     optimizers = [torch.optim.Adam(m.parameters(), lr=protocol.lr, weight_decay=protocol.weight_decay) for m in models]
     identities = [{"cell": c.key, "schedule": c.schedule, "protocol": protocol.fingerprint} for c in cells]
     histories: list[list[dict[str, float]]] = []
@@ -157,6 +152,38 @@ def _one_by_one(
 
         records.append(run_cell(protocol, cell, ckpt, device, report))
     return records
+
+
+_DEVICE_DATA: dict[tuple[Any, ...], tuple[Any, Any]] = {}
+
+
+def _task_data(protocol: Any, task: str, seed: int) -> tuple[Any, Any]:
+    from convac.data.tasks import make_task
+
+    return make_task(
+        task,
+        protocol.n_train,
+        protocol.n_test,
+        seed=seed,
+        source=protocol.source,
+        mnist_dir=protocol.mnist_dir,
+        canvas=protocol.canvas,
+    )
+
+
+def _device_data(protocol: Any, task: str, seed: int, device: str) -> tuple[Any, Any]:
+    """Return a task's train and test canvases on ``device``, kept for the process's next group.
+
+    Every group of a sweep reuses the same (task, seed) data sets (a few, about 250 MB each at the
+    paper's size), so they are built once per process instead of once per group.
+    """
+    key = (task, seed, protocol.n_train, protocol.n_test, protocol.source, protocol.mnist_dir, protocol.canvas, device)
+    if key not in _DEVICE_DATA:
+        if len(_DEVICE_DATA) >= 8:  # a sweep has tasks x seeds data sets: 6 in the paper profile
+            _DEVICE_DATA.pop(next(iter(_DEVICE_DATA)))
+        train, test = _task_data(protocol, task, seed)
+        _DEVICE_DATA[key] = (_OnDevice(train, device), _OnDevice(test, device))
+    return _DEVICE_DATA[key]
 
 
 class _OnDevice:

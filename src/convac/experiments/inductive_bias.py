@@ -684,9 +684,10 @@ def run_sweep(
 
     ``batch_cells=True`` trains the unfinished ReLU cells of equal network shape (same schedule and
     r, any task and seed) together, stacked in one vmapped forward and backward
-    (:mod:`convac.experiments._batched`): the same steps per cell up to float rounding, faster per
-    image. Each group is one executor task, a pure function of its cells; its cells are written when
-    the group finishes.
+    (:mod:`convac.experiments._batched`): the same steps per cell up to float rounding. It is meant
+    for GPUs, where one step of six small networks costs about what one does; on a CPU it measured
+    slower than one by one (``benchmarks/bench_batched_training.py``). Each group is one executor
+    task, a pure function of its cells; its cells are written when the group finishes.
 
     Examples
     --------
