@@ -187,7 +187,11 @@ def conv_pool(
         peak = _peak(pooled)
         floor = min_log2 + _FUSED_MARGIN + (factors - 1) * log2_bound
         if bool((peak >= 2.0**floor).all()):
-            return _normalize_by_peak(pooled, exponent, peak)
+            # Every peak is a normal number below 2**100 here, so its inverse power of two is
+            # normal too and normalize's clamping (and its check) can be left out.
+            _, k = torch.frexp(peak)
+            scale = torch.ldexp(torch.ones((), dtype=pooled.dtype, device=pooled.device), (-k).to(pooled.dtype))
+            return pooled * scale.unsqueeze(-1), exponent + k.sum(dim=-1, dtype=torch.int64)
     x, exponent = normalize(pointwise_conv(x, weight), exponent)
     return normalize(product_pool(x, grid, window), exponent)
 
