@@ -279,11 +279,11 @@ class _Stacked:
 
     def unstack_into(self, models: Sequence[nn.Module], optimizers: Sequence[torch.optim.Optimizer]) -> None:
         """Copy network k's parameters and Adam state into ``models[k]`` and ``optimizers[k]``."""
+        state = self.optimizer.state_dict()
         for k, (model, opt) in enumerate(zip(models, optimizers, strict=True)):
             with torch.no_grad():
                 for name, p in model.named_parameters():
                     p.copy_(self.params[name][k])
-            state = self.optimizer.state_dict()
             per_model = {
                 i: {key: (value if key == "step" else value[k]).clone() for key, value in s.items()}
                 for i, s in state["state"].items()
