@@ -846,6 +846,7 @@ def _run_inductive_bias(args: argparse.Namespace) -> int:
         workers=args.workers,
         progress=not args.no_progress,
         restart=args.restart,
+        batch_cells=args.batch_cells,
     )
     print(f"{result.ran} cells run, {result.skipped} already done; results in {args.out}")
     if "table_md" in result.files:
@@ -916,6 +917,12 @@ def _experiment(sub: Any) -> None:
     q.add_argument("--device", default="cpu", help="torch device: cpu or cuda")
     q.add_argument("--workers", type=int, default=1, help="process pool size (1: in this process)")
     q.add_argument("--restart", action="store_true", help="delete the sweep's results in --out and start over")
+    q.add_argument(
+        "--batch-cells",
+        action="store_true",
+        help="train the ReLU cells of one schedule and r (all tasks and seeds) together in one batched "
+        "forward/backward: the same steps up to float rounding; for GPUs (on a CPU it measured slower)",
+    )
     q.add_argument("--no-progress", action="store_true", help="no progress bar")
 
     q.set_defaults(func=_run_inductive_bias)

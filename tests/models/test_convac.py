@@ -65,6 +65,48 @@ def test_stable_2d_64x64_float32():
     _depth_check(arch, torch.rand(3, 64, 64, 1))
 
 
+def _scores_with_two_normalizations_per_layer(model, features):
+    """The deep circuit as it was computed before conv_pool, straight from the functional ops."""
+    from convac.models import functional as F
+
+    x, e = F.normalize(features, torch.zeros(features.shape[0], dtype=torch.int64))
+    for layer in range(model.arch.depth):
+        x, e = F.normalize(F.pointwise_conv(x, model.conv_weight(layer)), e)
+        x, e = F.normalize(F.product_pool(x, model.arch.layer_grid(layer), model.arch.window), e)
+    return x[:, 0, :] @ model.output, e
+
+
+@pytest.mark.parametrize("weights", ["positive", "signed"])
+@pytest.mark.parametrize("two_d", [False, True])
+def test_deep_circuit_and_gradients_equal_the_two_normalization_circuit(weights, two_d):
+    """4096 inputs in float32 (scores near 2**-4000): the fused layers give the old mantissa,
+    exponent and gradients, and agree with float64."""
+    arch = (
+        Architecture.deep_2d(64, 64, 4, [4, 3, 4, 3, 4, 3], n_outputs=3, shared=False)
+        if two_d
+        else Architecture.deep_1d(4096, 4, [4, 3] * 6, n_outputs=3)
+    )
+    model = DeepConvAC(arch, seed=1, weights=weights)
+    x = torch.rand(3, 4096, 1, generator=torch.Generator().manual_seed(2))
+    features = model.representation(x)
+    m, e = model.circuit(features, return_exponent=True)
+    m_ref, e_ref = _scores_with_two_normalizations_per_layer(model, features)
+    assert e.abs().min() > 150
+    assert torch.equal(m, m_ref) and torch.equal(e, e_ref)
+    params = list(model.parameters())
+    probe = torch.linspace(-1, 1, 3)
+    grads = torch.autograd.grad((model.logits(x) * probe).sum(), params)
+    logits_ref = model._mantissa_logits(_scores_with_two_normalizations_per_layer(model, model.representation(x))[0])
+    grads_ref = torch.autograd.grad((logits_ref * probe).sum(), params)
+    for got, ref in zip(grads, grads_ref, strict=True):
+        torch.testing.assert_close(got, ref, rtol=1e-5, atol=1e-7)
+    model64 = model.double()
+    m64, e64 = model64.circuit(model64.representation(x.double()), return_exponent=True)
+    log2_h = torch.log2(m.double().abs()) + e.double().unsqueeze(-1)
+    log2_h64 = torch.log2(m64.abs()) + e64.double().unsqueeze(-1)
+    torch.testing.assert_close(log2_h, log2_h64, rtol=0, atol=1e-3)
+
+
 @pytest.mark.parametrize("two_d", [False, True])
 def test_trains_at_depth(two_d):
     """A 4096-input ConvAC in float32 trains on a small task: every patch is shifted by

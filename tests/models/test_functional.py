@@ -129,3 +129,57 @@ def test_unit_scores_zero_and_subnormal_rows():
     x = torch.zeros(1, 3, requires_grad=True)
     F.unit_scores(x).sum().backward()
     assert torch.isfinite(x.grad).all()
+
+
+def _layer_with_two_normalizations(x, exponent, weight, grid, window):
+    """The layer as it was computed before conv_pool: renormalise after the conv and after the pool."""
+    x, exponent = F.normalize(F.pointwise_conv(x, weight), exponent)
+    return F.normalize(F.product_pool(x, grid, window), exponent)
+
+
+@settings(max_examples=40, deadline=None)
+@given(
+    seed=st.integers(0, 10_000),
+    geometry=st.sampled_from([((16,), 2), ((27,), 3), ((4, 4), 2), ((8, 8), 2)]),
+    signed=st.booleans(),
+    shared=st.booleans(),
+    log_scale=st.integers(-20, 20),
+)
+def test_conv_pool_equals_two_normalizations_bit_for_bit(seed, geometry, signed, shared, log_scale):
+    """In range, power-of-two renormalisation commutes exactly with the conv and the pool."""
+    grid, window = geometry
+    g = torch.Generator().manual_seed(seed)
+    positions = int(np.prod(grid))
+    x, e0 = F.normalize(torch.randn(3, positions, 4, generator=g), torch.zeros(3, dtype=torch.int64))
+    shape = (4, 5) if shared else (positions, 4, 5)
+    w = torch.randn(shape, generator=g) if signed else torch.rand(shape, generator=g) + 0.05
+    w = w * 2.0**log_scale
+    x.requires_grad_(True)
+    w.requires_grad_(True)
+    m, e = F.conv_pool(x, e0, w, grid, window)
+    grads = torch.autograd.grad((m * torch.linspace(-1, 1, 5)).sum(), (x, w))
+    m_ref, e_ref = _layer_with_two_normalizations(x, e0, w, grid, window)
+    grads_ref = torch.autograd.grad((m_ref * torch.linspace(-1, 1, 5)).sum(), (x, w))
+    assert torch.equal(m, m_ref) and torch.equal(e, e_ref)
+    for got, ref in zip(grads, grads_ref, strict=True):
+        torch.testing.assert_close(got, ref, rtol=1e-6, atol=0)
+
+
+@pytest.mark.parametrize("log_scale", [-40, 30, 100])
+def test_conv_pool_out_of_range_weights_fall_back_to_two_normalizations(log_scale):
+    """Weights so small that partial products would be subnormal (or so large they would overflow)
+    take the guarded path, which is the two-normalisation layer itself."""
+    g = torch.Generator().manual_seed(0)
+    x, e0 = F.normalize(torch.rand(2, 16, 3, generator=g) + 0.1, torch.zeros(2, dtype=torch.int64))
+    w = torch.full((3, 3), 2.0**log_scale)
+    m, e = F.conv_pool(x, e0, w, (4, 4), 2)
+    m_ref, e_ref = _layer_with_two_normalizations(x, e0, w, (4, 4), 2)
+    assert torch.isfinite(m).all()
+    peaks = m.abs().amax(dim=-1)
+    assert torch.all((peaks >= 0.5) & (peaks < 1))
+    assert torch.equal(m, m_ref) and torch.equal(e, e_ref)
+    # and with float64 arithmetic: the pooled vectors, each renormalised, and the powers of two taken out
+    pooled = (x.double() @ w.double()).view(2, 2, 2, 2, 2, 3).prod(dim=4).prod(dim=2).reshape(2, 4, 3)
+    m64, e64 = F.normalize(pooled, torch.zeros(2, dtype=torch.int64))
+    torch.testing.assert_close(m.double(), m64, rtol=1e-5, atol=0)
+    assert torch.equal(e - e0, e64)

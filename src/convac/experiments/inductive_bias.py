@@ -601,6 +601,31 @@ def _cell_task(job: tuple[Protocol, Cell, str, str], progress: Callable[[Any], N
     return run_cell(protocol, cell, ckpt, device, lambda epoch, record: progress((epoch, record)))
 
 
+def _group_task(
+    job: tuple[Protocol, tuple[Cell, ...], tuple[str, ...], str], progress: Callable[[Any], None]
+) -> list[dict[str, Any]]:
+    """Run cells together as one executor task (:mod:`convac.experiments._batched`).
+
+    Reports ``(k, epoch, record)`` for its k-th cell after each checkpoint.
+    """
+    from convac.experiments._batched import run_group
+
+    protocol, cells, ckpts, device = job
+    return run_group(protocol, cells, ckpts, device, lambda k, epoch, record: progress((k, epoch, record)))
+
+
+def _groups(cells: list[Cell], batch_cells: bool) -> list[list[int]]:
+    """Return the groups of ``cells`` (indices) trained together: equal network shapes, or one each."""
+    from convac.experiments._batched import batchable, group_key
+
+    if not batch_cells:
+        return [[i] for i in range(len(cells))]
+    groups: dict[Any, list[int]] = {}
+    for i, cell in enumerate(cells):
+        groups.setdefault(group_key(cell) if batchable(cell) else ("alone", i), []).append(i)
+    return list(groups.values())
+
+
 def _check_run(sweep: Sweep, device: str, workers: int) -> None:
     if device not in ("cpu", "cuda") and not device.startswith("cuda:"):
         raise ConvacError(f"device must be 'cpu' or 'cuda', got {device!r}")
@@ -649,6 +674,7 @@ def run_sweep(
     *,
     restart: bool = False,
     executor: str = "local",
+    batch_cells: bool = False,
 ) -> SweepResult:
     """Run every unfinished cell of ``sweep``, appending results to ``out_dir``; then write the report.
 
@@ -658,6 +684,13 @@ def run_sweep(
     :data:`convac.experiments._executor.EXECUTORS`). SIGINT or SIGTERM stops the workers at once
     and raises :class:`~convac.experiments._executor.Interrupted` (a KeyboardInterrupt) saying
     how many cells are saved; every finished cell is on disk by then.
+
+    ``batch_cells=True`` trains the unfinished ReLU cells of equal network shape (same schedule and
+    r, any task and seed) together, stacked in one vmapped forward and backward
+    (:mod:`convac.experiments._batched`): the same steps per cell up to float rounding. It is meant
+    for GPUs, where one step of six small networks costs about what one does; on a CPU it measured
+    slower than one by one (``benchmarks/bench_batched_training.py``). Each group is one executor
+    task, a pure function of its cells; its cells are written when the group finishes.
 
     Examples
     --------
@@ -685,18 +718,40 @@ def run_sweep(
     for cell in cells:
         if cell.key in finished:  # left by a kill between writing the result and deleting it
             (ckpt_dir / f"{cell.filename}.pt").unlink(missing_ok=True)
-    jobs = [(sweep.protocol, c, str(ckpt_dir / f"{c.filename}.pt"), device) for c in todo]
+    groups = _groups(todo, batch_cells)
     files: dict[str, Path] = {"results": results_path}
     with stop_on_signals() as guard:
         bar = _Progress(todo, sweep.protocol.epochs, progress, on_epoch)
+        if batch_cells:
+            task: Callable[[Any, Callable[[Any], None]], Any] = _group_task
+            jobs: list[Any] = [
+                (
+                    sweep.protocol,
+                    tuple(todo[i] for i in g),
+                    tuple(str(ckpt_dir / f"{todo[i].filename}.pt") for i in g),
+                    device,
+                )
+                for g in groups
+            ]
+
+            def on_progress(index: int, payload: tuple[int, int, dict[str, float]]) -> None:
+                k, epoch, record = payload
+                bar.epoch(groups[index][k], (epoch, record))
+        else:
+            task = _cell_task
+            jobs = [(sweep.protocol, c, str(ckpt_dir / f"{c.filename}.pt"), device) for c in todo]
+            on_progress = bar.epoch  # type: ignore[assignment]
         try:
-            with contextlib.closing(pool.run(_cell_task, jobs, bar.epoch)) as results:
-                for ran, (index, record) in enumerate(results, start=1):
-                    with guard.deferred():  # the line is written whole, then the interrupt
-                        append_line(results_path, record)
-                        finished[todo[index].key] = record
-                        (ckpt_dir / f"{todo[index].filename}.pt").unlink(missing_ok=True)
-                    bar.cell_done(index, len(todo) - ran)
+            with contextlib.closing(pool.run(task, jobs, on_progress)) as results:
+                ran = 0
+                for index, result in results:
+                    for cell_index, record in zip(groups[index], result if batch_cells else [result], strict=True):
+                        ran += 1
+                        with guard.deferred():  # the line is written whole, then the interrupt
+                            append_line(results_path, record)
+                            finished[todo[cell_index].key] = record
+                            (ckpt_dir / f"{todo[cell_index].filename}.pt").unlink(missing_ok=True)
+                        bar.cell_done(cell_index, len(todo) - ran)
             if report:
                 from convac.report.inductive_bias import write_report
 

@@ -176,7 +176,10 @@ class ConvACBase(nn.Module):
 
     def feature_logits(self, features: torch.Tensor) -> torch.Tensor:
         """:meth:`logits` from features (batch, n_inputs, M) instead of patches."""
-        mantissa = self._scaled_scores(self._check_features(features))[0]
+        return self._mantissa_logits(self._scaled_scores(self._check_features(features))[0])
+
+    def _mantissa_logits(self, mantissa: torch.Tensor) -> torch.Tensor:
+        """:meth:`logits` from the score mantissa; the per-sample power of two does not matter."""
         if self.weights == "positive":
             # log h_y minus the per-sample log-scale, which is the same for every class.
             return torch.log(mantissa.clamp_min(torch.finfo(mantissa.dtype).tiny))

@@ -24,10 +24,16 @@ class DeepConvAC(ConvACBase):
 
     kind = "deep"
 
-    def _scaled_scores(self, features: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+    def _scaled_scores(
+        self, features: torch.Tensor, peak_at_most_one: bool = False
+    ) -> tuple[torch.Tensor, torch.Tensor]:
+        # peak_at_most_one: the caller guarantees |features| <= 1 (e.g. max-normalised Gaussian
+        # features), which is all conv_pool needs, so the first renormalisation pass is skipped.
         arch = self.arch
-        x, exponent = F.normalize(features, torch.zeros(features.shape[0], dtype=torch.int64))
+        exponent = torch.zeros(features.shape[0], dtype=torch.int64, device=features.device)
+        x = features
+        if not peak_at_most_one:
+            x, exponent = F.normalize(features, exponent)
         for layer in range(arch.depth):
-            x, exponent = F.normalize(F.pointwise_conv(x, self.conv_weight(layer)), exponent)
-            x, exponent = F.normalize(F.product_pool(x, arch.layer_grid(layer), arch.window), exponent)
+            x, exponent = F.conv_pool(x, exponent, self.conv_weight(layer), arch.layer_grid(layer), arch.window)
         return x[:, 0, :] @ self.output, exponent
