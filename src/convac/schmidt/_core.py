@@ -60,7 +60,7 @@ Measured (benchmarks/bench_entanglement_paths.py): at D <= 256 the two cost abou
 SOLVERS = ("auto", "svd", "eigh")
 """How the network path gets the spectrum: ``"svd"``: square-root side factors (QR) and an SVD,
 small Schmidt values accurate to ``eps * λ_1``; ``"eigh"``: side Gram matrices and one
-``eigvalsh``, faster and smaller at large min-cuts, small values accurate to ``D * eps * λ_1² / λ_i``
+``eigvalsh``, faster and smaller at large min-cuts, small values accurate to ``(D + N) * eps * λ_1² / λ_i²``
 relative, those below ``sqrt(D * eps) * λ_1`` returned as zeros (see ``convac.schmidt._network_gram``);
 ``"auto"``: ``"svd"`` up to :data:`AUTO_SVD_MAX_CUT`, ``"eigh"`` above."""
 

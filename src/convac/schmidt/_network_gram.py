@@ -20,10 +20,11 @@ raised instead.
 Spectrum. ``s_i² = eig(G_A G_B) = eig(Lᵀ G_B L)`` with ``G_A = L Lᵀ`` a pivoted Cholesky
 factorisation (rank-revealing, so a singular ``G_A`` is fine), then one ``eigvalsh``.
 
-Accuracy. The Gram squares the condition number: ``s_i²`` has an absolute error of about
-``D * eps * s_1²``, so the relative error of ``s_i`` is about ``D * eps * s_1² / s_i²``. The
+Accuracy. The Gram squares the condition number: ``s_i²`` has an absolute error of order
+``(D + N) * eps * s_1²`` (tested with a constant of 100), so the relative error of ``s_i`` is of
+order ``(D + N) * eps * s_1² / s_i²``. The
 large Schmidt values (all that the entropy, the Rényi-α entropies with ``α >= 1`` and the
-geometric measure depend on, up to ``D * eps`` in absolute terms) are as accurate as with an
+geometric measure depend on, up to ``(D + N) * eps`` in absolute terms) are as accurate as with an
 SVD; values below ``sqrt(D * eps) * s_1`` (about ``1e-6 s_1`` at ``D = 4096``) are noise and are
 returned as zeros, so the numerical Schmidt rank counts only values above that floor. The
 square-root route (``solver="svd"``) keeps them to ``eps * s_1``.
@@ -420,11 +421,13 @@ def _plan(tn: ConvACTensorNetwork, sides: list[np.ndarray], in_side: np.ndarray,
     peak = 0
     for x in (True, False):
         run = _Run(plan=True)
-        run.held = 8 * d * d  # the other side's Gram, if it was made first
+        run.held = 2 * 8 * d * d  # the other side's Gram and its Cholesky factor, if made first
         _side_gram(run, tn, _Side(tn, sides, in_side, x, labels), labels, 0)
         peak = max(peak, run.peak)
-    # Both Grams, the Cholesky factor, the permuted Gram, the product and the eigensolver's copy.
-    return max(peak, 6 * 8 * d * d)
+    # The last stage holds at most a dozen D x D arrays at once: both Grams, the Cholesky factor
+    # and its input, the permuted Gram and its Fortran copy, two triangular products, the
+    # symmetrised product, and the eigensolver's copy and workspace.
+    return max(peak, 12 * 8 * d * d)
 
 
 def gram_singular_values(
