@@ -485,9 +485,13 @@ def _pivoted_cholesky(g: Any) -> tuple[np.ndarray, np.ndarray, int]:
 
 
 def _congruence(chol: np.ndarray, g: np.ndarray, rank: int) -> np.ndarray:
-    """``(Lᵀ g L)[:rank, :rank]`` by two triangular products (half a general product's work each)."""
+    """``(Lᵀ g L)[:rank, :rank]``; two triangular products (half a general product's work each) when large."""
     from scipy.linalg import blas
 
+    if len(g) < 1024:
+        # Small: numpy's BLAS; scipy's separate BLAS pool was measured idling for tens of ms here.
+        m = chol[:, :rank].T @ (g @ chol[:, :rank])
+        return np.ascontiguousarray(0.5 * (m + m.T))
     x = blas.dtrmm(1.0, chol, np.asfortranarray(g), side=1, lower=1)  # g L
     m = blas.dtrmm(1.0, chol, x, side=0, lower=1, trans_a=1, overwrite_b=1)  # Lᵀ (g L)
     m = m[:rank, :rank]
