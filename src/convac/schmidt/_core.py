@@ -2,8 +2,8 @@
 
 The method is chosen from :data:`METHODS` (opt_einsum style): ``"dense"`` builds the
 coefficient tensor and takes an SVD (``M**N`` memory), ``"network"`` works on the tensor
-network with cost exponential only in the min-cut, and ``"auto"`` picks dense when
-``M**N <= 2**20`` and network otherwise.
+network with cost exponential only in the min-cut, and ``"auto"`` picks the cheaper of the
+two by a measured cost model when ``M**N <= 2**20`` and network otherwise.
 
 With ``feature_gram`` the result is the entanglement of the *function* ``h_y`` in
 ``L²(μ_1) ⊗ … ⊗ L²(μ_N)`` (docs/theory.md §8) instead of that of the coefficient
@@ -49,7 +49,9 @@ from convac.tensornet._network import ConvACTensorNetwork, to_tensor_network
 __all__ = ["AUTO_DENSE_MAX_ENTRIES", "AUTO_SVD_MAX_CUT", "METHODS", "SOLVERS", "Entanglement", "entanglement"]
 
 AUTO_DENSE_MAX_ENTRIES = 1 << 20
-"""``method="auto"`` uses the dense path up to this many coefficient-tensor entries."""
+"""``method="auto"`` never uses the dense path above this many coefficient-tensor entries; below, it
+picks the cheaper path by a measured cost model (dense: ``M**N`` entries and the matricization's
+SVD; network: its nodes and the min-cut ``D**3``)."""
 
 AUTO_SVD_MAX_CUT = 256
 """``solver="auto"`` on the network path: the SVD route up to this min-cut, the Gram route above.
@@ -153,6 +155,32 @@ def _network(tn: ConvACTensorNetwork, partition: Partition, output: Any, **optio
         hint='; use solver="eigh", raise max_bytes, or choose a partition with a smaller min-cut',
     )
     return network_singular_values(tn, partition, output, max_cut=max_cut)
+
+
+def _auto_method(tn: ConvACTensorNetwork, partition: Partition, max_cut: int) -> str:
+    """Dense or network, from a cost model measured on this project's machine.
+
+    Dense: contracting ``M**N`` entries plus an SVD of the ``M**|A| x M**|B|`` matricization.
+    Network: a fixed and a per-node cost plus about a dozen ``D**3`` (side factors and the
+    final SVD or Gram eigensolve). The constants are fitted to warm minimum times
+    (benchmarks/bench_entanglement_paths.py): e.g. N = 16, channels 4, a balanced cut of
+    min-cut 256 (full rank) is faster dense, the same N at min-cut 128 or a left/right cut is
+    faster on the network, and at N = 18-20 the network wins by 50-300x on low cuts.
+    """
+    arch = tn.arch
+    m, n = arch.n_features, arch.n_inputs
+    if m**n > AUTO_DENSE_MAX_ENTRIES:
+        return "network"
+    from convac.mincut import min_cut
+
+    d = min_cut(arch, partition).value
+    if d > max_cut:
+        return "dense"
+    rows, cols = m ** len(partition.side_a), m ** len(partition.side_b)
+    dense = m**n * 2e-7 + 4 * rows * cols * min(rows, cols) / 5e9
+    nodes = sum(arch.positions(layer) for layer in range(arch.depth + 1))
+    network = 2e-3 + nodes * 2e-5 + 12 * d**3 / 5e9
+    return "dense" if dense <= network else "network"
 
 
 def _network_solver(tn: ConvACTensorNetwork, partition: Partition, max_cut: int, solver: str) -> str:
@@ -284,7 +312,7 @@ def entanglement(
     if max_bytes is not None:
         positive_int(max_bytes, "max_bytes")
     if method == "auto":
-        method = "dense" if arch.n_features**arch.n_inputs <= AUTO_DENSE_MAX_ENTRIES else "network"
+        method = _auto_method(tn, partition, max_cut)
     measures.schmidt_rank([1.0], rank_rtol)  # validates rank_rtol before any work
     function = feature_gram is not None
     if function:
