@@ -17,7 +17,7 @@ estimate lets it run.
 Every row carries the 1-minute load average (the machine is shared). Run from the repository root:
 
     PYTHONPATH=src python benchmarks/bench_entanglement_paths.py [--repeats 7] [--big-repeats 2] [--old]
-        [--out docs/netpath/bench_entanglement_paths.md]
+        [--old-repeats 0] [--out docs/netpath/bench_entanglement_paths.md]
 """
 
 from __future__ import annotations
@@ -171,17 +171,17 @@ def run_big(name: str, solver: str, repeats: int) -> dict[str, object]:
     return out
 
 
-def part2(repeats: int, old: bool) -> list[str]:
+def part2(repeats: int, old: bool, old_repeats: int) -> list[str]:
     rows = [
         "| case (min-cut 4096) | solver | cold wall (s) | cold CPU (s) | warm min / median wall (s) "
         "| warm min CPU (s) | peak RSS (GiB) | planned peak (GiB) | entropy | load (cold / warm) |",
         "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|",
     ]
-    runs = [(name, "auto") for name in BIG]
+    runs = [(name, "auto", repeats) for name in BIG]
     if old:
-        runs += [(name, "svd") for name in BIG]
-    for name, solver in runs:
-        cmd = [sys.executable, __file__, "--big", name, "--solver", solver, "--big-repeats", str(repeats)]
+        runs += [(name, "svd", old_repeats) for name in BIG]
+    for name, solver, reps in runs:
+        cmd = [sys.executable, __file__, "--big", name, "--solver", solver, "--big-repeats", str(reps)]
         res = json.loads(subprocess.run(cmd, capture_output=True, text=True, check=True).stdout.splitlines()[-1])
         if "refused" in res:
             rows.append(
@@ -206,6 +206,7 @@ def main() -> None:
     parser.add_argument("--repeats", type=int, default=7, help="warm repeats per small case")
     parser.add_argument("--big-repeats", type=int, default=2, help="warm repeats per D = 4096 case")
     parser.add_argument("--old", action="store_true", help="also time solver='svd' at D = 4096")
+    parser.add_argument("--old-repeats", type=int, default=0, help="warm repeats of solver='svd' at D = 4096")
     parser.add_argument("--skip-small", action="store_true")
     parser.add_argument("--skip-big", action="store_true")
     parser.add_argument("--out", type=Path, default=None, help="write the markdown tables here")
@@ -218,13 +219,13 @@ def main() -> None:
     lines = [
         "Written by `PYTHONPATH=src python benchmarks/bench_entanglement_paths.py "
         + " ".join(sys.argv[1:])
-        + f"` on {os.cpu_count()} cores, torch threads 1.",
+        + f"` on {os.cpu_count()} cores, torch threads 1, OMP_NUM_THREADS={os.environ.get('OMP_NUM_THREADS')}.",
         "",
     ]
     if not args.skip_small:
         lines += ["Part 1: where the dense route fits.", "", *part1(args.repeats), ""]
     if not args.skip_big:
-        lines += ["Part 2: min-cut 4096.", "", *part2(args.big_repeats, args.old), ""]
+        lines += ["Part 2: min-cut 4096.", "", *part2(args.big_repeats, args.old, args.old_repeats), ""]
     text = "\n".join(lines)
     print(text)
     if args.out:

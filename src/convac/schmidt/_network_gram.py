@@ -17,8 +17,9 @@ wide bond above them; at every node the summed bond is folded into the cheapest 
 memory is known before anything is allocated and :class:`~convac.errors.TooLargeError` is
 raised instead.
 
-Spectrum. ``s_i² = eig(G_A G_B) = eig(Lᵀ G_B L)`` with ``G_A = L Lᵀ`` a pivoted Cholesky
-factorisation (rank-revealing, so a singular ``G_A`` is fine), then one ``eigvalsh``.
+Spectrum. ``s_i² = eig(G_A G_B) = eig(K Kᵀ)`` with ``K = R_Aᵀ R_B`` and ``G_X = R_X R_Xᵀ``
+pivoted (rank-revealing) Cholesky factorisations, so singular Grams are fine and the one
+``eigvalsh`` is only as large as the smaller side rank.
 
 Accuracy. The Gram squares the condition number: ``s_i²`` has an absolute error of order
 ``(D + N) * eps * s_1²`` (tested with a constant of 100), so the relative error of ``s_i`` is of
@@ -452,13 +453,17 @@ def gram_singular_values(
     )
     top_side = bool(sides[tn.arch.depth][0])
     fixed = _side_gram(_Run(False), tn, _Side(tn, sides, in_side, not top_side, labels), labels, 0)
-    chol, piv, rank = _pivoted_cholesky(fixed.data)
+    root_f = _gram_root(fixed.data)
+    fixed.data = None
     results = []
     for y in output:
         moving = _side_gram(_Run(False), tn, _Side(tn, sides, in_side, top_side, labels), labels, int(y))
-        assert moving.data is not None
-        m = _congruence(chol, moving.data[np.ix_(piv, piv)], rank)
-        ev = _eigvalsh(m) if rank else np.zeros(1)
+        root_m = _gram_root(moving.data)
+        moving.data = None
+        # s² = eig(G_A G_B) = eig(KᵀK) = eig(KKᵀ) with K = R_fᵀ R_m: the smaller of the two.
+        k = root_f.T @ root_m
+        m = k @ k.T if k.shape[0] <= k.shape[1] else k.T @ k
+        ev = _eigvalsh(0.5 * (m + m.T)) if m.size else np.zeros(1)
         exp = fixed.exp + moving.exp
         # The square root of 2**exp: an odd exponent leaves a factor 2 in the mantissa.
         ev = ev * (2.0 if exp % 2 else 1.0)
@@ -468,34 +473,23 @@ def gram_singular_values(
     return results
 
 
-def _pivoted_cholesky(g: Any) -> tuple[np.ndarray, np.ndarray, int]:
-    """``g[piv][:, piv] = L Lᵀ``, rank-revealing, so a singular Gram is fine.
+def _gram_root(g: Any) -> np.ndarray:
+    """``R`` (n, rank) with ``R Rᵀ = g``, by a pivoted (rank-revealing) Cholesky factorisation.
 
-    ``L`` is returned (n, n) lower triangular, zero beyond column ``rank``.
+    Pivots below ``10 * eps`` of the largest diagonal entry are dropped: the rest of the Gram
+    they leave out has a trace of at most ``10 n eps`` of it, inside the Gram route's error, and
+    a low-rank side makes the final eigenproblem smaller.
     """
     from scipy.linalg import lapack
 
     a = np.asfortranarray(g, dtype=np.float64)
-    c, piv, rank, info = lapack.dpstrf(a, lower=1, tol=-1.0, overwrite_a=1)
+    tol = 10 * np.finfo(np.float64).eps * float(np.max(np.diag(a))) if a.size else 0.0
+    c, piv, rank, info = lapack.dpstrf(a, lower=1, tol=tol, overwrite_a=1)
     if info < 0:
         raise AssertionError(f"dpstrf failed with info {info}")
-    c = np.tril(c)
-    c[:, rank:] = 0.0
-    return c, np.asarray(piv, dtype=np.int64) - 1, int(rank)
-
-
-def _congruence(chol: np.ndarray, g: np.ndarray, rank: int) -> np.ndarray:
-    """``(Lᵀ g L)[:rank, :rank]``; two triangular products (half a general product's work each) when large."""
-    from scipy.linalg import blas
-
-    if len(g) < 1024:
-        # Small: numpy's BLAS; scipy's separate BLAS pool was measured idling for tens of ms here.
-        m = chol[:, :rank].T @ (g @ chol[:, :rank])
-        return np.ascontiguousarray(0.5 * (m + m.T))
-    x = blas.dtrmm(1.0, chol, np.asfortranarray(g), side=1, lower=1)  # g L
-    m = blas.dtrmm(1.0, chol, x, side=0, lower=1, trans_a=1, overwrite_b=1)  # Lᵀ (g L)
-    m = m[:rank, :rank]
-    return np.ascontiguousarray(0.5 * (m + m.T))
+    root = np.empty((len(c), rank))
+    root[np.asarray(piv, dtype=np.int64) - 1] = np.tril(c[:, :rank])
+    return root
 
 
 def _eigvalsh(m: np.ndarray) -> np.ndarray:
