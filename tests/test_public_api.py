@@ -76,8 +76,10 @@ SUBPACKAGES = {
     },
     "convac.schmidt": {
         "AUTO_DENSE_MAX_ENTRIES",
+        "AUTO_SVD_MAX_CUT",
         "DEFAULT_RANK_RTOL",
         "METHODS",
+        "SOLVERS",
         "Entanglement",
         "entanglement",
         "entanglement_tracker",

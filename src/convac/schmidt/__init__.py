@@ -18,7 +18,7 @@ Examples
 4
 """
 
-from convac.schmidt._core import AUTO_DENSE_MAX_ENTRIES, METHODS, Entanglement, entanglement
+from convac.schmidt._core import AUTO_DENSE_MAX_ENTRIES, AUTO_SVD_MAX_CUT, METHODS, SOLVERS, Entanglement, entanglement
 from convac.schmidt._gram import feature_gram, gram_root
 from convac.schmidt._measures import (
     DEFAULT_RANK_RTOL,
@@ -33,8 +33,10 @@ from convac.schmidt._tracking import entanglement_tracker
 
 __all__ = [
     "AUTO_DENSE_MAX_ENTRIES",
+    "AUTO_SVD_MAX_CUT",
     "DEFAULT_RANK_RTOL",
     "METHODS",
+    "SOLVERS",
     "Entanglement",
     "entanglement",
     "entanglement_tracker",

@@ -2,8 +2,8 @@
 
 The method is chosen from :data:`METHODS` (opt_einsum style): ``"dense"`` builds the
 coefficient tensor and takes an SVD (``M**N`` memory), ``"network"`` works on the tensor
-network with cost exponential only in the min-cut, and ``"auto"`` picks dense when
-``M**N <= 2**20`` and network otherwise.
+network with cost exponential only in the min-cut, and ``"auto"`` picks the cheaper of the
+two by a measured cost model when ``M**N <= 2**20`` and network otherwise.
 
 With ``feature_gram`` the result is the entanglement of the *function* ``h_y`` in
 ``L²(μ_1) ⊗ … ⊗ L²(μ_N)`` (docs/theory.md §8) instead of that of the coefficient
@@ -35,20 +35,36 @@ from typing import Any
 
 import numpy as np
 
-from convac._validation import choice, instance, output_index
+from convac._validation import choice, instance, output_index, positive_int, size_limit
 from convac.errors import InputError
 from convac.partitions import Partition
 from convac.schmidt import _measures as measures
 from convac.schmidt._dense import dense_singular_values
 from convac.schmidt._gram import gram_root
-from convac.schmidt._network import DEFAULT_MAX_CUT, network_singular_values
+from convac.schmidt._network import DEFAULT_MAX_CUT, check_cut, network_singular_values
+from convac.schmidt._network_gram import NETWORK_MAX_BYTES, gram_singular_values
 from convac.tensornet._coefficient import DEFAULT_MAX_BYTES
 from convac.tensornet._network import ConvACTensorNetwork, to_tensor_network
 
-__all__ = ["AUTO_DENSE_MAX_ENTRIES", "METHODS", "Entanglement", "entanglement"]
+__all__ = ["AUTO_DENSE_MAX_ENTRIES", "AUTO_SVD_MAX_CUT", "METHODS", "SOLVERS", "Entanglement", "entanglement"]
 
 AUTO_DENSE_MAX_ENTRIES = 1 << 20
-"""``method="auto"`` uses the dense path up to this many coefficient-tensor entries."""
+"""``method="auto"`` never uses the dense path above this many coefficient-tensor entries; below, it
+picks the cheaper path by a measured cost model (dense: ``M**N`` entries and the matricization's
+SVD; network: its nodes and the min-cut ``D**3``)."""
+
+AUTO_SVD_MAX_CUT = 256
+"""``solver="auto"`` on the network path: the SVD route up to this min-cut, the Gram route above.
+
+Measured (benchmarks/bench_entanglement_paths.py): at D <= 256 the two cost about the same
+(the per-node work dominates), at D = 1024 the SVD route is several times slower."""
+
+SOLVERS = ("auto", "svd", "eigh")
+"""How the network path gets the spectrum: ``"svd"``: square-root side factors (QR) and an SVD,
+small Schmidt values accurate to ``eps * λ_1``; ``"eigh"``: side Gram matrices and one
+``eigvalsh``, faster and smaller at large min-cuts, small values accurate to ``(D + N) * eps * λ_1² / λ_i²``
+relative, those below ``sqrt(D * eps) * λ_1`` returned as zeros (see ``convac.schmidt._network_gram``);
+``"auto"``: ``"svd"`` up to :data:`AUTO_SVD_MAX_CUT`, ``"eigh"`` above."""
 
 
 @dataclass(frozen=True)
@@ -61,6 +77,8 @@ class Entanglement:
     function's ``L²(μ)`` norm; ``function`` is then True). ``schmidt_rank`` counts
     ``λ_i > rank_rtol * λ_1`` (default :data:`~convac.schmidt._measures.DEFAULT_RANK_RTOL`
     = 1e-12): a float rank, not an exact one (see ``convac.generic_rank`` for that).
+    ``solver`` is ``"svd"`` or ``"eigh"`` (see :data:`SOLVERS`): with ``"eigh"`` values below
+    ``sqrt(D * eps) * λ_1`` are zeros, so the rank counts only values above that floor.
 
     Examples
     --------
@@ -81,6 +99,7 @@ class Entanglement:
     log2_norm: float = math.nan
     rank_rtol: float = measures.DEFAULT_RANK_RTOL
     function: bool = False
+    solver: str = "svd"
 
     @property
     def entropy(self) -> float:
@@ -116,11 +135,58 @@ SchmidtMethod = Callable[..., Any]
 
 
 def _dense(tn: ConvACTensorNetwork, partition: Partition, output: Any, **options: Any) -> Any:
-    return dense_singular_values(tn, partition, output, max_bytes=options.get("max_bytes", DEFAULT_MAX_BYTES))
+    limit = options.get("max_bytes") or DEFAULT_MAX_BYTES
+    return dense_singular_values(tn, partition, output, max_bytes=limit)
 
 
 def _network(tn: ConvACTensorNetwork, partition: Partition, output: Any, **options: Any) -> Any:
-    return network_singular_values(tn, partition, output, max_cut=options.get("max_cut", DEFAULT_MAX_CUT))
+    max_cut = options.get("max_cut", DEFAULT_MAX_CUT)
+    limit = options.get("max_bytes") or NETWORK_MAX_BYTES
+    if _network_solver(tn, partition, max_cut, options.get("solver", "auto")) == "eigh":
+        pairs = gram_singular_values(tn, partition, [output] if isinstance(output, int) else output, max_cut, limit)
+        return pairs[0] if isinstance(output, int) else pairs
+    d = check_cut(tn, partition, max_cut).value
+    width = max((*tn.arch.channels, tn.arch.n_features))
+    # The SVD route's largest arrays: a QR of (width * D) rows, its copy, and the D x D product.
+    size_limit(
+        f"the network path (SVD route) on this cut (min-cut {d})",
+        3 * 8 * (width * d) ** 2,
+        limit,
+        hint='; use solver="eigh", raise max_bytes, or choose a partition with a smaller min-cut',
+    )
+    return network_singular_values(tn, partition, output, max_cut=max_cut)
+
+
+def _auto_method(tn: ConvACTensorNetwork, partition: Partition, max_cut: int) -> str:
+    """Dense or network, from a cost model measured on this project's machine.
+
+    Dense: contracting ``M**N`` entries plus an SVD of the ``M**|A| x M**|B|`` matricization.
+    Network: a fixed and a per-node cost plus about a dozen ``D**3`` (side factors and the
+    final SVD or Gram eigensolve). The constants are fitted to warm minimum times
+    (benchmarks/bench_entanglement_paths.py): e.g. N = 16, channels 4, a balanced cut of
+    min-cut 256 (full rank) is faster dense, the same N at min-cut 128 or a left/right cut is
+    faster on the network, and at N = 18-20 the network wins by 50-300x on low cuts.
+    """
+    arch = tn.arch
+    m, n = arch.n_features, arch.n_inputs
+    if m**n > AUTO_DENSE_MAX_ENTRIES:
+        return "network"
+    from convac.mincut import min_cut
+
+    d = min_cut(arch, partition).value
+    if d > max_cut:
+        return "dense"
+    rows, cols = m ** len(partition.side_a), m ** len(partition.side_b)
+    dense = m**n * 2e-7 + 4 * rows * cols * min(rows, cols) / 5e9
+    nodes = sum(arch.positions(layer) for layer in range(arch.depth + 1))
+    network = 2e-3 + nodes * 2e-5 + 12 * d**3 / 5e9
+    return "dense" if dense <= network else "network"
+
+
+def _network_solver(tn: ConvACTensorNetwork, partition: Partition, max_cut: int, solver: str) -> str:
+    if solver != "auto":
+        return solver
+    return "svd" if check_cut(tn, partition, max_cut).value <= AUTO_SVD_MAX_CUT else "eigh"
 
 
 METHODS: dict[str, SchmidtMethod] = {"dense": _dense, "network": _network}
@@ -162,8 +228,9 @@ def entanglement(
     *,
     feature_gram: Any = None,
     max_cut: int = DEFAULT_MAX_CUT,
-    max_bytes: int = DEFAULT_MAX_BYTES,
+    max_bytes: int | None = None,
     rank_rtol: float = measures.DEFAULT_RANK_RTOL,
+    solver: str = "auto",
 ) -> Any:
     """Entanglement of ``model``'s score ``h_output`` across ``partition``.
 
@@ -180,8 +247,15 @@ def entanglement(
         (on the network path the side of the cut without the output layer is reduced once).
     method:
         ``"auto"``, ``"dense"`` or ``"network"`` (see :data:`METHODS`); the network path
-        refuses cuts above ``max_cut`` and the dense path tensors above ``max_bytes``, each
-        with a :class:`~convac.errors.TooLargeError` naming the size.
+        refuses cuts above ``max_cut``, each path work whose planned memory exceeds
+        ``max_bytes``, with a :class:`~convac.errors.TooLargeError` naming the size, before
+        allocating it.
+    max_bytes:
+        Memory limit in bytes: of the coefficient tensor on the dense path (default
+        512 MiB), of the planned peak on the network path (default 4 GiB).
+    solver:
+        The network path's spectrum: ``"auto"``, ``"svd"`` or ``"eigh"`` (see :data:`SOLVERS`;
+        the dense path always takes an SVD).
     feature_gram:
         None (default): the Schmidt values of the coefficient tensor ``A``, which depend on
         the basis of representation functions. An (M, M) or (N, M, M) symmetric positive
@@ -234,23 +308,34 @@ def entanglement(
     if not every:
         output_index(output, arch.n_outputs)
     choice(method, "method", ["auto", *sorted(METHODS)])
+    choice(solver, "solver", SOLVERS)
+    if max_bytes is not None:
+        positive_int(max_bytes, "max_bytes")
     if method == "auto":
-        method = "dense" if arch.n_features**arch.n_inputs <= AUTO_DENSE_MAX_ENTRIES else "network"
+        method = _auto_method(tn, partition, max_cut)
     measures.schmidt_rank([1.0], rank_rtol)  # validates rank_rtol before any work
     function = feature_gram is not None
     if function:
         tn = _with_gram(tn, feature_gram)
     outputs = list(range(arch.n_outputs)) if every else [int(output)]
-    spectra = METHODS[method](tn, partition, outputs, max_cut=max_cut, max_bytes=max_bytes)
+    spectra = METHODS[method](tn, partition, outputs, max_cut=max_cut, max_bytes=max_bytes, solver=solver)
+    used = "svd" if method == "dense" else _network_solver(tn, partition, max_cut, solver)
     results = [
-        _result(s, log2_scale, partition, method, y, rank_rtol, function)
+        _result(s, log2_scale, partition, method, y, rank_rtol, function, used)
         for y, (s, log2_scale) in zip(outputs, spectra, strict=True)
     ]
     return results if every else results[0]
 
 
 def _result(
-    s: np.ndarray, log2_scale: int, partition: Partition, method: str, output: int, rank_rtol: float, function: bool
+    s: np.ndarray,
+    log2_scale: int,
+    partition: Partition,
+    method: str,
+    output: int,
+    rank_rtol: float,
+    function: bool,
+    solver: str,
 ) -> Entanglement:
     if not s.size or not s.max() > 0:
         what = "function" if function else "coefficient tensor"
@@ -259,4 +344,4 @@ def _result(
         )
     lam = measures.schmidt_values(s)
     log2_norm = float(np.log2(np.linalg.norm(s / s.max())) + np.log2(s.max()) + log2_scale)
-    return Entanglement(lam, partition, method, output, log2_norm, rank_rtol, function)
+    return Entanglement(lam, partition, method, output, log2_norm, rank_rtol, function, solver)

@@ -199,6 +199,22 @@ def _fmt(value: int) -> str:
     return str(value) if value < 10**12 else f"about 2^{math.log2(value):.1f}"
 
 
+def check_cut(tn: ConvACTensorNetwork, partition: Partition, max_cut: int) -> Any:
+    """Return the min-cut of ``partition`` on ``tn``'s architecture; :class:`TooLargeError` above ``max_cut``."""
+    from convac.mincut import min_cut
+
+    cut = min_cut(tn.arch, partition)
+    if cut.value > max_cut:
+        raise TooLargeError(
+            f"the min-cut of this partition is {_fmt(cut.value)} (log2 {cut.log2:.4g}), over the network "
+            f"path's limit of max_cut={max_cut} (log2 {math.log2(max_cut):.4g}), the largest cut it does: "
+            "its "
+            "cost grows with the min-cut (an SVD of a min-cut x min-cut matrix); choose a partition with a "
+            "smaller min-cut or fewer channels, or raise max_cut"
+        )
+    return cut
+
+
 def network_singular_values(
     tn: ConvACTensorNetwork, partition: Partition, output: int | Sequence[int] = 0, max_cut: int = DEFAULT_MAX_CUT
 ) -> Any:
@@ -208,18 +224,8 @@ def network_singular_values(
     output layer is reduced once for all of them. Raises :class:`TooLargeError` if the
     min-cut exceeds ``max_cut``.
     """
-    from convac.mincut import min_cut
-
     arch = tn.arch
-    cut = min_cut(arch, partition)
-    if cut.value > max_cut:
-        raise TooLargeError(
-            f"the min-cut of this partition is {_fmt(cut.value)} (log2 {cut.log2:.4g}), over the network "
-            f"path's limit of max_cut={max_cut} (log2 {math.log2(max_cut):.4g}), the largest cut it does: "
-            "its "
-            "cost grows with the min-cut (an SVD of a min-cut x min-cut matrix); choose a partition with a "
-            "smaller min-cut or fewer channels, or raise max_cut"
-        )
+    cut = check_cut(tn, partition, max_cut)
     sides = [np.asarray(s, dtype=bool) for s in cut.node_sides]
     in_side = partition.mask
     labels = _cut_labels(tn, in_side, sides)
