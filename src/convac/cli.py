@@ -776,7 +776,7 @@ def _profile_values() -> str:
 
 
 def _digit_source(args: argparse.Namespace) -> str | None:
-    """The --source value, with --mnist-dir meaning mnist; None: the profile's."""
+    """Return the --source value, with --mnist-dir meaning mnist; None: the profile's."""
     if args.mnist_dir is None:
         if args.source == "mnist":
             raise ConvacError("--source mnist needs --mnist-dir, a directory holding the four MNIST IDX files")

