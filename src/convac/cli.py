@@ -277,7 +277,8 @@ def _verify(sub: Any) -> None:
     )
     p.add_argument("--full", action="store_true", help="run every architecture and partition of the grid")
     p.add_argument("--seed", type=int, default=0, help="seed of the samples and weights")
-    p.add_argument("--workers", type=int, default=2, help="worker processes, 1 or 2")
+    p.add_argument("--workers", type=int, default=2, help="worker processes, 1 or 2 (ray: CPUs of a local Ray)")
+    _executor_flags(p)
     p.add_argument("--cells", type=int, default=None, help="architectures per suite (default: the suite's sample size)")
     p.add_argument(
         "--partitions", type=int, default=None, help="partitions per architecture (default: the suite's sample size)"
@@ -306,6 +307,8 @@ def _verify(sub: Any) -> None:
             progress=not args.no_progress,
             echo=print,
             restart=args.restart,
+            executor=args.executor,
+            address=args.ray_address,
         )
         saved = ", ".join(map(str, report.files[-2:]))
         print(f"wall time {report.wall_seconds:.1f} s; table saved to {saved}")
@@ -315,6 +318,21 @@ def _verify(sub: Any) -> None:
         return 0
 
     p.set_defaults(func=run)
+
+
+def _executor_flags(p: Any) -> None:
+    p.add_argument(
+        "--executor",
+        choices=["local", "ray"],
+        default="local",
+        help="where cells run: local (this machine's processes) or ray (Ray tasks; needs convac[ray]) "
+        "(default: local); results are the same either way, and either resumes the other's",
+    )
+    p.add_argument(
+        "--ray-address",
+        help="with --executor ray: join this running Ray cluster (e.g. auto or HOST:6379) "
+        "(default: start a local Ray for the run)",
+    )
 
 
 # ---------------------------------------------------------------------------- analyze
@@ -815,6 +833,8 @@ def _run_inductive_bias(args: argparse.Namespace) -> int:
         workers=args.workers,
         progress=not args.no_progress,
         restart=args.restart,
+        executor=args.executor,
+        address=args.ray_address,
     )
     print(f"{result.ran} cells run, {result.skipped} already done; results in {args.out}")
     if "table_md" in result.files:
@@ -894,7 +914,10 @@ def _experiment(sub: Any) -> None:
         "max, bilinear (threshold 0.5; wipes thin strokes) (default: area for MNIST, bilinear for digits)",
     )
     q.add_argument("--device", default="cpu", help="torch device: cpu or cuda")
-    q.add_argument("--workers", type=int, default=1, help="process pool size (1: in this process)")
+    q.add_argument(
+        "--workers", type=int, default=1, help="process pool size (1: in this process; ray: CPUs of a local Ray)"
+    )
+    _executor_flags(q)
     q.add_argument("--restart", action="store_true", help="delete the sweep's results in --out and start over")
     q.add_argument("--no-progress", action="store_true", help="no progress bar")
 

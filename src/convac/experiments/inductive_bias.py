@@ -671,13 +671,15 @@ def run_sweep(
     *,
     restart: bool = False,
     executor: str = "local",
+    address: str | None = None,
 ) -> SweepResult:
     """Run every unfinished cell of ``sweep``, appending results to ``out_dir``; then write the report.
 
     Cells already in ``out_dir/results.jsonl`` are skipped; cells with a checkpoint resume;
     ``restart=True`` first deletes what an earlier sweep wrote there. ``on_epoch(cell, epoch,
     record)`` is called after each checkpoint. ``executor`` names where cells run (see
-    :data:`convac.experiments._executor.EXECUTORS`). SIGINT or SIGTERM stops the workers at once
+    :data:`convac.experiments._executor.EXECUTORS`; ``"ray"`` with ``address`` joins that
+    Ray cluster, else starts a local Ray with ``workers`` CPUs). SIGINT or SIGTERM stops the workers at once
     and raises :class:`~convac.experiments._executor.Interrupted` (a KeyboardInterrupt) saying
     how many cells are saved; every finished cell is on disk by then.
 
@@ -692,7 +694,7 @@ def run_sweep(
     ((2, 0), (0, 2))
     """
     _check_run(sweep, device, workers)
-    pool = make_executor(executor, workers)
+    pool = make_executor(executor, workers, address=address)
     out = Path(out_dir)
     if restart:
         _clear(out)
