@@ -906,7 +906,9 @@ def _experiment(sub: Any) -> None:
         "split; needs convac[data]), digits (scikit-learn's 8x8 digits), mnist (IDX files, --mnist-dir) "
         "(default: mnist5k, or mnist with --mnist-dir)",
     )
-    q.add_argument("--mnist-dir", help="directory with the four MNIST IDX files, gz or not (implies --source mnist)")
+    q.add_argument(
+        "--mnist-dir", help="directory with the four MNIST IDX files, gz or not; implies --source mnist (default: none)"
+    )
     q.add_argument(
         "--resize",
         choices=["area", "max", "bilinear"],

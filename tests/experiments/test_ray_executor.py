@@ -132,7 +132,8 @@ def test_bad_addresses_and_a_missing_ray(monkeypatch: pytest.MonkeyPatch, tmp_pa
 def test_ctrl_c_stops_ray_workers_and_keeps_finished_cells(tmp_path: Path, capsys) -> None:
     out = tmp_path / "run"
     args = ["experiment", "inductive-bias", "--out", str(out), "--tasks", "local", "--rs", "1", "--seeds", "0,1,2"]
-    args += ["--n-train", "32", "--n-test", "8", "--epochs", "4", "--batch-size", "8", "--no-progress"]
+    # Cells of a few seconds each: the Ctrl-C lands while some are still running or waiting.
+    args += ["--n-train", "64", "--n-test", "8", "--epochs", "8", "--batch-size", "8", "--no-progress"]
     args += ["--source", "digits"]
     code = "import sys; sys.argv[0] = 'convac'; from convac.cli import main; sys.exit(main())"
     env = {**os.environ, "OMP_NUM_THREADS": "1"}
@@ -154,9 +155,8 @@ def test_ctrl_c_stops_ray_workers_and_keeps_finished_cells(tmp_path: Path, capsy
             pytest.fail(f"no result before the command ended or timed out: {proc.communicate()[1][-2000:]}")
         with contextlib.suppress(psutil.Error):
             pids |= {c.pid for c in psutil.Process(proc.pid).children(recursive=True)}
-        time.sleep(0.05)
-    pids |= {c.pid for c in psutil.Process(proc.pid).children(recursive=True)}
-    os.killpg(proc.pid, signal.SIGINT)  # as Ctrl-C in a terminal
+        time.sleep(0.02)
+    os.killpg(proc.pid, signal.SIGINT)  # as Ctrl-C in a terminal, the moment the first cell is saved
     start = time.monotonic()
     try:
         stderr = proc.communicate(timeout=60)[1]
