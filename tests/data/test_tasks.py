@@ -120,7 +120,7 @@ def test_mnist_errors(tmp_path) -> None:
 def test_task_errors() -> None:
     with pytest.raises(ConvacError, match="task must be 'local' or 'global', got 'medium'"):
         make_task("medium", 4, 4)
-    with pytest.raises(ConvacError, match="source must be 'digits' or 'mnist', got 'emnist'"):
+    with pytest.raises(ConvacError, match="source must be one of 'mnist5k', 'digits', 'mnist', got 'emnist'"):
         digit_sources("emnist")
     with pytest.raises(ConvacError, match="needs mnist_dir"):
         digit_sources("mnist")

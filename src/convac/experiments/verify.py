@@ -770,12 +770,14 @@ def verify(
     echo: Callable[[str], None] | None = None,
     restart: bool = False,
     executor: str = "local",
+    address: str | None = None,
 ) -> VerifyReport:
     """Run the min-cut theorem check on ``suites`` (default: all of :data:`SUITES`).
 
     Writes ``<out>/<suite>[-full].jsonl`` (one line per finished cell; re-runs resume,
     ``restart=True`` deletes these files first) and ``<out>/verify.md`` / ``verify.csv`` (the
-    table). ``workers`` (1 or 2) processes of the ``executor`` run the cells. ``echo`` receives
+    table). ``workers`` (1 or 2) processes of the ``executor`` run the cells (``"ray"``: Ray
+    tasks on a local Ray with ``workers`` CPUs, or on the cluster at ``address``). ``echo`` receives
     the table text (e.g. ``print``). SIGINT or SIGTERM stops the workers at once and raises
     :class:`~convac.experiments._executor.Interrupted` (a KeyboardInterrupt); every finished
     cell is on disk by then. See the module docstring.
@@ -790,7 +792,7 @@ def verify(
     """
     names = _check_arguments(suites, workers, {"cells": cells, "partitions": partitions}, redraws, seed)
     prime = check_prime(prime)
-    pool = make_executor(executor, workers, initializer=_init_worker)
+    pool = make_executor(executor, workers, initializer=_init_worker, address=address)
     out_dir = Path(out)
     if out_dir.exists() and not out_dir.is_dir():
         raise ConvacError(f"--out {out_dir} exists and is not a directory")
