@@ -71,7 +71,7 @@ def _prime_factors(n: int) -> list[int]:
 
 
 def _example_schedule(side: int, depth: int, minimum: int) -> list[int] | None:
-    """A schedule of ``depth`` windows (each >= ``minimum``) multiplying to ``side``, or None."""
+    """Return ``depth`` windows (each >= ``minimum``) multiplying to ``side``, or None if none exist."""
     primes = sorted(_prime_factors(side), reverse=True)
     if minimum >= 2 and len(primes) < depth:
         return None
@@ -212,7 +212,8 @@ class Architecture:
         --------
         >>> Architecture.deep_2d(height=8, width=8, n_features=2, channels=[4, 4, 4]).n_inputs
         64
-        >>> Architecture.deep_2d(height=6, width=4, n_features=2, channels=[3, 2], windows=[(2, 2), (3, 2)]).layer_grid(1)
+        >>> rect = Architecture.deep_2d(height=6, width=4, n_features=2, channels=[3, 2], windows=[(2, 2), (3, 2)])
+        >>> rect.layer_grid(1)
         (3, 2)
         """
         window, schedule = _pick(window, windows)
@@ -339,7 +340,7 @@ class Architecture:
         object.__setattr__(self, "window", sizes.pop() if len(sizes) == 1 else None)
 
     def _uniform_windows(self) -> tuple[tuple[int, ...], ...]:
-        """The schedule ``window x ... x window`` at every layer (``window`` defaults to 2)."""
+        """Return the schedule ``window x ... x window`` at every layer (``window`` defaults to 2)."""
         window = 2 if self.window is None else self.window
         if len(self.grid) == 2:
             h, w = self.grid
@@ -515,7 +516,9 @@ class Architecture:
         """
         from convac.general import ConvStep, GeneralArchitecture
 
-        steps = [ConvStep(channels=r, kernel=w, stride=w) for r, w in zip(self.channels, self.windows, strict=True)]
+        steps = tuple(
+            ConvStep(channels=r, kernel=w, stride=w) for r, w in zip(self.channels, self.windows, strict=True)
+        )
         return GeneralArchitecture(grid=self.grid, n_features=self.n_features, steps=steps, n_outputs=self.n_outputs)
 
     def layers(self) -> list[LayerSpec]:

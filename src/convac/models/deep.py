@@ -9,6 +9,10 @@ from convac.models.base import ConvACBase
 
 __all__ = ["DeepConvAC"]
 
+# Up to this many normalised factors are multiplied at once; larger windows (e.g. 7x7) are
+# reduced pairwise with renormalisation so no partial product leaves float32's range.
+_DIRECT_POOL = 8
+
 
 class DeepConvAC(ConvACBase):
     """A deep convolutional arithmetic circuit, 1D or 2D, shared or locally connected.
@@ -29,5 +33,9 @@ class DeepConvAC(ConvACBase):
         x, exponent = F.normalize(features, torch.zeros(features.shape[0], dtype=torch.int64))
         for layer in range(arch.depth):
             x, exponent = F.normalize(F.pointwise_conv(x, self.conv_weight(layer)), exponent)
-            x, exponent = F.normalize(F.product_pool(x, arch.layer_grid(layer), arch.window), exponent)
+            grid, window = arch.layer_grid(layer), arch.windows[layer]
+            if arch.pool_sizes[layer] <= _DIRECT_POOL:
+                x, exponent = F.normalize(F.product_pool(x, grid, window), exponent)
+            else:
+                x, exponent = F.window_product_pool(x, exponent, grid, window)
         return x[:, 0, :] @ self.output, exponent
