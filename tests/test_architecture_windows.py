@@ -154,7 +154,7 @@ def schedules(draw: st.DrawFn) -> tuple[int, list[tuple[int, ...]]]:
         st.lists(sizes, min_size=depth, max_size=depth).filter(
             lambda ws: all(math.prod(w) >= 2 for w in ws) if ndim == 2 else True
         )
-    )  # noqa: E501
+    )
     return ndim, [(w,) if isinstance(w, int) else w for w in windows]
 
 
