@@ -116,7 +116,10 @@ BAD = [
     (lambda: Architecture.deep_1d(8, 2, [2, 2, 2, 2], windows=[2, 2, 2]), "got 3 windows and 4 channel entries"),
     (lambda: Architecture.deep_1d(8, 2, [2, 2], windows=[2, 2, 2]), "one entry per hidden layer"),
     (lambda: Architecture.deep_1d(32, 2, [2, 2, 2, 2, 2, 2], windows=[2] * 6), "at most 5 layers of windows >= 2"),
-    (lambda: Architecture.deep_1d(8, 2, [2, 2, 2], window=2, windows=[2, 2, 2]), "not both"),
+    (
+        lambda: Architecture.deep_1d(8, 2, [2, 2, 2], window=2, windows=[2, 2, 2]),
+        "or windows (one window per layer), not both",
+    ),
     (lambda: Architecture.deep_2d(4, 4, 2, [2, 2], windows=[(2, 2, 1), (2, 2)]), "one per grid axis"),
     (lambda: Architecture.deep_2d(6, 4, 2, [2, 2]), "needs a square grid"),
     (lambda: Architecture.deep_2d(6, 4, 2, [2, 2]), "give windows="),

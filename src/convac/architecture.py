@@ -591,7 +591,7 @@ def _pick(window: int | None, windows: Any) -> tuple[int | None, tuple[Any, ...]
     if windows is None:
         return window, ()
     if window is not None:
-        raise ArchitectureError("give window= (one size for every layer) or windows= (one window per layer), not both")
+        raise ArchitectureError("give window (one size for every layer) or windows (one window per layer), not both")
     return None, _as_windows(windows)
 
 
