@@ -352,7 +352,8 @@ def _add_arch_flags(p: Any, channels_help: str, paper_default: bool = False) -> 
         "--windows",
         type=_windows_list,
         default=None,
-        help="one pooling window per hidden layer, multiplying to the grid: 2,2,3,7 (1D) or 2x2,2x2,7x7 (2D)",
+        help="one pooling window per hidden layer, multiplying to the grid: 2,2,3,7 (1D) or 2x2,2x2,7x7 (2D) "
+        "(default: --window at every layer)",
     )
     p.add_argument(
         "--outputs",
