@@ -425,34 +425,44 @@ def design(
     profile: Any = "local",
     *,
     n_features: int = 2,
-    window: int = 2,
+    window: int | None = None,
     n_outputs: int = 1,
     shared: bool = False,
     widths: Sequence[int] = DEFAULT_WIDTHS,
+    windows: Sequence[Any] | None = None,
 ) -> Design:
     """Channel numbers for a deep ConvAC on ``grid`` that maximise ``profile``'s objective.
 
     ``budget`` bounds ``Architecture.n_params`` (hidden and output weights; with ``shared`` it
     counts one matrix per layer). ``profile`` is ``"local"``, ``"global"`` or a mapping of scale
-    to weight (see :func:`resolve_profile`). Raises :class:`ConvacError` (a ``ValueError``) when
-    no network with widths from ``widths`` fits the budget.
+    to weight (see :func:`resolve_profile`). The pooling is ``window`` (default 2) at every layer,
+    or any schedule ``windows`` (see :meth:`Architecture.deep_1d` / :meth:`~Architecture.deep_2d`).
+    Raises :class:`ConvacError` (a ``ValueError``) when no network with widths from ``widths``
+    fits the budget.
 
     Examples
     --------
     >>> d = design((8, 8), budget=400, profile={"checkerboard": 1}, n_features=4, shared=True)
     >>> d.channels, d.cuts[0].log2  # min(r_0, M^2)^(N/4): r_0 = 16 saturates it, the rest is cheapest
     ((16, 1, 1), 64.0)
+    >>> d = design((28, 28), budget=2000, profile="global", windows=[2, 2, 7], shared=True)
+    >>> d.arch.windows, d.cuts[-1].label
+    (((2, 2), (2, 2), (7, 7)), 'up_down')
     """
     grid = (int(grid),) if isinstance(grid, int) else tuple(int(v) for v in grid)
     budget = _check_budget(budget)
     widths = tuple(int(w) for w in widths)
     if not widths or min(widths) < 1:
         raise ConvacError(f"widths must be positive integers, got {list(widths)}")
-    probe = (
-        Architecture.deep_1d(grid[0], n_features, [1] * _depth(grid, window), n_outputs, shared, window)
-        if len(grid) == 1
-        else Architecture.deep_2d(grid[0], grid[1], n_features, [1] * _depth(grid, window), n_outputs, shared, window)
-    )
+    depth = _depth(grid, 2 if window is None else window) if windows is None else len(windows)
+    if len(grid) == 1:
+        probe = Architecture.deep_1d(
+            grid[0], n_features, [1] * depth, n_outputs, shared, window=window, windows=windows
+        )
+    else:
+        probe = Architecture.deep_2d(
+            grid[0], grid[1], n_features, [1] * depth, n_outputs, shared, window=window, windows=windows
+        )
     cheapest = probe.with_channels([min(widths)] * probe.depth).n_params
     if budget < cheapest:
         raise ConvacError(

@@ -177,6 +177,23 @@ def _int_list(text: str) -> list[int]:
     return values
 
 
+def _windows_list(text: str) -> list[Any]:
+    """``2,2,3,7`` -> [2, 2, 3, 7]; ``2x2,3x2`` -> [(2, 2), (3, 2)] (one window per hidden layer)."""
+    allowed = "comma-separated windows such as 2,2,3,7 (1D) or 2x2,2x2,7x7 (2D)"
+    out: list[Any] = []
+    try:
+        for item in text.replace(" ", "").lower().split(","):
+            sizes = tuple(int(v) for v in item.split("x"))
+            if len(sizes) > 2 or min(sizes) < 1:
+                raise ValueError
+            out.append(sizes[0] if len(sizes) == 1 else sizes)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"--windows must be {allowed}, got {text!r}") from None
+    if len({isinstance(w, tuple) for w in out}) > 1:
+        raise argparse.ArgumentTypeError(f"--windows must give every window the same way ({allowed}), got {text!r}")
+    return out
+
+
 # ---------------------------------------------------------------------------- demo
 @command
 def _demo(sub: Any) -> None:
@@ -348,7 +365,14 @@ def _add_arch_flags(p: Any, channels_help: str, paper_default: bool = False) -> 
         default=None if paper_default else 2,
         help=f"number M of representation features (default: {on_paper}2)",
     )
-    p.add_argument("--window", type=int, default=2, help="pooling window")
+    p.add_argument("--window", type=int, default=None, help="pooling window of every layer (default: 2)")
+    p.add_argument(
+        "--windows",
+        type=_windows_list,
+        default=None,
+        help="one pooling window per hidden layer, multiplying to the grid: 2,2,3,7 (1D) or 2x2,2x2,7x7 (2D) "
+        "(default: --window at every layer)",
+    )
     p.add_argument(
         "--outputs",
         type=int,
@@ -381,6 +405,7 @@ def _analysis_archs(args: argparse.Namespace) -> dict[str, Any]:
             outputs=args.outputs,
             shared=args.shared,
             shallow=args.shallow,
+            windows=args.windows,
         )
         archs[f"{'shallow ' if args.shallow else ''}{chans}".replace(" ", "")] = arch
     for path in args.arch:
@@ -581,6 +606,7 @@ def _design_network(args: argparse.Namespace, profile: Any, data_grid: tuple[int
         n_outputs=outputs,
         shared=shared,
         widths=args.widths or DEFAULT_WIDTHS,
+        windows=args.windows,
     )
 
 

@@ -209,20 +209,39 @@ class Partition:
         return cls.blocks(target, 1)._renamed("checkerboard")
 
     @classmethod
-    def blocks(cls, target: Any, width: int) -> Partition:
+    def blocks(cls, target: Any, width: int | tuple[int, int]) -> Partition:
         """Alternating contiguous blocks of ``width`` positions (``width x width`` squares in 2D).
 
-        Width 1 is the interleaved partition, width N/2 in 1D is left/right.
+        Width 1 is the interleaved partition, width N/2 in 1D is left/right. In 2D, ``width``
+        may be a ``(height, width)`` pair for rectangular blocks (e.g. a pooling level's
+        receptive field).
+
+        Examples
+        --------
+        >>> print(Partition.blocks((4, 6), (2, 3)).picture())
+        AAABBB
+        AAABBB
+        BBBAAA
+        BBBAAA
         """
         grid = _grid_of(target)
-        width = integer(width, "block width")
-        side = max(grid)
-        if not 1 <= width < side:
-            raise PartitionError(f"block width must be in 1..{side - 1} for grid {grid}, got {width}")
-        idx = [np.arange(n) // width for n in grid]
+        if isinstance(width, tuple) and len(grid) == 2:
+            if len(width) != 2:
+                raise PartitionError(f"a 2D block is an integer or a (height, width) pair, got {width!r}")
+            shape = tuple(integer(w, "block width") for w in width)
+            if not all(1 <= b <= n for b, n in zip(shape, grid, strict=True)) or shape == grid:
+                raise PartitionError(f"a {shape[0]}x{shape[1]} block must fit inside, and be smaller than, grid {grid}")
+        else:
+            width = integer(width, "block width")
+            side = max(grid)
+            if not 1 <= width < side:
+                raise PartitionError(f"block width must be in 1..{side - 1} for grid {grid}, got {width}")
+            shape = (width,) * len(grid)
+        idx = [np.arange(n) // b for n, b in zip(grid, shape, strict=True)]
         parity = idx[0][:, None] + idx[1][None, :] if len(grid) == 2 else idx[0]
         mask = (parity % 2 == 0).ravel()
-        return cls(mask.size, np.flatnonzero(mask).tolist(), grid=grid, name=f"blocks({width})")
+        label = "x".join(map(str, shape)) if len(set(shape)) > 1 else str(shape[0])
+        return cls(mask.size, np.flatnonzero(mask).tolist(), grid=grid, name=f"blocks({label})")
 
     @classmethod
     def random(cls, target: Any, seed: int = 0, size: int | None = None) -> Partition:

@@ -1,9 +1,14 @@
 """The partitions that probe correlations at each length scale: one list per architecture.
 
 A *scale* is a named partition of the inputs together with the length over which it asks
-for correlations: the checkerboard (length 1), alternating ``w x w`` blocks (length ``w``,
-``w = 2, 4, ..., side/2``) and the halves left/right and up/down (length = the side). This
-is the x-axis of :func:`convac.analysis._analyze` and the vocabulary of design profiles.
+for correlations: the checkerboard (length 1), alternating ``w x w`` blocks (length ``w``)
+and the halves left/right and up/down (length = the side). This is the x-axis of
+:func:`convac.analysis._analyze` and the vocabulary of design profiles.
+
+For a grid, the block widths are ``2, 4, ..., side/2``. For a deep architecture they are the
+receptive fields of its pooling levels below the top (one block per position of that level's
+grid; ``kh x kw`` blocks when they are not square): 28x28 with windows 2x2, 2x2, 7x7 is
+probed with blocks(2) and blocks(4), which for window 2 on a power-of-two grid is the same list.
 
 Examples
 --------
@@ -13,6 +18,9 @@ Examples
 ['checkerboard', 'blocks(2)', 'blocks(4)', 'left_right']
 >>> [s.length for s in scales(arch)]
 [1, 2, 4, 16]
+>>> odd = Architecture.deep_2d(height=12, width=8, n_features=2, channels=[2, 2, 2], windows=[(2, 2), (3, 2), (2, 2)])
+>>> [s.label for s in scales(odd)]
+['checkerboard', 'blocks(2)', 'blocks(6x4)', 'left_right', 'up_down']
 """
 
 from __future__ import annotations
@@ -32,7 +40,7 @@ __all__ = ["FAMILIES", "Scale", "parse_scale", "scales"]
 FAMILIES: tuple[str, ...] = ("checkerboard", "blocks", "left_right", "up_down")
 """The partition families probed per length scale, shortest scale first."""
 
-_BLOCKS = re.compile(r"^blocks\s*[:(]?\s*(\d+)\s*\)?$")
+_BLOCKS = re.compile(r"^blocks\s*[:(]?\s*(\d+)\s*(?:x\s*(\d+))?\s*\)?$")
 
 
 @dataclass(frozen=True)
@@ -48,12 +56,15 @@ class Scale:
 
     family: str
     length: int
-    width: int | None = None
+    width: int | tuple[int, int] | None = None
 
     @property
     def label(self) -> str:
-        """``checkerboard``, ``blocks(w)``, ``left_right`` or ``up_down``."""
-        return f"blocks({self.width})" if self.family == "blocks" else self.family
+        """``checkerboard``, ``blocks(w)`` (``blocks(hxw)`` for a non-square block), ``left_right`` or ``up_down``."""
+        if self.family != "blocks":
+            return self.family
+        width = self.width
+        return f"blocks({width[0]}x{width[1]})" if isinstance(width, tuple) else f"blocks({width})"
 
     def partition(self, target: Architecture | tuple[int, ...]) -> Partition:
         """Return the partition of ``target``'s inputs (an architecture or its grid)."""
@@ -66,6 +77,20 @@ class Scale:
         if self.family == "left_right":
             return Partition.left_right(grid)
         return Partition.up_down(grid)
+
+
+def _block_shapes(arch: Architecture) -> list[int | tuple[int, int]]:
+    """Receptive fields of the pooling levels below the top: an int when square (or 1D)."""
+    out: list[int | tuple[int, int]] = []
+    for layer in range(1, arch.depth):
+        field = arch.receptive_field(layer)
+        # in 1D a block of N/2 is left/right itself, listed once
+        if arch.ndim == 1 and 2 * field[0] == arch.grid[0]:
+            continue
+        shape: int | tuple[int, int] = field[0] if len(set(field)) == 1 else (field[0], field[1])
+        if shape not in out:
+            out.append(shape)
+    return out
 
 
 def _grid(target: Architecture | Sequence[int]) -> tuple[int, ...]:
@@ -104,7 +129,10 @@ def scales(target: Architecture | Sequence[int], families: Iterable[str] | None 
     out: list[Scale] = []
     if "checkerboard" in wanted:
         out.append(Scale("checkerboard", 1))
-    if "blocks" in wanted:
+    if "blocks" in wanted and isinstance(target, Architecture) and target.kind == "deep":
+        for shape in _block_shapes(target):
+            out.append(Scale("blocks", max(shape) if isinstance(shape, tuple) else shape, shape))
+    elif "blocks" in wanted:
         w = 2
         # in 1D, blocks(side/2) is left/right itself
         while w <= side // 2 and not (len(grid) == 1 and w == side // 2):
@@ -150,7 +178,10 @@ def parse_scale(text: Any, target: Architecture | Sequence[int]) -> list[Scale]:
         return found
     match = _BLOCKS.match(key)
     if match:
-        width = int(match.group(1))
+        width: int | tuple[int, int] = int(match.group(1))
+        if match.group(2) is not None:
+            pair = (int(match.group(1)), int(match.group(2)))
+            width = pair[0] if pair[0] == pair[1] else pair
         found = [s for s in every if s.family == "blocks" and s.width == width]
         if width == 1:
             found = [s for s in every if s.family == "checkerboard"]

@@ -6,10 +6,10 @@ Examples
 (8, 8)
 >>> architecture_from_options(inputs=8, features=2, channels=[3], shallow=True).kind
 'shallow'
+>>> architecture_from_options(grid="28x28", features=2, channels=[4, 4, 2], windows=[2, 2, 7]).layer_grid(2)
+(7, 7)
 >>> parse_grid("64x32")
-Traceback (most recent call last):
-    ...
-convac.errors.ArchitectureError: a deep 2D grid must be square; got 64x32
+(64, 32)
 """
 
 from __future__ import annotations
@@ -45,8 +45,6 @@ def parse_grid(text: str | int | Sequence[int]) -> tuple[int, ...]:
         raise ArchitectureError(f"a grid is LENGTH or HEIGHTxWIDTH such as 64x64, got {text!r}") from None
     if len(grid) not in (1, 2) or min(grid) < 1:
         raise ArchitectureError(f"a grid is LENGTH or HEIGHTxWIDTH such as 64x64, got {text!r}")
-    if len(grid) == 2 and grid[0] != grid[1]:
-        raise ArchitectureError(f"a deep 2D grid must be square; got {text}")
     return grid
 
 
@@ -56,14 +54,17 @@ def architecture_from_options(
     inputs: int | None = None,
     features: int = 2,
     channels: Sequence[int] = (),
-    window: int = 2,
+    window: int | None = None,
     outputs: int = 1,
     shared: bool = False,
     shallow: bool = False,
+    windows: Sequence[Any] | None = None,
 ) -> Architecture:
     """One architecture from flags: ``grid`` (``"64x64"``) or ``inputs`` (1D), ``channels`` per layer.
 
-    ``shallow`` takes one channel number (Z). Errors are :class:`ArchitectureError` sentences.
+    ``window`` (one size for every layer, default 2) or ``windows`` (one window per layer) set
+    the pooling. ``shallow`` takes one channel number (Z). Errors are :class:`ArchitectureError`
+    sentences.
 
     Examples
     --------
@@ -77,6 +78,8 @@ def architecture_from_options(
     if not channels:
         raise ArchitectureError("give the channel numbers, e.g. --channels 4,4,2,2")
     if shallow:
+        if window is not None or windows is not None:
+            raise ArchitectureError("a shallow ConvAC pools its whole grid at once; drop --window/--windows")
         if len(channels) != 1:
             raise ArchitectureError(
                 f"a shallow ConvAC has one hidden layer; give one channel number, got {list(channels)}"
@@ -94,8 +97,10 @@ def architecture_from_options(
             n_inputs=shape[0], n_features=features, hidden=channels[0], n_outputs=outputs, shared=shared
         )
     if len(shape) == 2:
-        return Architecture.deep_2d(shape[0], shape[1], features, channels, outputs, shared, window)
-    return Architecture.deep_1d(shape[0], features, channels, outputs, shared, window)
+        return Architecture.deep_2d(
+            shape[0], shape[1], features, channels, outputs, shared, window=window, windows=windows
+        )
+    return Architecture.deep_1d(shape[0], features, channels, outputs, shared, window=window, windows=windows)
 
 
 def load_architecture(path: str | os.PathLike[str]) -> list[Architecture]:

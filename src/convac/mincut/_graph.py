@@ -69,13 +69,12 @@ def _windows_1d(n_children: int, w: int) -> IntArray:
     return np.arange(n_children, dtype=np.int64).reshape(-1, w)
 
 
-def _windows_2d(side: int, w: int) -> IntArray:
+def _windows_2d(grid: tuple[int, ...], window: tuple[int, ...]) -> IntArray:
     # Same order as Architecture.pool_windows: windows row-major, members row-major inside.
-    blocks = np.arange(side // w)
-    offs = np.arange(w)
-    rows = w * blocks[:, None, None, None] + offs[None, None, :, None]
-    cols = w * blocks[None, :, None, None] + offs[None, None, None, :]
-    return (rows * side + cols).reshape((side // w) ** 2, w * w).astype(np.int64)
+    (h, w), (kh, kw) = grid, window
+    rows = kh * np.arange(h // kh)[:, None, None, None] + np.arange(kh)[None, None, :, None]
+    cols = kw * np.arange(w // kw)[None, :, None, None] + np.arange(kw)[None, None, None, :]
+    return (rows * w + cols).reshape((h // kh) * (w // kw), kh * kw).astype(np.int64)
 
 
 @dataclass(frozen=True, eq=False)
@@ -209,9 +208,9 @@ def _graph_of(arch: Architecture) -> CutGraph:
         windows = []
         for lay in range(arch.depth):
             if arch.ndim == 1:
-                windows.append(_windows_1d(sizes[lay], arch.window))
+                windows.append(_windows_1d(sizes[lay], arch.pool_sizes[lay]))
             else:
-                windows.append(_windows_2d(arch.layer_grid(lay)[0], arch.window))
+                windows.append(_windows_2d(arch.layer_grid(lay), arch.windows[lay]))
     parents = []
     for lay, win in enumerate(windows):
         parent = np.empty(sizes[lay], dtype=np.int64)

@@ -9,6 +9,10 @@ from convac.models.base import ConvACBase
 
 __all__ = ["DeepConvAC"]
 
+# Up to this many normalised factors are multiplied at once; larger windows (e.g. 7x7) are
+# reduced pairwise with renormalisation so no partial product leaves float32's range.
+_DIRECT_POOL = 8
+
 
 class DeepConvAC(ConvACBase):
     """A deep convolutional arithmetic circuit, 1D or 2D, shared or locally connected.
@@ -35,5 +39,10 @@ class DeepConvAC(ConvACBase):
         if not peak_at_most_one:
             x, exponent = F.normalize(features, exponent)
         for layer in range(arch.depth):
-            x, exponent = F.conv_pool(x, exponent, self.conv_weight(layer), arch.layer_grid(layer), arch.window)
+            grid, window = arch.layer_grid(layer), arch.windows[layer]
+            if arch.pool_sizes[layer] <= _DIRECT_POOL:
+                x, exponent = F.conv_pool(x, exponent, self.conv_weight(layer), grid, window)
+            else:
+                x, exponent = F.normalize(F.pointwise_conv(x, self.conv_weight(layer)), exponent)
+                x, exponent = F.window_product_pool(x, exponent, grid, window)
         return x[:, 0, :] @ self.output, exponent

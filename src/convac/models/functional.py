@@ -36,6 +36,7 @@ __all__ = [
     "recombine",
     "safe_exponent_range",
     "unit_scores",
+    "window_product_pool",
 ]
 
 
@@ -118,8 +119,10 @@ def pointwise_conv(x: torch.Tensor, weight: torch.Tensor) -> torch.Tensor:
     return torch.bmm(x.transpose(0, 1), weight).transpose(0, 1)
 
 
-def product_pool(x: torch.Tensor, grid: tuple[int, ...], window: int) -> torch.Tensor:
+def product_pool(x: torch.Tensor, grid: tuple[int, ...], window: int | tuple[int, ...]) -> torch.Tensor:
     """Multiply channel-wise over non-overlapping windows of a 1D or 2D (row-major) grid.
+
+    ``window`` is one size per grid axis (an integer: the same size on every axis).
 
     Examples
     --------
@@ -130,13 +133,15 @@ def product_pool(x: torch.Tensor, grid: tuple[int, ...], window: int) -> torch.T
              [35., 48.]]])
     """
     b, p, c = x.shape
+    kh, *rest = (window,) * len(grid) if isinstance(window, int) else window
     # Explicit products of strided views: torch.prod's backward divides and tests for zeros, which
     # measured slower than the multiplications' own backward.
     if len(grid) == 1:
-        parts = x.view(b, p // window, window, c).unbind(dim=2)
+        parts = x.view(b, p // kh, kh, c).unbind(dim=2)
     else:
         h, w = grid
-        tiles = x.view(b, h // window, window, w // window, window, c)
+        (kw,) = rest
+        tiles = x.view(b, h // kh, kh, w // kw, kw, c)
         # unbind (backward: one stack) rather than slicing (backward: a zero-filled tensor per slice)
         parts = tuple(part for row in tiles.unbind(dim=2) for part in row.unbind(dim=3))
     out = parts[0]
@@ -154,7 +159,11 @@ _FUSED_MAX_LOG2 = 100
 
 
 def conv_pool(
-    x: torch.Tensor, exponent: torch.Tensor, weight: torch.Tensor, grid: tuple[int, ...], window: int
+    x: torch.Tensor,
+    exponent: torch.Tensor,
+    weight: torch.Tensor,
+    grid: tuple[int, ...],
+    window: int | tuple[int, ...],
 ) -> tuple[torch.Tensor, torch.Tensor]:
     """One hidden layer: :func:`pointwise_conv`, :func:`product_pool`, then :func:`normalize`.
 
@@ -179,7 +188,7 @@ def conv_pool(
     >>> m, e, (m * 2.0 ** e).item()                          # 4**4 * 0.1875 = 48
     (tensor([[[0.7500]]]), tensor([6]), 48.0)
     """
-    factors = window ** len(grid)
+    factors = window ** len(grid) if isinstance(window, int) else math.prod(window)
     max_log2, min_log2 = (-k for k in _exponent_limits(x.dtype))  # 127, -126 in float32
     bound = float(weight.detach().abs().sum(dim=-2).amax())
     log2_bound = math.log2(bound) if bound > 1 else 0.0
@@ -195,6 +204,37 @@ def conv_pool(
             return pooled * scale.unsqueeze(-1), exponent + k.sum(dim=-1, dtype=torch.int64)
     x, exponent = normalize(pointwise_conv(x, weight), exponent)
     return normalize(product_pool(x, grid, window), exponent)
+
+
+def window_product_pool(
+    x: torch.Tensor, exponent: torch.Tensor, grid: tuple[int, ...], window: tuple[int, ...]
+) -> tuple[torch.Tensor, torch.Tensor]:
+    """Product pooling over large windows, renormalising between partial products.
+
+    A 7x7 window multiplies 49 factors per channel; done in one go the product can leave
+    float32's range even though each factor is normalised. Each window is gathered into a
+    row of its own and reduced pairwise by :func:`global_product_pool`; the exponents of a
+    sample's windows add up, as every position's scale multiplies its scores once.
+
+    Examples
+    --------
+    >>> import torch
+    >>> x = torch.full((1, 36, 1), 0.5)               # a 6x6 grid pooled by 3x2 windows
+    >>> m, e = window_product_pool(x, torch.zeros(1, dtype=torch.int64), (6, 6), (3, 2))
+    >>> m.shape, (m[0, :, 0] * 2.0 ** (e / 6)).tolist() == [0.5**6] * 6
+    (torch.Size([1, 6, 1]), True)
+    """
+    b, _, c = x.shape
+    if len(grid) == 1:
+        (k,) = window
+        rows = x.reshape(b * (grid[0] // k), k, c)
+    else:
+        (h, w), (kh, kw) = grid, window
+        tiles = x.reshape(b, h // kh, kh, w // kw, kw, c).permute(0, 1, 3, 2, 4, 5)
+        rows = tiles.reshape(-1, kh * kw, c)
+    pooled, exps = global_product_pool(rows, torch.zeros(rows.shape[0], dtype=torch.int64))
+    n_windows = rows.shape[0] // b
+    return pooled.reshape(b, n_windows, c), exponent + exps.view(b, n_windows).sum(dim=1)
 
 
 def global_product_pool(x: torch.Tensor, exponent: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
