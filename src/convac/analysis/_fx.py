@@ -1026,7 +1026,10 @@ def analyze_general(
         raise ConvacError("the generic rank is computed for tree ConvACs only; use rank='auto' or False")
     general_min_cut = _general_min_cut()
     rows = []
-    for s in scales(spec.grid, families):
+    # A tree's block scales are its pooling levels' receptive fields; use the same probes so the
+    # rows of a tree spec line up with convac.analyze of its twin.
+    twin = tree_twin(spec)
+    for s in scales(twin if twin is not None else spec.grid, families):
         cut = general_min_cut(spec, s.partition(spec.grid))
         rows.append(
             ScaleResult(
