@@ -299,8 +299,7 @@ def _verify(sub: Any) -> None:
     p.add_argument("--no-progress", action="store_true", help="no progress bar")
 
     def run(args: argparse.Namespace) -> int:
-        from convac.experiments.verify import verify
-        from convac.experiments.verify import VERIFY_PRIME, VERIFY_REDRAWS
+        from convac.experiments.verify import VERIFY_PRIME, VERIFY_REDRAWS, verify
 
         suites = None if not args.suite or "all" in args.suite else args.suite
         report = verify(

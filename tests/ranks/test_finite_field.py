@@ -149,11 +149,12 @@ def test_matmul_mod_small_primes_batched(prime: int) -> None:
 
 
 # ---------------------------------------------------------------------------- float64 route and FLINT
-flint = pytest.importorskip("flint")
 FAST = 4194301  # FAST_PRIME
 
 
 def _flint_rank(mat: np.ndarray, prime: int) -> int:
+    """FLINT's ``nmod_mat`` rank: an independent implementation (python-flint, in the ``test`` extra)."""
+    flint = pytest.importorskip("flint")
     rows, cols = mat.shape
     return int(flint.nmod_mat(rows, cols, (np.asarray(mat) % prime).ravel().tolist(), prime).rank())
 

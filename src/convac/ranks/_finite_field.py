@@ -284,7 +284,7 @@ def _float_chunk(prime: int) -> int:
 
 
 def _gemm_mod(a: np.ndarray, b: np.ndarray, prime: int) -> np.ndarray:
-    """``a @ b mod p`` for float64 residues ``|x| < p``, ``p <= FAST_PRIME_MAX`` (broadcasting); result ``|r| < p``."""
+    """Return ``a @ b mod p`` for float64 residues ``|x| < p``, ``p <= FAST_PRIME_MAX`` (broadcasting), ``|r| < p``."""
     inner = a.shape[-1]
     chunk = _float_chunk(prime)
     out: np.ndarray | None = None

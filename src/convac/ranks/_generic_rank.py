@@ -275,7 +275,7 @@ def _fast_ranks(
     prime: int,
     rng: np.random.Generator,
 ) -> list[int]:
-    """The float64 BLAS route (``prime <= FAST_PRIME_MAX``): rank of ``S [A] T``, ``k x k``.
+    """Rank each matricization by the float64 BLAS route (``prime <= FAST_PRIME_MAX``): ``S [A] T``, ``k x k``.
 
     ``k = min(cap, rows, cols)``; ``S`` and ``T`` are uniform, drawn once per matrix shape and
     sliced to each ``k`` (each case still sees uniform ``S``, ``T`` independent of ``A``). With
@@ -292,7 +292,7 @@ def _fast_ranks(
         k = min(rows, cols) if c is None else min(c, rows, cols)
         groups.setdefault((rows, cols, k), []).append(i)
     factors: dict[tuple[int, int], tuple[np.ndarray, np.ndarray]] = {}
-    for rows, cols, k in groups:
+    for rows, cols, _ in groups:
         widest = max(kk for r, c, kk in groups if (r, c) == (rows, cols))
         if (rows, cols) not in factors:
             factors[rows, cols] = (
