@@ -103,6 +103,10 @@ def test_gap_partitions_have_the_gap_shape_on_a_subset() -> None:
     assert gaps and all(i < len(shaped) for i in gaps)
     assert len(gaps) == 64
     assert {(ranks[i], cuts[i]) for i in gaps} == {(56, 60)}
+    # Among the shaped partitions, the gaps are exactly those whose halves split 5/3 (a whole
+    # block plus one input of its neighbour on one side); a 7/1 split has min-cut 8 and no gap.
+    five_three = [sorted([len(set(s) & set(range(8))), len(set(s) & set(range(8, 16)))]) == [3, 5] for s in shaped]
+    assert [i for i in range(len(shaped)) if five_three[i]] == gaps
     # Not every gap partition has {0,1,2,3} on side A (position 0 is always on side A here,
     # so the whole block on side A may be {4..7}).
     assert any(not set(range(4)) <= set(shaped[i]) for i in gaps)
