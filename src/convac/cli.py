@@ -301,15 +301,23 @@ def _verify(sub: Any) -> None:
         "--partitions", type=int, default=None, help="partitions per architecture (default: the suite's sample size)"
     )
     p.add_argument(
-        "--prime", type=int, default=None, help="field size p, a prime <= 2^31-1 (default: 2^31-1, the largest)"
+        "--prime",
+        type=int,
+        default=None,
+        help="field size p, a prime <= 2^31-1 (default: 4194301 < 2^22, the float64 BLAS route)",
+    )
+    p.add_argument(
+        "--redraws",
+        type=int,
+        default=None,
+        help="fresh weight draws for a case below the min-cut or the bound (default: 2)",
     )
     p.add_argument("--out", default="verify-results", help="directory for results and tables")
     p.add_argument("--restart", action="store_true", help="delete this run's results files in --out and start over")
     p.add_argument("--no-progress", action="store_true", help="no progress bar")
 
     def run(args: argparse.Namespace) -> int:
-        from convac.experiments.verify import verify
-        from convac.ranks._finite_field import DEFAULT_PRIME
+        from convac.experiments.verify import VERIFY_PRIME, VERIFY_REDRAWS, verify
 
         suites = None if not args.suite or "all" in args.suite else args.suite
         report = verify(
@@ -320,7 +328,8 @@ def _verify(sub: Any) -> None:
             workers=args.workers,
             cells=args.cells,
             partitions=args.partitions,
-            prime=DEFAULT_PRIME if args.prime is None else args.prime,
+            prime=VERIFY_PRIME if args.prime is None else args.prime,
+            redraws=VERIFY_REDRAWS if args.redraws is None else args.redraws,
             progress=not args.no_progress,
             echo=print,
             restart=args.restart,

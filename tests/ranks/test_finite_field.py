@@ -146,3 +146,127 @@ def test_matmul_mod_small_primes_batched(prime: int) -> None:
     b = rng.integers(0, prime, (3, 50, 6))
     expected = [((x.astype(object) % prime) @ y.astype(object)) % prime for x, y in zip(a, b, strict=True)]
     assert matmul_mod(a, b, prime).tolist() == [e.tolist() for e in expected]
+
+
+# ---------------------------------------------------------------------------- float64 route and FLINT
+FAST = 4194301  # FAST_PRIME
+
+
+def _flint_rank(mat: np.ndarray, prime: int) -> int:
+    """FLINT's ``nmod_mat`` rank: an independent implementation (python-flint, in the ``test`` extra)."""
+    flint = pytest.importorskip("flint")
+    rows, cols = mat.shape
+    return int(flint.nmod_mat(rows, cols, (np.asarray(mat) % prime).ravel().tolist(), prime).rank())
+
+
+def test_fast_prime_constants() -> None:
+    from convac.ranks._finite_field import _LU_BLOCK, FAST_PRIME, FAST_PRIME_MAX
+
+    assert FAST_PRIME == FAST and is_prime(FAST) and not any(is_prime(q) for q in range(FAST + 1, 2**22))
+    # FAST_PRIME_MAX is the largest p for which _LU_BLOCK residue products and a residue sum exactly.
+    assert _LU_BLOCK * (FAST_PRIME_MAX - 1) ** 2 + FAST_PRIME_MAX < 2**53
+    assert _LU_BLOCK * FAST_PRIME_MAX**2 + FAST_PRIME_MAX + 1 >= 2**53
+    assert FAST <= FAST_PRIME_MAX
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(st.integers(-(2**53), 2**53), min_size=1, max_size=50), st.sampled_from([2, 3, 65521, FAST]))
+def test_reduce_is_exact_on_all_float_integers(values: list[int], prime: int) -> None:
+    from convac.ranks._finite_field import _reduce
+
+    # The range is |x| <= 2**53 - p; values next to multiples of p are where floor(x / p) can
+    # round the wrong way.
+    limit = 2**53 - prime
+    values = [max(-limit, min(limit, v)) for v in values]
+    near = [s * (q * prime + d) for s in (1, -1) for q in (1, 2**20, limit // prime) for d in (-1, 0, 1)]
+    x = np.array(values + near, dtype=np.float64)
+    assert _reduce(x, prime).astype(np.int64).tolist() == [v % prime for v in values + near]
+    loose = _reduce(x, prime, canonical=False).astype(np.int64)
+    assert (np.abs(loose) < prime).all()
+    assert [int(v) % prime for v in loose] == [v % prime for v in values + near]
+
+
+@pytest.mark.parametrize("inner", [1, 64, 511, 512, 1500])
+def test_gemm_mod_matches_python_integers(inner: int) -> None:
+    from convac.ranks._finite_field import _gemm_mod
+
+    rng = np.random.default_rng(inner)
+    a = rng.integers(FAST - 50, FAST, (2, 3, inner))  # the largest residues: worst case for every sum
+    b = rng.integers(FAST - 50, FAST, (inner, 4))
+    expected = [((x.astype(object) @ b.astype(object)) % FAST).tolist() for x in a]
+    assert _gemm_mod(a.astype(np.float64), b.astype(np.float64), FAST).astype(np.int64).tolist() == expected
+
+
+def _low_rank(rng: np.random.Generator, batch: int, n: int, r: int, prime: int) -> np.ndarray:
+    x = rng.integers(0, prime, (batch, n, r)).astype(object)
+    y = rng.integers(0, prime, (batch, r, n)).astype(object)
+    return np.array([(u @ v) % prime for u, v in zip(x, y, strict=True)], dtype=np.int64).reshape(batch, n, n)
+
+
+@settings(max_examples=25, deadline=None)
+@given(st.integers(1, 40), st.integers(0, 40), st.sampled_from([2, 5, 65521, FAST]), st.integers(0, 2**32 - 1))
+def test_lu_rank_is_exact_or_undecided(n: int, r: int, prime: int, seed: int) -> None:
+    from convac.ranks._finite_field import _lu_rank
+
+    rng = np.random.default_rng(seed)
+    mats = np.concatenate([_low_rank(rng, 2, n, min(r, n), prime), rng.integers(0, prime, (1, n, n))])
+    got = _lu_rank(mats.astype(np.float64), prime)
+    for mat, rank in zip(mats, got.tolist(), strict=True):
+        assert rank == -1 or rank == _flint_rank(mat, prime)
+    if prime == FAST and r >= n - 1:  # leading minors of size < rank vanish with probability ~ n / p
+        assert (got >= 0).all()
+
+
+def test_lu_rank_leaves_structured_matrices_to_the_pivoting_fallback() -> None:
+    from convac.ranks._finite_field import _lu_rank, _sketched_ranks
+
+    swap = np.array([[[0, 1], [1, 0]], [[0, 0], [0, 1]], [[1, 0], [0, 0]]], dtype=np.float64)
+    assert _lu_rank(swap, FAST).tolist() == [-1, -1, 1]  # zero leading minors; the last one is decided
+    identity = np.eye(2)
+    assert _sketched_ranks(swap, identity, identity, FAST).tolist() == [2, 1, 1]
+
+
+@settings(max_examples=40, deadline=None)
+@given(
+    st.integers(1, 24),
+    st.integers(1, 24),
+    st.sampled_from([2, 3, 13, 65521, FAST, 2**31 - 1]),
+    st.integers(0, 2**32 - 1),
+)
+def test_rank_mod_agrees_with_flint_on_random_matrices(rows: int, cols: int, prime: int, seed: int) -> None:
+    rng = np.random.default_rng(seed)
+    mat = rng.integers(0, 3, (rows, cols)) * rng.integers(0, prime, (rows, cols))  # sparse: pivots vanish
+    assert rank_mod(mat, prime) == _flint_rank(mat, prime)
+
+
+@pytest.mark.parametrize("prime", [65521, FAST, 2**31 - 1])
+def test_rank_mod_agrees_with_flint_on_structured_low_rank(prime: int) -> None:
+    rng = np.random.default_rng(prime % 1000)
+    # Kronecker products and their sums: the shapes of ConvAC matricizations (ranks multiply).
+    x, y = _low_rank(rng, 2, 6, 2, prime), _low_rank(rng, 2, 5, 3, prime)
+    single = np.kron(x[0], y[0]) % prime
+    double = (np.kron(x[0], y[0]) + np.kron(x[1], y[1])) % prime
+    block = np.zeros((30, 30), dtype=np.int64)
+    block[:6, :6] = x[0]  # rank 2 in one corner, the rest zero
+    for mat in (single, double, block):
+        assert rank_mod(mat, prime) == _flint_rank(mat, prime)
+    assert _flint_rank(single, prime) == 6 and _flint_rank(double, prime) == 12
+
+
+@settings(max_examples=25, deadline=None)
+@given(st.integers(1, 30), st.integers(1, 30), st.integers(0, 30), st.integers(1, 31), st.integers(0, 2**32 - 1))
+def test_sketched_ranks_are_min_of_rank_and_width(rows: int, cols: int, r: int, k: int, seed: int) -> None:
+    from convac.ranks._finite_field import _sketched_ranks
+
+    rng = np.random.default_rng(seed)
+    k = min(k, rows, cols)
+    a = rng.integers(0, FAST, (3, rows, max(r, 1))).astype(object) @ rng.integers(0, FAST, (max(r, 1), cols)).astype(
+        object
+    )
+    a = np.array([(m % FAST) * (r > 0) for m in a], dtype=np.int64)
+    left = rng.integers(0, FAST, (k, rows)).astype(np.float64)
+    right = rng.integers(0, FAST, (cols, k)).astype(np.float64)
+    got = _sketched_ranks(a.astype(np.float64), left, right, FAST).tolist()
+    exact = [_flint_rank(m, FAST) for m in a]
+    # rank(S A T) is never above min(rank A, k), and below it with probability <= 2 / (p - 1).
+    assert got == [min(e, k) for e in exact]

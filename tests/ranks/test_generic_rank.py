@@ -238,3 +238,18 @@ def test_shared_weights_make_whole_windows_symmetric(m: int) -> None:
     assert convac.min_cut(shared, part).value == m * m
     assert generic_rank(unshared, part) == m * m
     assert generic_rank(shared, part) == m * (m + 1) // 2
+
+
+def test_fast_float_route_agrees_with_the_int64_route() -> None:
+    # p = 4194301 takes the float64 route (S [A] T and LU without pivoting), p = 2**31 - 1 the
+    # int64 elimination: both give the generic rank, capped or not.
+    from convac.ranks._finite_field import FAST_PRIME, FAST_PRIME_MAX
+
+    assert FAST_PRIME <= FAST_PRIME_MAX < P
+    for channels in ([3, 5, 2], [2, 7, 3], [4, 4, 4]):
+        arch = Architecture.deep_1d(n_inputs=8, n_features=2, channels=channels)
+        parts = _all_partitions(8)
+        cuts = [int(c) for c in convac.min_cut_values(arch, np.array([q.mask for q in parts]))]
+        assert generic_ranks(arch, parts, prime=FAST_PRIME) == generic_ranks(arch, parts, prime=P)
+        caps = [c + 1 for c in cuts]
+        assert generic_ranks(arch, parts, prime=FAST_PRIME, cap=caps) == generic_ranks(arch, parts, prime=P, cap=caps)

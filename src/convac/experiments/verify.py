@@ -64,11 +64,13 @@ from convac.experiments._executor import Executor, Interrupted, make_executor, s
 from convac.experiments._jsonl import append_line, drop_torn_tail, read_lines, write_atomic
 from convac.experiments._suite_info import SUITE_DESCRIPTIONS
 from convac.partitions import Partition
-from convac.ranks._finite_field import DEFAULT_PRIME, check_prime
+from convac.ranks._finite_field import FAST_PRIME, check_prime
 from convac.ranks._generic_rank import generic_ranks, schwartz_zippel_bound
 
 __all__ = [
     "SUITES",
+    "VERIFY_PRIME",
+    "VERIFY_REDRAWS",
     "Cell",
     "SuiteSpec",
     "SuiteSummary",
@@ -83,6 +85,10 @@ __all__ = [
 FORMAT_VERSION = 2
 MAX_WORKERS = 2
 PAPER_BONDS = (2, 3, 5, 7, 11, 13)
+VERIFY_PRIME = FAST_PRIME
+"""The field of ``verify``: p = 4194301 < 2²², small enough for the float64 BLAS rank route."""
+VERIFY_REDRAWS = 2
+"""Fresh weight draws for a case below the min-cut: each squares the Schwartz–Zippel bound again."""
 
 
 # ---------------------------------------------------------------------------- suites
@@ -234,8 +240,8 @@ class Cell:
     arch: dict[str, Any]
     partitions: tuple[tuple[int, ...], ...]
     seed: int
-    prime: int = DEFAULT_PRIME
-    redraws: int = 1
+    prime: int = VERIFY_PRIME
+    redraws: int = VERIFY_REDRAWS
 
 
 def _sample(rng: np.random.Generator, items: Sequence[Any], k: int | None) -> list[Any]:
@@ -252,8 +258,8 @@ def suite_cells(
     seed: int = 0,
     cells: int | None = None,
     partitions: int | None = None,
-    prime: int = DEFAULT_PRIME,
-    redraws: int = 1,
+    prime: int = VERIFY_PRIME,
+    redraws: int = VERIFY_REDRAWS,
 ) -> list[Cell]:
     """Return the cells of a suite: all of its grid with ``full``, else a sample reproducible from ``seed``.
 
@@ -447,8 +453,8 @@ def _config(suite: str, cells: Sequence[Cell], full: bool, seed: int, sizes: dic
         "suite": suite,
         "full": full,
         "seed": seed,
-        "prime": cells[0].prime if cells else DEFAULT_PRIME,
-        "redraws": cells[0].redraws if cells else 1,
+        "prime": cells[0].prime if cells else VERIFY_PRIME,
+        "redraws": cells[0].redraws if cells else VERIFY_REDRAWS,
         "cells": sizes["cells"],
         "partitions": sizes["partitions"],
         "n_cells": len(cells),
@@ -764,8 +770,8 @@ def verify(
     workers: int = 2,
     cells: int | None = None,
     partitions: int | None = None,
-    prime: int = DEFAULT_PRIME,
-    redraws: int = 1,
+    prime: int = VERIFY_PRIME,
+    redraws: int = VERIFY_REDRAWS,
     progress: bool = True,
     echo: Callable[[str], None] | None = None,
     restart: bool = False,

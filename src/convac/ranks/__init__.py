@@ -4,8 +4,11 @@ Float SVD ranks of ConvAC coefficient tensors are unreliable (their singular val
 magnitude). Here the weights are drawn at random in GF(p) and the matricization's rank is computed exactly
 there; by the Schwartz–Zippel lemma it equals the generic rank over the rationals with high probability.
 
-- :mod:`~convac.ranks._finite_field`: Gaussian elimination mod a prime (:func:`rank_mod`);
-- :mod:`~convac.ranks._generic_rank`: :func:`generic_rank`, :func:`generic_ranks`, the coefficient tensor mod p.
+- :mod:`~convac.ranks._finite_field`: Gaussian elimination mod a prime (:func:`rank_mod`), and for
+  primes up to ``FAST_PRIME_MAX`` a float64 BLAS route (sketch ``S [A] T``, LU without pivoting);
+- :mod:`~convac.ranks._generic_rank`: :func:`generic_rank`, :func:`generic_ranks`, the coefficient tensor mod p;
+- :mod:`~convac.ranks._kronecker`: the root matricization as a sum of Kronecker products (why
+  ranks fall below the min-cut in App. D).
 
 Examples
 --------
