@@ -98,7 +98,7 @@ def design_rows(twin: convac.Architecture, name: str) -> tuple[list[str], list[c
 def main(figures: bool, only: str = "") -> None:
     """Print every network's tables (and write the figures)."""
     torch.manual_seed(0)
-    from cnn_shapes import LeNet5, vgg_style
+    from cnn_shapes import LeNet5, vgg_small, vgg_style
 
     from convac.models.relu_convnet import ReLUConvNet
     from convac.models.schedules import wide_base, wide_tip
@@ -108,6 +108,7 @@ def main(figures: bool, only: str = "") -> None:
         "ReLUConvNet wide_tip(8)": (ReLUConvNet(wide_tip(8), seed=0), (1, 64, 64)),
         "LeNet-5": (LeNet5(), (1, 28, 28)),
         "VGG-style (CIFAR)": (vgg_style(), (3, 32, 32)),
+        "VGG-style small": (vgg_small(), (3, 32, 32)),
     }
     for name, (net, shape) in nets.items():
         if only and only.lower() not in name.lower():

@@ -40,3 +40,19 @@ def vgg_style(widths=(16, 32, 64, 128, 128)) -> nn.Sequential:
         layers.append(nn.MaxPool2d(2))
     side = 32 // 2 ** len(widths)
     return nn.Sequential(*layers, nn.Flatten(), nn.Dropout(0.5), nn.Linear(c * side * side, 10))
+
+
+def vgg_small(widths=(16, 32, 64)) -> nn.Sequential:
+    """A small VGG-style stack on 32x32: per width, one [conv3x3 pad 1, BN, ReLU] + max-pool 2; then Linear.
+
+    Three poolings leave a 4x4 grid that the Linear layer reads whole. Small enough for the exact
+    general min-cut (its unrolled tensor network has about 10^5 matrices; the two-conv CIFAR VGG
+    above has more than 2 * 10^6 and is refused).
+    """
+    layers: list[nn.Module] = []
+    c = 3
+    for w in widths:
+        layers += [nn.Conv2d(c, w, 3, padding=1), nn.BatchNorm2d(w), nn.ReLU(), nn.MaxPool2d(2)]
+        c = w
+    side = 32 // 2 ** len(widths)
+    return nn.Sequential(*layers, nn.Flatten(), nn.Linear(c * side * side, 10))
