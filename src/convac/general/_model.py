@@ -38,6 +38,7 @@ from convac.general._mincut import check_partition
 from convac.general._spec import GeneralArchitecture
 from convac.partitions import Partition
 from convac.ranks._finite_field import DEFAULT_PRIME, check_prime, matmul_mod, rank_mod
+from convac.ranks._generic_rank import _matricize
 from convac.tensornet._coefficient import DEFAULT_MAX_BYTES, check_dense_size
 
 __all__ = ["coefficient_tensor", "coefficient_tensor_mod", "conv_matrices", "generic_rank", "random_weights"]
@@ -204,9 +205,7 @@ def coefficient_tensor_mod(
 
 def matricize(tensor: np.ndarray, partition: Partition) -> np.ndarray:
     """Return ``[A]_{A,B}``: rows over side A's inputs, columns over side B's, each in increasing order."""
-    m = tensor.shape[0]
-    order = list(partition.side_a) + list(partition.side_b)
-    return np.transpose(tensor, order).reshape(m ** len(partition.side_a), m ** len(partition.side_b))
+    return _matricize(tensor, partition)
 
 
 def generic_rank(
