@@ -27,21 +27,6 @@ from convac.data.tasks import RESIZE_METHODS, TASKS, PlacedDigits, binarize_glyp
 GRID = {"bilinear": (0.5, 0.3, 0.2), "area": (0.5, 0.4, 0.3, 0.25, 0.2, 0.15, 0.1), "max": (0.9, 0.7, 0.5)}
 
 
-def _binarize(images: torch.Tensor, size: int, method: str, threshold: float) -> torch.Tensor:
-    """Like convac.data.tasks.binarize_glyphs, but with any threshold (the library fixes one per method)."""
-    x = images.float().unsqueeze(1)
-    if size < x.shape[-1]:
-        if method == "bilinear":
-            x = torch.nn.functional.interpolate(x, size=(size, size), mode="bilinear", antialias=True)
-        elif method == "area":
-            x = torch.nn.functional.interpolate(x, size=(size, size), mode="area")
-        else:
-            x = torch.nn.functional.adaptive_max_pool2d(x, (size, size))
-    else:
-        x = torch.nn.functional.interpolate(x, size=(size, size), mode="bilinear", antialias=True)
-    return (x.squeeze(1) >= threshold).to(torch.uint8)
-
-
 def _readability(glyphs: np.ndarray, labels: np.ndarray, n_train: int) -> float:
     from sklearn.exceptions import ConvergenceWarning
     from sklearn.linear_model import LogisticRegression
@@ -61,7 +46,7 @@ def measure() -> list[dict[str, float | int | str]]:
         size = TASKS[task]
         for method, thresholds in GRID.items():
             for threshold in thresholds:
-                glyphs = _binarize(images, size, method, threshold)
+                glyphs = binarize_glyphs(images, size, method, threshold)
                 if threshold == (RESIZE_METHODS[method] if size < 28 else 0.5):  # the library's own setting
                     assert torch.equal(glyphs, binarize_glyphs(images, size, method))
                 ink = glyphs.sum(dim=(1, 2)).numpy()

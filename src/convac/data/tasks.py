@@ -67,7 +67,9 @@ DEFAULT_RESIZE: dict[str, str] = {"mnist5k": "area", "digits": "bilinear", "mnis
 """Digit source -> its default resize method (``digits``: the original one, so old results stay valid)."""
 
 
-def binarize_glyphs(images: torch.Tensor, size: int, method: str = "bilinear") -> torch.Tensor:
+def binarize_glyphs(
+    images: torch.Tensor, size: int, method: str = "bilinear", threshold: float | None = None
+) -> torch.Tensor:
     """Resize images (n, h, w) with values in [0, 1] to ``size x size`` and binarise them (uint8 0/1).
 
     Shrinking: ``bilinear`` interpolates (with antialiasing) and keeps values >= 0.5;
@@ -76,6 +78,7 @@ def binarize_glyphs(images: torch.Tensor, size: int, method: str = "bilinear") -
     ``ceil(h (i + 1) / size) - 1``, likewise columns) and keeps values >= 0.2, so a thin
     stroke crossing the footprint still inks the pixel; ``max`` keeps pixels whose footprint
     holds a value >= 0.5. Growing, or keeping the size: bilinear, threshold 0.5 (all methods).
+    ``threshold`` replaces the ink threshold in every case (to measure other choices).
 
     Examples
     --------
@@ -85,12 +88,14 @@ def binarize_glyphs(images: torch.Tensor, size: int, method: str = "bilinear") -
     >>> stroke[0, :, 13] = 1.0  # a one-pixel vertical line
     >>> [int(binarize_glyphs(stroke, 8, m).sum()) for m in ("bilinear", "area", "max")]
     [0, 8, 8]
+    >>> int(binarize_glyphs(stroke, 8, "area", threshold=0.9).sum())  # the line covers under 0.9 of a pixel
+    0
     """
     choice(method, "resize method", tuple(RESIZE_METHODS))
     x = images.float().unsqueeze(1)
-    threshold = 0.5
+    ink = 0.5
     if x.shape[-1] > size or x.shape[-2] > size:
-        threshold = RESIZE_METHODS[method]
+        ink = RESIZE_METHODS[method]
         if method == "bilinear":
             # antialias: without it, bilinear shrinking samples 4 pixels per output and drops most strokes
             x = torch.nn.functional.interpolate(x, size=(size, size), mode="bilinear", antialias=True)
@@ -100,7 +105,7 @@ def binarize_glyphs(images: torch.Tensor, size: int, method: str = "bilinear") -
             x = torch.nn.functional.adaptive_max_pool2d(x, (size, size))
     elif tuple(x.shape[-2:]) != (size, size):
         x = torch.nn.functional.interpolate(x, size=(size, size), mode="bilinear", antialias=True)
-    return (x.squeeze(1) >= threshold).to(torch.uint8)
+    return (x.squeeze(1) >= (ink if threshold is None else threshold)).to(torch.uint8)
 
 
 class PlacedDigits(Dataset):
