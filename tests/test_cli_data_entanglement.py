@@ -50,6 +50,7 @@ def test_user_file_text_output(tmp_path, capsys):
     ("argv", "message"),
     [
         (["data-entanglement", "nope"], "unknown data source"),
+        (["data-entanglement", "task:local:mnist"], "unknown task source"),
         (["data-entanglement", "/no/such.npy"], "no such file"),
         (["data-entanglement", "digits", "--samples", "0"], "--samples"),
         (["data-entanglement", "digits", "--max-blocks", "-1"], "--max-blocks"),

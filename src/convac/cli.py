@@ -712,7 +712,8 @@ def _design(sub: Any) -> None:
         dest="source",
         metavar="SOURCE",
         help="profile = the data's entanglement per pooling level: digits, mnist5k, mnist1d, task:local, "
-        "task:global or a .npy/.npz/.csv file (the grid is the data's) (default: none, --profile decides)",
+        "task:global (bundled digits; add :mnist5k for real MNIST) or a .npy/.npz/.csv file (the grid is "
+        "the data's) (default: none, --profile decides)",
     )
     _data_source_flags(p, 200)
 
@@ -757,7 +758,11 @@ def _data_entanglement(sub: Any) -> None:
         "  convac data-entanglement mnist1d --rearrange perm.txt --figure mnist1d.png\n"
         "  convac data-entanglement my.csv --label-column 0 --rescale",
     )
-    p.add_argument("source", help="digits, mnist5k, mnist1d, task:local, task:global, or a .npy/.npz/.csv file")
+    p.add_argument(
+        "source",
+        help="digits, mnist5k, mnist1d, task:local, task:global (bundled digits; add :mnist5k for real "
+        "MNIST, e.g. task:local:mnist5k), or a .npy/.npz/.csv file",
+    )
     _data_source_flags(p, None)
     p.add_argument("--grid", help="lay the features out as HxW (default: the data's own shape)")
     p.add_argument(

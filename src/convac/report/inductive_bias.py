@@ -20,7 +20,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-__all__ = ["paired_gaps", "summarize", "write_report"]
+__all__ = ["paired_gaps", "per_seed", "summarize", "write_report"]
 
 
 def _mean_std(values: Sequence[float]) -> tuple[float, float]:
@@ -103,7 +103,47 @@ def paired_gaps(
     return rows
 
 
-def _markdown(rows: list[dict[str, Any]], gaps: list[dict[str, Any]]) -> str:
+def per_seed(
+    records: Sequence[dict[str, Any]], first: str = "wide_base", second: str = "wide_tip"
+) -> list[dict[str, Any]]:
+    """One row per (task, family, r, seed) that has both schedules: their accuracies and the paired gap.
+
+    A paired gap compares two nets trained on exactly the same images in the same order, so its
+    sign per seed (who won) is what a reader checks against the paper's single runs.
+
+    Examples
+    --------
+    >>> cell = {"task": "global", "family": "relu", "r": 6, "seed": 0}
+    >>> records = [{**cell, "schedule": "wide_base", "test_accuracy": 0.4, "train_accuracy": 0.5},
+    ...            {**cell, "schedule": "wide_tip", "test_accuracy": 0.55, "train_accuracy": 0.6}]
+    >>> row = per_seed(records)[0]
+    >>> row["seed"], row["first_test"], round(row["gap"], 2)
+    (0, 0.4, -0.15)
+    """
+    by_key = {(x["task"], x["family"], x["schedule"], x["r"], x["seed"]): x for x in records}
+    rows = []
+    for task, family, schedule, r, seed in sorted(by_key, key=lambda k: (k[0] != "local", k[0], k[1], k[3], k[4])):
+        partner = by_key.get((task, family, second, r, seed))
+        if schedule != first or partner is None:
+            continue
+        mine = by_key[task, family, first, r, seed]
+        rows.append(
+            {
+                "task": task,
+                "family": family,
+                "r": r,
+                "seed": seed,
+                "first_test": mine["test_accuracy"],
+                "first_train": mine["train_accuracy"],
+                "second_test": partner["test_accuracy"],
+                "second_train": partner["train_accuracy"],
+                "gap": mine["test_accuracy"] - partner["test_accuracy"],
+            }
+        )
+    return rows
+
+
+def _markdown(rows: list[dict[str, Any]], gaps: list[dict[str, Any]], seeds: list[dict[str, Any]]) -> str:
     out = io.StringIO()
     out.write("| task | family | schedule | r | seeds | test acc (mean ± std) | train acc (mean ± std) |\n")
     out.write("|---|---|---|---:|---:|---:|---:|\n")
@@ -122,6 +162,18 @@ def _markdown(rows: list[dict[str, Any]], gaps: list[dict[str, Any]]) -> str:
                 f"| {g['task']} | {g['family']} | {g['r']} | {g['n_seeds']} | "
                 f"{100 * g['gap_mean']:+.1f} ± {100 * g['gap_std']:.1f} | "
                 f"{g['first_wins']}/{g['n_seeds']} |\n"
+            )
+    if seeds:
+        out.write("\nPer seed, test accuracy % (train in brackets); gap = wide-base minus wide-tip:\n\n")
+        out.write("| task | family | r | seed | wide-base | wide-tip | gap | winner |\n")
+        out.write("|---|---|---:|---:|---:|---:|---:|---|\n")
+        for row in seeds:
+            winner = "wide-base" if row["gap"] > 0 else "wide-tip" if row["gap"] < 0 else "tie"
+            out.write(
+                f"| {row['task']} | {row['family']} | {row['r']} | {row['seed']} | "
+                f"{100 * row['first_test']:.1f} ({100 * row['first_train']:.1f}) | "
+                f"{100 * row['second_test']:.1f} ({100 * row['second_train']:.1f}) | "
+                f"{100 * row['gap']:+.1f} | {winner} |\n"
             )
     return out.getvalue()
 
@@ -199,7 +251,7 @@ def write_report(records: Sequence[dict[str, Any]], out_dir: str | Path) -> dict
     rows = summarize(records)
     gaps = paired_gaps(records)
     files = {"table_md": out / "table.md", "table_csv": out / "table.csv", "figure": out / "figure.png"}
-    files["table_md"].write_text(_markdown(rows, gaps))
+    files["table_md"].write_text(_markdown(rows, gaps, per_seed(records)))
     with files["table_csv"].open("w", newline="") as f:
         writer = csv.DictWriter(f, fieldnames=list(rows[0]) if rows else ["task"])
         writer.writeheader()
