@@ -14,10 +14,12 @@ and CPU time (``time.process_time``), warm repeats, and the planned peak. ``--ol
 square-root/SVD route (``solver="svd"``, the route before the Gram route existed) where its size
 estimate lets it run.
 
-Every row carries the 1-minute load average (the machine is shared). Run from the repository root:
+Every row carries the 1-minute load average (the machine is shared). ``--threads`` (default 1)
+sets torch's and the BLAS threads of the D = 4096 processes (one call using both cores of this
+machine, as a user's default torch would). Run from the repository root:
 
     PYTHONPATH=src python benchmarks/bench_entanglement_paths.py [--repeats 7] [--big-repeats 2] [--old]
-        [--old-repeats 0] [--out docs/netpath/bench_entanglement_paths.md]
+        [--old-repeats 0] [--threads 1] [--out docs/netpath/bench_entanglement_paths.md]
 """
 
 from __future__ import annotations
@@ -171,7 +173,7 @@ def run_big(name: str, solver: str, repeats: int) -> dict[str, object]:
     return out
 
 
-def part2(repeats: int, old: bool, old_repeats: int) -> list[str]:
+def part2(repeats: int, old: bool, old_repeats: int, threads: int = 1) -> list[str]:
     rows = [
         "| case (min-cut 4096) | solver | cold wall (s) | cold CPU (s) | warm min / median wall (s) "
         "| warm min CPU (s) | peak RSS (GiB) | planned peak (GiB) | entropy | load (cold / warm) |",
@@ -182,7 +184,10 @@ def part2(repeats: int, old: bool, old_repeats: int) -> list[str]:
         runs += [(name, "svd", old_repeats) for name in BIG]
     for name, solver, reps in runs:
         cmd = [sys.executable, __file__, "--big", name, "--solver", solver, "--big-repeats", str(reps)]
-        res = json.loads(subprocess.run(cmd, capture_output=True, text=True, check=True).stdout.splitlines()[-1])
+        cmd += ["--threads", str(threads)]
+        env = {**os.environ, "OMP_NUM_THREADS": str(threads), "OPENBLAS_NUM_THREADS": str(threads)}
+        done = subprocess.run(cmd, capture_output=True, text=True, check=True, env=env)
+        res = json.loads(done.stdout.splitlines()[-1])
         if "refused" in res:
             rows.append(
                 f"| {name} | {solver} | refused: TooLargeError | | | | {res['max_rss_gib']:.2f} "
@@ -210,22 +215,25 @@ def main() -> None:
     parser.add_argument("--skip-small", action="store_true")
     parser.add_argument("--skip-big", action="store_true")
     parser.add_argument("--out", type=Path, default=None, help="write the markdown tables here")
+    parser.add_argument("--threads", type=int, default=1, help="torch and BLAS threads of the D = 4096 cases")
     parser.add_argument("--big", choices=BIG, help=argparse.SUPPRESS)
     parser.add_argument("--solver", default="auto", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.big:
+        torch.set_num_threads(args.threads)
         print(json.dumps(run_big(args.big, args.solver, args.big_repeats)))
         return
     lines = [
         "Written by `PYTHONPATH=src python benchmarks/bench_entanglement_paths.py "
         + " ".join(sys.argv[1:])
-        + f"` on {os.cpu_count()} cores, torch threads 1, OMP_NUM_THREADS={os.environ.get('OMP_NUM_THREADS')}.",
+        + f"` on {os.cpu_count()} cores; part 1: torch threads 1, OMP_NUM_THREADS="
+        + f"{os.environ.get('OMP_NUM_THREADS')}; part 2: {args.threads} thread(s) per case.",
         "",
     ]
     if not args.skip_small:
         lines += ["Part 1: where the dense route fits.", "", *part1(args.repeats), ""]
     if not args.skip_big:
-        lines += ["Part 2: min-cut 4096.", "", *part2(args.big_repeats, args.old, args.old_repeats), ""]
+        lines += ["Part 2: min-cut 4096.", "", *part2(args.big_repeats, args.old, args.old_repeats, args.threads), ""]
     text = "\n".join(lines)
     print(text)
     if args.out:

@@ -270,3 +270,23 @@ def test_sketched_ranks_are_min_of_rank_and_width(rows: int, cols: int, r: int, 
     exact = [_flint_rank(m, FAST) for m in a]
     # rank(S A T) is never above min(rank A, k), and below it with probability <= 2 / (p - 1).
     assert got == [min(e, k) for e in exact]
+
+
+@settings(max_examples=25, deadline=None)
+@given(st.integers(1, 24), st.integers(0, 24), st.sampled_from(["left", "right"]), st.integers(0, 2**32 - 1))
+def test_one_sided_sketch_of_a_full_width_square_matrix(n: int, r: int, side: str, seed: int) -> None:
+    # generic_ranks sketches a square matrix of full width on one side only. Its rows are
+    # permuted and partly zero, so the unsketched matrix has zero leading minors by structure:
+    # the one-sided product must still be exact, through the pivoting fallback where needed.
+    from convac.ranks._finite_field import _sketched_ranks
+
+    rng = np.random.default_rng(seed)
+    r = min(r, n)
+    low = rng.integers(0, FAST, (3, n, max(r, 1))).astype(object) @ rng.integers(0, FAST, (max(r, 1), n)).astype(object)
+    a = np.array([(m % FAST) * (r > 0) for m in low], dtype=np.int64)
+    a = a[:, rng.permutation(n)][:, :, rng.permutation(n)]
+    a[0, : n // 2] = 0  # a zero block in the first rows: the leading minors of a[0] vanish
+    sketch = rng.integers(0, FAST, (n, n)).astype(np.float64)
+    left, right = (sketch, None) if side == "left" else (None, sketch)
+    got = _sketched_ranks(a.astype(np.float64), left, right, FAST).tolist()
+    assert got == [_flint_rank(m, FAST) for m in a]

@@ -88,6 +88,38 @@ def test_gap_mechanism_two_kronecker_terms_with_overlapping_column_spaces() -> N
     assert convac.generic_rank(arch, part, seed=2, prime=2**31 - 1) == 56
 
 
+def test_gap_mechanism_with_three_kronecker_terms() -> None:
+    # The full grid also has gaps with r_3 = 3: channels [5, 11, 13, 3] give rank 172 against
+    # min-cut 176 on the same partition shape. Each X has rank 8; the joint spans are 22, 8, 8, 22,
+    # so [A] reduces to a sum of three Kronecker products of 22 x 8 and 8 x 22 cores, a 176 x 176
+    # matrix that three such terms cannot fill.
+    arch = convac.Architecture.deep_1d(n_inputs=16, n_features=2, channels=[5, 11, 13, 3])
+    side_a = (0, 1, 2, 3, 4, 8, 9, 10)
+    part = convac.Partition(16, side_a)
+    terms = _terms(arch, side_a, seed=0)
+    assert len(terms) == 3 and all(rank_mod(x, P) == 8 for pair in terms for x in pair)
+    xu, xw = [t[0] for t in terms], [t[1] for t in terms]
+    spans = [
+        rank_mod(np.hstack(xu), P),
+        rank_mod(np.vstack(xu), P),
+        rank_mod(np.hstack(xw), P),
+        rank_mod(np.vstack(xw), P),
+    ]
+    assert spans == [22, 8, 8, 22]
+    assert convac.min_cut(arch, part).value == 176
+    assert rank_mod(kronecker_sum_matricization(arch, part, seed=0, prime=P), P) == 172
+    rng = np.random.default_rng(1)
+
+    def kronecker_sum_rank(m: int, n: int, terms: int) -> int:
+        u = [rng.integers(0, P, (m, n)).astype(object) for _ in range(terms)]
+        w = [rng.integers(0, P, (n, m)).astype(object) for _ in range(terms)]
+        return rank_mod((sum(np.kron(u[g], w[g]) for g in range(terms)) % P).astype(np.int64), P)
+
+    # Independent uniform cores of the same shapes fall short by the same 4; 16 x 11 cores fill 176.
+    assert kronecker_sum_rank(22, 8, 3) == 172 and kronecker_sum_rank(16, 11, 3) == 176
+    assert convac.generic_rank(arch, part, seed=3, prime=2**31 - 1) == 172
+
+
 def test_gap_partitions_have_the_gap_shape_on_a_subset() -> None:
     # A subset of the full scan (benchmarks/gap_scan.py): every shaped partition plus a seeded
     # sample of the rest. Gaps occur only in shaped partitions; half of the shaped ones have one.

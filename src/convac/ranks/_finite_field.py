@@ -382,19 +382,23 @@ def _lu_rank(stack: np.ndarray, prime: int) -> np.ndarray:
     return np.where(first_zero >= k - 1, first_zero, -1)
 
 
-def _sketched_ranks(stack: np.ndarray, left: np.ndarray, right: np.ndarray, prime: int) -> np.ndarray:
+def _sketched_ranks(stack: np.ndarray, left: np.ndarray | None, right: np.ndarray | None, prime: int) -> np.ndarray:
     """Exact ranks over GF(p) of ``left @ M @ right`` for every ``M`` of a ``(batch, rows, cols)`` stack.
 
     ``left`` is ``(k, rows)``, ``right`` is ``(cols, k)``, all float64 residues ``|x| < p`` and
-    ``prime <= FAST_PRIME_MAX``. The ``k x k`` products go to :func:`_lu_rank`; those it cannot
-    decide are eliminated with pivoting (:func:`_rank`), so every result is exact.
+    ``prime <= FAST_PRIME_MAX``; ``None`` leaves that side unsketched (it must then already be
+    ``k`` long). The ``k x k`` products go to :func:`_lu_rank`; those it cannot decide are
+    eliminated with pivoting (:func:`_rank`), so every result is exact.
     """
     n_batch, rows, cols = stack.shape
-    # One dgemm for the whole batch: (batch * rows, cols) @ (cols, k).
-    half = _gemm_mod(stack.reshape(n_batch * rows, cols), right, prime).reshape(n_batch, rows, -1)
-    sketch = _gemm_mod(left, half, prime)
+    sketch = stack
+    if right is not None:
+        # One dgemm for the whole batch: (batch * rows, cols) @ (cols, k).
+        sketch = _gemm_mod(stack.reshape(n_batch * rows, cols), right, prime).reshape(n_batch, rows, -1)
+    if left is not None:
+        sketch = _gemm_mod(left, sketch, prime)
     ranks = _lu_rank(sketch, prime)
     undecided = np.flatnonzero(ranks < 0)
     if undecided.size:
-        ranks[undecided] = _rank(sketch[undecided].astype(np.int64), prime)
+        ranks[undecided] = _rank(np.mod(sketch[undecided], prime).astype(np.int64), prime)
     return ranks
