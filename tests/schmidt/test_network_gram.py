@@ -176,3 +176,31 @@ def test_bad_solver_and_limit() -> None:
     for bad in (0, -5, 1.5):
         with pytest.raises(ConvacError, match="max_bytes"):
             convac.entanglement(model, part, max_bytes=bad)
+
+
+@settings(max_examples=40, deadline=None)
+@given(
+    st.integers(1, 4),
+    st.sampled_from([2, 3]),
+    st.lists(st.integers(1, 5), min_size=4, max_size=4),
+    st.integers(0, 2**16),
+)
+def test_auto_method_skips_the_min_cut_only_where_the_answer_is_dense(depth, m, widths, seed) -> None:
+    # The shortcut must give the cost model's answer: dense when dense is cheaper than the
+    # network's fixed cost, otherwise the full comparison with the min-cut's D**3 term.
+    from convac.mincut import min_cut
+    from convac.schmidt._core import AUTO_DENSE_MAX_ENTRIES, _auto_method
+
+    arch = convac.Architecture.deep_1d(n_inputs=2**depth, n_features=m, channels=widths[:depth])
+    rng = np.random.default_rng(seed)
+    n = arch.n_inputs
+    part = convac.Partition(n, sorted(rng.permutation(n)[: rng.integers(1, n)].tolist()))
+    tn = convac.to_tensor_network(convac.DeepConvAC(arch, seed=0))
+    rows, cols = m ** len(part.side_a), m ** len(part.side_b)
+    dense = m**n * 2e-7 + 4 * rows * cols * min(rows, cols) / 5e9
+    nodes = sum(arch.positions(layer) for layer in range(arch.depth + 1))
+    d = min_cut(arch, part).value
+    expected = "dense" if dense <= 2e-3 + nodes * 2e-5 + 12 * d**3 / 5e9 else "network"
+    if m**n > AUTO_DENSE_MAX_ENTRIES:
+        expected = "network"
+    assert _auto_method(tn, part, max_cut=4096) == expected
