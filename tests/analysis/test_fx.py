@@ -374,6 +374,7 @@ _HEAD = (nn.AdaptiveAvgPool2d(1), nn.Flatten(), nn.Linear(4, 2))
         (_seq(nn.Conv2d(1, 4, 1), nn.Flatten(), nn.Linear(256, 2)), (1, 8, 8), r"Conv2d\)?.*|"),
     ],
 )
+@pytest.mark.filterwarnings("ignore:Using padding='same' with even kernel:UserWarning")  # the case's point
 def test_unsupported_layers_are_refused_by_name_in_one_line(net, shape, match):
     if match == r"Conv2d\)?.*|":  # the control: a valid chain maps
         module_architecture(net, shape)
