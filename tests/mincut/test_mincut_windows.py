@@ -160,3 +160,37 @@ def test_random_schedules_closed_forms_and_flow(arch: Architecture, seed: int) -
     tree = convac.min_cut(arch, part)
     assert abs(convac.min_cut(arch, part, method="networkx").log2 - tree.log2) < 1e-9
     assert convac.min_cut_lower_bound(arch, part) <= tree.value
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    st.one_of(
+        schedules_1d(),
+        st.builds(
+            lambda h, w, m, c: Architecture.deep_2d(
+                height=h, width=w, n_features=m, channels=c, windows=[(h // 2, w // 2), (2, 2)]
+            ),
+            st.sampled_from([4, 6]),
+            st.sampled_from([4, 8]),
+            st.integers(1, 3),
+            st.lists(st.integers(1, 7), min_size=2, max_size=2),
+        ),
+        st.builds(
+            lambda n, m, z: Architecture.shallow(n_inputs=n, n_features=m, hidden=z),
+            st.integers(2, 9),
+            st.integers(1, 4),
+            st.integers(1, 40),
+        ),
+    ),
+    st.integers(0, 2**16),
+)
+def test_scalar_dp_equals_the_vectorised_tree_dp(arch: Architecture, seed: int) -> None:
+    # solve_one (Python ints, one partition; used by method="auto") against solve (numpy,
+    # exponent vectors) and the networkx max-flow.
+    from convac.mincut._graph import CutGraph
+    from convac.mincut._tree import solve_one
+
+    part = Partition.random(arch, seed=seed)
+    value = solve_one(CutGraph.from_arch(arch), part.mask)
+    assert value == convac.min_cut(arch, part).value == convac.min_cut_values(arch, part.mask[None])[0]
+    assert abs(math.log2(value) - convac.min_cut(arch, part, method="networkx").log2) < 1e-9
