@@ -253,3 +253,12 @@ def test_fast_float_route_agrees_with_the_int64_route() -> None:
         assert generic_ranks(arch, parts, prime=FAST_PRIME) == generic_ranks(arch, parts, prime=P)
         caps = [c + 1 for c in cuts]
         assert generic_ranks(arch, parts, prime=FAST_PRIME, cap=caps) == generic_ranks(arch, parts, prime=P, cap=caps)
+
+
+def test_matricize_stack_equals_stacked_matricizations() -> None:
+    from convac.ranks._generic_rank import _matricize, _matricize_stack
+
+    rng = np.random.default_rng(0)
+    tensor = rng.integers(0, 97, (3,) * 6)
+    parts = [Partition(6, sorted(rng.permutation(6)[:2].tolist())) for _ in range(5)]
+    assert np.array_equal(_matricize_stack(tensor, parts), np.stack([_matricize(tensor, q) for q in parts]))

@@ -274,7 +274,7 @@ def generic_ranks(
         step = max(1, _BATCH_BYTES // per_matrix)
         for start in range(0, len(members), step):
             chunk = members[start : start + step]
-            stack = np.stack([_matricize(tensor, partitions[i]) for i in chunk])
+            stack = _matricize_stack(tensor, [partitions[i] for i in chunk])
             if width:
                 sketch = sketch_rng.integers(0, prime, (len(chunk), cols, width), dtype=np.int64)
                 stack = _matmul(stack, sketch, prime)
