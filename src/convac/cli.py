@@ -927,6 +927,19 @@ def _run_inductive_bias(args: argparse.Namespace) -> int:
     return 0
 
 
+def _run_report(args: argparse.Namespace) -> int:
+    from convac.report.inductive_bias import merge_results, write_report
+
+    records = merge_results(args.results)
+    out = Path(args.out)
+    if out.exists() and not out.is_dir():
+        raise ConvacError(f"--out {out} is a file; give a directory for the report")
+    files = write_report(records, out)
+    print(f"{len(records)} cells from {len(args.results)} sources; report in {out}")
+    print(files["table_md"].read_text(), end="")
+    return 0
+
+
 @command
 def _experiment(sub: Any) -> None:
     p = sub.add_parser(
@@ -1015,6 +1028,19 @@ def _experiment(sub: Any) -> None:
     q.add_argument("--no-progress", action="store_true", help="no progress bar")
 
     q.set_defaults(func=_run_inductive_bias)
+
+    m = inner.add_parser(
+        "report",
+        help="one table and figure from several inductive-bias sweeps (e.g. r = 6, r = 8, designed nets)",
+        description="Merge the results of several `convac experiment inductive-bias` runs that used the same "
+        "protocol (same digits, images and optimiser) into one table.md, table.csv and figure.png: accuracy "
+        "per cell, wide-base minus wide-tip per seed, and every other schedule (a designed net) against the "
+        "better of the two on the same seed.",
+        epilog="example:\n  convac experiment report runs/paper-r6 runs/paper-r6-designed-local --out runs/r6-all",
+    )
+    m.add_argument("results", nargs="+", help="sweep --out directories or their results.jsonl files")
+    m.add_argument("--out", required=True, help="directory for table.md, table.csv and figure.png")
+    m.set_defaults(func=_run_report)
 
     f = inner.add_parser(
         "function-entanglement",

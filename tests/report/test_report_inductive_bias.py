@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import json
 import statistics
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from convac.report.inductive_bias import paired_gaps, per_seed, summarize, write_report
+from convac.cli import main
+from convac.errors import ConvacError
+from convac.report.inductive_bias import against_best, merge_results, paired_gaps, per_seed, summarize, write_report
 
 
 def _records(accs: list[tuple[float, float]]) -> list[dict]:
@@ -57,3 +61,107 @@ def test_per_seed_skips_unpaired_cells_and_the_report_lists_each_seed(tmp_path):
     assert "| local | relu | 6 | 1 | 40.0 (42.0) | 70.0 (72.0) | -30.0 | wide-tip |" in text
     rows = summarize(records)
     assert {(r["task"], r["schedule"]): r["n_seeds"] for r in rows}[("local", "wide_base")] == 3
+
+
+# ---------------------------------------------------------------- other schedules vs the better hand-made one
+@settings(max_examples=40, deadline=None)
+@given(st.lists(st.tuples(st.floats(0, 1), st.floats(0, 1), st.floats(0, 1)), min_size=1, max_size=5))
+def test_against_best_compares_with_the_better_baseline_of_each_seed(accs):
+    records = [
+        {"task": "global", "family": "relu", "schedule": s, "r": 8, "seed": seed, "test_accuracy": a}
+        for seed, triple in enumerate(accs)
+        for s, a in zip(("wide_base", "wide_tip", "designed_global"), triple, strict=True)
+    ]
+    (row,) = against_best(records)
+    assert (row["schedule"], row["n_seeds"], row["seeds"]) == ("designed_global", len(accs), list(range(len(accs))))
+    expected = [d - max(b, t) for b, t, d in accs]
+    assert all(abs(g - e) < 1e-12 for g, e in zip(row["gaps"], expected, strict=True))
+    assert row["wins"] == sum(e > 0 for e in expected)
+    assert abs(row["gap_mean"] - statistics.fmean(expected)) < 1e-9
+    for (b, t, _), best in zip(accs, row["best"], strict=True):
+        assert {"wide_base": b, "wide_tip": t}[best] == max(b, t)
+
+
+def test_against_best_needs_both_baselines_on_the_seed_and_skips_the_baselines_themselves():
+    cell = {"task": "local", "family": "relu", "r": 6}
+    records = [
+        {**cell, "seed": 0, "schedule": "wide_base", "test_accuracy": 0.5},
+        {**cell, "seed": 0, "schedule": "wide_tip", "test_accuracy": 0.4},
+        {**cell, "seed": 0, "schedule": "designed_local", "test_accuracy": 0.45},
+        {**cell, "seed": 1, "schedule": "wide_base", "test_accuracy": 0.5},  # no wide-tip on seed 1
+        {**cell, "seed": 1, "schedule": "designed_local", "test_accuracy": 0.9},
+    ]
+    (row,) = against_best(records)
+    assert row["seeds"] == [0] and row["best"] == ["wide_base"] and row["wins"] == 0
+    assert abs(row["gaps"][0] + 0.05) < 1e-12
+    assert against_best(records[:2]) == []
+
+
+def _result_line(schedule: str, seed: int, acc: float, protocol: str = "p1", task: str = "local") -> dict:
+    return {
+        "key": f"{task}|relu|{schedule}|r=6|seed={seed}",
+        "protocol": protocol,
+        "task": task,
+        "family": "relu",
+        "schedule": schedule,
+        "r": 6,
+        "seed": seed,
+        "test_accuracy": acc,
+        "train_accuracy": acc,
+    }
+
+
+def _write(path, records) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text("".join(json.dumps(r) + "\n" for r in records))
+
+
+def test_merge_results_reads_directories_and_files_and_feeds_the_report(tmp_path):
+    _write(tmp_path / "main" / "results.jsonl", [_result_line("wide_base", 0, 0.5), _result_line("wide_tip", 0, 0.6)])
+    _write(tmp_path / "designed.jsonl", [_result_line("designed_local", 0, 0.7), _result_line("wide_tip", 0, 0.6)])
+    records = merge_results([tmp_path / "main", str(tmp_path / "designed.jsonl")])
+    # the same cell in two sources with the same result counts once
+    assert sorted(r["schedule"] for r in records) == ["designed_local", "wide_base", "wide_tip"]
+    write_report(records, tmp_path / "report")
+    text = (tmp_path / "report" / "table.md").read_text()
+    assert "| local | relu | designed_local | 6 | 1 | +10.0 ± 0.0 | 1/1 | 0: +10.0 vs wide-tip |" in text
+
+
+@pytest.mark.parametrize(
+    ("make", "fragment"),
+    [
+        (lambda d: [d / "missing"], "neither a sweep directory holding results.jsonl nor a results file"),
+        (lambda d: [], "no results given"),
+        (lambda d: str(d / "a.jsonl"), "takes a list of result directories or files"),
+        (lambda d: [d / "a.jsonl", d / "other-protocol.jsonl"], "different training protocols"),
+        (lambda d: [d / "a.jsonl", d / "conflict.jsonl"], "has different results in"),
+        (lambda d: [d / "not-a-record.jsonl"], "line 1 is not an inductive-bias result record"),
+        (lambda d: [d / "not-json.jsonl"], "line 1 is not valid JSON"),
+    ],
+)
+def test_merge_results_refuses_what_cannot_be_compared(tmp_path, make, fragment):
+    _write(tmp_path / "a.jsonl", [_result_line("wide_base", 0, 0.5)])
+    _write(tmp_path / "other-protocol.jsonl", [_result_line("wide_tip", 0, 0.5, protocol="p2")])
+    _write(tmp_path / "conflict.jsonl", [_result_line("wide_base", 0, 0.55)])
+    _write(tmp_path / "not-a-record.jsonl", [{"key": "x", "protocol": "p1"}])
+    (tmp_path / "not-json.jsonl").write_text("{oops\n")
+    with pytest.raises(ConvacError, match=fragment):
+        merge_results(make(tmp_path))
+
+
+def test_cli_report_writes_the_merged_table_and_refuses_bad_input_in_one_line(tmp_path, capsys):
+    _write(tmp_path / "a" / "results.jsonl", [_result_line("wide_base", s, 0.5 + s / 5) for s in (0, 1)])
+    _write(tmp_path / "b" / "results.jsonl", [_result_line("wide_tip", s, 0.55) for s in (0, 1)])
+    assert main(["experiment", "report", str(tmp_path / "a"), str(tmp_path / "b"), "--out", str(tmp_path / "r")]) == 0
+    out = capsys.readouterr().out
+    assert "4 cells from 2 sources" in out and "| local | relu | 6 | 2 | +5.0 ± 14.1 | 1/2 |" in out
+    assert (tmp_path / "r" / "figure.png").stat().st_size > 0
+    _write(tmp_path / "c" / "results.jsonl", [_result_line("wide_tip", 0, 0.5, protocol="p9")])
+    for argv, fragment in [
+        (["experiment", "report", str(tmp_path / "a"), str(tmp_path / "c"), "--out", str(tmp_path / "r")], "protocols"),
+        (["experiment", "report", str(tmp_path / "nope"), "--out", str(tmp_path / "r")], "neither a sweep"),
+        (["experiment", "report", str(tmp_path / "a"), "--out", str(tmp_path / "a" / "results.jsonl")], "is a file"),
+    ]:
+        assert main(argv) == 2
+        err = capsys.readouterr().err
+        assert len(err.strip().splitlines()) == 1 and fragment in err and "Traceback" not in err

@@ -20,7 +20,9 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-__all__ = ["paired_gaps", "per_seed", "summarize", "write_report"]
+from convac.errors import ConvacError
+
+__all__ = ["against_best", "merge_results", "paired_gaps", "per_seed", "summarize", "write_report"]
 
 
 def _mean_std(values: Sequence[float]) -> tuple[float, float]:
@@ -143,7 +145,117 @@ def per_seed(
     return rows
 
 
-def _markdown(rows: list[dict[str, Any]], gaps: list[dict[str, Any]], seeds: list[dict[str, Any]]) -> str:
+def against_best(
+    records: Sequence[dict[str, Any]], baselines: tuple[str, str] = ("wide_base", "wide_tip")
+) -> list[dict[str, Any]]:
+    """Every other schedule against the better of ``baselines`` on the same seed (same images).
+
+    Per (task, family, schedule, r): the mean and std over seeds of its test accuracy minus the
+    better baseline's, how many seeds it beat both, and which baseline was the better one per seed.
+    A designed network is only useful if it beats the better hand-made one, which a reader
+    cannot know in advance, so the comparison takes the better one after the fact (the strict test).
+
+    Examples
+    --------
+    >>> cell = {"task": "local", "family": "relu", "r": 6, "seed": 0}
+    >>> records = [{**cell, "schedule": s, "test_accuracy": a}
+    ...            for s, a in [("wide_base", 0.5), ("wide_tip", 0.6), ("designed", 0.65)]]
+    >>> row = against_best(records)[0]
+    >>> row["schedule"], round(row["gap_mean"], 2), row["wins"], row["best"]
+    ('designed', 0.05, 1, ['wide_tip'])
+    """
+    acc = {(x["task"], x["family"], x["schedule"], x["r"], x["seed"]): x["test_accuracy"] for x in records}
+    groups: dict[tuple[str, str, str, int], list[tuple[int, float, str]]] = defaultdict(list)
+    for task, family, schedule, r, seed in sorted(acc, key=lambda k: (k[0] != "local", k[0], k[1], k[2], k[3], k[4])):
+        if schedule in baselines:
+            continue
+        scores = [(acc.get((task, family, b, r, seed)), b) for b in baselines]
+        if any(score is None for score, _ in scores):
+            continue
+        best_score, best = max((score, b) for score, b in scores if score is not None)
+        groups[task, family, schedule, r].append((seed, acc[task, family, schedule, r, seed] - best_score, best))
+    rows = []
+    for (task, family, schedule, r), items in groups.items():
+        gaps = [gap for _, gap, _ in items]
+        mean, std = _mean_std(gaps)
+        rows.append(
+            {
+                "task": task,
+                "family": family,
+                "schedule": schedule,
+                "r": r,
+                "n_seeds": len(items),
+                "gap_mean": mean,
+                "gap_std": std,
+                "wins": sum(g > 0 for g in gaps),
+                "seeds": [seed for seed, _, _ in items],
+                "gaps": gaps,
+                "best": [b for _, _, b in items],
+            }
+        )
+    return rows
+
+
+def merge_results(sources: Sequence[str | Path]) -> list[dict[str, Any]]:
+    r"""Read the result records of several sweeps into one list, refusing mixtures that cannot be compared.
+
+    Each source is a sweep's ``--out`` directory or a ``results.jsonl`` file. All records must come
+    from one training protocol (same data, images and optimiser: paired gaps compare nets trained
+    on the same images), and a cell present in two sources must hold the same result there.
+
+    Examples
+    --------
+    >>> import json, pathlib, tempfile
+    >>> cell = {"protocol": "p", "task": "local", "family": "relu", "r": 6, "seed": 0}
+    >>> with tempfile.TemporaryDirectory() as tmp:
+    ...     for name, schedule in [("a", "wide_base"), ("b", "wide_tip")]:
+    ...         path = pathlib.Path(tmp, name + ".jsonl")
+    ...         rec = {**cell, "schedule": schedule, "key": schedule, "test_accuracy": 0.5}
+    ...         _ = path.write_text(json.dumps(rec) + "\n")
+    ...     records = merge_results([pathlib.Path(tmp, "a.jsonl"), pathlib.Path(tmp, "b.jsonl")])
+    >>> sorted(r["schedule"] for r in records)
+    ['wide_base', 'wide_tip']
+    """
+    from convac.experiments._jsonl import read_lines
+
+    if isinstance(sources, (str, Path)):
+        raise ConvacError("merge_results takes a list of result directories or files, not one path")
+    if not sources:
+        raise ConvacError("no results given: pass one or more sweep directories or results.jsonl files")
+    merged: dict[str, dict[str, Any]] = {}
+    origin: dict[str, Path] = {}
+    protocols: dict[str, Path] = {}
+    for source in sources:
+        path = Path(source)
+        if path.is_dir():
+            path = path / "results.jsonl"
+        if not path.is_file():
+            raise ConvacError(f"{source} is neither a sweep directory holding results.jsonl nor a results file")
+        for number, record in read_lines(path, "fix or remove that line"):
+            needed = ("key", "protocol", "task", "family", "schedule", "r", "seed", "test_accuracy")
+            if not isinstance(record, dict) or any(k not in record for k in needed):
+                raise ConvacError(f"{path} line {number} is not an inductive-bias result record")
+            protocols.setdefault(record["protocol"], path)
+            if len(protocols) > 1:
+                (first, first_path), (other, other_path) = protocols.items()
+                raise ConvacError(
+                    f"{first_path} and {other_path} come from different training protocols ({first} and {other}); "
+                    "merge only sweeps run with the same data and protocol"
+                )
+            key = record["key"]
+            if key in merged and merged[key]["test_accuracy"] != record["test_accuracy"]:
+                raise ConvacError(f"cell {key} has different results in {origin[key]} and {path}; keep one of them")
+            merged.setdefault(key, record)
+            origin.setdefault(key, path)
+    return list(merged.values())
+
+
+def _markdown(
+    rows: list[dict[str, Any]],
+    gaps: list[dict[str, Any]],
+    seeds: list[dict[str, Any]],
+    others: list[dict[str, Any]],
+) -> str:
     out = io.StringIO()
     out.write("| task | family | schedule | r | seeds | test acc (mean ± std) | train acc (mean ± std) |\n")
     out.write("|---|---|---|---:|---:|---:|---:|\n")
@@ -174,6 +286,23 @@ def _markdown(rows: list[dict[str, Any]], gaps: list[dict[str, Any]], seeds: lis
                 f"{100 * row['first_test']:.1f} ({100 * row['first_train']:.1f}) | "
                 f"{100 * row['second_test']:.1f} ({100 * row['second_train']:.1f}) | "
                 f"{100 * row['gap']:+.1f} | {winner} |\n"
+            )
+    if others:
+        out.write(
+            "\nOther schedules against the better of wide-base and wide-tip on the same seed "
+            "(test accuracy points; the better one named per seed):\n\n"
+        )
+        out.write("| task | family | schedule | r | seeds | gap to the better (mean ± std) | wins | per seed |\n")
+        out.write("|---|---|---|---:|---:|---:|---:|---|\n")
+        for row in others:
+            each = ", ".join(
+                f"{seed}: {100 * gap:+.1f} vs {best.replace('_', '-')}"
+                for seed, gap, best in zip(row["seeds"], row["gaps"], row["best"], strict=True)
+            )
+            out.write(
+                f"| {row['task']} | {row['family']} | {row['schedule']} | {row['r']} | {row['n_seeds']} | "
+                f"{100 * row['gap_mean']:+.1f} ± {100 * row['gap_std']:.1f} | {row['wins']}/{row['n_seeds']} | "
+                f"{each} |\n"
             )
     return out.getvalue()
 
@@ -236,7 +365,7 @@ def _figure(rows: list[dict[str, Any]], path: Path) -> None:
 
 
 def write_report(records: Sequence[dict[str, Any]], out_dir: str | Path) -> dict[str, Path]:
-    """Write ``table.md``, ``table.csv`` and ``figure.png`` for ``records`` into ``out_dir``.
+    """Write ``table.md``, ``table.csv`` and ``figure.png`` for ``records`` into ``out_dir`` (created if needed).
 
     Examples
     --------
@@ -248,10 +377,11 @@ def write_report(records: Sequence[dict[str, Any]], out_dir: str | Path) -> dict
     ['figure', 'table_csv', 'table_md']
     """
     out = Path(out_dir)
+    out.mkdir(parents=True, exist_ok=True)
     rows = summarize(records)
     gaps = paired_gaps(records)
     files = {"table_md": out / "table.md", "table_csv": out / "table.csv", "figure": out / "figure.png"}
-    files["table_md"].write_text(_markdown(rows, gaps, per_seed(records)))
+    files["table_md"].write_text(_markdown(rows, gaps, per_seed(records), against_best(records)))
     with files["table_csv"].open("w", newline="") as f:
         writer = csv.DictWriter(f, fieldnames=list(rows[0]) if rows else ["task"])
         writer.writeheader()
