@@ -116,6 +116,16 @@ SUBPACKAGES = {
         "random_weights",
         "tensor_network_graph",
     },
+    "convac.report": {
+        "TourResult",
+        "against_best",
+        "merge_results",
+        "paired_gaps",
+        "per_seed",
+        "run_tour",
+        "summarize",
+        "write_report",
+    },
     "convac.mincut": {"METHODS", "CutEdge", "MinCut", "cut_weight", "min_cut", "min_cut_lower_bound", "min_cut_values"},
     "convac.tensornet": {
         "Bond",
