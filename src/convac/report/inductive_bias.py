@@ -307,7 +307,7 @@ def _markdown(
     return out.getvalue()
 
 
-def _figure(rows: list[dict[str, Any]], path: Path) -> None:
+def _figure(rows: list[dict[str, Any]], records: Sequence[dict[str, Any]], path: Path) -> None:
     import matplotlib
 
     matplotlib.use("Agg")
@@ -317,6 +317,11 @@ def _figure(rows: list[dict[str, Any]], path: Path) -> None:
     families = sorted({r["family"] for r in rows}, key=lambda f: (f != "relu", f))
     schedules = sorted({r["schedule"] for r in rows}, key=lambda s: (s not in ("wide_base", "wide_tip"), s))
     colours = {s: f"C{i}" for i, s in enumerate(schedules)}
+    # Schedules side by side around each r, with every seed as a dot: with one or two r values
+    # the means alone would sit on top of each other and hide the per-seed pairing.
+    r_values = sorted({r["r"] for r in rows})
+    spacing = min((b - a for a, b in zip(r_values, r_values[1:], strict=False)), default=1)
+    offset = {s: (i - (len(schedules) - 1) / 2) * 0.12 * spacing for i, s in enumerate(schedules)}
     fig, axes = plt.subplots(len(families), len(tasks), figsize=(5 * len(tasks), 3.8 * len(families)), squeeze=False)
     for i, family in enumerate(families):
         for j, task in enumerate(tasks):
@@ -328,8 +333,17 @@ def _figure(rows: list[dict[str, Any]], path: Path) -> None:
                 )
                 if not sel:
                     continue
-                xs = [r["r"] for r in sel]
+                xs = [r["r"] + offset[schedule] for r in sel]
                 label = schedule.replace("_", "-")
+                dots = [x for x in records if (x["task"], x["family"], x["schedule"]) == (task, family, schedule)]
+                ax.scatter(
+                    [x["r"] + offset[schedule] for x in dots],
+                    [100 * x["test_accuracy"] for x in dots],
+                    color=colours[schedule],
+                    s=12,
+                    alpha=0.45,
+                    zorder=3,
+                )
                 ax.errorbar(
                     xs,
                     [100 * r["test_mean"] for r in sel],
@@ -352,9 +366,10 @@ def _figure(rows: list[dict[str, Any]], path: Path) -> None:
                 )
             seeds = {r["n_seeds"] for r in rows if (r["task"], r["family"]) == (task, family)}
             n = min(seeds) if seeds else 0
-            ax.set_title(f"{task} task ({family}), mean ± std over {n} seeds")
+            ax.set_title(f"{task} task ({family}): mean ± std over {n} seeds, dots: seeds", fontsize=10)
             ax.axhline(10, color="grey", linestyle=":", linewidth=1, label="chance")
-            ax.set_xticks(sorted({r["r"] for r in rows}))
+            ax.set_xticks(r_values)
+            ax.set_xlim(r_values[0] - 0.5 * spacing, r_values[-1] + 0.5 * spacing)
             ax.set_xlabel("r (width parameter)")
             ax.set_ylabel("accuracy (%)")
             ax.grid(alpha=0.3)
@@ -387,5 +402,5 @@ def write_report(records: Sequence[dict[str, Any]], out_dir: str | Path) -> dict
         writer.writeheader()
         writer.writerows(rows)
     if rows:
-        _figure(rows, files["figure"])
+        _figure(rows, records, files["figure"])
     return files
