@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import csv
 import io
+import itertools
 import statistics
 from collections import defaultdict
 from collections.abc import Sequence
@@ -320,7 +321,7 @@ def _figure(rows: list[dict[str, Any]], records: Sequence[dict[str, Any]], path:
     # Schedules side by side around each r, with every seed as a dot: with one or two r values
     # the means alone would sit on top of each other and hide the per-seed pairing.
     r_values = sorted({r["r"] for r in rows})
-    spacing = min((b - a for a, b in zip(r_values, r_values[1:], strict=False)), default=1)
+    spacing = min((b - a for a, b in itertools.pairwise(r_values)), default=1)
     offset = {s: (i - (len(schedules) - 1) / 2) * 0.12 * spacing for i, s in enumerate(schedules)}
     fig, axes = plt.subplots(len(families), len(tasks), figsize=(5 * len(tasks), 3.8 * len(families)), squeeze=False)
     for i, family in enumerate(families):
