@@ -197,6 +197,9 @@ def against_best(
     return rows
 
 
+_RECORD_FIELDS = ("key", "protocol", "task", "family", "schedule", "r", "seed", "test_accuracy")
+
+
 def merge_results(sources: Sequence[str | Path]) -> list[dict[str, Any]]:
     r"""Read the result records of several sweeps into one list, refusing mixtures that cannot be compared.
 
@@ -223,8 +226,7 @@ def merge_results(sources: Sequence[str | Path]) -> list[dict[str, Any]]:
         raise ConvacError("merge_results takes a list of result directories or files, not one path")
     if not sources:
         raise ConvacError("no results given: pass one or more sweep directories or results.jsonl files")
-    merged: dict[str, dict[str, Any]] = {}
-    origin: dict[str, Path] = {}
+    merged: dict[str, tuple[dict[str, Any], Path]] = {}  # key -> (record, the file it came from)
     protocols: dict[str, Path] = {}
     for source in sources:
         path = Path(source)
@@ -233,8 +235,7 @@ def merge_results(sources: Sequence[str | Path]) -> list[dict[str, Any]]:
         if not path.is_file():
             raise ConvacError(f"{source} is neither a sweep directory holding results.jsonl nor a results file")
         for number, record in read_lines(path, "fix or remove that line"):
-            needed = ("key", "protocol", "task", "family", "schedule", "r", "seed", "test_accuracy")
-            if not isinstance(record, dict) or any(k not in record for k in needed):
+            if not isinstance(record, dict) or any(k not in record for k in _RECORD_FIELDS):
                 raise ConvacError(f"{path} line {number} is not an inductive-bias result record")
             protocols.setdefault(record["protocol"], path)
             if len(protocols) > 1:
@@ -243,12 +244,12 @@ def merge_results(sources: Sequence[str | Path]) -> list[dict[str, Any]]:
                     f"{first_path} and {other_path} come from different training protocols ({first} and {other}); "
                     "merge only sweeps run with the same data and protocol"
                 )
-            key = record["key"]
-            if key in merged and merged[key]["test_accuracy"] != record["test_accuracy"]:
-                raise ConvacError(f"cell {key} has different results in {origin[key]} and {path}; keep one of them")
-            merged.setdefault(key, record)
-            origin.setdefault(key, path)
-    return list(merged.values())
+            kept, kept_path = merged.setdefault(record["key"], (record, path))
+            if kept["test_accuracy"] != record["test_accuracy"]:
+                raise ConvacError(
+                    f"cell {record['key']} has different results in {kept_path} and {path}; keep one of them"
+                )
+    return [record for record, _ in merged.values()]
 
 
 def _markdown(
