@@ -26,6 +26,11 @@ from convac.errors import ConvacError
 __all__ = ["against_best", "merge_results", "paired_gaps", "per_seed", "summarize", "write_report"]
 
 
+def _local_first(key: tuple[Any, ...]) -> tuple[Any, ...]:
+    """Sort key for (task, ...) tuples: the local task first, as in the paper's figure."""
+    return (key[0] != "local", *key)
+
+
 def _mean_std(values: Sequence[float]) -> tuple[float, float]:
     return statistics.fmean(values), (statistics.stdev(values) if len(values) > 1 else 0.0)
 
@@ -125,7 +130,7 @@ def per_seed(
     """
     by_key = {(x["task"], x["family"], x["schedule"], x["r"], x["seed"]): x for x in records}
     rows = []
-    for task, family, schedule, r, seed in sorted(by_key, key=lambda k: (k[0] != "local", k[0], k[1], k[3], k[4])):
+    for task, family, schedule, r, seed in sorted(by_key, key=_local_first):
         partner = by_key.get((task, family, second, r, seed))
         if schedule != first or partner is None:
             continue
@@ -167,7 +172,7 @@ def against_best(
     """
     acc = {(x["task"], x["family"], x["schedule"], x["r"], x["seed"]): x["test_accuracy"] for x in records}
     groups: dict[tuple[str, str, str, int], list[tuple[int, float, str]]] = defaultdict(list)
-    for task, family, schedule, r, seed in sorted(acc, key=lambda k: (k[0] != "local", k[0], k[1], k[2], k[3], k[4])):
+    for task, family, schedule, r, seed in sorted(acc, key=_local_first):
         if schedule in baselines:
             continue
         scores = [(acc.get((task, family, b, r, seed)), b) for b in baselines]
@@ -315,7 +320,7 @@ def _figure(rows: list[dict[str, Any]], records: Sequence[dict[str, Any]], path:
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    tasks = sorted({r["task"] for r in rows}, key=lambda t: (t != "local", t))
+    tasks = sorted({r["task"] for r in rows}, key=lambda t: _local_first((t,)))
     families = sorted({r["family"] for r in rows}, key=lambda f: (f != "relu", f))
     schedules = sorted({r["schedule"] for r in rows}, key=lambda s: (s not in ("wide_base", "wide_tip"), s))
     colours = {s: f"C{i}" for i, s in enumerate(schedules)}
