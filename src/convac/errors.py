@@ -22,6 +22,7 @@ __all__ = [
     "ConvacError",
     "ConvacTypeError",
     "InputError",
+    "InternalError",
     "MissingDependencyError",
     "PartitionError",
     "TooLargeError",
@@ -119,3 +120,24 @@ class TooLargeError(ConvacError):
         ...
     convac.errors.TooLargeError: the dense coefficient tensor would have M^N = 2^64 = 1.845e+19 entries ...
     """
+
+
+class InternalError(RuntimeError):
+    """A broken internal invariant: a bug in convac, never a problem with the caller's input.
+
+    It is deliberately *not* a :class:`ConvacError`, so the command line shows its traceback
+    instead of a one-line message. Raise it where code relies on something it has already
+    established (a flow that must be feasible, a cut that must separate); the message says
+    what broke and asks for a report.
+
+    Examples
+    --------
+    >>> from convac.errors import InternalError
+    >>> raise InternalError("the certified cut weight differs from the flow value")
+    Traceback (most recent call last):
+        ...
+    convac.errors.InternalError: the certified cut weight differs from the flow value (this is a bug in convac; please report it)
+    """
+
+    def __init__(self, message: str) -> None:
+        super().__init__(f"{message} (this is a bug in convac; please report it)")
