@@ -116,6 +116,7 @@ SUBPACKAGES = {
         "random_weights",
         "tensor_network_graph",
     },
+    "convac.spec": {"Architecture", "ConvStep", "GeneralArchitecture", "LayerSpec", "to_architecture"},
     "convac.report": {
         "TourResult",
         "against_best",

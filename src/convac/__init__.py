@@ -28,8 +28,8 @@ _LAZY: dict[str, str] = {
     "Analysis": "convac.analysis",
     "analyze": "convac.analysis",
     "analyze_module": "convac.analysis",
-    "Architecture": "convac.architecture",
-    "LayerSpec": "convac.architecture",
+    "Architecture": "convac.spec",
+    "LayerSpec": "convac.spec",
     "Design": "convac.channel_design",
     "design": "convac.channel_design",
     "design_schedule": "convac.channel_design",
@@ -118,7 +118,6 @@ __getattr__, __dir__ = lazy_attributes(__name__, _LAZY, globals(), __all__)
 
 if TYPE_CHECKING:  # static checkers and IDEs see the eager imports
     from convac.analysis import Analysis, analyze, analyze_module
-    from convac.architecture import Architecture, LayerSpec
     from convac.channel_design import Design, design, design_schedule
     from convac.datatensor import DataEntanglement, canonical_entanglement, data_entanglement, rearrange_features
     from convac.errors import (
@@ -136,5 +135,6 @@ if TYPE_CHECKING:  # static checkers and IDEs see the eager imports
     from convac.partitions import Partition
     from convac.ranks import generic_rank, generic_ranks
     from convac.schmidt import Entanglement, entanglement, feature_gram
+    from convac.spec import Architecture, LayerSpec
     from convac.tensornet import ConvACTensorNetwork, coefficient_tensor, contract, to_tensor_network
     from convac.training import FitResult, fit

@@ -30,7 +30,7 @@ from convac._validation import integer, non_negative_int, positions
 from convac.errors import ConvacTypeError, PartitionError
 
 if TYPE_CHECKING:
-    from convac.architecture import Architecture
+    from convac.spec import Architecture
 
 __all__ = ["Partition"]
 
@@ -38,8 +38,7 @@ GridLike = "Architecture | int | tuple[int, ...]"
 
 
 def _grid_of(target: Any) -> tuple[int, ...]:
-    from convac.architecture import Architecture
-    from convac.general._spec import GeneralArchitecture
+    from convac.spec import Architecture, GeneralArchitecture
 
     if isinstance(target, (Architecture, GeneralArchitecture)):
         positions(target.n_inputs, "the architecture")
