@@ -30,7 +30,7 @@ from convac._validation import integer, non_negative_int, positions
 from convac.errors import ConvacTypeError, PartitionError
 
 if TYPE_CHECKING:
-    from convac.spec import Architecture
+    from convac.spec import Architecture, GeneralArchitecture
 
 __all__ = ["Partition"]
 
@@ -140,13 +140,25 @@ class Partition:
         """Return the same cut with the sides exchanged."""
         return Partition(self.n_inputs, self.side_b, grid=self.grid, name=self.name)
 
-    def check_fits(self, arch: Architecture) -> None:
-        """Raise :class:`PartitionError` unless this partition is of ``arch``'s inputs."""
+    def check_fits(self, arch: Architecture | GeneralArchitecture) -> None:
+        """Raise :class:`PartitionError` unless this partition is of ``arch``'s inputs (tree or general spec).
+
+        Examples
+        --------
+        >>> from convac import Architecture
+        >>> Partition(8, side_a=[0], grid=(2, 4)).check_fits(Architecture.deep_2d(4, 2, 2, [2, 2], windows=[2, (2, 1)]))
+        Traceback (most recent call last):
+            ...
+        convac.errors.PartitionError: the partition is of a (2, 4) grid but the architecture's grid is (4, 2)
+        """
+        what = "architecture" if type(arch).__name__ == "Architecture" else "spec"
         if self.n_inputs != arch.n_inputs:
             raise PartitionError(
-                f"the partition is of {self.n_inputs} positions but the architecture has "
-                f"{arch.n_inputs} inputs; build it from the architecture, e.g. Partition.left_right(arch)"
+                f"the partition is of {self.n_inputs} positions but the {what} has {arch.n_inputs} inputs; "
+                f"build it from the {what}, e.g. Partition.left_right({what[:4]})"
             )
+        if self.grid is not None and len(self.grid) == len(arch.grid) and tuple(self.grid) != tuple(arch.grid):
+            raise PartitionError(f"the partition is of a {self.grid} grid but the {what}'s grid is {arch.grid}")
 
     def picture(self) -> str:
         """Return the partition drawn as A/B characters, one row per grid row.

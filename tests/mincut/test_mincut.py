@@ -416,7 +416,7 @@ def test_min_cut_object() -> None:
         cut.value = 3  # type: ignore[misc]
     with pytest.raises(ValueError):
         cut.node_sides[0][0] = False
-    assert set(METHODS) == {"tree", "networkx", "scipy"}
+    assert set(METHODS) == {"tree", "exact_flow", "networkx", "scipy"}
     assert convac.min_cut is min_cut and "min_cut_values" in convac.__all__
 
 
@@ -432,7 +432,9 @@ def test_bad_input() -> None:
         min_cut("deep", part)  # type: ignore[arg-type]
     with pytest.raises(TypeError, match="Partition"):
         min_cut(arch, [0, 1, 2, 3])  # type: ignore[arg-type]
-    with pytest.raises(ConvacError, match="method must be one of 'networkx', 'scipy', 'tree', got 'exact'"):
+    with pytest.raises(
+        ConvacError, match="method must be one of 'auto', 'exact_flow', 'networkx', 'scipy', 'tree', got 'exact'"
+    ):
         min_cut(arch, part, method="exact")
     with pytest.raises(TypeError, match="method"):
         min_cut(arch, part, method=None)  # type: ignore[arg-type]

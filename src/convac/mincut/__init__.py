@@ -1,4 +1,4 @@
-"""Min-cut of a ConvAC's tensor network across a partition of its inputs (docs/theory.md §4).
+"""Min-cut of a ConvAC's tensor network across a partition of its inputs (docs/theory.md §4), any spec.
 
 The rank of the coefficient tensor's matricization ``[A]_{A,B}`` is at most the minimal product
 of bond dimensions of a cut separating the A-inputs from the B-inputs. :func:`min_cut` computes
@@ -11,9 +11,15 @@ matrix; input edge ``j`` (dimension ``M``) joins a fixed terminal to ``W^{0,j}``
 of pooling window ``k`` of layer ``l`` is a hyperedge of dimension ``r_l`` joining the window's
 ``W^{l,j}`` and ``W^{l+1,k}``, and costs ``r_l`` once when cut. The output edge is deleted.
 
+A :class:`~convac.spec.GeneralArchitecture` (overlapping kernels) has a graph with cycles: its
+tensor network is the unrolled computation tree with inputs copied by delta hyperedges
+(:func:`tensor_network_graph`), cut exactly by a certified rational max-flow.
+
 Methods (``method=``, opt_einsum style; see :data:`METHODS`):
 
-- ``"tree"`` (default): exact dynamic programme over the tree, vectorised with numpy.
+- ``"auto"`` (default): ``"tree"`` for an :class:`~convac.spec.Architecture`, ``"exact_flow"`` for a general spec.
+- ``"tree"``: exact dynamic programme over the tree, vectorised with numpy.
+- ``"exact_flow"``: exact max-flow in rational arithmetic on the hypergraph of any spec, certified.
 - ``"networkx"``: ``networkx.minimum_cut`` on float log capacities (the reference).
 - ``"scipy"``: ``scipy.sparse.csgraph.maximum_flow`` on integer-scaled log capacities.
 
@@ -37,99 +43,36 @@ min-cut 2 (log2 1) across 1 edge: layer 2 delta[1] (r=2)
 
 from __future__ import annotations
 
-import math
-from collections.abc import Callable
-from dataclasses import dataclass, field
-from functools import cached_property
 from typing import Any
 
 import numpy as np
 import numpy.typing as npt
 
 from convac._validation import choice, instance
-from convac.architecture import Architecture
 from convac.errors import ConvacTypeError, PartitionError
-from convac.mincut import _flow as flow
 from convac.mincut import _tree as tree
-from convac.mincut._graph import BoolArray, CutEdge, CutGraph
+from convac.mincut._general import exact_flow_value, hypergraph
+from convac.mincut._graph import CutEdge, CutGraph
+from convac.mincut._hypergraph import ConvNode, Hyperedge, TensorNetworkGraph, tensor_network_graph
+from convac.mincut._methods import METHODS, MethodName, resolve
+from convac.mincut._result import GeneralMinCut, MinCut
 from convac.partitions import Partition
+from convac.spec import Architecture, GeneralArchitecture
 
 __all__ = [
     "METHODS",
+    "ConvNode",
     "CutEdge",
+    "GeneralMinCut",
+    "Hyperedge",
     "MinCut",
+    "TensorNetworkGraph",
     "cut_weight",
     "min_cut",
     "min_cut_lower_bound",
     "min_cut_values",
+    "tensor_network_graph",
 ]
-
-
-@dataclass(frozen=True, eq=False)
-class MinCut:
-    """A minimal cut of a ConvAC's tensor network across a partition.
-
-    Attributes
-    ----------
-    value : int
-        The min-cut, an exact Python int (product of the cut bond dimensions).
-    log2 : float
-        Its base-2 logarithm (for flow methods, the solver's flow value).
-    method : str
-        The backend that computed it.
-    node_sides : tuple of bool arrays
-        Which side each node is on: ``node_sides[l][j]`` is True iff the conv matrix
-        ``W^{l,j}`` is on side A, for layers ``l = 0 .. L-1`` (length = positions of layer
-        ``l``), and ``node_sides[L]`` (length 1) is the output node. Input terminals sit on
-        their partition side. A delta tensor whose members all share a side belongs to that
-        side; a cut delta (in :attr:`edges`) can go to either side at no extra cost.
-        Read-only arrays. To contract each side of the cut, contract the nodes of each side
-        with the cut bonds left open.
-    arch : Architecture
-        The architecture that was cut.
-    partition : Partition
-        The partition it was cut across.
-    log2_error : float
-        A bound on ``|log2 - log2(true min-cut)|`` (0 for the exact tree method).
-    value_from : str
-        ``"tree"`` (exact DP) or ``"flow"`` (the only integer within the flow bound).
-
-    Notes
-    -----
-    ``edges`` lists the cut edges (:class:`CutEdge`): inputs first, then deltas by layer and
-    position; ``value == prod(e.dim for e in edges)`` for the tree method.
-
-    Examples
-    --------
-    >>> import convac
-    >>> arch = convac.Architecture.deep_1d(n_inputs=8, n_features=2, channels=[3, 4, 5])
-    >>> cut = convac.min_cut(arch, convac.Partition.left_right(arch))
-    >>> cut.value, cut.log2, cut.method, [str(e) for e in cut.edges]
-    (4, 2.0, 'tree', ['layer 1 delta[1] (r=4)'])
-    """
-
-    value: int
-    log2: float
-    method: str
-    node_sides: tuple[BoolArray, ...] = field(repr=False)
-    arch: Architecture = field(repr=False)
-    partition: Partition = field(repr=False)
-    log2_error: float = 0.0
-    value_from: str = "tree"
-
-    @cached_property
-    def edges(self) -> tuple[CutEdge, ...]:
-        """The cut edges (computed on first access: a cut of a huge network can have many)."""
-        return CutGraph.from_arch(self.arch).cut_edges(self.partition.mask, self.node_sides)
-
-    def __str__(self) -> str:
-        edges = self.edges
-        shown = ", ".join(map(str, edges[:6])) + (f", ... ({len(edges) - 6} more)" if len(edges) > 6 else "")
-        noun = "edge" if len(edges) == 1 else "edges"
-        return f"min-cut {self.value} (log2 {self.log2:.6g}) across {len(edges)} {noun}: {shown}"
-
-
-MinCutMethod = Callable[[Architecture, Partition], MinCut]
 
 
 def _check_arch(arch: Any) -> Architecture:
@@ -142,68 +85,26 @@ def _check(arch: Any, partition: Any) -> None:
     partition.check_fits(arch)
 
 
-def _frozen(arrays: tuple[BoolArray, ...]) -> tuple[BoolArray, ...]:
-    for a in arrays:
-        a.setflags(write=False)
-    return arrays
+def _check_any(spec: Any, partition: Any) -> None:
+    if not isinstance(spec, GeneralArchitecture):
+        _check_arch(spec)
+    instance(partition, "partition", Partition, "a convac.Partition (e.g. Partition.left_right(spec))")
+    partition.check_fits(spec)
 
 
-def _tree_cut(arch: Architecture, partition: Partition) -> MinCut:
-    graph = CutGraph.from_arch(arch)
-    sol = tree.solve(graph, partition.mask[None], want_sides=True)
-    assert sol.sides is not None
-    value = sol.values()[0]
-    sides = _frozen(tuple(s[0].copy() for s in sol.sides))
-    return MinCut(value, math.log2(value), "tree", sides, arch, partition)
-
-
-def _exact_tree_value(arch: Architecture, partition: Partition) -> int:
-    return tree.solve(CutGraph.from_arch(arch), partition.mask[None]).values()[0]
-
-
-def _from_flow(
-    arch: Architecture,
-    partition: Partition,
-    name: str,
-    solver: Callable[[CutGraph, BoolArray], flow.FlowResult],
+def min_cut(
+    spec: Architecture | GeneralArchitecture, partition: Partition, method: MethodName | str = "auto"
 ) -> MinCut:
-    res = solver(CutGraph.from_arch(arch), partition.mask)
-    lo, hi = res.log2 - res.error, res.log2 + res.error
-    if hi < 52:  # integers are exact floats here
-        candidates = range(math.ceil(2.0**lo), math.floor(2.0**hi) + 1)
-        if len(candidates) == 1:
-            return MinCut(candidates[0], res.log2, name, _frozen(res.sides), arch, partition, res.error, "flow")
-    value = _exact_tree_value(arch, partition)
-    if abs(math.log2(value) - res.log2) > res.error + 1e-9:
-        raise RuntimeError(
-            f"{name} flow value 2**{res.log2} disagrees with the exact min-cut {value} beyond its error "
-            f"bound {res.error}; please report this"
-        )
-    return MinCut(value, res.log2, name, _frozen(res.sides), arch, partition, res.error, "tree")
+    """Return the minimal cut of ``spec``'s tensor network separating ``partition``'s two sides.
 
-
-def _networkx_cut(arch: Architecture, partition: Partition) -> MinCut:
-    return _from_flow(arch, partition, "networkx", flow.networkx_flow)
-
-
-def _scipy_cut(arch: Architecture, partition: Partition) -> MinCut:
-    return _from_flow(arch, partition, "scipy", flow.scipy_flow)
-
-
-#: The min-cut backends by name.
-METHODS: dict[str, MinCutMethod] = {"tree": _tree_cut, "networkx": _networkx_cut, "scipy": _scipy_cut}
-"""Min-cut backends by name: ``tree`` (exact DP, the default), ``networkx`` and ``scipy`` (flow cross-checks)."""
-
-
-def min_cut(arch: Architecture, partition: Partition, method: str = "tree") -> MinCut:
-    """Return the minimal cut of ``arch``'s tensor network separating ``partition``'s two sides.
-
-    ``method`` picks a backend from :data:`METHODS` (see the module docstring for how the inexact
-    flow backends report their value).
+    ``spec`` is an :class:`~convac.spec.Architecture` or a :class:`~convac.spec.GeneralArchitecture`.
+    ``method`` picks a backend from :data:`METHODS`, or ``"auto"`` (see the module docstring for
+    how the inexact flow backends report their value).
 
     Examples
     --------
     >>> from convac import Architecture, Partition
+    >>> from convac.spec import ConvStep, GeneralArchitecture
     >>> arch = Architecture.deep_1d(n_inputs=8, n_features=2, channels=[3, 4, 5])
     >>> cut = min_cut(arch, Partition.interleaved(arch))
     >>> cut.value, [str(e) for e in cut.edges][:2]
@@ -212,10 +113,15 @@ def min_cut(arch: Architecture, partition: Partition, method: str = "tree") -> M
     [True, True, True, True, True, True, True, True]
     >>> min_cut(arch, Partition.left_right(arch), method="networkx").value
     4
+    >>> spec = GeneralArchitecture(grid=(6,), n_features=2,
+    ...     steps=[ConvStep(4, kernel=3), ConvStep(4, kernel=3), ConvStep(3, kernel=2)])
+    >>> cut = min_cut(spec, Partition(6, side_a=[0, 1, 2]))
+    >>> cut.value, cut.method, cut.layers  # overlaps: cheaper to cut the three input edges than any deeper bond
+    (8, 'exact_flow', (-1,))
     """
-    _check(arch, partition)
-    choice(method, "method", sorted(METHODS))
-    return METHODS[method](arch, partition)
+    _check_any(spec, partition)
+    choice(method, "method", ["auto", *sorted(METHODS)])
+    return METHODS[resolve(spec, method)](spec, partition)
 
 
 def _check_masks(arch: Architecture, masks: Any) -> npt.NDArray[np.bool_]:
@@ -291,7 +197,7 @@ def _candidate_bases(dims: tuple[int, ...]) -> list[int]:
     return sorted(p for p in cands if p >= 2)
 
 
-def min_cut_lower_bound(arch: Architecture, partition: Partition) -> int:
+def min_cut_lower_bound(arch: Architecture | GeneralArchitecture, partition: Partition) -> int:
     """Return the power-of-p lower bound ``max_p W^p`` of docs/theory.md §4.
 
     ``W^p`` is the min-cut after replacing every bond dimension ``c`` (``M`` and each channel
@@ -312,8 +218,12 @@ def min_cut_lower_bound(arch: Architecture, partition: Partition) -> int:
     >>> part = Partition.left_right(arch)
     >>> min_cut(arch, part).value, min_cut_lower_bound(arch, part)
     (3, 2)
+    >>> min_cut_lower_bound(arch.to_general(), part)  # a general spec: the same bound on its hypergraph
+    2
     """
-    _check(arch, partition)
+    _check_any(arch, partition)
+    if isinstance(arch, GeneralArchitecture):
+        return _general_lower_bound(arch, partition)
     graph = CutGraph.from_arch(arch)
     mask = partition.mask[None]
     upper = tree.solve(graph, mask).values()[0]
@@ -322,6 +232,17 @@ def min_cut_lower_bound(arch: Architecture, partition: Partition) -> int:
         dims = tuple(_largest_power(p, c) for c in graph.dims)
         best = max(best, tree.solve(graph.with_dims(dims), mask).values()[0])
         if best == upper:  # W^p never exceeds the min-cut
+            break
+    return best
+
+
+def _general_lower_bound(spec: GeneralArchitecture, partition: Partition) -> int:
+    upper = exact_flow_value(spec, partition)
+    dims = tuple(sorted({b.dim for b in hypergraph(spec).bonds}))
+    best = 1
+    for p in _candidate_bases(dims):
+        best = max(best, exact_flow_value(spec, partition, lambda c, p=p: _largest_power(p, c)))  # type: ignore[misc]
+        if best == upper:
             break
     return best
 

@@ -31,7 +31,7 @@ import numpy.typing as npt
 from convac._validation import positions
 
 if TYPE_CHECKING:
-    from convac.architecture import Architecture
+    from convac.spec import Architecture
 
 __all__ = ["CutEdge", "CutGraph", "ExactCosts", "coprime_base"]
 

@@ -36,26 +36,18 @@ Examples
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import TYPE_CHECKING
 
 import numpy as np
 
-from convac._validation import MAX_MODEL_BYTES, instance, non_negative_int, positive_int, size_limit
+from convac._validation import instance, non_negative_int, positive_int
 from convac.errors import PartitionError
-from convac.ranks._finite_field import (
-    DEFAULT_PRIME,
-    FAST_PRIME_MAX,
-    _matmul,
-    _rank,
-    _sketched_ranks,
-    check_prime,
-    matmul_mod,
-)
-from convac.tensornet._coefficient import check_dense_size
-
-if TYPE_CHECKING:
-    from convac.architecture import Architecture
-    from convac.partitions import Partition
+from convac.mincut import min_cut
+from convac.partitions import Partition
+from convac.ranks._finite_field import DEFAULT_PRIME, FAST_PRIME_MAX, _rank, _sketched_ranks, check_prime
+from convac.spec import Architecture, GeneralArchitecture
+from convac.tensornet._arithmetic import _matmul
+from convac.tensornet._modp import DEFAULT_RANK_MAX_BYTES, coefficient_tensor_mod, random_weights_mod
+from convac.tensornet._recursion import matricize, matricize_stack
 
 __all__ = [
     "DEFAULT_RANK_MAX_BYTES",
@@ -66,159 +58,72 @@ __all__ = [
     "schwartz_zippel_bound",
 ]
 
-#: Largest dense tensor (as int64) generic_rank will build: 2**24 entries, a 4096 x 4096
-#: balanced matricization, whose elimination already takes minutes.
-DEFAULT_RANK_MAX_BYTES = 1 << 27
+# Old private names, still imported by benchmarks and tests.
+_matricize = matricize
+_matricize_stack = matricize_stack
 
 _BATCH_BYTES = 1 << 24  # matricizations eliminated together: 16 MiB measured best (4 and 64 are slower)
 _FAST_BATCH_BYTES = 1 << 26  # the float route's per-step overhead is per batch: 64 MiB batches amortise it
 
 
-def _check_arch(arch: object) -> Architecture:
-    from convac.architecture import Architecture
-
-    return instance(arch, "arch", Architecture, "a convac.Architecture")
-
-
-def _check_seed(seed: object) -> int:
-    return non_negative_int(seed, "seed")
-
-
-def random_weights_mod(arch: Architecture, seed: int = 0, prime: int = DEFAULT_PRIME) -> list[np.ndarray]:
-    """Uniform random weights mod p: per hidden layer ``(positions, c_in, c_out)``, then the output vector.
-
-    With shared weights one matrix is drawn per layer and repeated at every position.
-
-    Examples
-    --------
-    >>> import convac
-    >>> arch = convac.Architecture.deep_1d(n_inputs=4, n_features=2, channels=[3, 5], shared=True)
-    >>> w = random_weights_mod(arch, seed=1, prime=101)
-    >>> [x.shape for x in w], bool((w[0][0] == w[0][1]).all())
-    ([(4, 2, 3), (2, 3, 5), (5,)], True)
-    """
-    arch = _check_arch(arch)
-    prime = check_prime(prime)
-    size_limit("the random weights mod p", 8 * arch.n_params, MAX_MODEL_BYTES, hint="; use fewer channels")
-    rng = np.random.default_rng(_check_seed(seed))
-    out = []
-    c_in = arch.n_features
-    for layer, c_out in enumerate(arch.channels):
-        positions = arch.positions(layer)
-        if arch.shared:
-            w = np.broadcast_to(rng.integers(0, prime, (1, c_in, c_out), dtype=np.int64), (positions, c_in, c_out))
-        else:
-            w = rng.integers(0, prime, (positions, c_in, c_out), dtype=np.int64)
-        out.append(np.ascontiguousarray(w))
-        c_in = c_out
-    out.append(rng.integers(0, prime, (c_in,), dtype=np.int64))
-    return out
-
-
-def coefficient_tensor_mod(
-    arch: Architecture, seed: int = 0, prime: int = DEFAULT_PRIME, max_bytes: int = DEFAULT_RANK_MAX_BYTES
-) -> np.ndarray:
-    """``A^y mod p`` for the random weights of :func:`random_weights_mod`: int64, shape ``(M,) * N``.
-
-    The same recursion as :func:`convac.coefficient_tensor` (one node per pooled position;
-    at a pooling window the children are combined by an outer product over positions and an
-    entrywise product over the shared channel), in exact modular arithmetic. It follows
-    ``arch.pool_windows`` so 1D, 2D, wider windows and shallow networks all work.
-
-    Examples
-    --------
-    >>> import convac
-    >>> arch = convac.Architecture.shallow(n_inputs=3, n_features=2, hidden=1)
-    >>> A = coefficient_tensor_mod(arch, prime=101)
-    >>> w, out = random_weights_mod(arch, prime=101)
-    >>> int(A[1, 0, 1]) == int(w[0, 1, 0] * w[1, 0, 0] * w[2, 1, 0] * out[0]) % 101
-    True
-    """
-    arch = _check_arch(arch)
-    prime = check_prime(prime)
-    check_dense_size(arch.n_features, arch.n_inputs, max_bytes, what="tensor mod p")
-    # Every layer holds, per position, a (modes of its inputs, channels) matrix: wide channels
-    # over a small tensor can need far more memory than the tensor itself.
-    m, n = arch.n_features, arch.n_inputs
-    peak = max(
-        p * m ** (n // p) * spec.out_channels
-        for spec in arch.layers()[:-1]
-        for p in (spec.positions, spec.pooled_positions)
-    )
-    size_limit(
-        "the exact rank's intermediate matrices mod p",
-        8 * peak,
-        MAX_MODEL_BYTES,
-        hint="; use fewer channels or skip the exact rank",
-    )
-    weights = random_weights_mod(arch, seed, prime)
-    # Each node: (matrix (prod of its position modes, channels), its input positions in mode order).
-    nodes: list[tuple[np.ndarray, list[int]]] = [(w, [j]) for j, w in enumerate(weights[0])]
-    for layer in range(arch.depth):
-        if layer > 0:
-            nodes = [(matmul_mod(mat, weights[layer][k], prime), pos) for k, (mat, pos) in enumerate(nodes)]
-        pooled = []
-        for window in arch.pool_windows(layer):
-            mat, positions = nodes[window[0]]
-            for child in window[1:]:
-                other, other_pos = nodes[child]
-                mat = (mat[:, None, :] * other[None, :, :] % prime).reshape(-1, mat.shape[1])
-                positions = positions + other_pos
-            pooled.append((mat, positions))
-        nodes = pooled
-    ((mat, positions),) = nodes
-    vector = matmul_mod(mat, weights[-1][:, None], prime)[:, 0]
-    tensor = vector.reshape((arch.n_features,) * arch.n_inputs)
-    return np.ascontiguousarray(np.transpose(tensor, np.argsort(positions)))
-
-
-def _matricize(tensor: np.ndarray, partition: Partition) -> np.ndarray:
-    m = tensor.shape[0]
-    order = list(partition.side_a) + list(partition.side_b)
-    return np.transpose(tensor, order).reshape(m ** len(partition.side_a), m ** len(partition.side_b))
-
-
-def _matricize_stack(tensor: np.ndarray, partitions: Sequence[Partition]) -> np.ndarray:
-    """``np.stack([_matricize(tensor, q) for q in partitions])`` (same shapes) with one copy, not two."""
-    m = tensor.shape[0]
-    first = partitions[0]
-    out = np.empty((len(partitions), m ** len(first.side_a), m ** len(first.side_b)), dtype=tensor.dtype)
-    for j, part in enumerate(partitions):
-        np.copyto(out[j].reshape(tensor.shape), np.transpose(tensor, list(part.side_a) + list(part.side_b)))
-    return out
+def _check_spec(spec: object) -> Architecture | GeneralArchitecture:
+    if isinstance(spec, GeneralArchitecture):
+        return spec
+    return instance(spec, "spec", Architecture, "a convac.Architecture or a convac.spec.GeneralArchitecture")
 
 
 def generic_rank(
-    arch: Architecture,
+    spec: Architecture | GeneralArchitecture,
     partition: Partition,
     seed: int = 0,
     prime: int = DEFAULT_PRIME,
     max_bytes: int = DEFAULT_RANK_MAX_BYTES,
 ) -> int:
-    """Exact rank over GF(``prime``) of ``[A^y]_{A,B}`` for uniform random weights (seeded).
+    """Exact rank over GF(``prime``) of ``[A^y]_{A,B}`` for uniform random weights (seeded), for any spec.
 
-    With probability at least ``1 - schwartz_zippel_bound(...)`` this is the generic rank
-    over the rationals, and it is never above it (see the module docstring).
+    ``spec`` is an :class:`~convac.spec.Architecture` or a :class:`~convac.spec.GeneralArchitecture`
+    (overlapping kernels; its coefficient tensor is defined in :mod:`convac.tensornet._general`).
+    With probability at least ``1 - schwartz_zippel_bound(...)`` this is the generic rank over the
+    rationals, and it is never above it (see the module docstring), nor above the min-cut. For a
+    tree spec the elimination is capped at ``min_cut + 1`` (the sketch of :func:`generic_ranks`),
+    which cannot change the answer and is cheaper when the cut is small.
 
     Examples
     --------
     >>> import convac
+    >>> from convac.spec import ConvStep, GeneralArchitecture
     >>> arch = convac.Architecture.deep_1d(n_inputs=8, n_features=2, channels=[4, 3, 2])
     >>> generic_rank(arch, convac.Partition.left_right(arch))  # min(r_2, r_1, r_0^2, M^4)
     2
+    >>> spec = GeneralArchitecture(grid=(10,), n_features=2, steps=[ConvStep(3, kernel=2), ConvStep(5, kernel=9)])
+    >>> generic_rank(spec, convac.Partition(10, side_a=range(1, 6)))  # below its 5 input edges (32)
+    20
     """
-    return generic_ranks(arch, [partition], seed=seed, prime=prime, max_bytes=max_bytes)[0]
+    cap = None
+    if isinstance(spec, Architecture) and isinstance(partition, Partition):
+        partition.check_fits(spec)
+        cap = [min_cut(spec, partition, method="tree").value + 1]
+    return generic_ranks(spec, [partition], seed=seed, prime=prime, cap=cap, max_bytes=max_bytes)[0]
+
+
+def _check_caps(cap: Sequence[int] | None, n_partitions: int) -> list[int | None]:
+    if cap is None:
+        return [None] * n_partitions
+    given = [positive_int(c, "every cap") for c in cap]
+    if len(given) != n_partitions:
+        raise PartitionError(f"cap has {len(given)} entries but there are {n_partitions} partitions")
+    return list(given)
 
 
 def generic_ranks(
-    arch: Architecture,
+    spec: Architecture | GeneralArchitecture,
     partitions: Sequence[Partition],
     seed: int = 0,
     prime: int = DEFAULT_PRIME,
     cap: Sequence[int] | None = None,
     max_bytes: int = DEFAULT_RANK_MAX_BYTES,
 ) -> list[int]:
-    """:func:`generic_rank` of many partitions of one architecture, from one tensor ``A^y mod p``.
+    """:func:`generic_rank` of many partitions of one spec (tree or general), from one tensor ``A^y mod p``.
 
     Matricizations of the same shape are eliminated together as one 3D batch. With
     ``cap`` (one positive int per partition), partition ``i`` gets ``min(rank, cap[i])``,
@@ -236,23 +141,14 @@ def generic_ranks(
     >>> generic_ranks(arch, parts), generic_ranks(arch, parts, cap=[5, 5])
     ([2, 16], [2, 5])
     """
-    arch = _check_arch(arch)
-    seed = _check_seed(seed)
+    arch = _check_spec(spec)
+    seed = non_negative_int(seed, "seed")
     prime = check_prime(prime)
-    from convac.partitions import Partition
-
     partitions = list(partitions)
     for part in partitions:
         instance(part, "partitions", Partition, "a list of convac.Partition objects")
         part.check_fits(arch)
-    caps: list[int | None]
-    if cap is None:
-        caps = [None] * len(partitions)
-    else:
-        given = [positive_int(c, "every cap") for c in cap]
-        if len(given) != len(partitions):
-            raise PartitionError(f"cap has {len(given)} entries but there are {len(partitions)} partitions")
-        caps = list(given)
+    caps = _check_caps(cap, len(partitions))
     if not partitions:
         return []
     tensor = coefficient_tensor_mod(arch, seed, prime, max_bytes)
@@ -354,7 +250,7 @@ def schwartz_zippel_bound(arch: Architecture, rank: int, prime: int = DEFAULT_PR
     >>> f"{schwartz_zippel_bound(arch, 256):.1e}"
     '3.7e-06'
     """
-    arch = _check_arch(arch)
+    arch = instance(arch, "arch", Architecture, "a convac.Architecture")
     prime = check_prime(prime)
     degree = sum(arch.positions(layer) for layer in range(arch.depth)) + 1
     return min(1.0, degree * int(rank) / prime)

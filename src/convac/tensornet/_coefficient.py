@@ -1,11 +1,9 @@
-"""The dense coefficient tensor A^y of a ConvAC (small N only).
+"""The dense coefficient tensor A^y of a ConvAC model (small N only).
 
 ``h_y(X) = <A^y, v_1 (x) ... (x) v_N>``: every score is the contraction of this order-N
-tensor with the feature vectors of the N patches. It is built by the hierarchical
-Tucker recursion of the deep ConvAC (docs/theory.md §1): at every pooling window
-the children's tensors are combined by an outer product over their position modes and
-an entrywise product over the shared channel mode, then the next 1x1 conv is applied.
-A shallow ConvAC is the one-window case: a CP decomposition of rank Z.
+tensor with the feature vectors of the N patches. It is built by the one coefficient recursion
+(:mod:`convac.tensornet._recursion`, the hierarchical Tucker recursion of docs/theory.md §1) on
+the model's float64 weights. A shallow ConvAC is the one-window case: a CP decomposition of rank Z.
 """
 
 from __future__ import annotations
@@ -16,6 +14,7 @@ import numpy as np
 
 from convac._validation import instance, output_index
 from convac.errors import TooLargeError
+from convac.tensornet._recursion import recursion, tree_steps
 
 if TYPE_CHECKING:
     from convac.models.base import ConvACBase
@@ -63,20 +62,5 @@ def coefficient_tensor(model: ConvACBase, output: int = 0, max_bytes: int = DEFA
     def weights(layer: int) -> np.ndarray:
         return model.weight_matrices(layer).detach().to("cpu", dtype=__import__("torch").float64).numpy()
 
-    # Each node: (matrix of shape (prod of its position modes, channels), list of input positions).
-    nodes: list[tuple[np.ndarray, list[int]]] = [(np.eye(arch.n_features), [j]) for j in range(arch.n_inputs)]
-    for layer in range(arch.depth):
-        w = weights(layer)
-        nodes = [(mat @ w[pos], positions) for pos, (mat, positions) in enumerate(nodes)]
-        pooled = []
-        for window in arch.pool_windows(layer):
-            mat, positions = nodes[window[0]]
-            for child in window[1:]:
-                other, other_pos = nodes[child]
-                mat = np.einsum("ar,br->abr", mat, other).reshape(-1, mat.shape[1])
-                positions = positions + other_pos
-            pooled.append((mat, positions))
-        nodes = pooled
-    ((mat, positions),) = nodes
-    tensor = (mat @ weights(arch.depth)[0][:, output]).reshape((arch.n_features,) * arch.n_inputs)
-    return np.transpose(tensor, np.argsort(positions))
+    hidden = [weights(layer) for layer in range(arch.depth)]
+    return recursion(arch.n_inputs, arch.n_features, tree_steps(arch, hidden), weights(arch.depth)[0][:, output], None)

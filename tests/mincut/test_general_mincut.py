@@ -13,15 +13,10 @@ from hypothesis import strategies as st
 import convac
 from convac import Architecture, Partition
 from convac.errors import ArchitectureError, ConvacTypeError, PartitionError
-from convac.general import (
-    ConvStep,
-    GeneralArchitecture,
-    GeneralMinCut,
-    generic_rank,
-    min_cut,
-    tensor_network_graph,
-)
-from convac.general._flow import hyperedge_min_cut
+from convac.mincut import GeneralMinCut, MinCut, min_cut, tensor_network_graph
+from convac.mincut._exact_flow import hyperedge_min_cut
+from convac.ranks import generic_rank
+from convac.spec import ConvStep, GeneralArchitecture
 
 
 def brute_force(spec: GeneralArchitecture, part: Partition) -> int:
@@ -213,7 +208,9 @@ def test_result_fields_and_str() -> None:
     cut = min_cut(spec, Partition.left_right(spec))
     assert isinstance(cut, GeneralMinCut)
     assert cut.log2 == math.log2(cut.value)
-    assert cut.layers == tuple(sorted({e.layer for e in cut.edges}))
+    # one numbering for every method: -1 = the inputs, l = the output of step l (Hyperedge counts from 0)
+    assert cut.layers == tuple(sorted({e.layer - 1 for e in cut.edges}))
+    assert GeneralMinCut is MinCut and cut.method == "exact_flow" and cut.spec is spec
     assert str(cut).startswith(f"min-cut {cut.value} ")
 
 
@@ -242,8 +239,10 @@ def test_bad_inputs() -> None:
         min_cut(spec, Partition(5, side_a=[0]))
     with pytest.raises(PartitionError, match="grid"):
         min_cut(OVERLAPPING[-1], Partition(6, side_a=[0], grid=(3, 2)))
-    with pytest.raises(ConvacTypeError, match="spec must be"):
-        min_cut(Architecture.deep_1d(4, 2, [2, 2]), Partition(4, side_a=[0]))  # type: ignore[arg-type]
+    with pytest.raises(ConvacTypeError, match="Architecture or"):
+        generic_rank("spec", Partition(4, side_a=[0]))  # type: ignore[arg-type]
+    with pytest.raises(ConvacTypeError, match="Architecture"):
+        min_cut("spec", Partition(4, side_a=[0]))  # type: ignore[arg-type]
     with pytest.raises(ConvacTypeError, match="partition must be"):
         min_cut(spec, [0, 1])  # type: ignore[arg-type]
     with pytest.raises(ConvacTypeError):

@@ -10,24 +10,19 @@ import pytest
 import convac
 from convac import Architecture, Partition
 from convac.errors import ConvacError, ConvacTypeError, InputError, PartitionError, TooLargeError
-from convac.general import (
-    ConvStep,
-    GeneralArchitecture,
-    coefficient_tensor,
-    coefficient_tensor_mod,
-    conv_matrices,
-    generic_rank,
-    min_cut,
-    random_weights,
-    tensor_network_graph,
-)
-from convac.general._experiments import (
+from convac.experiments.overlap import (
     all_partitions,
     overlap_stack,
     rank_vs_min_cut,
     tree_stack,
     volume_law_rows,
 )
+from convac.mincut import min_cut, tensor_network_graph
+from convac.ranks import generic_rank
+from convac.spec import ConvStep, GeneralArchitecture
+from convac.tensornet._general import conv_matrices, random_weights
+from convac.tensornet._general import general_coefficient_tensor as coefficient_tensor
+from convac.tensornet._general import general_coefficient_tensor_mod as coefficient_tensor_mod
 
 
 def forward(spec: GeneralArchitecture, weights: list[np.ndarray], digits: tuple[int, ...]) -> float | int:

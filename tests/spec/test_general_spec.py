@@ -1,7 +1,7 @@
 import pytest
 
 from convac.errors import ArchitectureError, ConvacTypeError
-from convac.general import ConvStep, GeneralArchitecture
+from convac.spec import ConvStep, GeneralArchitecture
 
 
 def test_lenet_like_grids_follow_torch_arithmetic():
