@@ -207,3 +207,19 @@ def test_bad_input() -> None:
     with pytest.raises(KeyError):
         tn.tensor("nope")
     assert math.prod(tn.contract().shape) == 16
+
+
+def test_unknown_optimizer_is_refused_up_front() -> None:
+    # B24: cotengra's KeyError used to escape; now one InputError naming the allowed presets.
+    from convac.errors import InputError
+
+    arch = convac.Architecture.deep_1d(16, 2, [4, 4, 2, 2])
+    tn = convac.to_tensor_network(convac.DeepConvAC(arch, seed=0))
+    allowed = r"optimize must be 'auto', 'tree', a cotengra or opt_einsum preset \(.*'greedy'.*\)"
+    with pytest.raises(InputError, match=allowed + r", or an optimiser object, got 'bogus'"):
+        tn.contract(optimize="bogus")
+    with pytest.raises(InputError, match="got 'bogus'"):
+        convac.contract(tn, optimize="bogus")
+    # presets of either library still pass
+    assert tn.contract(optimize="greedy").shape == (2,) * 16
+    assert tn.contract(optimize="branch-1").shape == (2,) * 16

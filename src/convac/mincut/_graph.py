@@ -29,6 +29,7 @@ import numpy as np
 import numpy.typing as npt
 
 from convac._validation import positions
+from convac.errors import InternalError
 
 if TYPE_CHECKING:
     from convac.spec import Architecture
@@ -119,7 +120,7 @@ class CutGraph:
     def with_dims(self, dims: tuple[int, ...]) -> CutGraph:
         """Return the same tree with other bond dimensions (used by the power-of-p lower bound)."""
         if len(dims) != len(self.dims):
-            raise ValueError(f"expected {len(self.dims)} bond dimensions, got {len(dims)}")
+            raise InternalError(f"expected {len(self.dims)} bond dimensions, got {len(dims)}")
         return CutGraph(tuple(dims), self.layer_sizes, self.windows, self.parents)
 
     # ------------------------------------------------------------------ cuts of a side assignment
@@ -189,7 +190,8 @@ class CutGraph:
                 np.full(members.size, np.inf),
                 np.full(members.size, np.inf),
             ]
-        assert aux == n_nodes + 2 * n_hyper
+        if aux != n_nodes + 2 * n_hyper:
+            raise InternalError(f"the flow graph has {aux} vertices, expected {n_nodes + 2 * n_hyper}")
         return aux, np.concatenate(tails), np.concatenate(heads), np.concatenate(caps)
 
     def node_offsets(self) -> IntArray:

@@ -27,6 +27,7 @@ from dataclasses import dataclass
 import numpy as np
 import numpy.typing as npt
 
+from convac.errors import InternalError
 from convac.mincut._graph import BoolArray, CutGraph, ExactCosts, IntArray
 
 __all__ = ["TreeSolution", "solve", "solve_one"]
@@ -73,7 +74,8 @@ def _window_sum(arr: np.ndarray, win: IntArray, contiguous: bool) -> np.ndarray:
     for i in range(pool):
         part = arr[:, :, i::pool] if contiguous else arr[:, :, win[:, i]]
         out = part.copy() if out is None else np.add(out, part, out=out)
-    assert out is not None
+    if out is None:
+        raise InternalError("a pooling window of the min-cut tree has no members")
     return out
 
 

@@ -33,7 +33,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from convac._validation import positive_int
-from convac.errors import ConvacError, ConvacTypeError
+from convac.errors import ConvacTypeError, InputError
 from convac.spec._tree import Architecture
 
 __all__ = [
@@ -131,7 +131,7 @@ def parse_schedule(token: str) -> Schedule:
     >>> parse_schedule("wide")
     Traceback (most recent call last):
         ...
-    convac.errors.ConvacError: unknown schedule 'wide'; ...
+    convac.errors.InputError: unknown schedule 'wide'; ...
     """
     if not isinstance(token, str):
         raise ConvacTypeError(f"a schedule must be a string, got {type(token).__name__}")
@@ -140,21 +140,21 @@ def parse_schedule(token: str) -> Schedule:
         return Schedule(token, tuple(float(c) for c in SCHEDULES[token](1)))
     allowed = f"allowed: {', '.join(sorted(SCHEDULES))}, or NAME=m1,m2,m3,m4,m5,m6 (multipliers of r)"
     if "=" not in token:
-        raise ConvacError(f"unknown schedule {token!r}; {allowed}")
+        raise InputError(f"unknown schedule {token!r}; {allowed}")
     name, _, values = token.partition("=")
     name = name.strip()
     if not _NAME.match(name) or name in SCHEDULES:
-        raise ConvacError(
+        raise InputError(
             f"bad schedule name {name!r} in {token!r}: use letters, digits, '_' or '-', not a registered name"
         )
     try:
         multipliers = tuple(float(v) for v in values.split(","))
     except ValueError:
-        raise ConvacError(f"schedule {token!r}: multipliers must be numbers; {allowed}") from None
+        raise InputError(f"schedule {token!r}: multipliers must be numbers; {allowed}") from None
     if len(multipliers) != N_LAYERS:
-        raise ConvacError(f"schedule {token!r} has {len(multipliers)} multipliers; {allowed}")
+        raise InputError(f"schedule {token!r} has {len(multipliers)} multipliers; {allowed}")
     if not all(math.isfinite(m) and m > 0 for m in multipliers):
-        raise ConvacError(f"schedule {token!r}: multipliers must be positive and finite")
+        raise InputError(f"schedule {token!r}: multipliers must be positive and finite")
     return Schedule(name, multipliers)
 
 

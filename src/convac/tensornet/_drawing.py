@@ -80,10 +80,7 @@ def draw_network(
     ...     os.path.getsize(os.path.join(d, "tn.png")) > 0
     True
     """
-    import matplotlib
-
-    matplotlib.use("Agg", force=False)
-    import matplotlib.pyplot as plt
+    from convac._figures import new_figure, save_figure
 
     pos = tree_layout(tn)
     n = tn.n_inputs
@@ -91,7 +88,8 @@ def draw_network(
         labels = n <= 64
     if figsize is None:
         figsize = (min(4 + 0.35 * n, 40.0), 2.0 + 0.9 * (2 * tn.arch.depth + 2))
-    fig, ax = plt.subplots(figsize=figsize)
+    fig = new_figure(figsize=figsize)
+    ax = fig.add_subplot()
     segments, mids, dims = _edges(tn, pos)
     _draw_graph(ax, tn, pos, segments)
     if labels:
@@ -107,8 +105,7 @@ def draw_network(
     ax.margins(0.03, 0.08)
     ax.axis("off")
     fig.tight_layout()
-    fig.savefig(path, dpi=110)
-    plt.close(fig)
+    save_figure(fig, path, dpi=110)
 
 
 Point = tuple[float, float]
