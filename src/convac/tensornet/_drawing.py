@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-if TYPE_CHECKING:
-    from convac.tensornet._network import ConvACTensorNetwork
+#: A :class:`~convac.tensornet.ConvACTensorNetwork`; not imported, since its ``draw`` method imports this module.
+ConvACTensorNetwork = Any
 
 __all__ = ["draw_network", "tree_layout"]
 
