@@ -20,8 +20,10 @@ import dataclasses
 from convac.mincut import MinCut
 from convac.mincut import min_cut as _min_cut
 from convac.partitions import Partition
-from convac.ranks import generic_rank
+from convac.ranks import DEFAULT_PRIME
+from convac.ranks import generic_rank as _generic_rank
 from convac.spec import GeneralArchitecture
+from convac.tensornet._coefficient import DEFAULT_MAX_BYTES
 
 __all__ = ["generic_rank", "min_cut"]
 
@@ -48,3 +50,21 @@ def min_cut(spec: GeneralArchitecture, partition: Partition) -> MinCut:
     """
     cut = _min_cut(spec, partition, method="exact_flow")
     return _SpecLayersMinCut(**{f.name: getattr(cut, f.name) for f in dataclasses.fields(cut)})
+
+
+def generic_rank(
+    spec: GeneralArchitecture,
+    partition: Partition,
+    seed: int = 0,
+    prime: int = DEFAULT_PRIME,
+    max_bytes: int = DEFAULT_MAX_BYTES,
+) -> int:
+    """:func:`convac.generic_rank` with the old default size limit of the general path (512 MiB).
+
+    >>> import convac
+    >>> from convac.spec import ConvStep, GeneralArchitecture
+    >>> spec = GeneralArchitecture(grid=(6,), n_features=2, steps=[ConvStep(4, kernel=3), ConvStep(4, kernel=4)])
+    >>> generic_rank(spec, convac.Partition(6, side_a=[0, 2, 4]))
+    8
+    """
+    return _generic_rank(spec, partition, seed=seed, prime=prime, max_bytes=max_bytes)

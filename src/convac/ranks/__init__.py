@@ -6,7 +6,8 @@ there; by the Schwartz–Zippel lemma it equals the generic rank over the ration
 
 - :mod:`~convac.ranks._finite_field`: Gaussian elimination mod a prime (:func:`rank_mod`), and for
   primes up to ``FAST_PRIME_MAX`` a float64 BLAS route (sketch ``S [A] T``, LU without pivoting);
-- :mod:`~convac.ranks._generic_rank`: :func:`generic_rank`, :func:`generic_ranks`, the coefficient tensor mod p;
+- :mod:`~convac.ranks._generic_rank`: :func:`generic_rank`, :func:`generic_ranks` for any spec (tree or
+  general), on the coefficient tensor mod p of tensornet's one recursion;
 - :mod:`~convac.ranks._kronecker`: the root matricization as a sum of Kronecker products (why
   ranks fall below the min-cut in App. D).
 
