@@ -70,22 +70,30 @@ def recursion(
     [[0, 1], [1, 0]]
     """
     dtype = np.float64 if prime is None else np.int64
-    acts: list[np.ndarray] = []
-    for j in range(n_inputs):
-        shape = [1] * n_inputs + [n_features]
+
+    def leaf(j: int, matrix: np.ndarray | None) -> np.ndarray:
+        # Input j is the identity on its own axis, so its image under a matrix is the matrix itself.
+        shape = [1] * n_inputs + [n_features if matrix is None else matrix.shape[-1]]
         shape[j] = n_features
-        acts.append(np.eye(n_features, dtype=dtype).reshape(shape))
+        return (np.eye(n_features, dtype=dtype) if matrix is None else np.asarray(matrix, dtype=dtype)).reshape(shape)
+
+    acts: list[np.ndarray] | None = None  # None: the inputs themselves, built on first use
     for step in steps:
         pooled: list[np.ndarray] = []
         for members, matrices in step:
             out: np.ndarray | None = None
             for member, matrix in zip(members, matrices, strict=True):
-                a = acts[member] if matrix is None else _apply(acts[member], matrix, prime)
+                if acts is None:
+                    a = leaf(member, matrix)
+                else:
+                    a = acts[member] if matrix is None else _apply(acts[member], matrix, prime)
                 out = a if out is None else (out * a if prime is None else out * a % prime)
             if out is None:
                 raise InternalError("a pooling window of the coefficient recursion has no members")
             pooled.append(out)
         acts = pooled
+    if acts is None:  # no steps: not a ConvAC
+        raise InternalError("the coefficient recursion was given no steps")
     if len(acts) != 1:
         raise InternalError(f"the coefficient recursion ended with {len(acts)} activations, not one")
     tensor = _apply(acts[0], np.asarray(output, dtype=dtype)[:, None], prime)[..., 0]
