@@ -26,6 +26,7 @@ Examples
 from __future__ import annotations
 
 import itertools
+import math
 from collections.abc import Iterable, Iterator, Sequence
 from typing import TYPE_CHECKING
 
@@ -154,9 +155,9 @@ def matricize(tensor: np.ndarray, partition: Partition) -> np.ndarray:
     >>> matricize(A, convac.Partition(3, side_a=[1])).tolist()  # rows: input 1; columns: inputs 0, 2
     [[0, 1, 4, 5], [2, 3, 6, 7]]
     """
-    m = tensor.shape[0]
-    order = list(partition.side_a) + list(partition.side_b)
-    return np.transpose(tensor, order).reshape(m ** len(partition.side_a), m ** len(partition.side_b))
+    a, b = partition.side_a, partition.side_b
+    rows = math.prod(tensor.shape[i] for i in a)
+    return np.transpose(tensor, (*a, *b)).reshape(rows, -1)
 
 
 def matricize_stack(tensor: np.ndarray, partitions: Sequence[Partition]) -> np.ndarray:
@@ -170,9 +171,8 @@ def matricize_stack(tensor: np.ndarray, partitions: Sequence[Partition]) -> np.n
     >>> matricize_stack(A, parts).shape
     (2, 2, 4)
     """
-    m = tensor.shape[0]
-    first = partitions[0]
-    out = np.empty((len(partitions), m ** len(first.side_a), m ** len(first.side_b)), dtype=tensor.dtype)
+    rows = math.prod(tensor.shape[i] for i in partitions[0].side_a)
+    out = np.empty((len(partitions), rows, tensor.size // max(rows, 1)), dtype=tensor.dtype)
     for j, part in enumerate(partitions):
         np.copyto(out[j].reshape(tensor.shape), np.transpose(tensor, list(part.side_a) + list(part.side_b)))
     return out
