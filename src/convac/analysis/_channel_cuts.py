@@ -32,8 +32,8 @@ from __future__ import annotations
 import numpy as np
 import numpy.typing as npt
 
-from convac.architecture import Architecture
 from convac.errors import ArchitectureError, PartitionError
+from convac.spec import Architecture
 
 __all__ = ["binding_layers", "log2_min_cuts", "subtree_patterns"]
 

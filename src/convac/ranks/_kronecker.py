@@ -40,8 +40,8 @@ from convac.errors import ArchitectureError
 from convac.ranks._generic_rank import random_weights_mod
 
 if TYPE_CHECKING:
-    from convac.architecture import Architecture
     from convac.partitions import Partition
+    from convac.spec import Architecture
 
 __all__ = ["gap_pattern", "half_tensors_mod", "kronecker_sum_matricization"]
 
