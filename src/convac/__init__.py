@@ -27,7 +27,7 @@ __version__ = "0.1.0"
 _LAZY: dict[str, str] = {
     "Analysis": "convac.analysis",
     "analyze": "convac.analysis",
-    "analyze_module": "convac.analysis",
+    "analyze_module": "convac.fx",
     "Architecture": "convac.architecture",
     "LayerSpec": "convac.architecture",
     "Design": "convac.channel_design",
@@ -117,7 +117,8 @@ __getattr__, __dir__ = lazy_attributes(__name__, _LAZY, globals(), __all__)
 
 
 if TYPE_CHECKING:  # static checkers and IDEs see the eager imports
-    from convac.analysis import Analysis, analyze, analyze_module
+    from convac.analysis import Analysis, analyze
+    from convac.fx import analyze_module
     from convac.architecture import Architecture, LayerSpec
     from convac.channel_design import Design, design, design_schedule
     from convac.datatensor import DataEntanglement, canonical_entanglement, data_entanglement, rearrange_features
