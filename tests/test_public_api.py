@@ -126,6 +126,7 @@ SUBPACKAGES = {
         "summarize",
         "write_report",
     },
+    "convac.fx": {"SUPPORTED_LAYERS", "analyze_module", "load_module_object", "module_architecture"},
     "convac.mincut": {"METHODS", "CutEdge", "MinCut", "cut_weight", "min_cut", "min_cut_lower_bound", "min_cut_values"},
     "convac.tensornet": {
         "Bond",

@@ -118,7 +118,6 @@ __getattr__, __dir__ = lazy_attributes(__name__, _LAZY, globals(), __all__)
 
 if TYPE_CHECKING:  # static checkers and IDEs see the eager imports
     from convac.analysis import Analysis, analyze
-    from convac.fx import analyze_module
     from convac.architecture import Architecture, LayerSpec
     from convac.channel_design import Design, design, design_schedule
     from convac.datatensor import DataEntanglement, canonical_entanglement, data_entanglement, rearrange_features
@@ -132,6 +131,7 @@ if TYPE_CHECKING:  # static checkers and IDEs see the eager imports
         TooLargeError,
     )
     from convac.experiments.verify import VerifyReport, verify
+    from convac.fx import analyze_module
     from convac.mincut import CutEdge, MinCut, min_cut, min_cut_lower_bound, min_cut_values
     from convac.models import DeepConvAC, ReLUConvNet, ShallowConvAC
     from convac.partitions import Partition
