@@ -22,10 +22,13 @@ import stat
 import sys
 from collections.abc import Callable, Iterator
 from types import ModuleType
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from convac.errors import ConvacTypeError, InputError
 from convac.fx._tracing import first_line
+
+if TYPE_CHECKING:
+    from torch import nn
 
 __all__ = ["load_module_object"]
 
@@ -120,7 +123,7 @@ def _attribute(module: ModuleType, attr: str, location: str, text: str) -> Any:
     return obj
 
 
-def load_module_object(text: str) -> Any:
+def load_module_object(text: str) -> nn.Module:
     """Return the ``torch.nn.Module`` named by ``"package.module:attribute"`` or ``"path/to/file.py:attribute"``.
 
     A module name is resolved with the current ``sys.path`` (which this function never changes);
