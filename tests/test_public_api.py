@@ -127,6 +127,7 @@ SUBPACKAGES = {
         "summarize",
         "write_report",
     },
+    "convac.fx": {"SUPPORTED_LAYERS", "analyze_module", "load_module_object", "module_architecture"},
     "convac.mincut": {
         "METHODS",
         "ConvNode",

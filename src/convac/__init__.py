@@ -27,7 +27,7 @@ __version__ = "0.1.0"
 _LAZY: dict[str, str] = {
     "Analysis": "convac.analysis",
     "analyze": "convac.analysis",
-    "analyze_module": "convac.analysis",
+    "analyze_module": "convac.fx",
     "Architecture": "convac.spec",
     "LayerSpec": "convac.spec",
     "Design": "convac.channel_design",
@@ -117,7 +117,7 @@ __getattr__, __dir__ = lazy_attributes(__name__, _LAZY, globals(), __all__)
 
 
 if TYPE_CHECKING:  # static checkers and IDEs see the eager imports
-    from convac.analysis import Analysis, analyze, analyze_module
+    from convac.analysis import Analysis, analyze
     from convac.channel_design import Design, design, design_schedule
     from convac.datatensor import DataEntanglement, canonical_entanglement, data_entanglement, rearrange_features
     from convac.errors import (
@@ -130,6 +130,7 @@ if TYPE_CHECKING:  # static checkers and IDEs see the eager imports
         TooLargeError,
     )
     from convac.experiments.verify import VerifyReport, verify
+    from convac.fx import analyze_module
     from convac.mincut import CutEdge, MinCut, min_cut, min_cut_lower_bound, min_cut_values
     from convac.models import DeepConvAC, ReLUConvNet, ShallowConvAC
     from convac.partitions import Partition

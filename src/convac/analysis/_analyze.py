@@ -16,6 +16,7 @@ Examples
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -24,16 +25,21 @@ from convac._validation import MAX_MODEL_BYTES, instance
 from convac.analysis._channel_cuts import binding_layers
 from convac.analysis._paper import PAPER_SCHEDULES, paper_architecture, paper_schedule
 from convac.analysis._scales import Scale, scales
+from convac.analysis._twins import tree_twin
+from convac.analysis._unrolled import check_unrolled_size
 from convac.architecture import Architecture
-from convac.errors import ConvacError
-from convac.general import GeneralArchitecture
+from convac.errors import InputError
+from convac.general import GeneralArchitecture, GeneralMinCut
+from convac.general import min_cut as general_min_cut
 from convac.mincut import min_cut, min_cut_lower_bound
+from convac.partitions import Partition
 
 __all__ = [
     "RANK_MAX_ENTRIES",
     "Analysis",
     "ScaleResult",
     "analyze",
+    "analyze_general",
     "compare_table",
     "layer_names",
     "paper_pair",
@@ -66,7 +72,7 @@ class ScaleResult:
     """One probe partition of one architecture.
 
     ``value``/``log2``: the exact min-cut; ``lower_bound``: the power-of-p bound (None for a
-    general ConvAC with copy nodes, :func:`convac.analysis.analyze_general`); ``cut_layers``:
+    general ConvAC with copy nodes); ``cut_layers``:
     the layers whose bonds the min-cut found by :func:`convac.min_cut` cuts (``-1`` = input edges);
     ``binding``: every layer whose narrowing would lower the min-cut (all tied cuts, deep only);
     ``rank``: the exact generic rank, or None when not computed.
@@ -114,8 +120,6 @@ class ScaleResult:
 
 
 def _log2(v: int) -> float:
-    import math
-
     return math.log2(v)
 
 
@@ -219,20 +223,69 @@ def _ranks(arch: Architecture, parts: Sequence[Any], values: Sequence[int], seed
     return list(generic_ranks(arch, list(parts), seed=seed, cap=[v + 1 for v in values]))
 
 
+def _min_cut(spec: Architecture | GeneralArchitecture, partition: Partition) -> Any:
+    """Return the exact min-cut of either kind of spec (``convac.min_cut`` once it accepts general specs too)."""
+    return min_cut(spec, partition) if isinstance(spec, Architecture) else general_min_cut(spec, partition)
+
+
+def _cut_layers(cut: Any) -> tuple[int, ...]:
+    """Return the layers a cut goes through, ``-1`` = the inputs."""
+    if isinstance(cut, GeneralMinCut):
+        # convac.general numbers layers from 0 = the inputs; Analysis from -1 = the inputs
+        return tuple(sorted({lay - 1 for lay in cut.layers}))
+    return tuple(sorted({e.layer for e in cut.edges}))
+
+
+def _want_rank(arch: Architecture | GeneralArchitecture, rank: bool | str) -> bool:
+    if rank not in (True, False, "auto"):
+        raise InputError(f"rank must be True, False or 'auto', got {rank!r}")
+    if not isinstance(arch, Architecture):
+        if rank is True:
+            raise InputError("the generic rank is computed for tree ConvACs only; use rank='auto' or False")
+        return False
+    if rank is not True and rank != "auto":
+        return False
+    # M ** N is never formed when its logarithm already says "too many": N may be 2^40.
+    if arch.n_features > 1 and arch.n_inputs * math.log2(arch.n_features) > math.log2(RANK_MAX_ENTRIES) + 1:
+        return rank is True
+    # auto also skips channels so wide that the rank's intermediate matrices would not fit.
+    entries = arch.n_features**arch.n_inputs
+    small = entries <= RANK_MAX_ENTRIES and 8 * max(entries * max(arch.channels), arch.n_params) <= MAX_MODEL_BYTES
+    return rank is True or small
+
+
+def _probes(arch: Architecture | GeneralArchitecture, families: Iterable[str] | None) -> list[Scale]:
+    if isinstance(arch, Architecture):
+        return scales(arch, families)
+    # A tree's block scales are its pooling levels' receptive fields; use the same probes so the
+    # rows of a tree-shaped general spec line up with the analysis of its twin.
+    twin = tree_twin(arch)
+    return scales(twin if twin is not None else arch.grid, families)
+
+
 def analyze(
-    arch: Architecture,
+    arch: Architecture | GeneralArchitecture,
     *,
     families: Iterable[str] | None = None,
     name: str | None = None,
     rank: bool | str = "auto",
     seed: int = 0,
+    layer_labels: Sequence[str] = (),
 ) -> Analysis:
     """Min-cut, lower bound, cut layers and (small networks) generic rank at every probe scale.
+
+    ``arch`` is a tree :class:`~convac.Architecture` or a
+    :class:`~convac.general.GeneralArchitecture` (any windows; overlapping kernels re-use
+    activations through copy nodes). Both get the exact min-cut and the layers it cuts; the
+    power-of-p lower bound, the binding layers and the generic rank are computed for trees only
+    (``None`` for a general spec, whose unrolled network is refused beyond
+    :data:`~convac.analysis._unrolled.MAX_UNROLLED_MATRICES` matrices before it is built).
 
     ``rank``: ``"auto"`` computes the exact generic rank (capped just above the min-cut, so a
     rank above it would still show) when ``M ** n_inputs <= RANK_MAX_ENTRIES`` (and the
     channels let its intermediate matrices fit in 4 GiB); True forces it,
-    False skips it. ``seed`` draws the random weights of the rank.
+    False skips it. ``seed`` draws the random weights of the rank. ``layer_labels`` names the
+    input and each layer in tables (``layer_labels[l + 1]`` is layer ``l``).
 
     Examples
     --------
@@ -240,33 +293,61 @@ def analyze(
     >>> a = analyze(Architecture.deep_1d(n_inputs=8, n_features=2, channels=[3, 5, 3]))
     >>> [(r.label, r.value, r.lower_bound, r.rank) for r in a.rows]
     [('checkerboard', 16, 16, 16), ('blocks(2)', 9, 4, 9), ('left_right', 3, 2, 3)]
+    >>> from convac.general import ConvStep, GeneralArchitecture
+    >>> overlapping = GeneralArchitecture(grid=(8,), n_features=2, steps=[ConvStep(2, 3, padding=1), ConvStep(3, 8)])
+    >>> [(r.label, r.value, r.lower_bound) for r in analyze(overlapping, families=["left_right"]).rows]
+    [('left_right', 12, None)]
     """
-    instance(arch, "arch", Architecture, "a convac.Architecture")
-    if rank not in (True, False, "auto"):
-        raise ConvacError(f"rank must be True, False or 'auto', got {rank!r}")
-    probes = scales(arch, families)
-    parts = [s.partition(arch) for s in probes]
-    cuts = [min_cut(arch, p) for p in parts]
-    # auto also skips channels so wide that the rank's intermediate matrices would not fit.
-    entries = arch.n_features**arch.n_inputs
-    small = entries <= RANK_MAX_ENTRIES and 8 * max(entries * max(arch.channels), arch.n_params) <= MAX_MODEL_BYTES
-    want_rank = rank is True or (rank == "auto" and small)
-    ranks = _ranks(arch, parts, [c.value for c in cuts], seed) if want_rank else None
+    instance(arch, "arch", (Architecture, GeneralArchitecture), "a convac.Architecture or a general spec")
+    want_rank = _want_rank(arch, rank)
+    tree = arch if isinstance(arch, Architecture) else None
+    if isinstance(arch, GeneralArchitecture):
+        check_unrolled_size(arch)
+    probes = _probes(arch, families)
+    parts = [s.partition(arch.grid if tree is None else tree) for s in probes]
+    cuts = [_min_cut(arch, p) for p in parts]
+    ranks = _ranks(tree, parts, [c.value for c in cuts], seed) if want_rank and tree is not None else None
     rows = []
     for i, (s, p, c) in enumerate(zip(probes, parts, cuts, strict=True)):
         rows.append(
             ScaleResult(
                 scale=s,
-                value=c.value,
-                log2=c.log2,
-                lower_bound=min_cut_lower_bound(arch, p),
-                cut_layers=tuple(sorted({e.layer for e in c.edges})),
-                binding=binding_layers(arch, p.mask) if arch.kind == "deep" else None,
+                value=int(c.value),
+                log2=float(c.log2),
+                lower_bound=None if tree is None else min_cut_lower_bound(tree, p),
+                cut_layers=_cut_layers(c),
+                binding=binding_layers(tree, p.mask) if tree is not None and tree.kind == "deep" else None,
                 rank=None if ranks is None else ranks[i],
             )
         )
-    label = name or f"{arch.kind} {'x'.join(map(str, arch.grid))} channels {list(arch.channels)}"
-    return Analysis(label, arch, tuple(rows))
+    return Analysis(name or _default_name(arch), arch, tuple(rows), layer_labels=tuple(layer_labels))
+
+
+def _default_name(arch: Architecture | GeneralArchitecture) -> str:
+    if isinstance(arch, Architecture):
+        return f"{arch.kind} {'x'.join(map(str, arch.grid))} channels {list(arch.channels)}"
+    return f"general {'x'.join(map(str, arch.grid))} channels {list(arch.channels[1:])}"
+
+
+def analyze_general(
+    spec: GeneralArchitecture,
+    *,
+    families: Iterable[str] | None = None,
+    name: str | None = None,
+    rank: bool | str = "auto",
+    layer_labels: Sequence[str] = (),
+) -> Analysis:
+    """:func:`analyze` of a general spec (kept for callers that name the kind).
+
+    Examples
+    --------
+    >>> from convac.general import ConvStep, GeneralArchitecture
+    >>> spec = GeneralArchitecture(grid=(4,), n_features=2, steps=[ConvStep(3, 2, 2), ConvStep(2, 2, 2)])
+    >>> [(r.value, r.cut_layers) for r in analyze_general(spec).rows]
+    [(4, (-1,)), (2, (1,))]
+    """
+    instance(spec, "spec", GeneralArchitecture, "a convac.general.GeneralArchitecture")
+    return analyze(spec, families=families, name=name, rank=rank, layer_labels=layer_labels)
 
 
 def paper_pair(r: int, schedules: Sequence[str] = tuple(PAPER_SCHEDULES)) -> dict[str, Architecture]:
@@ -296,11 +377,11 @@ def compare_table(analyses: Sequence[Analysis]) -> str:
     left_right     16      1     2     tip
     """
     if not analyses:
-        raise ConvacError("compare_table needs at least one analysis")
+        raise InputError("compare_table needs at least one analysis")
     labels = [r.label for r in analyses[0].rows]
     for a in analyses[1:]:
         if [r.label for r in a.rows] != labels:
-            raise ConvacError("architectures compared side by side need the same grid (the same probe scales)")
+            raise InputError("architectures compared side by side need the same grid (the same probe scales)")
     width = max(6, *(len(a.name) + 1 for a in analyses))
     lines = [f"{'log2 min-cut':<14} {'length':<7} " + "".join(f"{a.name:<{width}}" for a in analyses) + "largest"]
     for i, label in enumerate(labels):
@@ -314,7 +395,7 @@ def compare_table(analyses: Sequence[Analysis]) -> str:
 
 
 def analyze_many(
-    archs: Mapping[str, Architecture],
+    archs: Mapping[str, Architecture | GeneralArchitecture],
     *,
     families: Iterable[str] | None = None,
     rank: bool | str = "auto",

@@ -13,35 +13,18 @@ from __future__ import annotations
 
 import os
 from collections.abc import Sequence
-from typing import Any
 
 import numpy as np
 
+from convac._figures import new_figure, save_figure
 from convac._validation import image_path
 from convac.analysis._analyze import Analysis
 from convac.analysis._channel_cuts import _log2_min_cuts
 from convac.analysis._scales import scales
 from convac.architecture import Architecture
-from convac.errors import ConvacError
+from convac.errors import InputError
 
 __all__ = ["layer_width_effect", "plot_layer_width_effect", "plot_scales"]
-
-
-def _pyplot() -> Any:
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
-    return plt
-
-
-def _prepare(path: str | os.PathLike[str]) -> str:
-    out = os.fspath(image_path(path))
-    parent = os.path.dirname(out)
-    if parent:
-        os.makedirs(parent, exist_ok=True)
-    return out
 
 
 def plot_scales(analyses: Sequence[Analysis], path: str | os.PathLike[str], title: str | None = None) -> str:
@@ -53,14 +36,12 @@ def plot_scales(analyses: Sequence[Analysis], path: str | os.PathLike[str], titl
     """
     image_path(path)  # before any work: a path without an image suffix would get ".png" appended
     if not analyses:
-        raise ConvacError("plot_scales needs at least one analysis")
+        raise InputError("plot_scales needs at least one analysis")
     labels = [r.label for r in analyses[0].rows]
     if any([r.label for r in a.rows] != labels for a in analyses):
-        raise ConvacError("architectures drawn side by side need the same grid (the same probe scales)")
-    plt = _pyplot()
-    fig, (ax, hm) = plt.subplots(
-        1, 2, figsize=(12, 4.2 + 0.15 * len(analyses)), gridspec_kw={"width_ratios": [1, 1.25]}
-    )
+        raise InputError("architectures drawn side by side need the same grid (the same probe scales)")
+    fig = new_figure(figsize=(12, 4.2 + 0.15 * len(analyses)))
+    ax, hm = fig.subplots(1, 2, gridspec_kw={"width_ratios": [1, 1.25]})
     x = np.arange(len(labels))
     logs = np.array([[r.log2 for r in a.rows] for a in analyses])
     # Raw log2 min-cuts span 3 to 5000 bits over the scales; relative to the first network the
@@ -98,10 +79,7 @@ def plot_scales(analyses: Sequence[Analysis], path: str | os.PathLike[str], titl
     fig.colorbar(im, ax=hm, fraction=0.04)
     fig.suptitle(title or "Min-cut across length scales: who can model which correlations", fontsize=11)
     fig.tight_layout()
-    out = _prepare(path)
-    fig.savefig(out, dpi=120)
-    plt.close(fig)
-    return out
+    return save_figure(fig, path, dpi=120)
 
 
 def layer_width_effect(arch: Architecture) -> tuple[list[str], np.ndarray]:
@@ -120,7 +98,7 @@ def layer_width_effect(arch: Architecture) -> tuple[list[str], np.ndarray]:
     [[8.0, 4.0, 0.0, 0.0], [0.0, 4.0, 2.0, 0.0], [0.0, 0.0, 2.0, 1.0], [0.0, 0.0, 0.0, 1.0]]
     """
     if not isinstance(arch, Architecture) or arch.kind != "deep":
-        raise ConvacError(
+        raise InputError(
             "the layer-width heat map needs a deep tree ConvAC (an Architecture), not a general one with copy nodes"
         )
     probes = scales(arch)
@@ -149,8 +127,8 @@ def plot_layer_width_effect(arch: Architecture, path: str | os.PathLike[str], na
     """
     image_path(path)
     labels, gain = layer_width_effect(arch)  # losses: how much each layer's width holds up each scale
-    plt = _pyplot()
-    fig, ax = plt.subplots(figsize=(1.0 + 0.8 * len(labels), 1.2 + 0.45 * arch.depth))
+    fig = new_figure(figsize=(1.0 + 0.8 * len(labels), 1.2 + 0.45 * arch.depth))
+    ax = fig.subplots()
     shown = np.log2(1 + np.maximum(gain, 0))
     ax.imshow(shown, cmap="magma", aspect="auto")
     for i in range(gain.shape[0]):
@@ -168,7 +146,4 @@ def plot_layer_width_effect(arch: Architecture, path: str | os.PathLike[str], na
     ax.set_yticks(np.arange(arch.depth), [f"layer {lay} (r={c})" for lay, c in enumerate(arch.channels)], fontsize=7)
     ax.set_title(f"{name or 'architecture'}: log2 min-cut lost when one layer is half as wide", fontsize=9)
     fig.tight_layout()
-    out = _prepare(path)
-    fig.savefig(out, dpi=120)
-    plt.close(fig)
-    return out
+    return save_figure(fig, path, dpi=120)

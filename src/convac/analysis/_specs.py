@@ -16,12 +16,13 @@ from __future__ import annotations
 
 import json
 import os
+import stat
 from collections.abc import Sequence
 from typing import Any
 
 from convac._validation import integer
 from convac.architecture import Architecture
-from convac.errors import ArchitectureError, ConvacError
+from convac.errors import ArchitectureError, ConvacError, InputError
 
 __all__ = ["architecture_from_options", "load_architecture", "parse_grid"]
 
@@ -103,10 +104,29 @@ def architecture_from_options(
     return Architecture.deep_1d(shape[0], features, channels, outputs, shared, window=window, windows=windows)
 
 
+def _read_text(path: str | os.PathLike[str]) -> str:
+    """Return the file's text; a FIFO, device or folder is refused before opening (opening a FIFO blocks)."""
+    name = os.fspath(path)
+    try:
+        mode = os.stat(name).st_mode
+        if not stat.S_ISREG(mode):
+            raise InputError(f"architecture file {name!r} is not a regular file; give a YAML or JSON file")
+        with open(name, encoding="utf-8") as fh:
+            return fh.read()
+    except OSError as exc:
+        raise ArchitectureError(f"cannot read architecture file {name!r}: {exc.strerror}") from None
+    except UnicodeDecodeError:
+        raise InputError(
+            f"architecture file {name!r} is not UTF-8 text; give a YAML or JSON file (see Architecture.to_dict)"
+        ) from None
+
+
 def load_architecture(path: str | os.PathLike[str]) -> list[Architecture]:
     """Architectures from a YAML or JSON file: one mapping (see ``Architecture.to_dict``) or a list of them.
 
-    A malformed file raises :class:`ArchitectureError` naming the file and what is wrong.
+    A malformed file raises :class:`ArchitectureError` naming the file and what is wrong; a path
+    that is not a regular file (a FIFO, a folder) or a file that is not UTF-8 text raises
+    :class:`~convac.errors.InputError`.
 
     Examples
     --------
@@ -121,11 +141,7 @@ def load_architecture(path: str | os.PathLike[str]) -> list[Architecture]:
     """
     import yaml
 
-    try:
-        with open(path, encoding="utf-8") as fh:
-            text = fh.read()
-    except OSError as exc:
-        raise ArchitectureError(f"cannot read architecture file {os.fspath(path)!r}: {exc.strerror}") from None
+    text = _read_text(path)
     try:
         data: Any = json.loads(text) if os.fspath(path).endswith(".json") else yaml.safe_load(text)
     except (json.JSONDecodeError, yaml.YAMLError) as exc:

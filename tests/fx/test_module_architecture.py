@@ -1,4 +1,4 @@
-"""convac.analyze_module: torch.fx tracing, the ConvAC analogue of a CNN, its tree twin and its analysis."""
+"""convac.fx: torch.fx tracing, the ConvAC analogue of a CNN, its tree twin and its analysis (analyze_module)."""
 
 import itertools
 import math
@@ -12,9 +12,9 @@ from hypothesis import strategies as st
 from torch import nn
 
 from convac import Architecture, InputError, analyze, analyze_module
-from convac.analysis import module_architecture, paper_architecture, pooling_twin, tree_twin
-from convac.analysis._fx import SUPPORTED_LAYERS, analyze_general
+from convac.analysis import analyze_general, paper_architecture, pooling_twin, tree_twin
 from convac.errors import ConvacError, ConvacTypeError
+from convac.fx import SUPPORTED_LAYERS, module_architecture
 from convac.general import ConvStep, GeneralArchitecture
 from convac.models.relu_convnet import ReLUConvNet
 from convac.models.schedules import wide_base, wide_tip
@@ -28,14 +28,7 @@ def _windows_supported() -> bool:
     return True
 
 
-def _general_min_cut_supported() -> bool:
-    import convac.general
-
-    return hasattr(convac.general, "min_cut")
-
-
 needs_windows = pytest.mark.skipif(not _windows_supported(), reason="Architecture(..., windows=) (branch windows)")
-needs_general = pytest.mark.skipif(not _general_min_cut_supported(), reason="convac.general.min_cut (branch overlap)")
 
 
 # ---------------------------------------------------------------- the paper's ReLU ConvNet = its ConvAC twin
@@ -127,8 +120,7 @@ def test_pooling_with_no_convolution_before_it_has_no_tree_twin():
     assert tree_twin(spec) is None
     with_map = Architecture.deep_1d(4, 2, [3, 3], shared=True)
     assert analyze(with_map).rows[0].value == 4
-    if _general_min_cut_supported():
-        assert [r.value for r in analyze_general(spec).rows] == [3, 3]
+    assert [r.value for r in analyze_general(spec).rows] == [3, 3]
 
 
 # ---------------------------------------------------------------- mapping: LeNet-5, VGG, functional forms
@@ -512,13 +504,6 @@ def test_pooling_twin_refuses_strides_that_do_not_tile():
 # ---------------------------------------------------------------- non-tree analyses (branch overlap)
 
 
-def test_general_analysis_without_general_min_cut_says_what_is_missing():
-    if _general_min_cut_supported():
-        pytest.skip("convac.general.min_cut is present")
-    with pytest.raises(ConvacError, match=r"convac\.general\.min_cut"):
-        analyze_module(LeNet5(), (1, 28, 28))
-
-
 @st.composite
 def _tree_specs(draw):
     ndim = draw(st.sampled_from([1, 2]))
@@ -536,7 +521,6 @@ def _tree_specs(draw):
     return GeneralArchitecture(grid=(side,) * ndim, n_features=draw(st.integers(1, 3)), steps=steps)
 
 
-@needs_general
 @settings(max_examples=25, deadline=None)
 @given(_tree_specs())
 def test_tree_twin_min_cuts_equal_the_general_graph_min_cuts(spec):
@@ -549,7 +533,6 @@ def test_tree_twin_min_cuts_equal_the_general_graph_min_cuts(spec):
     assert all(r.lower_bound is None and r.rank is None and r.binding is None for r in general.rows)
 
 
-@needs_general
 def test_overlapping_net_end_to_end():
     # 8 inputs, M = 2, a 3-wide conv (padding 1) to 2 channels, then the head over the whole grid to 3 channels.
     # Left/right: the top copy tensor (3) plus the two windows straddling the middle (2 each), or the two
@@ -564,13 +547,12 @@ def test_overlapping_net_end_to_end():
     assert a.layer_labels == ("0", "1", "3+4")
     assert "general ConvAC (copy nodes)" in a.table() and "-" in a.table().splitlines()[-1]
     assert a.to_dict()["architecture"]["kind"] == "general"
-    with pytest.raises(ConvacError, match="tree ConvACs only"):
+    with pytest.raises(InputError, match="tree ConvACs only"):
         analyze_module(net, (1, 8), rank=True)
-    with pytest.raises(ConvacError, match="rank must be"):
+    with pytest.raises(InputError, match="rank must be"):
         analyze_general(a.arch, rank="sometimes")
 
 
-@needs_general
 def test_lenet5_profile_rows():
     a = analyze_module(LeNet5(), (1, 28, 28), families=["checkerboard", "left_right"])
     assert [r.label for r in a.rows] == ["checkerboard", "left_right"]

@@ -1,6 +1,6 @@
 """Well-known CNN shapes for analyze_module's tests and README tables (``convac analyze --module cnn_shapes:LeNet5``).
 
-Not a test module: imported by test_fx.py, and by the command line when run from this directory.
+Not a test module: imported by tests/fx, and by the command line (``--module tests/fx/cnn_shapes.py:example_net``).
 """
 
 import torch
@@ -56,3 +56,27 @@ def vgg_small(widths=(16, 32, 64)) -> nn.Sequential:
         c = w
     side = 32 // 2 ** len(widths)
     return nn.Sequential(*layers, nn.Flatten(), nn.Linear(c * side * side, 10))
+
+
+def example_net() -> nn.Sequential:
+    """A small CNN on 1x8x8 inputs whose ConvAC analogue is a tree (the command line's tests use it)."""
+    return nn.Sequential(
+        nn.Conv2d(1, 4, 3, padding=1), nn.ReLU(), nn.Conv2d(4, 3, 1), nn.ReLU(), nn.MaxPool2d(2),
+        nn.Conv2d(3, 2, 1), nn.ReLU(), nn.MaxPool2d(2), nn.Flatten(), nn.Linear(2 * 2 * 2, 2),
+    )  # fmt: skip
+
+
+def vgg16_like(width: int = 2, n_outputs: int = 10) -> nn.Sequential:
+    """VGG-16's layout (13 convolutions 3x3 pad 1 in five blocks, each closed by a max-pool 2) at ``width`` channels.
+
+    At 224x224 its overlapping convolutions unroll to far more matrices than the exact min-cut
+    accepts (bad input N067); narrow channels keep its forward pass cheap.
+    """
+    layers: list[nn.Module] = []
+    c = 3
+    for repeats in (2, 2, 3, 3, 3):
+        for _ in range(repeats):
+            layers += [nn.Conv2d(c, width, 3, padding=1), nn.ReLU()]
+            c = width
+        layers.append(nn.MaxPool2d(2))
+    return nn.Sequential(*layers, nn.Flatten(), nn.Linear(c * 7 * 7, 16), nn.ReLU(), nn.Linear(16, n_outputs))
