@@ -19,7 +19,7 @@ sets torch's and the BLAS threads of the D = 4096 processes (one call using both
 machine, as a user's default torch would). Run from the repository root:
 
     PYTHONPATH=src python benchmarks/bench_entanglement_paths.py [--repeats 7] [--big-repeats 2] [--old]
-        [--old-repeats 0] [--threads 1] [--out docs/netpath/bench_entanglement_paths.md]
+        [--old-repeats 0] [--threads 1] [--out docs/results/netpath/bench_entanglement_paths.md]
 """
 
 from __future__ import annotations

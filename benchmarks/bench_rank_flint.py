@@ -1,7 +1,7 @@
 """Exact ranks mod p of the paper's matricizations: the old elimination, FLINT, and the float64 route.
 
     PYTHONPATH=src python benchmarks/bench_rank_flint.py [--channels 13,11,7,5] [--partitions 48]
-        [--repeats 5] [--out docs/verify/bench_rank_flint.md]
+        [--repeats 5] [--out docs/results/verify/bench_rank_flint.md]
 
 Every route gets the same matrices: the 256 x 256 matricizations ``[A]`` of one deep 1D ConvAC
 (N = 16, M = 2) for a seeded sample of balanced partitions, mod p = 4194301 (``FAST_PRIME``), and
@@ -62,7 +62,7 @@ def main() -> None:
     parser.add_argument("--partitions", type=int, default=48)
     parser.add_argument("--repeats", type=int, default=5)
     parser.add_argument("--seed", type=int, default=0)
-    parser.add_argument("--out", default="docs/verify/bench_rank_flint.md")
+    parser.add_argument("--out", default="docs/results/verify/bench_rank_flint.md")
     args = parser.parse_args()
     threadpool_limits(1)
     p = FAST_PRIME

@@ -1,4 +1,4 @@
-"""benchmarks/gpu_paper_profile.py in its CPU smoke mode: every cell once, resumable, time-boxed."""
+"""scripts/gpu_paper_profile.py in its CPU smoke mode: every cell once, resumable, time-boxed."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from pathlib import Path
 
 from convac.experiments.inductive_bias import load_results
 
-SCRIPT = Path(__file__).resolve().parents[2] / "benchmarks" / "gpu_paper_profile.py"
+SCRIPT = Path(__file__).resolve().parents[2] / "scripts" / "gpu_paper_profile.py"
 
 
 def _script():
