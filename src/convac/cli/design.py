@@ -136,11 +136,11 @@ def _measure_data(args: argparse.Namespace, schedule_only: bool) -> Any:
     if schedule_only and grid != PAPER_GRID:
         raise UsageError(
             f"--for-experiment designs for the experiment's {_grid_text(PAPER_GRID)} grid, but the data of "
-            f"{args.source} lie on a {_grid_text(grid)} grid; use data on {_grid_text(PAPER_GRID)} (e.g. "
+            f"{args.source} are {_grid_text(grid)}; use data on {_grid_text(PAPER_GRID)} (e.g. "
             "task:local) or drop --for-experiment and give --budget to design for the data's own grid"
         )
-    options = {"max_blocks": args.max_blocks or None, "seed": args.seed, "progress": not args.json}
-    return canonical_entanglement(x, y, args.theta, **options)
+    # no progress bar: sampled blocks measure in seconds, and stderr stays free for a one-line error
+    return canonical_entanglement(x, y, args.theta, max_blocks=args.max_blocks or None, seed=args.seed)
 
 
 def _grid_text(grid: tuple[int, ...]) -> str:
