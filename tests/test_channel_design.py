@@ -240,3 +240,26 @@ def test_a_data_profile_only_designs_for_its_own_grid():
     with pytest.raises(InputError, match="grid 8x8, but the network's grid is 16x16"):
         design((16, 16), 4000, profile)
     assert design((8, 8), 400, profile).arch.grid == (8, 8)
+
+
+@pytest.mark.parametrize(
+    ("call", "error", "fragment"),
+    [
+        (lambda: design("16", 400), ConvacTypeError, "grid must be N or (H, W), got str"),
+        (lambda: design(16.0, 400), ConvacTypeError, "grid must be N or (H, W), got float"),
+        (lambda: design((16, 0), 400), InputError, "grid[1] must be a positive integer, got 0"),
+        (lambda: design((2, 2, 2), 400), InputError, "grid must be N or (H, W), got 3 sides"),
+        (lambda: design((16,), 400, widths=()), InputError, "at least one candidate width"),
+        (lambda: parse_profile(3), ConvacTypeError, "profile must be a preset name or SCALE=WEIGHT,..., got int"),
+    ],
+)
+def test_builtin_errors_became_convac_errors(call, error, fragment):
+    with pytest.raises(error) as info:
+        call()
+    assert fragment in str(info.value)
+
+
+def test_a_numpy_integer_grid_is_one_side():
+    import numpy as np
+
+    assert design(np.int64(16), 200, "global").channels == design((16,), 200, "global").channels

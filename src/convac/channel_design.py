@@ -40,7 +40,7 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
-from convac._validation import instance, positive_int, positive_real, real
+from convac._validation import instance, integer, positive_int, positive_real, real
 from convac.analysis._channel_cuts import binding_layers, log2_min_cuts
 from convac.analysis._paper import PAPER_R_VALUES, PAPER_SCHEDULES, paper_architecture, paper_budget, paper_schedule
 from convac.analysis._scales import Scale, parse_scale, scales
@@ -82,7 +82,7 @@ def parse_profile(text: str) -> str | dict[str, float]:
     >>> parse_profile("local"), parse_profile("checkerboard=1, blocks(4)=0.5")
     ('local', {'checkerboard': 1.0, 'blocks(4)': 0.5})
     """
-    text = text.strip()
+    text = instance(text, "profile", str, "a preset name or SCALE=WEIGHT,...").strip()
     if "=" not in text:
         return text
     out: dict[str, float] = {}
@@ -388,13 +388,7 @@ def _explain(arch: Architecture, cuts: Sequence[ScaleCut], multipliers: Sequence
     for lo, hi in groups:
         span, verb = (f"layer {lo}", "gets") if lo == hi else (f"layers {lo}-{hi}", "get")
         binding = [s for lay in range(lo, hi + 1) for s in by_layer.get(lay, [])]
-        tag = (
-            " (the widest)"
-            if arch.channels[lo] == widest
-            else " (the narrowest)"
-            if arch.channels[lo] == narrowest
-            else ""
-        )
+        tag = {narrowest: " (the narrowest)", widest: " (the widest)"}.get(arch.channels[lo], "")  # widest wins a tie
         if binding:
             where = "there" if lo == hi else "across them"
             reason = f"the cut at {', '.join(dict.fromkeys(binding))} runs {where}"
@@ -484,8 +478,15 @@ def design(
     >>> d.arch.windows, d.cuts[-1].label
     (((2, 2), (2, 2), (7, 7)), 'up_down')
     """
-    grid = (int(grid),) if isinstance(grid, int) else tuple(int(v) for v in grid)
-    budget = positive_int(budget, "budget")
+    sides = (
+        (grid,)
+        if isinstance(grid, (int, np.integer))
+        else instance(grid, "grid", (tuple, list, np.ndarray), "N or (H, W)")
+    )
+    grid = tuple(positive_int(v, f"grid[{i}]") for i, v in enumerate(sides))
+    if len(grid) not in (1, 2):
+        raise InputError(f"grid must be N or (H, W), got {len(grid)} sides")
+    budget = integer(budget, "budget")
     widths = tuple(positive_int(w, f"widths[{i}]") for i, w in enumerate(widths))
     if not widths:
         raise InputError("widths must list at least one candidate width")

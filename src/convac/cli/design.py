@@ -102,7 +102,8 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
 def run(args: argparse.Namespace) -> int:
     from convac.channel_design import parse_profile
 
-    profile: Any = parse_profile(args.profile) if args.profile is not None else "local"
+    # None: the library's default profile
+    profile: Any = parse_profile(args.profile) if args.profile is not None else None
     data_profile = None
     schedule_only = args.for_experiment or args.token
     if args.source is not None:
@@ -151,11 +152,13 @@ def _design_schedule(args: argparse.Namespace, profile: Any) -> Any:
     from convac.channel_design import design_schedule
 
     kwargs: dict[str, Any] = {"reference_r": args.reference_r, "name": args.name}
+    if profile is not None:
+        kwargs["profile"] = profile
     if args.r_values:
         kwargs["r_values"] = args.r_values
     if args.multipliers:
         kwargs["multipliers"] = args.multipliers
-    return design_schedule(profile, **kwargs)
+    return design_schedule(**kwargs)
 
 
 def _design_network(args: argparse.Namespace, profile: Any, data_profile: Any) -> Any:
@@ -168,6 +171,8 @@ def _design_network(args: argparse.Namespace, profile: Any, data_profile: Any) -
     if data_profile is not None and args.grid is None and args.inputs is None:
         args.grid = _grid_text(tuple(data_profile.grid))  # a profile measured on data designs for the data's grid
     kwargs: dict[str, Any] = {"window": args.window, "windows": args.windows}
+    if profile is not None:
+        kwargs["profile"] = profile
     if args.widths:
         kwargs["widths"] = args.widths
     if args.grid is None and args.inputs is None:  # the paper's network, at its budget for --reference-r
@@ -187,4 +192,4 @@ def _design_network(args: argparse.Namespace, profile: Any, data_profile: Any) -
         kwargs["n_features"] = features
     if outputs is not None:
         kwargs["n_outputs"] = outputs
-    return design(grid, budget, profile, **kwargs)
+    return design(grid, budget, **kwargs)
