@@ -11,7 +11,7 @@ from hypothesis import strategies as st
 from convac import Architecture, min_cut
 from convac.analysis import paper_architecture, paper_budget, scales
 from convac.channel_design import design, design_schedule, parse_profile, resolve_profile
-from convac.errors import ConvacError
+from convac.errors import ConvacError, ConvacTypeError, InputError
 
 
 def _wide_base_like(channels):
@@ -176,3 +176,90 @@ def test_token_is_accepted_by_the_experiment_schedules():
     parsed = schedules.parse_schedule(d.token())
     assert parsed.name == "designed_global"
     assert tuple(parsed.channels(d.reference_r)) == d.channels
+
+
+# ---------------------------------------------------------------- bad inputs: convac errors with one sentence
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "fragment"),
+    [
+        ({"multipliers": (math.nan, 1.0)}, "multipliers[0] must be a positive number, got nan"),
+        ({"multipliers": (1.0, math.inf)}, "multipliers[1] must be a positive number, got inf"),
+        ({"multipliers": ()}, "at least one value"),
+        ({"r_values": (2, 0)}, "r_values[1] must be a positive integer, got 0"),
+        ({"reference_r": 0}, "reference_r must be a positive integer, got 0"),
+        ({"name": "a b=c"}, "schedule name 'a b=c' cannot name an experiment token"),
+        ({"name": "x,y"}, "use a letter, then letters, digits, '_' or '-'"),
+        ({"name": "wide_tip"}, "not a registered schedule"),
+    ],
+)
+def test_design_schedule_refuses_what_the_token_cannot_hold(kwargs, fragment):
+    with pytest.raises(InputError) as info:
+        design_schedule("local", **kwargs)
+    assert fragment in str(info.value) and "\n" not in str(info.value)
+
+
+def test_the_token_name_is_checked_too():
+    d = design_schedule("local", multipliers=(1, 2))
+    assert d.token("mine-2") == "mine-2=" + ",".join(f"{m:g}" for m in d.multipliers)
+    with pytest.raises(InputError, match="cannot name an experiment token"):
+        d.token("a b")
+    with pytest.raises(ConvacTypeError, match="the schedule name must be a string, got int"):
+        design_schedule("local", name=3)  # type: ignore[arg-type]
+
+
+def _data_profile(grid, means):
+    from convac.datatensor._canonical import CanonicalProfile, LevelEntanglement
+
+    levels = tuple(LevelEntanglement(2**i, 0, 1, (0,), (m,)) for i, m in enumerate(means))
+    return CanonicalProfile(tuple(grid), 1.0, 10, levels)
+
+
+def test_data_without_correlations_is_refused_not_designed_for():
+    import numpy as np
+
+    from convac.datatensor import canonical_entanglement
+
+    for x in (np.zeros((10, 8)), np.full((12, 8, 8), 0.3)):
+        profile = canonical_entanglement(x)
+        with pytest.raises(InputError, match="the data carry no correlations"):
+            design(x.shape[1:], 400, profile)
+    # rounding noise (B61: 1e-48 at one level) is no correlation either
+    with pytest.raises(InputError, match="every channel width fits them equally well"):
+        design((8,), 400, _data_profile((8,), [0.0, 0.0, 1e-48]))
+    # the same levels with real entanglement design fine
+    assert design((8,), 400, _data_profile((8,), [0.5, 1.0, 2.0])).profile
+
+
+def test_a_data_profile_only_designs_for_its_own_grid():
+    profile = _data_profile((8, 8), [0.5, 1.0, 2.0])
+    with pytest.raises(InputError) as info:
+        design_schedule(profile)
+    assert "measured on the grid 8x8, but the network's grid is 64x64" in str(info.value)
+    with pytest.raises(InputError, match="grid 8x8, but the network's grid is 16x16"):
+        design((16, 16), 4000, profile)
+    assert design((8, 8), 400, profile).arch.grid == (8, 8)
+
+
+@pytest.mark.parametrize(
+    ("call", "error", "fragment"),
+    [
+        (lambda: design("16", 400), ConvacTypeError, "grid must be N or (H, W), got str"),
+        (lambda: design(16.0, 400), ConvacTypeError, "grid must be N or (H, W), got float"),
+        (lambda: design((16, 0), 400), InputError, "grid[1] must be a positive integer, got 0"),
+        (lambda: design((2, 2, 2), 400), InputError, "grid must be N or (H, W), got 3 sides"),
+        (lambda: design((16,), 400, widths=()), InputError, "at least one candidate width"),
+        (lambda: parse_profile(3), ConvacTypeError, "profile must be a preset name or SCALE=WEIGHT,..., got int"),
+    ],
+)
+def test_builtin_errors_became_convac_errors(call, error, fragment):
+    with pytest.raises(error) as info:
+        call()
+    assert fragment in str(info.value)
+
+
+def test_a_numpy_integer_grid_is_one_side():
+    import numpy as np
+
+    assert design(np.int64(16), 200, "global").channels == design((16,), 200, "global").channels

@@ -40,13 +40,14 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
-from convac._validation import integer, real
+from convac._validation import instance, integer, positive_int, positive_real, real
 from convac.analysis._channel_cuts import binding_layers, log2_min_cuts
 from convac.analysis._paper import PAPER_R_VALUES, PAPER_SCHEDULES, paper_architecture, paper_budget, paper_schedule
 from convac.analysis._scales import Scale, parse_scale, scales
 from convac.architecture import Architecture
-from convac.errors import ConvacError, ConvacTypeError, TooLargeError
+from convac.errors import ArchitectureError, ConvacError, ConvacTypeError, InputError, TooLargeError
 from convac.mincut import min_cut
+from convac.models.schedules import N_LAYERS, SCHEDULES, parse_schedule
 
 __all__ = [
     "DEFAULT_MULTIPLIERS",
@@ -69,6 +70,8 @@ PRESETS: tuple[str, ...] = ("local", "global")
 """The named correlation profiles: ``local`` (weight 1/length per scale) and ``global`` (weight length)."""
 MAX_CANDIDATES = 4_000_000
 _TIE = 1e-9
+#: Data whose mean entanglement (nats) stays below this at every level carry no correlations to design for.
+NO_ENTANGLEMENT = 1e-9
 
 
 def parse_profile(text: str) -> str | dict[str, float]:
@@ -79,7 +82,7 @@ def parse_profile(text: str) -> str | dict[str, float]:
     >>> parse_profile("local"), parse_profile("checkerboard=1, blocks(4)=0.5")
     ('local', {'checkerboard': 1.0, 'blocks(4)': 0.5})
     """
-    text = text.strip()
+    text = instance(text, "profile", str, "a preset name or SCALE=WEIGHT,...").strip()
     if "=" not in text:
         return text
     out: dict[str, float] = {}
@@ -90,9 +93,7 @@ def parse_profile(text: str) -> str | dict[str, float]:
         except ValueError:
             weight = None
         if weight is None:
-            raise ConvacError(
-                f"bad profile item {item.strip()!r}; write SCALE=WEIGHT, e.g. checkerboard=1,left_right=2"
-            )
+            raise InputError(f"bad profile item {item.strip()!r}; write SCALE=WEIGHT, e.g. checkerboard=1,left_right=2")
         out[key.strip()] = weight
     return out
 
@@ -113,19 +114,19 @@ def resolve_profile(profile: Any, target: Architecture | Sequence[int]) -> dict[
     >>> resolve_profile("medium", (8,))
     Traceback (most recent call last):
         ...
-    convac.errors.ConvacError: unknown profile preset 'medium'; choose local or global, or give weights per scale
+    convac.errors.InputError: unknown profile preset 'medium'; choose local or global, or give weights per scale
     """
     every = scales(target)
     raw: dict[Scale, float] = {}
     if hasattr(profile, "design_profile"):  # a data profile (convac.datatensor.CanonicalProfile)
-        profile = profile.design_profile()
+        profile = _data_weights(profile, target)
     if isinstance(profile, str):
         if profile == "local":
             raw = {s: 1.0 / s.length for s in every}
         elif profile == "global":
             raw = {s: float(s.length) for s in every}
         else:
-            raise ConvacError(
+            raise InputError(
                 f"unknown profile preset {profile!r}; choose {' or '.join(PRESETS)}, or give weights per scale"
             )
     elif isinstance(profile, Mapping):
@@ -140,9 +141,47 @@ def resolve_profile(profile: Any, target: Architecture | Sequence[int]) -> dict[
         )
     total = sum(raw.values())
     if total <= 0:
-        raise ConvacError("profile weights are all zero; give at least one positive weight")
+        raise InputError("profile weights are all zero; give at least one positive weight")
     order = {s: i for i, s in enumerate(every)}
     return {s: raw[s] / total for s in sorted(raw, key=order.__getitem__) if raw[s] > 0}
+
+
+def _data_weights(profile: Any, target: Architecture | Sequence[int]) -> dict[str, float]:
+    """Weights per scale from a data profile measured on ``target``'s grid, if the data carry correlations."""
+    grid = target.grid if isinstance(target, Architecture) else tuple(int(v) for v in target)
+    measured = tuple(int(v) for v in profile.grid)
+    if measured != grid:
+        raise InputError(
+            f"the data profile was measured on the grid {_grid_text(measured)}, but the network's grid is "
+            f"{_grid_text(grid)}; measure data laid out on {_grid_text(grid)}, or design for {_grid_text(measured)}"
+        )
+    if max(profile.means, default=0.0) < NO_ENTANGLEMENT:
+        raise InputError(
+            f"the data carry no correlations (entanglement below {NO_ENTANGLEMENT:g} nats at every pooling "
+            "level), so every channel width fits them equally well; there is nothing to design for: give a "
+            "preset or weights per scale instead"
+        )
+    weights: dict[str, float] = profile.design_profile()
+    return weights
+
+
+def _grid_text(grid: Sequence[int]) -> str:
+    return "x".join(map(str, grid))
+
+
+def _schedule_name(name: Any) -> str:
+    """``name`` if it can be the NAME of an experiment token ``NAME=m1,...,m6``."""
+    instance(name, "the schedule name", str, "a string")
+    try:
+        ok = parse_schedule(f"{name}=" + ",".join(["1"] * N_LAYERS)).name == name
+    except ConvacError:
+        ok = False
+    if not ok:
+        raise InputError(
+            f"schedule name {name!r} cannot name an experiment token NAME=m1,...,m6: use a letter, then letters, "
+            f"digits, '_' or '-' (no spaces, '=' or ','), and not a registered schedule ({', '.join(SCHEDULES)})"
+        )
+    return name
 
 
 @dataclass(frozen=True)
@@ -214,8 +253,8 @@ class Design:
     def token(self, name: str | None = None) -> str:
         """Return the schedule token ``NAME=m1,...,m6`` that ``convac experiment inductive-bias`` accepts."""
         if self.multipliers is None:
-            raise ConvacError("only a design from design_schedule (multipliers of r) has an experiment token")
-        return f"{name or self.name}=" + ",".join(f"{m:g}" for m in self.multipliers)
+            raise InputError("only a design from design_schedule (multipliers of r) has an experiment token")
+        return f"{_schedule_name(name or self.name)}=" + ",".join(f"{m:g}" for m in self.multipliers)
 
     def to_dict(self) -> dict[str, Any]:
         """Return the design as a plain, JSON-serialisable dict (what ``convac design --json`` prints)."""
@@ -349,13 +388,7 @@ def _explain(arch: Architecture, cuts: Sequence[ScaleCut], multipliers: Sequence
     for lo, hi in groups:
         span, verb = (f"layer {lo}", "gets") if lo == hi else (f"layers {lo}-{hi}", "get")
         binding = [s for lay in range(lo, hi + 1) for s in by_layer.get(lay, [])]
-        tag = (
-            " (the widest)"
-            if arch.channels[lo] == widest
-            else " (the narrowest)"
-            if arch.channels[lo] == narrowest
-            else ""
-        )
+        tag = {narrowest: " (the narrowest)", widest: " (the widest)"}.get(arch.channels[lo], "")  # widest wins a tie
         if binding:
             where = "there" if lo == hi else "across them"
             reason = f"the cut at {', '.join(dict.fromkeys(binding))} runs {where}"
@@ -415,10 +448,6 @@ def _finish(
     )
 
 
-def _check_budget(budget: Any) -> int:
-    return integer(budget, "budget")
-
-
 def design(
     grid: Sequence[int] | int,
     budget: int,
@@ -437,7 +466,7 @@ def design(
     counts one matrix per layer). ``profile`` is ``"local"``, ``"global"`` or a mapping of scale
     to weight (see :func:`resolve_profile`). The pooling is ``window`` (default 2) at every layer,
     or any schedule ``windows`` (see :meth:`Architecture.deep_1d` / :meth:`~Architecture.deep_2d`).
-    Raises :class:`ConvacError` (a ``ValueError``) when no network with widths from ``widths``
+    Raises :class:`~convac.errors.InputError` (a ``ValueError``) when no network with widths from ``widths``
     fits the budget.
 
     Examples
@@ -449,11 +478,18 @@ def design(
     >>> d.arch.windows, d.cuts[-1].label
     (((2, 2), (2, 2), (7, 7)), 'up_down')
     """
-    grid = (int(grid),) if isinstance(grid, int) else tuple(int(v) for v in grid)
-    budget = _check_budget(budget)
-    widths = tuple(int(w) for w in widths)
-    if not widths or min(widths) < 1:
-        raise ConvacError(f"widths must be positive integers, got {list(widths)}")
+    sides = (
+        (grid,)
+        if isinstance(grid, (int, np.integer))
+        else instance(grid, "grid", (tuple, list, np.ndarray), "N or (H, W)")
+    )
+    grid = tuple(positive_int(v, f"grid[{i}]") for i, v in enumerate(sides))
+    if len(grid) not in (1, 2):
+        raise InputError(f"grid must be N or (H, W), got {len(grid)} sides")
+    budget = integer(budget, "budget")
+    widths = tuple(positive_int(w, f"widths[{i}]") for i, w in enumerate(widths))
+    if not widths:
+        raise InputError("widths must list at least one candidate width")
     depth = _depth(grid, 2 if window is None else window) if windows is None else len(windows)
     if len(grid) == 1:
         probe = Architecture.deep_1d(
@@ -465,7 +501,7 @@ def design(
         )
     cheapest = probe.with_channels([min(widths)] * probe.depth).n_params
     if budget < cheapest:
-        raise ConvacError(
+        raise InputError(
             f"budget {budget} is below the cheapest network on this grid ({cheapest} parameters with every "
             f"layer {min(widths)} wide); raise the budget"
         )
@@ -483,7 +519,7 @@ def _depth(grid: tuple[int, ...], window: int) -> int:
         side //= window
         depth += 1
     if side != 1 or depth == 0:
-        raise ConvacError(f"grid side {grid[0]} must be a power of the window {window} for a deep ConvAC")
+        raise ArchitectureError(f"grid side {grid[0]} must be a power of the window {window} for a deep ConvAC")
     return depth
 
 
@@ -509,13 +545,14 @@ def design_schedule(
     >>> design_schedule("global").token()
     'designed_global=1,1,1,2,2,6'
     """
-    r_values = tuple(int(r) for r in r_values)
-    if not r_values or min(r_values) < 1:
-        raise ConvacError(f"r_values must be positive integers, got {list(r_values)}")
-    mults = np.asarray(sorted(set(float(m) for m in multipliers)))
-    if mults.size == 0 or (mults <= 0).any():
-        raise ConvacError("multipliers must be positive")
-    depth = 6
+    r_values = tuple(positive_int(r, f"r_values[{i}]") for i, r in enumerate(r_values))
+    mults = np.asarray(sorted({positive_real(m, f"multipliers[{i}]") for i, m in enumerate(multipliers)}))
+    if not r_values or mults.size == 0:
+        raise InputError("r_values and multipliers must each list at least one value")
+    reference_r = positive_int(reference_r, "reference_r")
+    if name is not None:
+        name = _schedule_name(name)
+    depth = N_LAYERS
     grid_m = np.stack(np.meshgrid(*([mults] * depth), indexing="ij"), axis=-1).reshape(-1, depth)
     probe = paper_architecture([1] * depth)
     fits = np.ones(grid_m.shape[0], dtype=bool)
@@ -527,7 +564,7 @@ def design_schedule(
         # (the r^2 coefficient of the budget) means fitting at every larger r too
         fits &= _params(probe, grid_m.astype(np.int64) * 2) - 2 * _params(probe, grid_m.astype(np.int64)) <= 2 * 31
     if not fits.any():
-        raise ConvacError(f"no multiplier vector fits the paper budget 31r^2+50r at r in {list(r_values)}")
+        raise InputError(f"no multiplier vector fits the paper budget 31r^2+50r at r in {list(r_values)}")
     grid_m = grid_m[fits]
     ref = np.maximum(1, np.rint(grid_m * reference_r)).astype(np.int64)
     weights = resolve_profile(profile, probe)

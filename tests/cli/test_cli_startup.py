@@ -1,5 +1,6 @@
 """The min-cut side of convac starts without torch (and without matplotlib unless a figure is asked for)."""
 
+import ast
 import subprocess
 import sys
 
@@ -69,3 +70,24 @@ def test_import_convac_and_its_min_cut_side_is_torch_free():
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert out.strip() == "False"
+
+
+@pytest.mark.parametrize(
+    ("argv", "loaded"),
+    [
+        (["--help"], set()),
+        (["--version"], set()),
+        (["analyze", "--help"], {"convac.cli.analyze"}),
+        (["experiment", "--help"], {"convac.cli.experiment"}),
+        (["experiment", "report", "--help"], {"convac.cli.experiment", "convac.cli.experiment.report"}),
+    ],
+)
+def test_only_the_named_command_module_is_imported(argv, loaded, tmp_path):
+    code = (
+        "import contextlib, io, sys\nfrom convac.cli import main\n"
+        f"with contextlib.redirect_stdout(io.StringIO()):\n    try:\n        main({argv!r})\n"
+        "    except SystemExit:\n        pass\n"
+        "print(sorted(m for m in sys.modules if m.startswith('convac.cli.') and not m.startswith('convac.cli._')))"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=tmp_path)
+    assert set(ast.literal_eval(out.stdout.strip().splitlines()[-1])) == loaded
