@@ -29,8 +29,6 @@ from convac.analysis._twins import tree_twin
 from convac.analysis._unrolled import check_unrolled_size
 from convac.architecture import Architecture
 from convac.errors import InputError
-from convac.general import GeneralArchitecture, GeneralMinCut
-from convac.general import min_cut as general_min_cut
 from convac.mincut import min_cut, min_cut_lower_bound
 from convac.partitions import Partition
 
@@ -223,17 +221,6 @@ def _ranks(arch: Architecture, parts: Sequence[Any], values: Sequence[int], seed
     return list(generic_ranks(arch, list(parts), seed=seed, cap=[v + 1 for v in values]))
 
 
-def _min_cut(spec: Architecture | GeneralArchitecture, partition: Partition) -> Any:
-    """Return the exact min-cut of either kind of spec (``convac.min_cut`` once it accepts general specs too)."""
-    return min_cut(spec, partition) if isinstance(spec, Architecture) else general_min_cut(spec, partition)
-
-
-def _cut_layers(cut: Any) -> tuple[int, ...]:
-    """Return the layers a cut goes through, ``-1`` = the inputs."""
-    if isinstance(cut, GeneralMinCut):
-        # convac.general numbers layers from 0 = the inputs; Analysis from -1 = the inputs
-        return tuple(sorted({lay - 1 for lay in cut.layers}))
-    return tuple(sorted({e.layer for e in cut.edges}))
 
 
 def _want_rank(arch: Architecture | GeneralArchitecture, rank: bool | str) -> bool:
@@ -305,7 +292,7 @@ def analyze(
         check_unrolled_size(arch)
     probes = _probes(arch, families)
     parts = [s.partition(arch.grid if tree is None else tree) for s in probes]
-    cuts = [_min_cut(arch, p) for p in parts]
+    cuts = [min_cut(arch, p) for p in parts]
     ranks = _ranks(tree, parts, [c.value for c in cuts], seed) if want_rank and tree is not None else None
     rows = []
     for i, (s, p, c) in enumerate(zip(probes, parts, cuts, strict=True)):
