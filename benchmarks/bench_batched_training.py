@@ -25,7 +25,7 @@ from torch import nn
 from convac.experiments._batched import _Stacked
 from convac.experiments.inductive_bias import Protocol
 from convac.models.relu_convnet import ReLUConvNet
-from convac.models.schedules import parse_schedule
+from convac.spec._paper import parse_schedule
 
 
 def _one_by_one(models, opts, x, y, micro):

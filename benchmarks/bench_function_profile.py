@@ -24,7 +24,7 @@ from convac.analysis._scales import scales
 from convac.data.tasks import make_task
 from convac.experiments.function_entanglement import probes
 from convac.models.digit_nets import ConvACImageNet
-from convac.models.schedules import wide_base, wide_tip
+from convac.spec._paper import wide_base, wide_tip
 
 torch.set_num_threads(1)
 

@@ -28,7 +28,7 @@ from torch import nn
 
 from convac.models import functional as F
 from convac.models.digit_nets import ConvACImageNet, build_family_model
-from convac.models.schedules import parse_schedule
+from convac.spec._paper import parse_schedule
 
 
 def convac_logits_before(net: ConvACImageNet, x: torch.Tensor) -> torch.Tensor:

@@ -23,7 +23,7 @@ from torch import nn
 
 from convac.experiments.inductive_bias import profile
 from convac.models.relu_convnet import ReLUConvNet
-from convac.models.schedules import parse_schedule
+from convac.spec._paper import parse_schedule
 
 
 def step_time(channels: list[int], device: str, batch: int, steps: int, micro: int | None = None) -> float:

@@ -102,7 +102,7 @@ def main(figures: bool, only: str = "") -> None:
     from cnn_shapes import LeNet5, vgg_small, vgg_style
 
     from convac.models.relu_convnet import ReLUConvNet
-    from convac.models.schedules import wide_base, wide_tip
+    from convac.spec._paper import wide_base, wide_tip
 
     nets = {
         "ReLUConvNet wide_base(8)": (ReLUConvNet(wide_base(8), seed=0), (1, 64, 64)),

@@ -29,7 +29,7 @@ from torch import nn
 from convac.data.tasks import make_task
 from convac.models.digit_nets import ConvACImageNet, build_family_model
 from convac.models.relu_convnet import ReLUConvNet
-from convac.models.schedules import parse_schedule
+from convac.spec._paper import parse_schedule
 
 VARIANTS = ("relu", "convac-positive", "convac-signed", "convac-signed-identity-start", "convac-neutral")
 

@@ -38,7 +38,7 @@ from pathlib import Path
 import torch
 
 from convac.experiments.inductive_bias import Sweep, load_results, profile, run_sweep
-from convac.models.schedules import parse_schedule
+from convac.spec._paper import parse_schedule
 
 
 def paper_sweep(smoke: bool) -> Sweep:

@@ -15,7 +15,7 @@ import json
 import time
 from pathlib import Path
 
-from convac.general._experiments import rank_vs_min_cut, tightness_cases
+from convac.experiments.overlap import rank_vs_min_cut, tightness_cases
 
 
 def main() -> None:

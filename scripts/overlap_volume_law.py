@@ -19,7 +19,7 @@ import matplotlib
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt
 
-from convac.general._experiments import overlap_stack, tree_stack, volume_law_rows
+from convac.experiments.overlap import overlap_stack, tree_stack, volume_law_rows
 
 M = 2
 C = 4

@@ -42,12 +42,20 @@ import numpy.typing as npt
 
 from convac._validation import instance, integer, positive_int, positive_real, real
 from convac.analysis._channel_cuts import binding_layers, log2_min_cuts
-from convac.analysis._paper import PAPER_R_VALUES, PAPER_SCHEDULES, paper_architecture, paper_budget, paper_schedule
 from convac.analysis._scales import Scale, parse_scale, scales
-from convac.architecture import Architecture
 from convac.errors import ArchitectureError, ConvacError, ConvacTypeError, InputError, TooLargeError
 from convac.mincut import min_cut
-from convac.models.schedules import N_LAYERS, SCHEDULES, parse_schedule
+from convac.spec import Architecture
+from convac.spec._paper import (
+    N_LAYERS,
+    PAPER_R_VALUES,
+    PAPER_SCHEDULES,
+    SCHEDULES,
+    paper_architecture,
+    paper_budget,
+    paper_schedule,
+    parse_schedule,
+)
 
 __all__ = [
     "DEFAULT_MULTIPLIERS",

@@ -10,7 +10,8 @@ from convac import TooLargeError, analyze
 from convac.analysis import MAX_UNROLLED_MATRICES, unrolled_matrices
 from convac.analysis._unrolled import check_unrolled_size
 from convac.errors import ArchitectureError, ConvacTypeError
-from convac.general import ConvStep, GeneralArchitecture, tensor_network_graph
+from convac.mincut import tensor_network_graph
+from convac.spec import ConvStep, GeneralArchitecture
 
 
 @st.composite

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import gzip
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -15,6 +16,8 @@ import pytest
 from convac.cli import build_parser, main
 from convac.cli._flags import IntFlag
 from convac.data.mnist import write_idx
+
+EXAMPLE_NET = f"{Path(__file__).resolve().parents[1] / 'fx' / 'cnn_shapes.py'}:example_net"
 
 
 def _one_line_exit_2(argv: list[str], fragment: str, capsys: pytest.CaptureFixture[str]) -> str:
@@ -76,17 +79,17 @@ CASES = [
     (["analyze", "--inputs", "8", "--channels", "2,2,2", "--families", " , "], "families must name at least one"),
     ([], "choose a command"),
     # --module: a PyTorch CNN by MODULE:FACTORY and one sample's shape
-    (["analyze", "--module", "convac.analysis._fx", "--input-shape", "1,8,8"], "MODULE:ATTRIBUTE"),
+    (["analyze", "--module", "convac.fx", "--input-shape", "1,8,8"], "MODULE:ATTRIBUTE"),
     (["analyze", "--module", "no_such_pkg.nets:lenet", "--input-shape", "1,8,8"], "cannot import 'no_such_pkg.nets'"),
-    (["analyze", "--module", "convac.analysis._fx:nope", "--input-shape", "1,8,8"], "has no attribute 'nope'"),
-    (["analyze", "--module", "convac.analysis._fx:SUPPORTED_LAYERS", "--input-shape", "1,8,8"], "is a str, not"),
-    (["analyze", "--module", "convac.analysis._fx:load_module", "--input-shape", "1,8,8"], "with no arguments failed"),
-    (["analyze", "--module", "convac.analysis._fx:_example_net"], "--module needs --input-shape"),
+    (["analyze", "--module", "convac.fx:nope", "--input-shape", "1,8,8"], "has no attribute 'nope'"),
+    (["analyze", "--module", "convac:__version__", "--input-shape", "1,8,8"], "is a str, not"),
+    (["analyze", "--module", "convac.fx:load_module_object", "--input-shape", "1,8,8"], "with no arguments failed"),
+    (["analyze", "--module", EXAMPLE_NET], "--module needs --input-shape"),
     (["analyze", "--inputs", "8", "--channels", "2,2,2", "--input-shape", "1,8"], "--input-shape goes with --module"),
-    (["analyze", "--module", "convac.analysis._fx:_example_net", "--input-shape", "1,8"], "does not run on inputs"),
-    (["analyze", "--module", "convac.analysis._fx:_example_net", "--input-shape", "8"], "--input-shape must be"),
-    (["analyze", "--module", "convac.analysis._fx:_example_net", "--input-shape", "1,0,8"], "--input-shape must be"),
-    (["analyze", "--module", "convac.analysis._fx:_example_net", "--input-shape", "1,a,8"], "--input-shape must be"),
+    (["analyze", "--module", EXAMPLE_NET, "--input-shape", "1,8"], "does not run on inputs"),
+    (["analyze", "--module", EXAMPLE_NET, "--input-shape", "8"], "--input-shape must be"),
+    (["analyze", "--module", EXAMPLE_NET, "--input-shape", "1,0,8"], "--input-shape must be"),
+    (["analyze", "--module", EXAMPLE_NET, "--input-shape", "1,a,8"], "--input-shape must be"),
 ]
 
 

@@ -82,7 +82,7 @@ def test_help_is_printed_for_every_command(capsys):
 
 
 def test_design_as_typed_runs_on_the_paper_geometry(capsys):
-    from convac.analysis._paper import PAPER_GRID, PAPER_N_FEATURES, PAPER_N_OUTPUTS, paper_budget
+    from convac.spec._paper import PAPER_GRID, PAPER_N_FEATURES, PAPER_N_OUTPUTS, paper_budget
 
     assert main(["design", "--profile", "local", "--json"]) == 0
     data = json.loads(capsys.readouterr().out)

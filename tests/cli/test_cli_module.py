@@ -3,17 +3,18 @@
 import json
 import sys
 import textwrap
+from pathlib import Path
 
-from convac.analysis import analyze_module, load_module
 from convac.cli import main
+from convac.fx import analyze_module, load_module_object
+
+EXAMPLE_NET = f"{Path(__file__).resolve().parents[1] / 'fx' / 'cnn_shapes.py'}:example_net"
 
 
 def test_module_table_is_analyze_module(capsys):
-    assert main(["analyze", "--module", "convac.analysis._fx:_example_net", "--input-shape", "1,8,8"]) == 0
+    assert main(["analyze", "--module", EXAMPLE_NET, "--input-shape", "1,8,8"]) == 0
     out = capsys.readouterr().out
-    expected = analyze_module(
-        load_module("convac.analysis._fx:_example_net"), (1, 8, 8), name="convac.analysis._fx:_example_net"
-    )
+    expected = analyze_module(load_module_object(EXAMPLE_NET), (1, 8, 8), name=EXAMPLE_NET)
     assert out.startswith(expected.table())
     assert "binding layers (every minimal cut): checkerboard: layer 0 (2+4)" in out
 
@@ -55,10 +56,10 @@ def test_module_json_and_a_factory_from_the_working_directory(tmp_path, monkeypa
 
 
 def test_module_next_to_its_twin_by_channels_ties_everywhere(capsys):
-    argv = ["analyze", "--module", "convac.analysis._fx:_example_net", "--input-shape", "1,8,8"]
+    argv = ["analyze", "--module", EXAMPLE_NET, "--input-shape", "1,8,8"]
     assert main([*argv, "--grid", "8x8", "--features", "4", "--channels", "3,2,2", "--outputs", "2"]) == 0
     table = capsys.readouterr().out.split("log2 min-cut   length")[-1].strip().splitlines()
-    assert "convac.analysis._fx:_example_net" in table[0] and "[3,2,2]" in table[0]
+    assert EXAMPLE_NET in table[0] and "[3,2,2]" in table[0]
     assert [line.split()[-1] for line in table[1:]] == ["tie"] * 5
 
 

@@ -3,8 +3,11 @@
 import ast
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
+
+EXAMPLE_NET = f"{Path(__file__).resolve().parents[1] / 'fx' / 'cnn_shapes.py'}:example_net"
 
 _PROBE = """
 import runpy, sys
@@ -52,7 +55,7 @@ def test_min_cut_commands_never_import_torch(argv, tmp_path):
 
 
 def test_torch_only_for_a_module(tmp_path):
-    argv = ["analyze", "--module", "convac.analysis._fx:_example_net", "--input-shape", "1,8,8", "--rank", "no"]
+    argv = ["analyze", "--module", EXAMPLE_NET, "--input-shape", "1,8,8", "--rank", "no"]
     code, torch, mpl, ray = _imports(argv, tmp_path)
     assert code == 0 and torch and not mpl and not ray
 

@@ -15,9 +15,9 @@ from convac import Architecture, InputError, analyze, analyze_module
 from convac.analysis import analyze_general, paper_architecture, pooling_twin, tree_twin
 from convac.errors import ConvacError, ConvacTypeError
 from convac.fx import SUPPORTED_LAYERS, module_architecture
-from convac.general import ConvStep, GeneralArchitecture
 from convac.models.relu_convnet import ReLUConvNet
-from convac.models.schedules import wide_base, wide_tip
+from convac.spec import ConvStep, GeneralArchitecture
+from convac.spec._paper import wide_base, wide_tip
 
 
 def _windows_supported() -> bool:

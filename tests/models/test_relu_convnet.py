@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 from convac.errors import ArchitectureError, ConvacError, InputError
 from convac.models.digit_nets import ConvACImageNet, build_family_model
 from convac.models.relu_convnet import ReLUConvNet
-from convac.models.schedules import SCHEDULES, parse_schedule, wide_base, wide_tip
+from convac.spec._paper import SCHEDULES, parse_schedule, wide_base, wide_tip
 
 
 @given(st.integers(1, 40))

@@ -13,8 +13,6 @@
 PyTorch CNNs are mapped to specs by :mod:`convac.fx` (``convac.analyze_module``), which builds on this package.
 """
 
-from typing import Any
-
 from convac.analysis._analyze import (
     Analysis,
     ScaleResult,
@@ -26,11 +24,11 @@ from convac.analysis._analyze import (
     paper_pair,
 )
 from convac.analysis._channel_cuts import binding_layers, log2_min_cuts
-from convac.analysis._paper import paper_architecture, paper_budget, paper_schedule, wide_base, wide_tip
 from convac.analysis._scales import FAMILIES, Scale, parse_scale, scales
 from convac.analysis._specs import architecture_from_options, load_architecture, parse_grid
 from convac.analysis._twins import pooling_twin, tree_twin
 from convac.analysis._unrolled import MAX_UNROLLED_MATRICES, unrolled_matrices
+from convac.spec._paper import paper_architecture, paper_budget, paper_schedule, wide_base, wide_tip
 
 __all__ = [
     "FAMILIES",
@@ -60,15 +58,3 @@ __all__ = [
     "wide_base",
     "wide_tip",
 ]
-
-# TEMPORARY (delete at merge, with analysis/_fx.py): the names that moved to convac.fx, for the command
-# line and its tests until they import convac.fx. Not in __all__; this is the only analysis -> fx import.
-_MOVED_TO_FX = ("SUPPORTED_LAYERS", "analyze_module", "load_module", "module_architecture")
-
-
-def __getattr__(name: str) -> Any:
-    if name in _MOVED_TO_FX:
-        from convac.analysis import _fx
-
-        return getattr(_fx, name)
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

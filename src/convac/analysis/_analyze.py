@@ -23,14 +23,13 @@ from typing import Any
 
 from convac._validation import MAX_MODEL_BYTES, instance
 from convac.analysis._channel_cuts import binding_layers
-from convac.analysis._paper import PAPER_SCHEDULES, paper_architecture, paper_schedule
 from convac.analysis._scales import Scale, scales
 from convac.analysis._twins import tree_twin
 from convac.analysis._unrolled import check_unrolled_size
-from convac.architecture import Architecture
 from convac.errors import InputError
 from convac.mincut import min_cut, min_cut_lower_bound
-from convac.partitions import Partition
+from convac.spec import Architecture, GeneralArchitecture
+from convac.spec._paper import PAPER_SCHEDULES, paper_architecture, paper_schedule
 
 __all__ = [
     "RANK_MAX_ENTRIES",
@@ -221,8 +220,6 @@ def _ranks(arch: Architecture, parts: Sequence[Any], values: Sequence[int], seed
     return list(generic_ranks(arch, list(parts), seed=seed, cap=[v + 1 for v in values]))
 
 
-
-
 def _want_rank(arch: Architecture | GeneralArchitecture, rank: bool | str) -> bool:
     if rank not in (True, False, "auto"):
         raise InputError(f"rank must be True, False or 'auto', got {rank!r}")
@@ -280,7 +277,7 @@ def analyze(
     >>> a = analyze(Architecture.deep_1d(n_inputs=8, n_features=2, channels=[3, 5, 3]))
     >>> [(r.label, r.value, r.lower_bound, r.rank) for r in a.rows]
     [('checkerboard', 16, 16, 16), ('blocks(2)', 9, 4, 9), ('left_right', 3, 2, 3)]
-    >>> from convac.general import ConvStep, GeneralArchitecture
+    >>> from convac.spec import ConvStep, GeneralArchitecture
     >>> overlapping = GeneralArchitecture(grid=(8,), n_features=2, steps=[ConvStep(2, 3, padding=1), ConvStep(3, 8)])
     >>> [(r.label, r.value, r.lower_bound) for r in analyze(overlapping, families=["left_right"]).rows]
     [('left_right', 12, None)]
@@ -302,7 +299,7 @@ def analyze(
                 value=int(c.value),
                 log2=float(c.log2),
                 lower_bound=None if tree is None else min_cut_lower_bound(tree, p),
-                cut_layers=_cut_layers(c),
+                cut_layers=c.layers,
                 binding=binding_layers(tree, p.mask) if tree is not None and tree.kind == "deep" else None,
                 rank=None if ranks is None else ranks[i],
             )
@@ -328,7 +325,7 @@ def analyze_general(
 
     Examples
     --------
-    >>> from convac.general import ConvStep, GeneralArchitecture
+    >>> from convac.spec import ConvStep, GeneralArchitecture
     >>> spec = GeneralArchitecture(grid=(4,), n_features=2, steps=[ConvStep(3, 2, 2), ConvStep(2, 2, 2)])
     >>> [(r.value, r.cut_layers) for r in analyze_general(spec).rows]
     [(4, (-1,)), (2, (1,))]

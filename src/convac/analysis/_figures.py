@@ -21,8 +21,8 @@ from convac._validation import image_path
 from convac.analysis._analyze import Analysis
 from convac.analysis._channel_cuts import _log2_min_cuts
 from convac.analysis._scales import scales
-from convac.architecture import Architecture
 from convac.errors import InputError
+from convac.spec import Architecture
 
 __all__ = ["layer_width_effect", "plot_layer_width_effect", "plot_scales"]
 

@@ -30,9 +30,9 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from convac.architecture import Architecture
 from convac.errors import ConvacTypeError, PartitionError
 from convac.partitions import Partition
+from convac.spec import Architecture
 
 __all__ = ["FAMILIES", "Scale", "parse_scale", "scales"]
 

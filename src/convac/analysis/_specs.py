@@ -21,8 +21,8 @@ from collections.abc import Sequence
 from typing import Any
 
 from convac._validation import integer
-from convac.architecture import Architecture
 from convac.errors import ArchitectureError, ConvacError, InputError
+from convac.spec import Architecture
 
 __all__ = ["architecture_from_options", "load_architecture", "parse_grid"]
 

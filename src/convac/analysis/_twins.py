@@ -7,7 +7,7 @@ overlapping kernels, so that the tree tools can say something about them.
 
 Examples
 --------
->>> from convac.general import ConvStep, GeneralArchitecture
+>>> from convac.spec import ConvStep, GeneralArchitecture
 >>> spec = GeneralArchitecture(grid=(4,), n_features=2, steps=[ConvStep(3, 1), ConvStep(None, 2, 2), ConvStep(2, 2, 2)])
 >>> tree_twin(spec).channels
 (3, 2)
@@ -18,9 +18,8 @@ from __future__ import annotations
 import math
 
 from convac._validation import instance
-from convac.architecture import Architecture
 from convac.errors import ArchitectureError
-from convac.general import GeneralArchitecture
+from convac.spec import Architecture, GeneralArchitecture
 
 __all__ = ["pooling_twin", "tree_layers", "tree_twin"]
 
@@ -44,7 +43,7 @@ def tree_twin(spec: GeneralArchitecture, shared: bool = True) -> Architecture | 
 
     Examples
     --------
-    >>> from convac.general import ConvStep, GeneralArchitecture
+    >>> from convac.spec import ConvStep, GeneralArchitecture
     >>> spec = GeneralArchitecture(grid=(8,), n_features=2,
     ...     steps=[ConvStep(3, 1), ConvStep(None, 2, 2), ConvStep(5, 2, 2), ConvStep(4, 1), ConvStep(None, 2, 2)])
     >>> twin = tree_twin(spec)
@@ -100,7 +99,7 @@ def pooling_twin(spec: GeneralArchitecture, shared: bool = True) -> tuple[Archit
 
     Examples
     --------
-    >>> from convac.general import ConvStep, GeneralArchitecture
+    >>> from convac.spec import ConvStep, GeneralArchitecture
     >>> spec = GeneralArchitecture(grid=(8, 8), n_features=4, steps=[ConvStep(8, 3, padding=1),
     ...     ConvStep(None, 2, 2), ConvStep(16, 3, padding=1), ConvStep(None, 2, 2), ConvStep(32, 2, 2)])
     >>> twin, merged = pooling_twin(spec)

@@ -7,7 +7,8 @@ position is a product of per-axis counts, and one step's matrices are a product 
 
 Examples
 --------
->>> from convac.general import ConvStep, GeneralArchitecture, tensor_network_graph
+>>> from convac.spec import ConvStep, GeneralArchitecture
+>>> from convac.mincut import tensor_network_graph
 >>> spec = GeneralArchitecture(grid=(3,), n_features=2, steps=[ConvStep(2, kernel=2), ConvStep(4, kernel=2)])
 >>> unrolled_matrices(spec), len(tensor_network_graph(spec).nodes)
 (6, 6)
@@ -17,7 +18,7 @@ from __future__ import annotations
 
 from convac._validation import instance, positive_int
 from convac.errors import TooLargeError
-from convac.general import GeneralArchitecture
+from convac.spec import GeneralArchitecture
 
 __all__ = ["MAX_UNROLLED_MATRICES", "check_unrolled_size", "unrolled_matrices"]
 
@@ -55,7 +56,7 @@ def unrolled_matrices(spec: GeneralArchitecture) -> int:
 
     Examples
     --------
-    >>> from convac.general import ConvStep, GeneralArchitecture
+    >>> from convac.spec import ConvStep, GeneralArchitecture
     >>> tree = GeneralArchitecture(grid=(8,), n_features=2, steps=[ConvStep(3, 2, 2), ConvStep(3, 4, 4)])
     >>> unrolled_matrices(tree)  # 8 inputs into 4 windows, then 4 positions into 1
     12
@@ -84,7 +85,7 @@ def check_unrolled_size(spec: GeneralArchitecture, limit: int = MAX_UNROLLED_MAT
 
     Examples
     --------
-    >>> from convac.general import ConvStep, GeneralArchitecture
+    >>> from convac.spec import ConvStep, GeneralArchitecture
     >>> spec = GeneralArchitecture(grid=(16,), n_features=2, steps=[ConvStep(2, 3, padding=1)] * 4 + [ConvStep(2, 16)])
     >>> check_unrolled_size(spec, limit=10**6)
     1738

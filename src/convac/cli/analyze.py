@@ -105,7 +105,7 @@ def run(args: argparse.Namespace) -> int:
 def _architectures(args: argparse.Namespace) -> dict[str, Any]:
     """Return the networks named on the command line: --channels, --arch files, --compare-schedules."""
     from convac.analysis import architecture_from_options, load_architecture, paper_pair
-    from convac.analysis._paper import split_schedules
+    from convac.spec._paper import split_schedules
 
     archs: dict[str, Any] = {}
     for chans in args.channels:
@@ -156,11 +156,10 @@ def _module_analyses(args: argparse.Namespace, families: list[str] | None, rank:
     """Return the analyses of the --module networks (torch is imported here, only when one is given)."""
     if args.input_shape is None:
         raise UsageError("--module needs --input-shape, one sample's C,H,W (or C,L), e.g. 1,28,28")
-    # convac.fx.load_module_object after the fx restructuring
-    from convac.analysis import analyze_module, load_module
+    from convac.fx import analyze_module, load_module_object
 
     with _working_directory_importable():
-        modules = {spec: load_module(spec) for spec in args.module}
+        modules = {spec: load_module_object(spec) for spec in args.module}
     return [
         analyze_module(module, args.input_shape, families=families, name=spec, rank=rank, seed=args.seed)
         for spec, module in modules.items()

@@ -127,8 +127,8 @@ def run(args: argparse.Namespace) -> int:
 
 def _measure_data(args: argparse.Namespace, schedule_only: bool) -> Any:
     """Return the entanglement profile of --from-data, after the checks that need no measurement."""
-    from convac.analysis._paper import PAPER_GRID
     from convac.datatensor import canonical_entanglement
+    from convac.spec._paper import PAPER_GRID
 
     if not schedule_only and args.budget is None and args.grid is None and args.inputs is None:
         raise UsageError("give --budget with --from-data (or --for-experiment for the paper's r)")
@@ -163,8 +163,8 @@ def _design_schedule(args: argparse.Namespace, profile: Any) -> Any:
 
 def _design_network(args: argparse.Namespace, profile: Any, data_profile: Any) -> Any:
     from convac.analysis import parse_grid
-    from convac.analysis._paper import PAPER_GRID, PAPER_N_FEATURES, PAPER_N_OUTPUTS, paper_budget
     from convac.channel_design import design
+    from convac.spec._paper import PAPER_GRID, PAPER_N_FEATURES, PAPER_N_OUTPUTS, paper_budget
 
     if args.grid is not None and args.inputs is not None:
         raise UsageError("give one of --grid HxW and --inputs N, not both")

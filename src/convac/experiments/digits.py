@@ -8,9 +8,9 @@ from typing import Any
 
 import torch
 
-from convac.architecture import Architecture
 from convac.data import image_patches, load_digits, split_digits
 from convac.models import DeepConvAC, GaussianRepresentation
+from convac.spec import Architecture
 from convac.training import FitResult, fit
 
 __all__ = ["DigitsConfig", "train_digits"]

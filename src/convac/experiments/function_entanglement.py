@@ -37,9 +37,9 @@ from typing import Any
 import numpy as np
 import torch
 
-from convac.architecture import Architecture
 from convac.errors import ConvacError
 from convac.partitions import Partition
+from convac.spec import Architecture
 
 __all__ = [
     "FunctionEntanglementConfig",
@@ -91,7 +91,7 @@ class FunctionEntanglementConfig:
 
     def __post_init__(self) -> None:
         from convac.data.tasks import TASKS
-        from convac.models.schedules import parse_schedule
+        from convac.spec._paper import parse_schedule
 
         for task in self.tasks:
             if task not in TASKS:
@@ -111,7 +111,7 @@ class FunctionEntanglementConfig:
 
     def architecture(self, schedule: str) -> Architecture:
         """Return the ConvAC architecture of ``schedule`` at width ``r``."""
-        from convac.models.schedules import parse_schedule
+        from convac.spec._paper import parse_schedule
 
         channels = parse_schedule(schedule).channels(self.r)
         n = self.image_size
@@ -160,8 +160,8 @@ def _run_cell(
     from convac.data.tasks import make_task
     from convac.mincut import min_cut
     from convac.models.digit_nets import build_family_model
-    from convac.models.schedules import parse_schedule
     from convac.schmidt import entanglement_tracker
+    from convac.spec._paper import parse_schedule
 
     start = time.perf_counter()
     train, test = make_task(task, config.n_train, config.n_test, seed=seed, canvas=config.image_size)
@@ -305,7 +305,7 @@ def run_function_entanglement(
         for seed in config.seeds:
             for task in config.tasks:
                 for schedule in config.schedules:
-                    from convac.models.schedules import parse_schedule
+                    from convac.spec._paper import parse_schedule
 
                     key = _cell_key(task, parse_schedule(schedule).name, config.r, seed)
                     if key in done:

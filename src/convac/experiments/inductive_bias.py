@@ -60,7 +60,7 @@ from convac.experiments._executor import Interrupted, make_executor, stop_on_sig
 from convac.experiments._jsonl import append_line, drop_torn_tail, read_lines, write_atomic
 from convac.models.digit_nets import FAMILIES, ConvACImageNet, build_family_model
 from convac.models.relu_convnet import ReLUConvNet
-from convac.models.schedules import parse_schedule
+from convac.spec._paper import parse_schedule
 
 __all__ = [
     "PROFILES",

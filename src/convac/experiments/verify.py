@@ -58,7 +58,6 @@ from typing import Any
 import numpy as np
 
 from convac._validation import integer, non_negative_int, positive_int
-from convac.architecture import Architecture
 from convac.errors import ConvacError
 from convac.experiments._executor import Executor, Interrupted, make_executor, stop_on_signals
 from convac.experiments._jsonl import append_line, drop_torn_tail, read_lines, write_atomic
@@ -66,6 +65,7 @@ from convac.experiments._suite_info import SUITE_DESCRIPTIONS
 from convac.partitions import Partition
 from convac.ranks._finite_field import FAST_PRIME, check_prime
 from convac.ranks._generic_rank import generic_ranks, schwartz_zippel_bound
+from convac.spec import Architecture
 
 __all__ = [
     "SUITES",

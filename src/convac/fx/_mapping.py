@@ -31,7 +31,7 @@ from convac._validation import instance, integer
 from convac.errors import ArchitectureError, ConvacTypeError, InputError, InternalError
 from convac.fx._tables import LayerTables, layer_tables
 from convac.fx._tracing import fx_name, node_shape, propagate_shapes, refuse, trace
-from convac.general import ConvStep, GeneralArchitecture
+from convac.spec import ConvStep, GeneralArchitecture
 
 __all__ = ["module_architecture"]
 

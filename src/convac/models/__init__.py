@@ -67,5 +67,5 @@ if TYPE_CHECKING:  # static checkers and IDEs see the eager imports
         Representation,
         make_representation,
     )
-    from convac.models.schedules import SCHEDULES, Schedule, parse_schedule, wide_base, wide_tip
     from convac.models.shallow import ShallowConvAC
+    from convac.spec._paper import SCHEDULES, Schedule, parse_schedule, wide_base, wide_tip

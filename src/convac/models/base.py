@@ -9,10 +9,10 @@ import torch
 from torch import nn
 
 from convac._validation import choice, instance, integer, model_size
-from convac.architecture import Architecture
 from convac.errors import ArchitectureError, ConvacTypeError, InputError
 from convac.models import functional as F
 from convac.models.representation import Representation, all_finite, make_representation
+from convac.spec import Architecture
 
 __all__ = ["ConvACBase"]
 

@@ -22,12 +22,12 @@ import torch
 from torch import nn
 
 from convac._validation import choice
-from convac.architecture import Architecture
 from convac.data.patches import image_patches
 from convac.errors import ConvacError, InputError
 from convac.models.deep import DeepConvAC
 from convac.models.relu_convnet import ReLUConvNet
 from convac.models.representation import GaussianRepresentation, all_finite
+from convac.spec import Architecture
 
 __all__ = ["FAMILIES", "ConvACImageNet", "build_family_model"]
 

@@ -14,7 +14,7 @@ returns exactly that number, and ``sum(p.numel() for p in model.parameters())`` 
 Examples
 --------
 >>> import torch
->>> from convac.models.schedules import wide_tip
+>>> from convac.spec._paper import wide_tip
 >>> net = ReLUConvNet(wide_tip(2), image_size=64, seed=0)
 >>> net(torch.zeros(3, 1, 64, 64)).shape
 torch.Size([3, 10])
