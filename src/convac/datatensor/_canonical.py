@@ -22,8 +22,10 @@ from typing import Any
 
 import numpy as np
 
+from convac._figures import new_figure, save_figure
+from convac._validation import positive_int
 from convac.datatensor._entanglement import check_data, check_targets, data_entanglement
-from convac.errors import ConvacError, PartitionError
+from convac.errors import ConvacTypeError, InputError, PartitionError
 from convac.partitions import Partition
 
 __all__ = [
@@ -62,7 +64,7 @@ def check_grid(grid: Any) -> tuple[int, ...]:
     try:
         out = tuple(int(g) for g in grid)
     except TypeError:
-        raise TypeError(f"grid must be N or (N,) or (H, W), got {grid!r}") from None
+        raise ConvacTypeError(f"grid must be N or (N,) or (H, W), got {grid!r}") from None
     if len(out) not in (1, 2) or min(out) < 1 or int(np.prod(out)) < 2:
         raise PartitionError(f"grid must be (N,) or (H, W) with at least 2 positions, got {out}")
     return out
@@ -247,8 +249,8 @@ def canonical_entanglement(
     """
     x, grid = check_data(X)
     check_targets(y, x.shape[0])
-    if max_blocks is not None and (isinstance(max_blocks, bool) or not isinstance(max_blocks, int) or max_blocks < 1):
-        raise ConvacError(f"max_blocks must be a positive integer or None, got {max_blocks!r}")
+    if max_blocks is not None:
+        max_blocks = positive_int(max_blocks, "max_blocks")
     n = int(np.prod(grid))
     rng = np.random.default_rng(seed)
     plan: list[tuple[Level, list[int]]] = []
@@ -305,7 +307,7 @@ def design_profile(profile: CanonicalProfile) -> dict[str, float]:
             key = f"blocks({lv.side})"
         out[key] = out.get(key, 0.0) + lv.mean
     if not out:
-        raise ConvacError("the data have zero entanglement at every level; there is no profile to design for")
+        raise InputError("the data have zero entanglement at every level; there is no profile to design for")
     return out
 
 
@@ -322,12 +324,8 @@ def plot_profiles(profiles: dict[str, CanonicalProfile], path: Any, title: str =
     ...     (pathlib.Path(out) / "profile.png").read_bytes()[:4]
     b'\x89PNG'
     """
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
-    fig, ax = plt.subplots(figsize=(5.5, 3.6))
+    fig = new_figure(figsize=(5.5, 3.6))
+    ax = fig.subplots()
     for name, prof in profiles.items():
         sides = [lv.side for lv in prof.levels]
         ax.errorbar(sides, prof.means, yerr=[lv.std for lv in prof.levels], marker="o", capsize=3, label=name)
@@ -339,5 +337,4 @@ def plot_profiles(profiles: dict[str, CanonicalProfile], path: Any, title: str =
     ax.grid(alpha=0.3)
     ax.legend()
     fig.tight_layout()
-    fig.savefig(path, dpi=120)
-    plt.close(fig)
+    save_figure(fig, path, dpi=120)

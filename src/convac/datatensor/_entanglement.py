@@ -19,16 +19,22 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
+from convac._validation import positive_int, real
 from convac.datatensor._gram import feature_map, squared_schmidt_values
-from convac.errors import ConvacError, InputError, PartitionError
+from convac.errors import ConvacTypeError, InputError, PartitionError
 from convac.partitions import Partition
 from convac.schmidt import Entanglement
 from convac.schmidt import _measures as measures
 
-__all__ = ["DATA_RANK_RTOL", "DataEntanglement", "check_data", "check_targets", "data_entanglement"]
+__all__ = ["DATA_RANK_RTOL", "MAX_THETA", "DataEntanglement", "check_data", "check_targets", "data_entanglement"]
 
 DATA_RANK_RTOL = 1e-7
 """Default relative tolerance of the Schmidt rank: the Gram route resolves ``λ_i`` down to about 1e-7 λ_1."""
+
+MAX_THETA = 1e6
+"""Largest ``theta`` accepted. ``φ(x)`` is periodic in ``θx`` with period 4, so beyond a few units
+``θ`` only aliases the data, and from about 1e16 on ``πθx/2`` has lost every digit of ``x`` to
+rounding, so the result is noise that looks like a measurement. 1e6 keeps ten digits of the angle."""
 
 
 @dataclass(frozen=True)
@@ -123,7 +129,7 @@ class DataEntanglement:
 def check_data(X: Any) -> tuple[npt.NDArray[np.float64], tuple[int, ...]]:
     """``X`` as float64 (n, N) and its feature grid ``(N,)`` or ``(H, W)``; InputError when not in [0, 1]."""
     if isinstance(X, (str, bytes)):
-        raise TypeError(f"X must be a numeric array of shape (n, N) or (n, H, W), got {type(X).__name__}")
+        raise ConvacTypeError(f"X must be a numeric array of shape (n, N) or (n, H, W), got {type(X).__name__}")
     try:
         arr = np.asarray(X, dtype=np.float64)
     except (TypeError, ValueError):
@@ -162,17 +168,12 @@ def check_targets(y: Any, n: int) -> tuple[list[npt.NDArray[np.float64]], tuple[
 
 
 def _check_theta(theta: Any) -> float:
-    if isinstance(theta, bool) or not isinstance(theta, (int, float, np.integer, np.floating)):
-        raise TypeError(f"theta must be a positive number, got {type(theta).__name__}")
-    t = float(theta)
-    if not math.isfinite(t) or t <= 0:
-        raise ConvacError(f"theta must be a positive finite number, got {theta!r}")
-    return t
+    return real(theta, "theta", low=0.0, high=MAX_THETA, low_open=True)
 
 
 def check_partition(partition: Any, grid: tuple[int, ...]) -> Partition:
     if not isinstance(partition, Partition):
-        raise TypeError(f"partition must be a convac.Partition, got {type(partition).__name__}")
+        raise ConvacTypeError(f"partition must be a convac.Partition, got {type(partition).__name__}")
     n_features = int(np.prod(grid))
     if partition.n_inputs != n_features:
         raise PartitionError(
@@ -232,8 +233,7 @@ def data_entanglement(
     weights, classes = check_targets(y, n)
     u, v = feature_map(x, t)
     if batch_size is not None:
-        if isinstance(batch_size, bool) or not isinstance(batch_size, (int, np.integer)) or batch_size < 1:
-            raise ConvacError(f"batch_size must be a positive integer or None, got {batch_size!r}")
+        batch_size = positive_int(batch_size, "batch_size")
         order = np.random.default_rng(seed).permutation(n)
         batches = [order[i : i + int(batch_size)] for i in range(0, n, int(batch_size))]
     else:
