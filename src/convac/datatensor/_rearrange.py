@@ -14,6 +14,9 @@ end up in the same blocks. Bisection methods live in :data:`BISECTORS`:
 >>> rng = np.random.default_rng(0)
 >>> z = rng.random((200, 2))
 >>> X = np.clip(np.repeat(z, 4, axis=1) + 0.05 * rng.random((200, 8)), 0, 1)[:, [0, 4, 1, 5, 2, 6, 3, 7]]
+>>> perm = convac.rearrange_features(X)  # method="auto"
+>>> sorted(perm.tolist()) == list(range(8)), sorted(perm[:4].tolist()) in ([0, 2, 4, 6], [1, 3, 5, 7])
+(True, True)
 >>> perm = convac.rearrange_features(X, method="kernighan_lin")
 >>> sorted(perm.tolist()) == list(range(8)), sorted(perm[:4].tolist()) in ([0, 2, 4, 6], [1, 3, 5, 7])
 (True, True)
