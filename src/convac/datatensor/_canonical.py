@@ -287,7 +287,9 @@ def design_profile(profile: CanonicalProfile) -> dict[str, float]:
     """Map each level's mean entropy onto the design scales of the same length.
 
     Side 1 is the checkerboard's scale, side ``s`` the ``blocks(s)`` scale, and in 1D the halves
-    (side N/2) the left/right scale. Levels with zero entropy get no weight.
+    (side N/2) the left/right scale. Levels with zero entropy get no weight; data with zero
+    entanglement at every level (for instance without variation) raise
+    :class:`~convac.errors.InputError`, as there is nothing to design for.
 
     >>> prof = CanonicalProfile((8,), 1.0, 10, tuple(
     ...     LevelEntanglement(s, 0, 1, (0,), (e,)) for s, e in [(1, 0.5), (2, 1.0), (4, 2.0)]))

@@ -189,7 +189,10 @@ def _entanglement_of(
     total = float(lam2.sum())
     if total <= 0:
         raise InputError("the data tensor is zero (the weights cancel); its Schmidt decomposition is undefined")
-    lam = np.sqrt(lam2)
+    # Squared values within the eigensolver's round-off of zero are zero: without this floor a
+    # rank-one tensor (identical samples) reports an entropy of 1e-48 instead of exactly 0.
+    noise = 4 * lam2.size * np.finfo(np.float64).eps * float(lam2.max())
+    lam = np.sqrt(np.where(lam2 > noise, lam2, 0.0))
     return Entanglement(measures.schmidt_values(lam), partition, "data-gram", output, 0.5 * math.log2(total), rank_rtol)
 
 
@@ -213,6 +216,10 @@ def data_entanglement(
     sample, and its Schmidt values are computed exactly from Gram matrices over all samples
     (:mod:`convac.datatensor._gram`): cost ``O(n² N + n³)``, memory a few ``n x n`` float64 matrices.
 
+    Squared Schmidt values below the solver's round-off (``4 k eps λ_1²`` for ``k`` values) are
+    returned as exact zeros, so data without variation (every sample the same) is a product
+    state with entropy exactly 0 and Schmidt rank 1.
+
     ``batch_size`` (off by default) splits a seeded random permutation of the samples into
     batches of that size and averages over them, as the reference code does; the result then says
     ``exact=False``.
@@ -222,6 +229,9 @@ def data_entanglement(
     >>> d = convac.data_entanglement(X, partition=convac.Partition(2, [0]))
     >>> np.round(d.schmidt_values, 6).tolist(), round(float(d.entropy / np.log(2)), 6)
     ([0.707107, 0.707107], 1.0)
+    >>> same = convac.data_entanglement(np.full((10, 4), 0.3), partition=convac.Partition(4, [0, 1]))
+    >>> same.entropy, same.schmidt_rank
+    (0.0, 1)
     """
     x, grid = check_data(X)
     n = x.shape[0]

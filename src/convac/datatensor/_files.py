@@ -154,8 +154,10 @@ def load_file(
     convac.errors.InputError: empty.csv is empty (0 bytes)
     """
     p = Path(path)
-    if not p.is_file():
+    if not p.exists():
         raise InputError(f"no such file: {p}")
+    if not p.is_file():
+        raise InputError(f"{p} is not a regular file (a directory, pipe or device); give a .npy, .npz or .csv file")
     suffix = p.suffix.lower()
     if suffix not in _SUFFIXES:
         raise InputError(f"cannot read {p.name}: give a .npy, .npz or .csv file")
