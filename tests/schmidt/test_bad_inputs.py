@@ -22,7 +22,7 @@ def test_max_cut_must_be_positive(max_cut):
 
 def test_max_cut_must_be_an_integer():
     model = convac.DeepConvAC(ARCH, seed=0)
-    with pytest.raises(ConvacTypeError, match="^max_cut must be a positive integer, got float 2.5$"):
+    with pytest.raises(ConvacTypeError, match=r"^max_cut must be a positive integer, got float 2\.5$"):
         convac.entanglement(model, convac.Partition.left_right(ARCH), max_cut=2.5)
 
 
