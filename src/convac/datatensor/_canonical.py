@@ -18,6 +18,7 @@ depth form a *level*, listed finest first (single positions) up to the halves (1
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from itertools import chain
 from typing import Any
 
 import numpy as np
@@ -104,8 +105,10 @@ def canonical_levels(grid: Any) -> list[Level]:
             break
         depth += 1
         regions = children
+        # Row-major positions, one C-level range per row: 10^6 positions take a fraction of a second.
         blocks = tuple(
-            tuple(int(r * w + c) for r in range(r0, r1) for c in range(c0, c1)) for r0, r1, c0, c1 in regions
+            tuple(chain.from_iterable(range(r * w + c0, r * w + c1) for r in range(r0, r1)))
+            for r0, r1, c0, c1 in regions
         )
         side = max(max(r1 - r0, c1 - c0) for r0, r1, c0, c1 in regions)
         levels.append(Level(depth, side, blocks))
