@@ -164,5 +164,5 @@ def test_internal_error_from_a_broken_invariant(monkeypatch):
     arch = convac.Architecture.deep_1d(n_inputs=8, n_features=2, channels=[2, 2, 2])
     tn = convac.to_tensor_network(convac.DeepConvAC(arch, seed=0))
     monkeypatch.setattr(_network, "_label_dim", lambda tn, label: 3)
-    with pytest.raises(InternalError, match="^cut labels weigh .* min_cut says"):
+    with pytest.raises(InternalError, match=r"^cut labels weigh .* min_cut says"):
         _network.network_singular_values(tn, convac.Partition.left_right(arch))
