@@ -144,3 +144,25 @@ def test_idx_gzip_bomb_is_refused_without_reading_it(tmp_path):
     ok = tmp_path / "ok.gz"
     ok.write_bytes(gzip.compress(bytes([0, 0, 8, 1, 0, 0, 0, 3, 7, 8, 9])))
     assert read_idx(ok).tolist() == [7, 8, 9]
+
+
+def test_internal_error_is_a_runtime_error_and_not_a_convac_error():
+    # The command line catches ConvacError for its one-line message; a broken invariant keeps its traceback.
+    from convac.errors import InternalError
+
+    assert issubclass(InternalError, RuntimeError) and not issubclass(InternalError, ValueError)
+    err = InternalError("the cut weighs 3, the flow 4")
+    assert str(err) == "the cut weighs 3, the flow 4 (this is a bug in convac; please report it)"
+    assert not isinstance(err, ConvacError)
+
+
+def test_internal_error_from_a_broken_invariant(monkeypatch):
+    # A wrong min-cut value must stop the network path with InternalError, not a wrong spectrum.
+    from convac.errors import InternalError
+    from convac.schmidt import _network
+
+    arch = convac.Architecture.deep_1d(n_inputs=8, n_features=2, channels=[2, 2, 2])
+    tn = convac.to_tensor_network(convac.DeepConvAC(arch, seed=0))
+    monkeypatch.setattr(_network, "_label_dim", lambda tn, label: 3)
+    with pytest.raises(InternalError, match=r"^cut labels weigh .* min_cut says"):
+        _network.network_singular_values(tn, convac.Partition.left_right(arch))

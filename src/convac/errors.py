@@ -133,10 +133,10 @@ class InternalError(RuntimeError):
     Examples
     --------
     >>> from convac.errors import InternalError
-    >>> raise InternalError("the certified cut weight differs from the flow value")
+    >>> raise InternalError("the cut weight differs from the flow value")
     Traceback (most recent call last):
         ...
-    convac.errors.InternalError: the certified cut weight differs from the flow value (this is a bug in convac; please report it)
+    convac.errors.InternalError: the cut weight differs from the flow value (this is a bug in convac; please report it)
     """
 
     def __init__(self, message: str) -> None:

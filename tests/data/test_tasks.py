@@ -128,3 +128,13 @@ def test_task_errors() -> None:
         PlacedDigits(torch.ones(2, 10, 10), torch.tensor([0, 1]), 3, seed=0, canvas=8)
     with pytest.raises(ConvacError, match="n_images"):
         PlacedDigits(torch.ones(2, 4, 4), torch.tensor([0, 1]), 0, seed=0)
+
+
+def test_a_batch_of_images_is_refused_before_allocating() -> None:
+    # N105/N197: 10^7 canvases were built at once (40 GB of uint8, then float32).
+    from convac.errors import TooLargeError
+
+    train, _ = make_task("local", n_train=10**6, n_test=1, seed=0)
+    with pytest.raises(TooLargeError, match=r"^a batch of 1,000,000 images of 64x64 would need 19.1 GiB, over"):
+        train.batch(range(len(train)))
+    assert train.batch(range(3))[0].shape == (3, 1, 64, 64)

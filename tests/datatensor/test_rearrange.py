@@ -66,7 +66,7 @@ def test_affinity_is_abs_correlation_and_handles_constants():
 
 def test_bad_input_and_missing_pymetis(monkeypatch):
     X = np.random.default_rng(6).random((10, 4))
-    with pytest.raises(ConvacError, match="unknown rearrangement method"):
+    with pytest.raises(ConvacError, match="method must be one of 'auto', 'metis', 'kernighan_lin', got 'spectral'"):
         convac.rearrange_features(X, method="spectral")
     with pytest.raises(InputError, match="grid"):
         convac.rearrange_features(X, grid=(3, 3))

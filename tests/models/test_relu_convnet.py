@@ -125,5 +125,5 @@ def test_convac_family_has_the_same_geometry() -> None:
     net.initialize_from(x)
     logits = net(x)
     assert logits.shape == (3, 10) and torch.isfinite(logits).all()
-    with pytest.raises(ConvacError, match="unknown model family"):
+    with pytest.raises(InputError, match="family must be 'relu' or 'convac', got 'transformer'"):
         build_family_model("transformer", wide_base(1), seed=0)

@@ -40,7 +40,7 @@ from torch.utils.data import Dataset
 from convac._validation import MAX_MODEL_BYTES, choice, non_negative_int, positive_int, size_limit
 from convac.data.digits import load_digits, split_digits
 from convac.data.mnist import load_mnist, load_mnist5k, split_mnist5k
-from convac.errors import ConvacError, InputError
+from convac.errors import InputError
 
 __all__ = [
     "DEFAULT_RESIZE",
@@ -169,6 +169,13 @@ class PlacedDigits(Dataset):
     def images(self, index: Sequence[int] | torch.Tensor) -> torch.Tensor:
         """Return a batch of images as float32 (len(index), 1, S, S) with values 0 and 1."""
         index = torch.as_tensor(index, dtype=torch.int64)
+        # uint8 canvases, then float32: five bytes a pixel, checked before either exists.
+        size_limit(
+            f"a batch of {len(index):,} images of {self.canvas}x{self.canvas}",
+            5 * len(index) * self.canvas**2,
+            MAX_MODEL_BYTES,
+            hint="; ask for fewer images at a time",
+        )
         raw = self._cache[index] if self._cache is not None else self._build(index)
         return raw.unsqueeze(1).float()
 
@@ -218,10 +225,10 @@ def digit_sources(
         return (images[train], labels[train]), (images[test], labels[test])
     if source == "mnist":
         if mnist_dir is None:
-            raise ConvacError("source 'mnist' needs mnist_dir, a directory holding the four IDX files")
+            raise InputError("source 'mnist' needs mnist_dir, a directory holding the four IDX files")
         (xtr, ytr), (xte, yte) = load_mnist(mnist_dir)
         return (xtr.float() / 255.0, ytr), (xte.float() / 255.0, yte)
-    raise ConvacError(f"unknown digit source {source!r}; allowed: {', '.join(SOURCES)}")
+    raise InputError(f"unknown digit source {source!r}; allowed: {', '.join(SOURCES)}")
 
 
 def make_task(

@@ -19,7 +19,9 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
-from convac.errors import ConvacError, InputError
+from convac._validation import positive_int, size_limit
+from convac.datatensor._files import MAX_DATA_BYTES, load_file, scale_unit
+from convac.errors import InputError, MissingDependencyError
 
 __all__ = ["DATASETS", "TASK_SOURCES", "load_dataset", "load_file", "load_source", "mnist1d_raw", "scale_unit"]
 
@@ -30,15 +32,9 @@ def _optional(module: str, package: str) -> Any:
     try:
         return importlib.import_module(module)
     except ImportError:
-        raise ConvacError(f"this dataset needs the optional package {package} (pip install 'convac[data]')") from None
-
-
-def scale_unit(x: npt.NDArray[np.float64]) -> npt.NDArray[np.float64]:
-    """Min-max scale the whole array (one min and max for all features) to [0, 1]."""
-    lo, hi = float(x.min()), float(x.max())
-    if hi <= lo:
-        return np.zeros_like(x, dtype=np.float64)
-    return (x - lo) / (hi - lo)
+        raise MissingDependencyError(
+            f"this dataset needs the optional package {package} (pip install 'convac[data]')"
+        ) from None
 
 
 def mnist1d_raw() -> dict[str, Any]:
@@ -63,61 +59,7 @@ def load_dataset(name: str) -> tuple[npt.NDArray[np.float64], npt.NDArray[np.int
         x = np.concatenate([raw["x"], raw["x_test"]]).astype(np.float64)
         y = np.concatenate([raw["y"], raw["y_test"]]).astype(np.int64)
         return scale_unit(x), y
-    raise ConvacError(f"unknown dataset {name!r}; choose one of {', '.join(DATASETS)} or give a .npy/.npz/.csv file")
-
-
-def load_file(
-    path: str | Path, label_column: int | None = None, rescale: bool = False
-) -> tuple[npt.NDArray[np.float64], npt.NDArray[np.int64] | None]:
-    """Features (and labels) from ``.npy`` (X only), ``.npz`` (arrays ``X``/``x`` and optional ``y``) or CSV.
-
-    In a CSV every column is a feature unless ``label_column`` names the one holding integer labels.
-    With ``rescale`` the values are min-max scaled to [0, 1]; otherwise they must already lie there.
-    """
-    p = Path(path)
-    if not p.is_file():
-        raise InputError(f"no such file: {p}")
-    suffix = p.suffix.lower()
-    y: Any = None
-    try:
-        if suffix == ".npy":
-            x = np.load(p, allow_pickle=False)
-        elif suffix == ".npz":
-            with np.load(p, allow_pickle=False) as z:
-                key = "X" if "X" in z else "x" if "x" in z else None
-                if key is None:
-                    raise InputError(f"{p.name} has no array named X or x (it has {', '.join(z.files)})")
-                x = z[key]
-                y = z.get("y", None)
-        elif suffix in (".csv", ".txt"):
-            table = np.loadtxt(p, delimiter=",", ndmin=2)
-            if label_column is not None:
-                if not -table.shape[1] <= label_column < table.shape[1]:
-                    raise InputError(f"label column {label_column} is outside the {table.shape[1]} columns of {p.name}")
-                y = table[:, label_column]
-                table = np.delete(table, label_column, axis=1)
-            x = table
-        else:
-            raise InputError(f"cannot read {p.name}: give a .npy, .npz or .csv file")
-    except (OSError, ValueError) as exc:
-        if isinstance(exc, InputError):
-            raise
-        raise InputError(
-            f"cannot read {p.name}: {str(exc).splitlines()[0] if str(exc) else type(exc).__name__}"
-        ) from None
-    x = np.asarray(x)
-    if x.dtype.kind not in "biuf":
-        raise InputError(f"{p.name} holds {x.dtype} data; features must be numbers")
-    x = x.astype(np.float64)
-    if rescale and x.size:
-        x = scale_unit(x)
-    if y is not None:
-        y = np.asarray(y)
-        if y.dtype.kind == "f":
-            if not np.all(y == np.round(y)):
-                raise InputError(f"labels in {p.name} must be integers")
-            y = y.astype(np.int64)
-    return x, y
+    raise InputError(f"unknown dataset {name!r}; choose one of {', '.join(DATASETS)} or give a .npy/.npz/.csv file")
 
 
 TASK_SOURCES: tuple[str, ...] = ("task:local", "task:global")
@@ -148,19 +90,26 @@ def load_source(
     >>> X.shape, y.shape
     ((3, 64, 64), (3,))
     """
-    if n_samples is not None and (isinstance(n_samples, bool) or not isinstance(n_samples, int) or n_samples < 1):
-        raise ConvacError(f"the number of samples must be a positive integer, got {n_samples!r}")
+    if n_samples is not None:
+        n_samples = positive_int(n_samples, "the number of samples")
     y: Any
     if source.startswith("task:"):
         task, _, digits = source.removeprefix("task:").partition(":")
         if f"task:{task}" not in TASK_SOURCES or digits not in ("", *_TASK_DIGITS):
-            raise ConvacError(
+            raise InputError(
                 f"unknown task source {source!r}; give task:local or task:global, optionally followed by "
                 f":{' or :'.join(_TASK_DIGITS)} (the digits placed; default digits)"
             )
         from convac.data.tasks import make_task
 
-        train, _ = make_task(task, n_train=n_samples or 1000, n_test=1, seed=seed, source=digits or "digits")
+        n_images = n_samples or 1000
+        size_limit(
+            f"{n_images:,} task images of 64x64 float64",
+            n_images * 64 * 64 * (8 + 4 + 1),  # float64 result, float32 batch, uint8 canvases
+            MAX_DATA_BYTES,
+            hint="; give fewer samples",
+        )
+        train, _ = make_task(task, n_train=n_images, n_test=1, seed=seed, source=digits or "digits")
         images, labels = train.batch(range(len(train)))
         return images[:, 0].double().numpy(), labels.numpy().astype(np.int64)
     if source in DATASETS:
@@ -168,8 +117,13 @@ def load_source(
     elif Path(source).suffix.lower() in (".npy", ".npz", ".csv", ".txt"):
         x, y = load_file(source, label_column, rescale)
     else:
-        raise ConvacError(
+        raise InputError(
             f"unknown data source {source!r}; give one of {', '.join(DATASETS + TASK_SOURCES)} or a .npy/.npz/.csv file"
+        )
+    if n_samples is not None and n_samples > len(x):
+        raise InputError(
+            f"{source} has {len(x):,} samples, fewer than the {n_samples:,} asked for; "
+            f"ask for at most {len(x):,} or leave the number out to use them all"
         )
     if n_samples is not None and n_samples < len(x):
         keep = np.sort(np.random.default_rng(seed).permutation(len(x))[:n_samples])

@@ -19,16 +19,22 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
+from convac._validation import positive_int, real
 from convac.datatensor._gram import feature_map, squared_schmidt_values
-from convac.errors import ConvacError, InputError, PartitionError
+from convac.errors import ConvacTypeError, InputError, PartitionError
 from convac.partitions import Partition
 from convac.schmidt import Entanglement
 from convac.schmidt import _measures as measures
 
-__all__ = ["DATA_RANK_RTOL", "DataEntanglement", "check_data", "check_targets", "data_entanglement"]
+__all__ = ["DATA_RANK_RTOL", "MAX_THETA", "DataEntanglement", "check_data", "check_targets", "data_entanglement"]
 
 DATA_RANK_RTOL = 1e-7
 """Default relative tolerance of the Schmidt rank: the Gram route resolves ``λ_i`` down to about 1e-7 λ_1."""
+
+MAX_THETA = 1e6
+"""Largest ``theta`` accepted. ``φ(x)`` is periodic in ``θx`` with period 4, so beyond a few units
+``θ`` only aliases the data, and from about 1e16 on ``πθx/2`` has lost every digit of ``x`` to
+rounding, so the result is noise that looks like a measurement. 1e6 keeps ten digits of the angle."""
 
 
 @dataclass(frozen=True)
@@ -123,7 +129,7 @@ class DataEntanglement:
 def check_data(X: Any) -> tuple[npt.NDArray[np.float64], tuple[int, ...]]:
     """``X`` as float64 (n, N) and its feature grid ``(N,)`` or ``(H, W)``; InputError when not in [0, 1]."""
     if isinstance(X, (str, bytes)):
-        raise TypeError(f"X must be a numeric array of shape (n, N) or (n, H, W), got {type(X).__name__}")
+        raise ConvacTypeError(f"X must be a numeric array of shape (n, N) or (n, H, W), got {type(X).__name__}")
     try:
         arr = np.asarray(X, dtype=np.float64)
     except (TypeError, ValueError):
@@ -162,17 +168,12 @@ def check_targets(y: Any, n: int) -> tuple[list[npt.NDArray[np.float64]], tuple[
 
 
 def _check_theta(theta: Any) -> float:
-    if isinstance(theta, bool) or not isinstance(theta, (int, float, np.integer, np.floating)):
-        raise TypeError(f"theta must be a positive number, got {type(theta).__name__}")
-    t = float(theta)
-    if not math.isfinite(t) or t <= 0:
-        raise ConvacError(f"theta must be a positive finite number, got {theta!r}")
-    return t
+    return real(theta, "theta", low=0.0, high=MAX_THETA, low_open=True)
 
 
 def check_partition(partition: Any, grid: tuple[int, ...]) -> Partition:
     if not isinstance(partition, Partition):
-        raise TypeError(f"partition must be a convac.Partition, got {type(partition).__name__}")
+        raise ConvacTypeError(f"partition must be a convac.Partition, got {type(partition).__name__}")
     n_features = int(np.prod(grid))
     if partition.n_inputs != n_features:
         raise PartitionError(
@@ -188,7 +189,10 @@ def _entanglement_of(
     total = float(lam2.sum())
     if total <= 0:
         raise InputError("the data tensor is zero (the weights cancel); its Schmidt decomposition is undefined")
-    lam = np.sqrt(lam2)
+    # Squared values within the eigensolver's round-off of zero are zero: without this floor a
+    # rank-one tensor (identical samples) reports an entropy of 1e-48 instead of exactly 0.
+    noise = 4 * lam2.size * np.finfo(np.float64).eps * float(lam2.max())
+    lam = np.sqrt(np.where(lam2 > noise, lam2, 0.0))
     return Entanglement(measures.schmidt_values(lam), partition, "data-gram", output, 0.5 * math.log2(total), rank_rtol)
 
 
@@ -212,6 +216,10 @@ def data_entanglement(
     sample, and its Schmidt values are computed exactly from Gram matrices over all samples
     (:mod:`convac.datatensor._gram`): cost ``O(n² N + n³)``, memory a few ``n x n`` float64 matrices.
 
+    Squared Schmidt values below the solver's round-off (``4 k eps λ_1²`` for ``k`` values) are
+    returned as exact zeros, so data without variation (every sample the same) is a product
+    state with entropy exactly 0 and Schmidt rank 1.
+
     ``batch_size`` (off by default) splits a seeded random permutation of the samples into
     batches of that size and averages over them, as the reference code does; the result then says
     ``exact=False``.
@@ -221,6 +229,9 @@ def data_entanglement(
     >>> d = convac.data_entanglement(X, partition=convac.Partition(2, [0]))
     >>> np.round(d.schmidt_values, 6).tolist(), round(float(d.entropy / np.log(2)), 6)
     ([0.707107, 0.707107], 1.0)
+    >>> same = convac.data_entanglement(np.full((10, 4), 0.3), partition=convac.Partition(4, [0, 1]))
+    >>> same.entropy, same.schmidt_rank
+    (0.0, 1)
     """
     x, grid = check_data(X)
     n = x.shape[0]
@@ -232,8 +243,7 @@ def data_entanglement(
     weights, classes = check_targets(y, n)
     u, v = feature_map(x, t)
     if batch_size is not None:
-        if isinstance(batch_size, bool) or not isinstance(batch_size, (int, np.integer)) or batch_size < 1:
-            raise ConvacError(f"batch_size must be a positive integer or None, got {batch_size!r}")
+        batch_size = positive_int(batch_size, "batch_size")
         order = np.random.default_rng(seed).permutation(n)
         batches = [order[i : i + int(batch_size)] for i in range(0, n, int(batch_size))]
     else:

@@ -38,12 +38,35 @@ from collections.abc import Sequence
 import numpy as np
 import numpy.typing as npt
 
-__all__ = ["GROUP", "feature_map", "gram", "product_features", "squared_schmidt_values"]
+from convac._validation import size_limit
+
+__all__ = [
+    "CHUNK",
+    "EXPLICIT_MAX",
+    "GROUP",
+    "MAX_GRAM_BYTES",
+    "feature_map",
+    "gram",
+    "product_features",
+    "squared_schmidt_values",
+]
 
 Array = npt.NDArray[np.float64]
 
 GROUP = 4
 """Features per BLAS product when building a Gram matrix (measured fastest of 2..6 at n = 2000)."""
+
+EXPLICIT_MAX = 1 << 12
+"""Largest feature space ``2^|B|`` of a side kept as an explicit ``n x 2^|B|`` matrix."""
+
+FEW_PAIRS = 1 << 12
+"""Up to this many sample pairs a Gram matrix is built from all features in bulk, not by BLAS groups."""
+
+CHUNK = 2048
+"""Rows of ``G_B`` built at once when it is never held whole."""
+
+MAX_GRAM_BYTES = 1 << 32
+"""Memory the square-root route (``n x n`` matrices) may plan: 4 GiB, about 11,000 samples."""
 
 
 def feature_map(x: Array, theta: float) -> tuple[Array, Array]:
@@ -60,14 +83,32 @@ def product_features(u: Array, v: Array, idx: Sequence[int]) -> Array:
     return f
 
 
-def gram(u: Array, v: Array, idx: Sequence[int], group: int = GROUP) -> Array:
-    """``G[m, k] = Π_{j∈idx} cos(πθ(x_j^m − x_j^k)/2)`` for all sample pairs (n x n)."""
+def gram(u: Array, v: Array, idx: Sequence[int], group: int = GROUP, rows: slice = slice(None)) -> Array:
+    """``G[m, k] = Π_{j∈idx} cos(πθ(x_j^m − x_j^k)/2)`` for the sample pairs of ``rows`` x all (n x n by default)."""
     n = u.shape[0]
     idx = list(idx)
-    g = np.ones((n, n))
+    g = np.ones((len(range(n)[rows]), n))
+    if g.size <= FEW_PAIRS:
+        return _few_pairs_gram(u, v, idx, rows, g)
     for start in range(0, len(idx), group):
         f = product_features(u, v, idx[start : start + group])
-        g *= f @ f.T
+        g *= f[rows] @ f.T
+    return g
+
+
+def _few_pairs_gram(u: Array, v: Array, idx: list[int], rows: slice, g: Array) -> Array:
+    """:func:`gram` for a few sample pairs: ``cos(a - b) = cos a cos b + sin a sin b``, features in bulk.
+
+    The BLAS route pays Python overhead per group of features, which dominates when the
+    matrices are tiny (5 samples of 10^6 features: minutes against a fraction of a second).
+    """
+    cols_of = np.asarray(idx, dtype=np.intp)
+    ua, va = u[:, cols_of], v[:, cols_of]
+    ur, vr = ua[rows], va[rows]
+    step = max(1, (1 << 22) // g.size)  # about 32 MiB of factors at a time
+    for start in range(0, len(idx), step):
+        cols = slice(start, start + step)
+        g *= np.prod(ur[:, None, cols] * ua[None, :, cols] + vr[:, None, cols] * va[None, :, cols], axis=2)
     return g
 
 
@@ -78,27 +119,68 @@ def _sqrt_factor(g: Array) -> Array:
     return np.sqrt(w[keep])[:, None] * q[:, keep].T
 
 
+def _explicit(u: Array, v: Array, a: list[int], b: list[int], ys: Array) -> list[Array]:
+    """Both sides' features explicit: the singular values of ``V_A diag(y) V_Bᵀ`` (2^|A| x 2^|B|), squared."""
+    fa, fb = product_features(u, v, a), product_features(u, v, b)
+    return [np.linalg.svd((fa * y[:, None]).T @ fb, compute_uv=False) ** 2 for y in ys]
+
+
+def _gram_in_rows(u: Array, v: Array, a: list[int], b: list[int], ys: Array, group: int) -> list[Array]:
+    """Side A explicit, ``G_B`` built and used a block of rows at a time: memory ``O(CHUNK n)``, not ``n²``."""
+    n = u.shape[0]
+    lefts = [product_features(u, v, a).T * y[None, :] for y in ys]
+    ws = [np.zeros((left.shape[0], left.shape[0])) for left in lefts]
+    for start in range(0, n, CHUNK):
+        rows = slice(start, min(start + CHUNK, n))
+        gb = gram(u, v, b, group, rows)
+        for left, w in zip(lefts, ws, strict=True):
+            w += left[:, rows] @ (gb @ left.T)
+    return [np.asarray(np.linalg.eigvalsh((w + w.T) * 0.5)[::-1], dtype=np.float64) for w in ws]
+
+
+def _gram_square_root(u: Array, v: Array, a: list[int], b: list[int], ys: Array, group: int) -> list[Array]:
+    """``V_A`` a square root of ``G_A``: needs a few ``n x n`` matrices, checked against the limit first."""
+    n = u.shape[0]
+    size_limit(
+        f"the Gram matrices of {n:,} samples ({n:,} x {n:,}, 2^{len(a)} features on the smaller side)",
+        4 * 8 * n * n,
+        MAX_GRAM_BYTES,
+        hint="; use fewer samples, or batch_size= to average over random batches",
+    )
+    va = _sqrt_factor(gram(u, v, a, group))
+    gb = gram(u, v, b, group)
+    out = []
+    for y in ys:
+        left = va * y[None, :]
+        w = left @ gb @ left.T
+        out.append(np.linalg.eigvalsh((w + w.T) * 0.5)[::-1])
+    return out
+
+
 def squared_schmidt_values(
     u: Array, v: Array, side_a: Sequence[int], side_b: Sequence[int], weights: Sequence[Array], group: int = GROUP
 ) -> list[Array]:
-    """Eigenvalues of ``W`` (module docstring) for each weight vector: squared, unnormalised Schmidt values.
+    """Squared, unnormalised Schmidt values of the data tensor for each weight vector, descending.
 
-    The factors of the two sides are built once and shared by all weight vectors (one per class).
-    Samples whose weight is zero in every vector are dropped first; the side with fewer
-    features plays A (explicit features when ``2^|A| <= n``).
+    The side with fewer features plays A. Samples whose weight is zero in every vector are
+    dropped first. Three routes, by the sizes ``2^|A| <= 2^|B|`` of the sides' feature spaces:
+
+    - both at most ``min(n, EXPLICIT_MAX)``: the SVD of the explicit ``2^|A| x 2^|B|`` matrix
+      ``V_A diag(y) V_Bᵀ`` (cost ``O(n 2^|A| 2^|B|)``, no ``n x n`` matrix);
+    - ``2^|A| <= n``: ``W`` (module docstring) from explicit ``V_A`` and ``G_B`` built
+      :data:`CHUNK` rows at a time (memory ``O(CHUNK n)``);
+    - otherwise a square root of ``G_A``, which needs ``n x n`` matrices (refused above
+      :data:`MAX_GRAM_BYTES` with a :class:`~convac.errors.TooLargeError`).
     """
     ys = np.stack([np.asarray(w, dtype=np.float64) for w in weights])
     keep = np.any(ys != 0, axis=0)
     u, v, ys = u[keep], v[keep], ys[:, keep]
     n = ys.shape[1]
     a, b = (list(side_a), list(side_b)) if len(side_a) <= len(side_b) else (list(side_b), list(side_a))
-    # explicit features are exact and cheaper while 2^|A| <= n; beyond, a square root of G_A
-    va = product_features(u, v, a).T if 2 ** len(a) <= n else _sqrt_factor(gram(u, v, a, group))
-    gb = gram(u, v, b, group)
-    out = []
-    for y in ys:
-        left = va * y[None, :]
-        w = left @ gb @ left.T
-        lam2 = np.linalg.eigvalsh((w + w.T) * 0.5)[::-1]
-        out.append(np.clip(lam2, 0.0, None))
-    return out
+    if 2 ** len(b) <= min(n, EXPLICIT_MAX):
+        spectra = _explicit(u, v, a, b, ys)
+    elif 2 ** len(a) <= n:
+        spectra = _gram_in_rows(u, v, a, b, ys, group)
+    else:
+        spectra = _gram_square_root(u, v, a, b, ys, group)
+    return [np.clip(lam2, 0.0, None) for lam2 in spectra]

@@ -14,6 +14,9 @@ end up in the same blocks. Bisection methods live in :data:`BISECTORS`:
 >>> rng = np.random.default_rng(0)
 >>> z = rng.random((200, 2))
 >>> X = np.clip(np.repeat(z, 4, axis=1) + 0.05 * rng.random((200, 8)), 0, 1)[:, [0, 4, 1, 5, 2, 6, 3, 7]]
+>>> perm = convac.rearrange_features(X)  # method="auto"
+>>> sorted(perm.tolist()) == list(range(8)), sorted(perm[:4].tolist()) in ([0, 2, 4, 6], [1, 3, 5, 7])
+(True, True)
 >>> perm = convac.rearrange_features(X, method="kernighan_lin")
 >>> sorted(perm.tolist()) == list(range(8)), sorted(perm[:4].tolist()) in ([0, 2, 4, 6], [1, 3, 5, 7])
 (True, True)
@@ -22,15 +25,17 @@ end up in the same blocks. Bisection methods live in :data:`BISECTORS`:
 from __future__ import annotations
 
 import importlib
+import importlib.util
 from collections.abc import Callable
 from typing import Any, Literal
 
 import numpy as np
 import numpy.typing as npt
 
+from convac._validation import choice, non_negative_int
 from convac.datatensor._canonical import check_grid
 from convac.datatensor._entanglement import check_data
-from convac.errors import ConvacError, InputError
+from convac.errors import InputError, MissingDependencyError
 
 __all__ = ["BISECTORS", "Method", "affinity", "rearrange_features"]
 
@@ -103,7 +108,7 @@ def _metis(w: npt.NDArray[np.float64], size: int, seed: int) -> npt.NDArray[np.b
     try:
         pymetis = importlib.import_module("pymetis")
     except ImportError:
-        raise ConvacError(
+        raise MissingDependencyError(
             "method 'metis' needs the optional package pymetis (pip install 'convac[data]'); "
             "or use method='kernighan_lin'"
         ) from None
@@ -209,12 +214,12 @@ def rearrange_features(
     n_features = x.shape[1]
     if int(np.prod(grid)) != n_features:
         raise InputError(f"grid {grid} has {int(np.prod(grid))} positions but X has {n_features} features")
-    if not isinstance(method, str) or method not in ("auto", *BISECTORS):
-        raise ConvacError(f"unknown rearrangement method {method!r}; choose one of {['auto', *BISECTORS]}")
+    choice(method, "method", ("auto", *BISECTORS))
+    seed = non_negative_int(seed, "seed")
     if method == "auto":
         method = "metis" if importlib.util.find_spec("pymetis") is not None else "kernighan_lin"
     w = affinity(x, y)
     h, wd = (1, grid[0]) if len(grid) == 1 else grid
     out = np.full(n_features, -1, dtype=np.int64)
-    _fill(w, np.arange(n_features), (0, h, 0, wd), wd, True, out, BISECTORS[method], int(seed))
+    _fill(w, np.arange(n_features), (0, h, 0, wd), wd, True, out, BISECTORS[method], seed)
     return out

@@ -137,6 +137,7 @@ class ConvACBase(nn.Module):
         are scaled by a positive power of two so they stay finite; signs, ratios and
         the arg-max are unaffected. With ``return_exponent=True`` the method returns
         ``(mantissa, exponent)`` instead, and ``h_y = mantissa * 2**exponent`` exactly.
+        An empty batch (0 samples) gives an empty (0, n_outputs) result.
         """
         mantissa, exponent = self._scaled_scores(self._check_features(features))
         if return_exponent:

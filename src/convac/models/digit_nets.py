@@ -23,7 +23,7 @@ from torch import nn
 
 from convac._validation import choice
 from convac.data.patches import image_patches
-from convac.errors import ConvacError, InputError
+from convac.errors import InputError, InternalError
 from convac.models.deep import DeepConvAC
 from convac.models.relu_convnet import ReLUConvNet
 from convac.models.representation import GaussianRepresentation, all_finite
@@ -106,11 +106,16 @@ class ConvACImageNet(nn.Module):
             # The blank canvas scores 1 for every class in the neutral gauge; the class prior lives here.
             self.class_bias = nn.Parameter(torch.zeros(10))
 
+    def _gaussian(self) -> GaussianRepresentation:
+        rep = self.convac.representation_layer
+        if not isinstance(rep, GaussianRepresentation):
+            raise InternalError(f"an image net's representation must be Gaussian, found {type(rep).__name__}")
+        return rep
+
     @torch.no_grad()
     def initialize_from(self, images: torch.Tensor, seed: int = 0) -> None:
         """Data-dependent init of the Gaussian means/scales from training images (batch, 1, H, W)."""
-        rep = self.convac.representation_layer
-        assert isinstance(rep, GaussianRepresentation)
+        rep = self._gaussian()
         rep.initialize_from(image_patches(images, 3), seed=seed)
 
     def features(self, x: torch.Tensor) -> torch.Tensor:
@@ -125,10 +130,9 @@ class ConvACImageNet(nn.Module):
         """
         if x.dim() == 3:
             x = x.unsqueeze(1)
-        rep = self.convac.representation_layer
-        assert isinstance(rep, GaussianRepresentation)
+        rep = self._gaussian()
         if x.dim() != 4 or x.shape[1] != 1 or not x.is_floating_point():
-            raise ConvacError(f"images must be float (batch, 1, H, W) or (batch, H, W), got {tuple(x.shape)} {x.dtype}")
+            raise InputError(f"images must be float (batch, 1, H, W) or (batch, H, W), got {tuple(x.shape)} {x.dtype}")
         if not all_finite(x):
             raise InputError("images contain NaN or infinite values; clean or impute them first")
         a, b, c = rep.quadratic_form()  # (M, 9), (M, 9), (M,)
@@ -151,8 +155,7 @@ class ConvACImageNet(nn.Module):
         """Return the class logits of images ``x`` of shape (batch, 1, H, W)."""
         features = self.features(x)
         convac = self.convac
-        rep = convac.representation_layer
-        assert isinstance(rep, GaussianRepresentation)
+        rep = self._gaussian()
         if rep.normalize:
             # Max-normalised features peak at exactly exp(0) = 1, all the circuit needs to skip its
             # first renormalisation, and are finite because the images were checked.
@@ -177,8 +180,9 @@ def build_family_model(
     >>> type(build_family_model("convac", [2, 2, 4, 4, 8, 8], seed=0)).__name__
     'ConvACImageNet'
     """
+    choice(family, "family", FAMILIES)
     if family == "relu":
         return ReLUConvNet(channels, image_size=image_size, seed=seed)
     if family == "convac":
         return ConvACImageNet(channels, image_size=image_size, seed=seed, weights=convac_weights)
-    raise ConvacError(f"unknown model family {family!r}; allowed: {', '.join(FAMILIES)}")
+    raise InternalError(f"model family {family!r} is in FAMILIES but has no builder")

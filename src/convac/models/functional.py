@@ -147,7 +147,8 @@ def product_pool(x: torch.Tensor, grid: tuple[int, ...], window: int | tuple[int
     out = parts[0]
     for part in parts[1:]:
         out = out * part
-    return out.reshape(b, -1, c)
+    # The pooled size is spelled out: with an empty batch, -1 would be ambiguous.
+    return out.reshape(b, p // len(parts), c)
 
 
 # A pooled peak below this (times the weights' growth bound) may have lost bits to subnormal

@@ -24,6 +24,27 @@ Examples
 ('dense', 2)
 >>> bool(ent.entropy <= np.log(2) + 1e-12)
 True
+
+The features in another basis, ``f -> T f``, with ``T^{-T}`` absorbed into the first
+layer: the same function, so the same function entanglement (Gram ``T G Tᵀ``), while the
+coefficient tensor's entanglement changes:
+
+>>> import copy, torch
+>>> arch = convac.Architecture.deep_1d(n_inputs=4, n_features=2, channels=[2, 2], n_outputs=2)
+>>> model = convac.DeepConvAC(arch, seed=0, weights="signed").double()
+>>> T, G = np.array([[2.0, 1.0], [0.0, 1.0]]), np.array([[1.0, 0.6], [0.6, 1.0]])
+>>> other = copy.deepcopy(model)
+>>> with torch.no_grad():
+...     _ = other.conv[0].copy_(torch.as_tensor(np.linalg.inv(T).T) @ other.conv[0])
+>>> part = convac.Partition.interleaved(arch)
+>>> [round(e.entropy, 4) for e in convac.entanglement(model, part, output="all", feature_gram=G)]
+[0.2559, 0.3248]
+>>> [round(e.entropy, 4) for e in convac.entanglement(other, part, output="all", feature_gram=T @ G @ T.T)]
+[0.2559, 0.3248]
+>>> [round(e.entropy, 4) for e in convac.entanglement(model, part, output="all")]
+[0.1899, 0.2328]
+>>> [round(e.entropy, 4) for e in convac.entanglement(other, part, output="all")]
+[0.0237, 0.0219]
 """
 
 from __future__ import annotations
@@ -270,6 +291,7 @@ def entanglement(
         ``L²(μ)^{⊗N}``, i.e. of ``A`` with mode ``j`` multiplied by ``G_j^{1/2}``; see
         :func:`feature_gram`. The function's Schmidt rank is never above that of ``A`` (equal
         when every ``G_j`` is invertible), so it too is bounded by the min-cut.
+        The module docstring shows an example: a change of feature basis leaves it unchanged.
 
     Returns
     -------
@@ -283,29 +305,35 @@ def entanglement(
     >>> ent = convac.entanglement(convac.DeepConvAC(arch, seed=0), convac.Partition.left_right(arch))
     >>> ent.method, len(ent.schmidt_values)
     ('network', 2)
-
-    The features in another basis, ``f -> T f``, with ``T^{-T}`` absorbed into the first
-    layer: the same function, so the same function entanglement (Gram ``T G Tᵀ``), while the
-    coefficient tensor's entanglement changes:
-
-    >>> import copy, torch
-    >>> arch = convac.Architecture.deep_1d(n_inputs=4, n_features=2, channels=[2, 2], n_outputs=2)
-    >>> model = convac.DeepConvAC(arch, seed=0, weights="signed").double()
-    >>> T, G = np.array([[2.0, 1.0], [0.0, 1.0]]), np.array([[1.0, 0.6], [0.6, 1.0]])
-    >>> other = copy.deepcopy(model)
-    >>> with torch.no_grad():
-    ...     _ = other.conv[0].copy_(torch.as_tensor(np.linalg.inv(T).T) @ other.conv[0])
-    >>> part = convac.Partition.interleaved(arch)
-    >>> [round(e.entropy, 4) for e in convac.entanglement(model, part, output="all", feature_gram=G)]
-    [0.2559, 0.3248]
-    >>> [round(e.entropy, 4) for e in convac.entanglement(other, part, output="all", feature_gram=T @ G @ T.T)]
-    [0.2559, 0.3248]
-    >>> [round(e.entropy, 4) for e in convac.entanglement(model, part, output="all")]
-    [0.1899, 0.2328]
-    >>> [round(e.entropy, 4) for e in convac.entanglement(other, part, output="all")]
-    [0.0237, 0.0219]
     """
     tn = _as_network(model)
+    every = _check_arguments(tn, partition, output, method, solver, max_cut, max_bytes, rank_rtol)
+    if method == "auto":
+        method = _auto_method(tn, partition, max_cut)
+    function = feature_gram is not None
+    if function:
+        tn = _with_gram(tn, feature_gram)
+    outputs = list(range(tn.arch.n_outputs)) if every else [int(output)]
+    spectra = METHODS[method](tn, partition, outputs, max_cut=max_cut, max_bytes=max_bytes, solver=solver)
+    used = "svd" if method == "dense" else _network_solver(tn, partition, max_cut, solver)
+    results = [
+        _result(s, log2_scale, partition, method, y, rank_rtol, function, used)
+        for y, (s, log2_scale) in zip(outputs, spectra, strict=True)
+    ]
+    return results if every else results[0]
+
+
+def _check_arguments(
+    tn: ConvACTensorNetwork,
+    partition: Any,
+    output: Any,
+    method: Any,
+    solver: Any,
+    max_cut: Any,
+    max_bytes: Any,
+    rank_rtol: Any,
+) -> bool:
+    """Check :func:`entanglement`'s arguments before any work; return whether ``output`` is ``"all"``."""
     arch = tn.arch
     instance(partition, "partition", Partition, "a convac.Partition")
     partition.check_fits(arch)
@@ -316,22 +344,18 @@ def entanglement(
         output_index(output, arch.n_outputs)
     choice(method, "method", ["auto", *sorted(METHODS)])
     choice(solver, "solver", SOLVERS)
+    positive_int(max_cut, "max_cut")
     if max_bytes is not None:
         positive_int(max_bytes, "max_bytes")
-    if method == "auto":
-        method = _auto_method(tn, partition, max_cut)
-    measures.schmidt_rank([1.0], rank_rtol)  # validates rank_rtol before any work
-    function = feature_gram is not None
-    if function:
-        tn = _with_gram(tn, feature_gram)
-    outputs = list(range(arch.n_outputs)) if every else [int(output)]
-    spectra = METHODS[method](tn, partition, outputs, max_cut=max_cut, max_bytes=max_bytes, solver=solver)
-    used = "svd" if method == "dense" else _network_solver(tn, partition, max_cut, solver)
-    results = [
-        _result(s, log2_scale, partition, method, y, rank_rtol, function, used)
-        for y, (s, log2_scale) in zip(outputs, spectra, strict=True)
-    ]
-    return results if every else results[0]
+    measures.schmidt_rank([1.0], rank_rtol)
+    for layer, w in enumerate(tn.weights):
+        bad = int(np.count_nonzero(~np.isfinite(w)))
+        if bad:
+            raise InputError(
+                f"the model's weights must be finite, but layer {layer} has {bad:,} NaN or infinite entries "
+                "(did training diverge?)"
+            )
+    return every
 
 
 def _result(

@@ -20,7 +20,8 @@ from typing import Any
 
 import numpy as np
 
-from convac.errors import InputError
+from convac._validation import positive_int
+from convac.errors import ConvacTypeError, InputError
 
 __all__ = ["feature_gram", "gram_root"]
 
@@ -114,28 +115,25 @@ def feature_gram(model: Any, patches: Any, per_position: bool = False, batch_siz
     from convac.models.base import ConvACBase
 
     if not isinstance(per_position, (bool, np.bool_)):
-        raise TypeError(f"per_position must be True or False, got {per_position!r}")
-    if isinstance(batch_size, bool) or not isinstance(batch_size, int) or batch_size < 1:
-        raise InputError(f"batch_size must be a positive integer, got {batch_size!r}")
+        raise ConvacTypeError(f"per_position must be True or False, got {per_position!r}")
+    batch_size = positive_int(batch_size, "batch_size")
     if isinstance(model, ConvACBase):
         featurize = model.representation
     elif isinstance(getattr(model, "convac", None), ConvACBase) and callable(getattr(model, "features", None)):
         featurize = model.features
     else:
-        raise TypeError(
+        raise ConvacTypeError(
             f"model must be a DeepConvAC, ShallowConvAC or an image net with .convac and .features, "
             f"got {type(model).__name__}"
         )
     if not isinstance(patches, torch.Tensor):
-        raise TypeError(f"patches must be a torch.Tensor, got {type(patches).__name__}")
+        raise ConvacTypeError(f"patches must be a torch.Tensor, got {type(patches).__name__}")
     if patches.dim() == 0 or len(patches) == 0:
         raise InputError(f"patches must hold at least one sample, got shape {tuple(patches.shape)}")
-    total: np.ndarray | None = None
+    total: Any = 0.0
     with torch.no_grad():
         for start in range(0, len(patches), batch_size):
             f = featurize(patches[start : start + batch_size]).detach().to("cpu", torch.float64).numpy()
-            part = np.einsum("bnm,bnk->nmk", f, f)
-            total = part if total is None else total + part
-    assert total is not None
+            total = total + np.einsum("bnm,bnk->nmk", f, f)
     gram = total / len(patches)
     return gram if per_position else gram.mean(axis=0)

@@ -21,7 +21,7 @@ from typing import Any
 import numpy as np
 
 from convac._validation import finite_array, real
-from convac.errors import ConvacError
+from convac.errors import InputError
 
 __all__ = [
     "DEFAULT_RANK_RTOL",
@@ -53,14 +53,14 @@ def schmidt_values(singular_values: Any) -> np.ndarray:
     """
     s = finite_array(singular_values, "singular values").ravel()
     if s.size == 0:
-        raise ConvacError("need at least one singular value")
+        raise InputError("singular values must hold at least one value, got none")
     if (s < 0).any():
-        raise ConvacError("singular values must be finite and non-negative")
+        raise InputError("singular values must be finite and non-negative")
     s = np.sort(s)[::-1]
     # Scale first so the sum of squares cannot overflow or underflow.
     peak = s[0]
     if peak == 0:
-        raise ConvacError("all singular values are zero: the tensor is zero and has no Schmidt decomposition")
+        raise InputError("all singular values are zero: the tensor is zero and has no Schmidt decomposition")
     s = s / peak
     return s / np.sqrt(np.sum(s * s))
 

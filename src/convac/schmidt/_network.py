@@ -40,7 +40,7 @@ from typing import Any
 
 import numpy as np
 
-from convac.errors import TooLargeError
+from convac.errors import InternalError, TooLargeError
 from convac.partitions import Partition
 from convac.tensornet._network import ConvACTensorNetwork
 
@@ -109,7 +109,76 @@ def _label_dim(tn: ConvACTensorNetwork, label: Label) -> int:
     return tn.arch.n_features if label[0] == "x" else tn.arch.channels[label[1]]
 
 
-def _side_factor(  # noqa: C901  (one bottom-up pass over a side; its branches are the node kinds)
+def _merge_all(factors: list[_Factor]) -> _Factor:
+    acc = factors[0]
+    for f in factors[1:]:
+        acc = _merge(acc, f)
+    return acc
+
+
+def _node_factor(
+    tn: ConvACTensorNetwork,
+    in_side: np.ndarray,
+    x: bool,
+    node: tuple[int, int],
+    out_lab: Label,
+    kids: list[_Factor],
+    cut_set: set[Label],
+) -> _Factor:
+    """Factor of ``node`` (layer, position) on its bond ``out_lab``, merged with its children's factors."""
+    layer, p = node
+    w = tn.weights[layer][p]
+    if layer == 0:
+        if in_side[p] == x:
+            # The input leg is summed in the Gram: the matrix itself, rows = inputs.
+            return _compress(w.copy(), (out_lab,), 0)
+        return _compress(w[None], (("x", p), out_lab), 0)
+    in_lab: Label = ("u", layer - 1, p)
+    f = _Factor(w[None], (in_lab, out_lab))
+    if not kids:
+        return f
+    return _merge(_merge_all(kids), f, frozenset() if in_lab in cut_set else frozenset({in_lab}))
+
+
+def _layer_factors(
+    tn: ConvACTensorNetwork,
+    in_side: np.ndarray,
+    sides: list[np.ndarray],
+    x: bool,
+    layer: int,
+    msgs: dict[int, _Factor],
+    cut_set: set[Label],
+    roots: list[_Factor],
+) -> dict[int, _Factor]:
+    """Factors of side ``x``'s nodes of ``layer`` whose parent is on the side; the others go to ``roots``."""
+    arch = tn.arch
+    parent = np.empty(arch.positions(layer), dtype=np.int64)
+    for k, window in enumerate(arch.pool_windows(layer)):
+        parent[list(window)] = k
+    below = arch.pool_windows(layer - 1) if layer > 0 else ()
+    up: dict[int, _Factor] = {}
+    for p in map(int, np.flatnonzero(sides[layer] == x)):
+        kids = [msgs[q] for q in below[p] if q in msgs] if layer > 0 else []
+        f = _node_factor(tn, in_side, x, (layer, p), ("u", layer, int(parent[p])), kids, cut_set)
+        if sides[layer + 1][parent[p]] == x:
+            up[p] = f
+        else:
+            roots.append(f)
+    return up
+
+
+def _top_factor(tn: ConvACTensorNetwork, msgs: dict[int, _Factor], cut_set: set[Label], output: int | None) -> _Factor:
+    """Return the output node's factor (output leg open if ``output`` is None) merged with its children's."""
+    depth = tn.arch.depth
+    top: Label = ("u", depth - 1, 0)
+    w = tn.weights[depth][0]
+    f = _Factor(w[None], (top, _OUT)) if output is None else _Factor(w[:, output][None], (top,))
+    if not msgs:
+        return f
+    return _merge(_merge_all(list(msgs.values())), f, frozenset() if top in cut_set else frozenset({top}))
+
+
+def _side_factor(
     tn: ConvACTensorNetwork,
     in_side: np.ndarray,
     sides: list[np.ndarray],
@@ -117,77 +186,29 @@ def _side_factor(  # noqa: C901  (one bottom-up pass over a side; its branches a
     cut: list[Label],
     output: int | None,
 ) -> _Factor:
-    """``R_X`` for side ``x`` (True = A), columns in the order of ``cut``.
+    """``R_X`` for side ``x`` (True = A), columns in the order of ``cut``: one bottom-up pass over the side.
 
     With ``output=None`` on the side holding the output layer, the output index stays open as a
     last leg: ``data[..., y]`` is ``R_X`` of output ``y``, all sharing one row isometry, so one
     reduction serves every class.
     """
     arch = tn.arch
-    depth = arch.depth
     cut_set = set(cut)
-    m = arch.n_features
-    eye = np.eye(m)
+    eye = np.eye(arch.n_features)
     roots: list[_Factor] = [
         _Factor(eye, (("x", int(p)),)) for p in range(arch.n_inputs) if in_side[p] == x and sides[0][p] != x
     ]
     msgs: dict[int, _Factor] = {}
-    for layer in range(depth):
-        windows = arch.pool_windows(layer)
-        parent = np.empty(arch.positions(layer), dtype=np.int64)
-        for k, window in enumerate(windows):
-            parent[list(window)] = k
-        below = arch.pool_windows(layer - 1) if layer > 0 else None
-        w_all = tn.weights[layer]
-        new: dict[int, _Factor] = {}
-        for p in map(int, np.flatnonzero(sides[layer] == x)):
-            out_lab: Label = ("u", layer, int(parent[p]))
-            if layer == 0:
-                in_lab: Label = ("x", p)
-                if in_side[p] == x:
-                    # The input leg is summed in the Gram: the matrix itself, rows = inputs.
-                    f = _compress(w_all[p].copy(), (out_lab,), 0)
-                else:
-                    f = _compress(w_all[p][None], (in_lab, out_lab), 0)
-            else:
-                assert below is not None
-                in_lab = ("u", layer - 1, p)
-                kids = [msgs[q] for q in below[p] if q in msgs]
-                f = _Factor(w_all[p][None], (in_lab, out_lab))
-                summed = frozenset() if in_lab in cut_set else frozenset({in_lab})
-                if kids:
-                    acc = kids[0]
-                    for kid in kids[1:]:
-                        acc = _merge(acc, kid)
-                    f = _merge(acc, f, summed)
-            new[p] = f
-        parent_side = sides[layer + 1]
-        msgs = {}
-        for p, f in new.items():
-            if parent_side[parent[p]] == x:
-                msgs[p] = f
-            else:
-                roots.append(f)
-    if sides[depth][0] == x:
-        top: Label = ("u", depth - 1, 0)
-        if output is None:
-            f = _Factor(tn.weights[depth][0][None], (top, _OUT))
-        else:
-            f = _Factor(tn.weights[depth][0][:, output][None], (top,))
-        if msgs:
-            acc = next(iter(msgs.values()))
-            for kid in list(msgs.values())[1:]:
-                acc = _merge(acc, kid)
-            f = _merge(acc, f, frozenset() if top in cut_set else frozenset({top}))
-        roots.append(f)
+    for layer in range(arch.depth):
+        msgs = _layer_factors(tn, in_side, sides, x, layer, msgs, cut_set, roots)
+    if sides[arch.depth][0] == x:
+        roots.append(_top_factor(tn, msgs, cut_set, output))
     # Merge the pieces that share cut legs first: their product has fewer rows to compress.
     roots.sort(key=lambda f: sorted(f.labels))
-    acc = roots[0]
-    for f in roots[1:]:
-        acc = _merge(acc, f)
+    acc = _merge_all(roots)
     wanted = [*cut, _OUT] if _OUT in acc.labels else list(cut)
     if set(acc.labels) != set(wanted):
-        raise AssertionError(f"side factor has labels {sorted(acc.labels)}, expected the cut {sorted(cut)}")
+        raise InternalError(f"side factor has labels {sorted(acc.labels)}, expected the cut {sorted(cut)}")
     order = [acc.labels.index(lab) for lab in wanted]
     data = np.transpose(acc.data, [0, *(o + 1 for o in order)])
     if _OUT in acc.labels:
@@ -231,7 +252,7 @@ def network_singular_values(
     labels = _cut_labels(tn, in_side, sides)
     dim = math.prod(_label_dim(tn, lab) for lab in labels)
     if dim != cut.value:
-        raise AssertionError(f"cut labels weigh {dim}, min_cut says {cut.value}")
+        raise InternalError(f"cut labels weigh {dim}, min_cut says {cut.value}")
     if not isinstance(output, Sequence):
         ra = _side_factor(tn, in_side, sides, True, labels, output)
         rb = _side_factor(tn, in_side, sides, False, labels, output)

@@ -53,6 +53,7 @@ from typing import Any
 import numpy as np
 
 from convac._validation import size_limit
+from convac.errors import InternalError
 from convac.partitions import Partition
 from convac.schmidt._network import _cut_labels, _label_dim, check_cut
 from convac.tensornet._network import ConvACTensorNetwork
@@ -82,6 +83,13 @@ class _Gram:
     def size(self) -> int:
         return math.prod(self.dims) ** 2
 
+    @property
+    def array(self) -> np.ndarray:
+        """``data``, which only a planning run leaves unset."""
+        if self.data is None:
+            raise InternalError(f"the Gram on {sorted(self.labels)} was used before it was computed")
+        return self.data
+
 
 class _Run:
     """Carries out (or, with ``plan``, only sizes) the merges; tracks the peak bytes."""
@@ -109,7 +117,7 @@ class _Run:
         dim = dict(zip(a.labels, a.dims, strict=True)) | dict(zip(b.labels, b.dims, strict=True))
         shared = [lab for lab in a.labels if lab in b.labels]
         if not summed <= set(shared):
-            raise AssertionError(f"summed labels {sorted(summed)} must be on both factors")
+            raise InternalError(f"summed labels {sorted(summed)} must be on both factors")
         hyper = [lab for lab in shared if lab not in summed]
         summ = [lab for lab in shared if lab in summed]
         pa = [lab for lab in a.labels if lab not in b.labels]
@@ -120,7 +128,6 @@ class _Run:
         self.note(8 * (2 * a.size + 2 * b.size + 2 * out.size))
         if self.plan:
             return out
-        assert a.data is not None and b.data is not None
         h = math.prod(dim[lab] for lab in hyper)
         s = math.prod(dim[lab] for lab in summ)
         p = math.prod(dim[lab] for lab in pa)
@@ -148,19 +155,17 @@ class _Run:
 
 def _arrange(g: _Gram, groups: list[list[Label]]) -> np.ndarray:
     """Axes of ``g`` as (group0 kets, group0 bras, group1 kets, group1 bras, ...)."""
-    assert g.data is not None
     n = len(g.labels)
     axes: list[int] = []
     for group in groups:
         idx = [g.labels.index(lab) for lab in group]
         axes += idx + [i + n for i in idx]
-    return np.transpose(g.data, axes)
+    return np.transpose(g.array, axes)
 
 
 def _normalise(g: _Gram) -> None:
     """Scale ``g`` in place by a power of two so its largest entry is in [0.5, 1)."""
-    assert g.data is not None
-    data = g.data
+    data = g.array
     peak = max(float(data.max()), -float(data.min())) if data.size else 0.0
     if peak > 0:
         _, k = math.frexp(peak)
@@ -206,8 +211,7 @@ class _Side:
 
     def clean_gram(self, run: _Run, v: Node) -> _Gram:
         """Gram of a clean subtree on its out leg, from the layer-wise recursion."""
-        out = self.out_label(v)
-        assert out is not None
+        out = self.own_out_label(v)
         c = self.tn.weights[v[0]].shape[-1]
         if run.plan:
             return _Gram((out,), (c,))
@@ -224,6 +228,13 @@ class _Side:
         layer, p = v
         return None if layer == self.depth else ("u", layer, int(self.parent[layer][p]))
 
+    def own_out_label(self, v: Node) -> Label:
+        """Return the out leg of ``v``, a node below the output layer."""
+        out = self.out_label(v)
+        if out is None:
+            raise InternalError(f"node {v} is the output node and has no out leg")
+        return out
+
     def is_root(self, v: Node) -> bool:
         layer, p = v
         return layer == self.depth or self.sides[layer + 1][self.parent[layer][p]] != self.x
@@ -236,8 +247,7 @@ class _Side:
         if layer == self.depth:
             lab = self.in_label(v)
             return run.leaf((lab,), (w.shape[0],), lambda: w[:, None].T)
-        out = self.out_label(v)
-        assert out is not None
+        out = self.own_out_label(v)
         if layer == 0 and self.in_side[p] == self.x:
             return run.leaf((out,), (w.shape[1],), lambda: w)
         return run.leaf((self.in_label(v), out), w.shape, lambda: w[None])
@@ -285,7 +295,7 @@ def _combine(run: _Run, kids: list[_Gram], node: _Gram, in_lab: Label, keep_in: 
     if not kids:
         if keep_in:
             return node
-        raise AssertionError("a node without children has its input leg summed in its own Gram")
+        raise InternalError("a node without children has its input leg summed in its own Gram")
     summed = frozenset() if keep_in else frozenset({in_lab})
     if len(kids) == 1:
         return run.merge(kids[0], node, summed)
@@ -353,7 +363,8 @@ def _component(run: _Run, side: _Side, top: Node, output: int) -> _Gram:
             node = run.merge(node, g)  # Hadamard on the shared in label
         env = node
         v = hot[0]
-        assert env.labels == (in_lab,)
+        if env.labels != (in_lab,):
+            raise InternalError(f"the environment has labels {env.labels}, expected only {in_lab}")
     return _up(run, side, v, output, env)
 
 
@@ -381,13 +392,12 @@ def _side_gram(run: _Run, tn: ConvACTensorNetwork, side: _Side, cut: list[Label]
         acc = run.merge(acc, g)
     run.held = 0
     if set(acc.labels) != set(cut):
-        raise AssertionError(f"side Gram has labels {sorted(acc.labels)}, expected the cut {sorted(cut)}")
+        raise InternalError(f"side Gram has labels {sorted(acc.labels)}, expected the cut {sorted(cut)}")
     if run.plan:
         return _Gram(tuple(cut), tuple(_label_dim(tn, lab) for lab in cut))
     order = [acc.labels.index(lab) for lab in cut]
     n = len(cut)
-    assert acc.data is not None
-    data = np.transpose(acc.data, [*order, *(o + n for o in order)])
+    data = np.transpose(acc.array, [*order, *(o + n for o in order)])
     d = math.prod(acc.dims)
     return _Gram(
         tuple(cut), tuple(_label_dim(tn, lab) for lab in cut), np.ascontiguousarray(data).reshape(d, d), acc.exp
@@ -486,7 +496,7 @@ def _gram_root(g: Any) -> np.ndarray:
     tol = 10 * np.finfo(np.float64).eps * float(np.max(np.diag(a))) if a.size else 0.0
     c, piv, rank, info = lapack.dpstrf(a, lower=1, tol=tol, overwrite_a=1)
     if info < 0:
-        raise AssertionError(f"dpstrf failed with info {info}")
+        raise InternalError(f"dpstrf failed with info {info}")
     root = np.empty((len(c), rank))
     root[np.asarray(piv, dtype=np.int64) - 1] = np.tril(c[:, :rank])
     return root

@@ -14,6 +14,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
+from convac.errors import ConvacTypeError, InputError
 from convac.partitions import Partition
 from convac.schmidt._core import entanglement
 from convac.schmidt._gram import feature_gram
@@ -66,19 +67,19 @@ def entanglement_tracker(
         named = {}
         for p in partitions:
             if not isinstance(p, Partition):
-                raise TypeError(f"partitions must be convac.Partition objects, got {type(p).__name__}")
+                raise ConvacTypeError(f"partitions must be convac.Partition objects, got {type(p).__name__}")
             named[p.name] = p
         if len(named) != len(partitions):
-            raise ValueError("partitions have repeated names; pass a mapping {key: partition} instead")
+            raise InputError("partitions have repeated names; pass a mapping {key: partition} instead")
     else:
-        raise TypeError(
+        raise ConvacTypeError(
             f"partitions must be a sequence or mapping of convac.Partition, got {type(partitions).__name__}"
         )
     for key, p in named.items():
         if not isinstance(p, Partition):
-            raise TypeError(f"partition {key!r} must be a convac.Partition, got {type(p).__name__}")
+            raise ConvacTypeError(f"partition {key!r} must be a convac.Partition, got {type(p).__name__}")
     if not named:
-        raise ValueError("entanglement_tracker needs at least one partition")
+        raise InputError("entanglement_tracker needs at least one partition")
 
     def track(model: Any) -> dict[str, float]:
         gram = None if patches is None else feature_gram(model, patches, per_position=per_position)
