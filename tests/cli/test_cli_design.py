@@ -97,3 +97,13 @@ def test_malformed_architecture_file(tmp_path, capsys, text, fragment):
 
     with pytest.raises(ValueError, match=fragment):
         load_architecture(spec)
+
+
+def test_from_data_file_smaller_than_the_default_sample_cap(tmp_path, capsys):
+    # The default --samples of design --from-data is a cap (200): a 50-sample file is used whole.
+    import numpy as np
+
+    path = tmp_path / "small.npy"
+    np.save(path, np.random.default_rng(0).random((50, 16)))
+    assert main(["design", "--from-data", str(path), "--budget", "200"]) == 0
+    assert "(50 samples)" in capsys.readouterr().out

@@ -221,15 +221,20 @@ def add_arch_flags(p: Any, channels_help: str, paper_default: bool = False) -> N
         p.add_argument("--channels", type=int_list, action="append", default=[], help=channels_help)
 
 
-def add_data_source_flags(p: Any, default_samples: int | None) -> None:
-    """How ``data-entanglement`` and ``design --from-data`` read and sample a dataset."""
+def add_data_source_flags(p: Any, samples_cap: int | None) -> None:
+    """How ``data-entanglement`` and ``design --from-data`` read and sample a dataset.
+
+    Without ``--samples``, a command with a ``samples_cap`` uses a seeded subset of at most that
+    many samples (a smaller dataset whole); without a cap, all samples.
+    """
     int_option(
         p,
         "--samples",
         1,
-        default=default_samples,
-        help="seeded random subset of samples" + (" (default: all)" if default_samples is None else ""),
+        help="seeded random subset of samples"
+        + (" (default: all)" if samples_cap is None else f" (default: at most {samples_cap:,})"),
     )
+    p.set_defaults(samples_cap=samples_cap)
     add_seed(p, "seed for the subset, block sampling and rearrangement")
     float_option(p, "--theta", default=1.0, help="feature map angle: phi(x) = (cos(pi theta x/2), sin(...))")
     int_option(p, "--max-blocks", 0, default=16, help="blocks evaluated per level, drawn at random (0: all)")
@@ -242,5 +247,9 @@ def load_data_source(args: argparse.Namespace) -> Any:
     """Return ``(x, y)`` of ``args.source`` as the data-source flags ask (``y`` None with --no-labels)."""
     from convac.datatensor._datasets import load_source
 
-    x, y = load_source(args.source, args.samples, args.seed, args.label_column, args.rescale)
+    cap = getattr(args, "samples_cap", None)
+    n_samples = cap if args.samples is None else args.samples
+    x, y = load_source(
+        args.source, n_samples, args.seed, args.label_column, args.rescale, at_most=args.samples is None
+    )
     return x, None if args.no_labels else y

@@ -80,15 +80,21 @@ def load_source(
     seed: int = 0,
     label_column: int | None = None,
     rescale: bool = False,
+    *,
+    at_most: bool = False,
 ) -> tuple[npt.NDArray[np.float64], npt.NDArray[np.int64] | None]:
     """Load a dataset name (:data:`DATASETS`), a paper task (``task:local``, ``task:global``) or a file path.
 
-    ``n_samples`` keeps a seeded random subset (for a task: builds that many images). A task
-    may name its digits: ``task:local:mnist5k`` (real MNIST) or ``task:local:digits`` (the default).
+    ``n_samples`` keeps a seeded random subset (for a task: builds that many images); asking for
+    more samples than the source has is an error, unless ``at_most`` is set, when ``n_samples``
+    is a cap and a smaller source is used whole. A task may name its digits:
+    ``task:local:mnist5k`` (real MNIST) or ``task:local:digits`` (the default).
 
     >>> X, y = load_source("task:local", n_samples=3)
     >>> X.shape, y.shape
     ((3, 64, 64), (3,))
+    >>> load_source("digits", n_samples=10_000, at_most=True)[0].shape  # all 1,797 digits
+    (1797, 8, 8)
     """
     if n_samples is not None:
         n_samples = positive_int(n_samples, "the number of samples")
@@ -120,6 +126,8 @@ def load_source(
         raise InputError(
             f"unknown data source {source!r}; give one of {', '.join(DATASETS + TASK_SOURCES)} or a .npy/.npz/.csv file"
         )
+    if n_samples is not None and at_most:
+        n_samples = min(n_samples, len(x))
     if n_samples is not None and n_samples > len(x):
         raise InputError(
             f"{source} has {len(x):,} samples, fewer than the {n_samples:,} asked for; "
