@@ -81,9 +81,6 @@ def test_readme_python_blocks_in_a_fresh_interpreter(line, code, tmp_path):
     script = tmp_path / "block.py"
     script.write_text(code, encoding="utf-8")
     done = _run([str(script)], tmp_path)
-    if done.returncode != 0 and "\nNameError: " in done.stderr:
-        # A fragment that continues an earlier block (model, X, ...): it cannot run alone.
-        pytest.skip(f"README.md:{line} uses a name defined elsewhere: {done.stderr.strip().splitlines()[-1]}")
     assert done.returncode == 0, f"README.md:{line}: the block fails in a fresh interpreter\n{done.stderr}"
 
 
