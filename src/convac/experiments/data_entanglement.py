@@ -109,6 +109,8 @@ def _train(
 ) -> dict[str, float]:
     import torch
 
+    from convac.training import fit
+
     torch.manual_seed(seed)
     model = _model(name, grid)
     xt = torch.tensor(xtr.reshape(len(xtr), -1), dtype=torch.float32)
@@ -118,15 +120,19 @@ def _train(
     xv = (torch.tensor(xte.reshape(len(xte), -1), dtype=torch.float32) - mu) / sd
     yt, yv = torch.tensor(ytr), torch.tensor(yte)
     model(xt[:2])  # materialise the lazy layer
-    opt = torch.optim.Adam(model.parameters(), lr=cfg.lr_1d if name == "mnist1d" else cfg.lr_2d)
-    epochs = cfg.epochs_1d if name == "mnist1d" else cfg.epochs_2d
-    gen = torch.Generator().manual_seed(seed)
-    for _ in range(epochs):
-        model.train()
-        for idx in torch.randperm(len(yt), generator=gen).split(cfg.batch_size):
-            opt.zero_grad()
-            torch.nn.functional.cross_entropy(model(xt[idx]), yt[idx]).backward()
-            opt.step()
+    order = torch.Generator().manual_seed(seed)
+    fit(
+        model,
+        (xt, yt),
+        epochs=cfg.epochs_1d if name == "mnist1d" else cfg.epochs_2d,
+        lr=cfg.lr_1d if name == "mnist1d" else cfg.lr_2d,
+        batch_size=cfg.batch_size,
+        schedule="constant",
+        seed=seed,
+        progress=False,
+        evaluate=False,
+        batch_order=lambda epoch, n: torch.randperm(n, generator=order),  # one stream over all epochs
+    )
     model.eval()
     with torch.no_grad():
         train_acc = float((model(xt).argmax(1) == yt).float().mean())
