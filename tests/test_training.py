@@ -184,3 +184,27 @@ def test_a_bad_checkpoint_is_one_short_line(tmp_path):  # C71
     torch.save({"model": {}, "optimizer": {}}, ckpt)
     with pytest.raises(convac.errors.InputError, match="belongs to another model or run"):
         convac.fit(_small_model(), (x, y), epochs=1, progress=False, checkpoint=ckpt)
+
+
+def _cli_train(*args):
+    import os
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    env = {**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[1] / "src")}
+    command = [sys.executable, "-m", "convac.cli", "train", "--epochs", "1", "--no-progress", *args]
+    return subprocess.run(command, capture_output=True, text=True, env=env)
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--lr", "1e300"], "lr must be a finite positive number at most 10, got 1e+300"),  # N333
+        (["--seed", str(2**64)], "seed must be an integer in [0, 2**32 - 1] (the seeds numpy, torch and scikit-learn"),
+    ],
+)
+def test_cli_train_refuses_absurd_lr_and_seed(args, message):  # N333, N334
+    done = _cli_train(*args)
+    assert done.returncode == 2 and len(done.stderr.strip().splitlines()) == 1
+    assert done.stderr.startswith(f"convac: error: {message}")

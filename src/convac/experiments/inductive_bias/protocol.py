@@ -7,16 +7,35 @@ import json
 from dataclasses import asdict, dataclass, field, fields, replace
 from typing import Any
 
-from convac._validation import non_negative_int, positive_int, positive_real
+from convac._validation import MAX_MODEL_BYTES, positive_int, size_limit
 from convac.data.tasks import DEFAULT_RESIZE, RESIZE_METHODS, SOURCES, TASKS
 from convac.errors import InputError
 from convac.models.digit_nets import FAMILIES
 from convac.models.schedules import parse_schedule
+from convac.training import check_lr, check_seed
 
 RESULTS = "results.jsonl"
 MANIFEST = "protocol.json"
 
-__all__ = ["MANIFEST", "PROFILES", "RESULTS", "Cell", "Protocol", "Sweep", "profile"]
+__all__ = ["MANIFEST", "PROFILES", "RESULTS", "Cell", "Protocol", "Sweep", "profile", "training_bytes"]
+
+
+def training_bytes(protocol: Protocol, channels: list[int]) -> int:
+    """Return an estimate of the memory one cell needs to train: activations of one (micro-)batch, Adam state.
+
+    Each hidden layer ``i`` holds ``channels[i]`` maps of ``(canvas / 2**i)**2`` positions; forward,
+    backward and the nonlinearity keep about three float32 copies of them. The weights (3x3
+    kernels) need four copies with Adam.
+
+    Examples
+    --------
+    >>> training_bytes(Protocol(batch_size=1), [1, 1, 1, 1, 1, 1])
+    66384
+    """
+    batch = min(protocol.batch_size, protocol.micro_batch or protocol.batch_size)
+    positions = sum(c * (protocol.canvas // 2**i) ** 2 for i, c in enumerate(channels))
+    weights = 9 * sum(a * b for a, b in zip([1, *channels], channels, strict=False))
+    return 4 * 3 * batch * positions + 16 * weights
 
 
 @dataclass(frozen=True)
@@ -68,7 +87,7 @@ class Protocol:
         optional = ("micro_batch",) if self.micro_batch is not None else ()
         for name in ("n_train", "n_test", "epochs", "batch_size", *optional):
             positive_int(getattr(self, name), name)
-        positive_real(self.lr, "lr")
+        check_lr(self.lr)
         if not self.weight_decay >= 0:
             raise InputError(f"weight_decay must be >= 0, got {self.weight_decay!r}")
         if self.source not in SOURCES:
@@ -179,7 +198,15 @@ class Sweep:
         for r in self.rs:
             positive_int(r, "every r")
         for seed in self.seeds:
-            non_negative_int(seed, "every seed")
+            check_seed(seed, "every seed")
+        for schedule in self.schedules:  # before any cell allocates its network
+            for r in self.rs:
+                size_limit(
+                    f"training schedule {schedule!r} at r={r}",
+                    training_bytes(self.protocol, parse_schedule(schedule).channels(r)),
+                    MAX_MODEL_BYTES,
+                    hint="; use smaller channel multipliers, a smaller r, or a smaller (micro-)batch",
+                )
 
     def cells(self) -> list[Cell]:
         """All cells, cheapest r first, so a cut-short sweep still covers every task and schedule."""
