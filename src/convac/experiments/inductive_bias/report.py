@@ -320,10 +320,7 @@ def _markdown(
 
 
 def _figure(rows: list[dict[str, Any]], records: Sequence[dict[str, Any]], path: Path) -> None:
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
+    from convac._figures import new_figure, save_figure
 
     tasks = sorted({r["task"] for r in rows}, key=lambda t: _local_first((t,)))
     families = sorted({r["family"] for r in rows}, key=lambda f: (f != "relu", f))
@@ -334,7 +331,8 @@ def _figure(rows: list[dict[str, Any]], records: Sequence[dict[str, Any]], path:
     r_values = sorted({r["r"] for r in rows})
     spacing = min((b - a for a, b in itertools.pairwise(r_values)), default=1)
     offset = {s: (i - (len(schedules) - 1) / 2) * 0.12 * spacing for i, s in enumerate(schedules)}
-    fig, axes = plt.subplots(len(families), len(tasks), figsize=(5 * len(tasks), 3.8 * len(families)), squeeze=False)
+    fig = new_figure(figsize=(5 * len(tasks), 3.8 * len(families)))
+    axes = fig.subplots(len(families), len(tasks), squeeze=False)
     for i, family in enumerate(families):
         for j, task in enumerate(tasks):
             ax = axes[i][j]
@@ -387,8 +385,7 @@ def _figure(rows: list[dict[str, Any]], records: Sequence[dict[str, Any]], path:
             ax.grid(alpha=0.3)
             ax.legend(fontsize=8)
     fig.tight_layout()
-    fig.savefig(path, dpi=110)
-    plt.close(fig)
+    save_figure(fig, path, dpi=110)
 
 
 def write_report(records: Sequence[dict[str, Any]], out_dir: str | Path) -> dict[str, Path]:
