@@ -12,7 +12,7 @@ import torch
 
 from convac._validation import positive_int
 from convac.errors import InputError
-from convac.experiments._runner import make_executor, run_tasks
+from convac.experiments._runner import ResultStore, make_executor, run_tasks
 from convac.experiments.inductive_bias._results import claim_dir, clear_dir, result_store
 from convac.experiments.inductive_bias.cell import run_cell
 from convac.experiments.inductive_bias.protocol import Cell, Protocol, Sweep
@@ -160,13 +160,8 @@ def run_sweep(
     _check_run(sweep, device, workers)
     pool = make_executor(executor, workers, address=address)
     out = Path(out_dir)
-    if restart:
-        clear_dir(out)
-    claim_dir(out, sweep.protocol)
-    store = result_store(out, sweep.protocol)
-    finished = store.open()
-    ckpt_dir = out / "checkpoints"
-    ckpt_dir.mkdir(exist_ok=True)
+    store, ckpt_dir = _prepare(out, sweep.protocol, restart)
+    finished = store.finished
     cells = sweep.cells()
     todo = [c for c in cells if c.key not in finished]
     for cell in cells:
@@ -199,6 +194,18 @@ def run_sweep(
 
         files.update(write_report(records, out))
     return SweepResult(records=records, ran=len(todo), skipped=len(cells) - len(todo), files=files)
+
+
+def _prepare(out: Path, protocol: Protocol, restart: bool) -> tuple[ResultStore, Path]:
+    """Claim ``out`` for ``protocol`` (after ``--restart`` emptied it); its open store and checkpoint folder."""
+    if restart:
+        clear_dir(out)
+    claim_dir(out, protocol)
+    store = result_store(out, protocol)
+    store.open()
+    ckpt_dir = out / "checkpoints"
+    ckpt_dir.mkdir(exist_ok=True)
+    return store, ckpt_dir
 
 
 def _jobs(
