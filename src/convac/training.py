@@ -205,7 +205,7 @@ class _Loop:
     batch_size: int
     generator: torch.Generator
     optimizer: torch.optim.Optimizer
-    scheduler: torch.optim.lr_scheduler.LRScheduler
+    scheduler: torch.optim.lr_scheduler.LRScheduler | None
     learning_rate: LearningRate | None
     total_steps: int
     micro_batch: int | None
@@ -213,6 +213,7 @@ class _Loop:
     batch_order: BatchOrder | None
     bar: Any
     step: int = 0
+    device: str | None = None
 
     def batches(self, epoch: int) -> Iterator[tuple[torch.Tensor, torch.Tensor]]:
         """Yield the epoch's batches: shuffled by a seeded DataLoader, or in the order of ``batch_order``."""
@@ -220,7 +221,10 @@ class _Loop:
             yield from DataLoader(self.train_set, batch_size=self.batch_size, shuffle=True, generator=self.generator)
             return
         for index in self.batch_order(epoch, len(self.train_set)).split(self.batch_size):  # type: ignore[arg-type]
-            if isinstance(self.train_set, TensorDataset):
+            batch = getattr(self.train_set, "batch", None)
+            if callable(batch):  # datasets that render a whole batch at once (convac.data.tasks.PlacedDigits)
+                yield batch(index)
+            elif isinstance(self.train_set, TensorDataset):
                 yield self.train_set[index]
             else:
                 yield default_collate([self.train_set[int(i)] for i in index])
@@ -229,7 +233,7 @@ class _Loop:
         return {
             "model": self.model.state_dict(),
             "optimizer": self.optimizer.state_dict(),
-            "scheduler": self.scheduler.state_dict(),
+            "scheduler": None if self.scheduler is None else self.scheduler.state_dict(),
             "generator": self.generator.get_state(),
             "rng": torch.get_rng_state(),
             "step": self.step,
@@ -240,7 +244,8 @@ class _Loop:
     def restore(self, state: dict[str, Any], result: FitResult) -> None:
         self.model.load_state_dict(state["model"])
         self.optimizer.load_state_dict(state["optimizer"])
-        self.scheduler.load_state_dict(state["scheduler"])
+        if self.scheduler is not None:
+            self.scheduler.load_state_dict(state["scheduler"])
         self.generator.set_state(state["generator"])
         torch.set_rng_state(state["rng"])
         self.step = int(state["step"])
@@ -277,13 +282,16 @@ def _train_epoch(loop: _Loop, epoch: int) -> float:
     loop.model.train()
     total_loss = 0.0
     for x, y in loop.batches(epoch):
+        if loop.device is not None:
+            x, y = x.to(loop.device), y.to(loop.device)
         if loop.learning_rate is not None:
             for group in loop.optimizer.param_groups:
                 group["lr"] = loop.learning_rate(loop.step, loop.total_steps)
         loop.optimizer.zero_grad()
         batch_loss = _batch_loss(loop, scores, x, y)
         loop.optimizer.step()
-        loop.scheduler.step()
+        if loop.scheduler is not None:
+            loop.scheduler.step()
         total_loss += batch_loss
         if loop.on_step is not None:
             loop.on_step(loop.step, batch_loss / len(y))
@@ -291,6 +299,55 @@ def _train_epoch(loop: _Loop, epoch: int) -> float:
         loop.bar.update(1)
         loop.bar.set_postfix(epoch=epoch + 1, loss=f"{batch_loss / len(y):.3f}")
     return total_loss / len(loop.train_set)  # type: ignore[arg-type]
+
+
+def train_epoch(
+    model: nn.Module,
+    train: Dataset,
+    optimizer: torch.optim.Optimizer,
+    *,
+    epoch: int,
+    batch_size: int,
+    learning_rate: LearningRate,
+    total_steps: int,
+    batch_order: BatchOrder,
+    micro_batch: int | None = None,
+    device: str | None = None,
+) -> float:
+    """Run one epoch of :func:`fit`'s loop on an optimizer the caller owns; return the mean training loss.
+
+    For callers that keep their own checkpoints (the inductive-bias cells): the same steps, in
+    the same order, as :func:`fit` with ``schedule=learning_rate`` and ``batch_order``. The
+    step count starts at ``epoch`` times the batches per epoch, as in an uninterrupted run.
+
+    Examples
+    --------
+    >>> import torch
+    >>> model = torch.nn.Linear(2, 2)
+    >>> x = torch.randn(8, 2, generator=torch.Generator().manual_seed(0)); y = (x[:, 0] > 0).long()
+    >>> opt = torch.optim.Adam(model.parameters(), lr=0.1)
+    >>> loss = train_epoch(model, TensorDataset(x, y), opt, epoch=0, batch_size=4, learning_rate=lambda s, t: 0.1,
+    ...                    total_steps=2, batch_order=lambda epoch, n: torch.arange(n))
+    >>> loss > 0
+    True
+    """
+    loop = _Loop(
+        model=model,
+        train_set=train,
+        batch_size=positive_int(batch_size, "batch_size"),
+        generator=torch.Generator(),
+        optimizer=optimizer,
+        scheduler=None,
+        learning_rate=learning_rate,
+        total_steps=total_steps,
+        micro_batch=micro_batch,
+        on_step=None,
+        batch_order=batch_order,
+        bar=_progress(0, False),
+        step=epoch * -(-len(train) // batch_size),  # type: ignore[arg-type]
+        device=device,
+    )
+    return _train_epoch(loop, epoch)
 
 
 def _save_checkpoint(path: Path, state: dict[str, Any]) -> None:

@@ -16,6 +16,7 @@ from convac.experiments.inductive_bias.protocol import Cell, Protocol
 from convac.models.digit_nets import ConvACImageNet, build_family_model
 from convac.models.relu_convnet import ReLUConvNet
 from convac.models.schedules import parse_schedule
+from convac.training import train_epoch as train_one_epoch
 
 
 # ---------------------------------------------------------------------------- one cell
@@ -92,32 +93,25 @@ def train_epoch(
     epoch: int,
     device: str,
 ) -> float:
-    """One epoch of Adam steps on a cosine learning rate; returns the mean training loss."""
+    """One epoch of Adam steps on a cosine learning rate (:func:`convac.training.train_epoch`); the mean loss.
+
+    The batch order is reshuffled every epoch from ``(seed, epoch)`` alone, so a resumed cell
+    takes the same batches as an uninterrupted one. Unsplit batches keep the plain mean loss,
+    bit-identical to results written before ``micro_batch`` existed.
+    """
     steps_per_epoch = math.ceil(len(train) / protocol.batch_size)
-    total_steps = protocol.epochs * steps_per_epoch
-    order = torch.randperm(len(train), generator=torch.Generator().manual_seed(cell.seed * 100_003 + epoch))
-    total_loss = 0.0
-    for step in range(steps_per_epoch):
-        lr = cosine_lr(protocol.lr, epoch * steps_per_epoch + step, total_steps)
-        for group in optimizer.param_groups:
-            group["lr"] = lr
-        x, y = train.batch(order[step * protocol.batch_size : (step + 1) * protocol.batch_size])
-        x, y = x.to(device), y.to(device)
-        optimizer.zero_grad()
-        # Unsplit batches keep the plain mean loss, so their numbers stay bit-identical to
-        # results written before micro_batch existed.
-        if protocol.micro_batch is None or protocol.micro_batch >= len(y):
-            loss = nn.functional.cross_entropy(model(x), y)
-            loss.backward()
-            total_loss += loss.item() * len(y)
-        else:
-            for xs, ys in zip(x.split(protocol.micro_batch), y.split(protocol.micro_batch), strict=True):
-                # sum / whole batch: the summed gradients are those of the batch mean
-                piece = nn.functional.cross_entropy(model(xs), ys, reduction="sum") / len(y)
-                piece.backward()
-                total_loss += piece.item() * len(y)
-        optimizer.step()
-    return total_loss / len(train)
+    return train_one_epoch(
+        model,
+        train,
+        optimizer,
+        epoch=epoch,
+        batch_size=protocol.batch_size,
+        learning_rate=lambda step, total: cosine_lr(protocol.lr, step, total),
+        total_steps=protocol.epochs * steps_per_epoch,
+        batch_order=lambda e, n: torch.randperm(n, generator=torch.Generator().manual_seed(cell.seed * 100_003 + e)),
+        micro_batch=protocol.micro_batch,
+        device=device,
+    )
 
 
 def save_checkpoint(
