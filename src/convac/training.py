@@ -13,6 +13,7 @@ True
 
 from __future__ import annotations
 
+import numbers
 import os
 import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
@@ -56,7 +57,7 @@ torch take more; scikit-learn's k-means, which initialises Gaussian representati
 
 
 def check_lr(lr: Any, name: str = "lr") -> float:
-    """``lr`` as a float, if it is a finite positive number at most :data:`MAX_LR` (else an InputError).
+    """``lr`` as a float, if it is a positive number at most :data:`MAX_LR` (else an InputError).
 
     Examples
     --------
@@ -65,11 +66,13 @@ def check_lr(lr: Any, name: str = "lr") -> float:
     >>> check_lr(1e300)
     Traceback (most recent call last):
     ...
-    convac.errors.InputError: lr must be a finite positive number at most 10, got 1e+300
+    convac.errors.InputError: lr must be a positive number at most 10, got 1e+300
     """
-    value = real(lr, name, allow_inf=True)
-    if not (0 < value <= MAX_LR):
-        raise InputError(f"{name} must be a finite positive number at most {MAX_LR:g}, got {value!r}")
+    if isinstance(lr, bool) or not isinstance(lr, numbers.Real):
+        return real(lr, name)  # refuses what is not a real number, with the type in the message
+    value = float(lr)
+    if not 0 < value <= MAX_LR:  # NaN fails this too
+        raise InputError(f"{name} must be a positive number at most {MAX_LR:g}, got {value!r}")
     return value
 
 

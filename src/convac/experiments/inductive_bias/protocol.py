@@ -10,7 +10,7 @@ from typing import Any
 from convac._validation import MAX_MODEL_BYTES, positive_int, size_limit
 from convac.data.tasks import DEFAULT_RESIZE, RESIZE_METHODS, SOURCES, TASKS
 from convac.errors import InputError
-from convac.models.digit_nets import FAMILIES
+from convac.models.digit_nets import FAMILIES, build_family_model
 from convac.models.schedules import parse_schedule
 from convac.training import check_lr, check_seed
 
@@ -192,18 +192,30 @@ class Sweep:
         for family in self.families:
             if family not in FAMILIES:
                 raise InputError(f"unknown model family {family!r}; allowed: {', '.join(FAMILIES)}")
-        names = [parse_schedule(s).name for s in self.schedules]
+        names = [parse_schedule(s).name for s in self.schedules]  # sizes: check_sizes, when a sweep runs
         if len(set(names)) != len(names):
             raise InputError(f"schedule names must be distinct, got {names}")
         for r in self.rs:
             positive_int(r, "every r")
         for seed in self.seeds:
             check_seed(seed, "every seed")
-        for schedule in self.schedules:  # before any cell allocates its network
+
+    def check_sizes(self) -> None:
+        """Refuse a network or its training activations over the memory limit before any cell allocates them.
+
+        Each (family, schedule, r) is built once (the model refuses too many weights itself, before
+        allocating them); then the activations of one (micro-)batch are estimated by
+        :func:`training_bytes`.
+        """
+        for schedule in self.schedules:
             for r in self.rs:
+                channels = parse_schedule(schedule).channels(r)
+                for family in self.families:
+                    build_family_model(family, channels, seed=0, image_size=self.protocol.canvas,
+                                       convac_weights=self.protocol.convac_weights)  # fmt: skip
                 size_limit(
                     f"training schedule {schedule!r} at r={r}",
-                    training_bytes(self.protocol, parse_schedule(schedule).channels(r)),
+                    training_bytes(self.protocol, channels),
                     MAX_MODEL_BYTES,
                     hint="; use smaller channel multipliers, a smaller r, or a smaller (micro-)batch",
                 )

@@ -80,6 +80,7 @@ def _check_run(sweep: Sweep, device: str, workers: int) -> None:
     if device.startswith("cuda") and not torch.cuda.is_available():
         raise InputError("device 'cuda' asked for but torch sees no CUDA GPU; use --device cpu")
     positive_int(workers, "workers")
+    sweep.check_sizes()
     # Missing data fails before any cell starts.
     if sweep.protocol.source == "mnist":
         from convac.data.mnist import load_mnist
