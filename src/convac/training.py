@@ -304,6 +304,16 @@ def _train_epoch(loop: _Loop, epoch: int) -> float:
     return total_loss / len(loop.train_set)  # type: ignore[arg-type]
 
 
+class _NoBar:
+    """Stands in for the progress bar: tqdm would create a multiprocessing lock in every worker process."""
+
+    def update(self, n: int = 1) -> None:
+        pass
+
+    def set_postfix(self, **values: Any) -> None:
+        pass
+
+
 def train_epoch(
     model: nn.Module,
     train: Dataset,
@@ -346,7 +356,7 @@ def train_epoch(
         micro_batch=micro_batch,
         on_step=None,
         batch_order=batch_order,
-        bar=_progress(0, False),
+        bar=_NoBar(),
         step=epoch * -(-len(train) // batch_size),  # type: ignore[arg-type]
         device=device,
     )
