@@ -8,10 +8,11 @@ from typing import Any
 
 import torch
 
+from convac.architecture import Architecture
 from convac.data import image_patches, load_digits, split_digits
+from convac.errors import InternalError
 from convac.models import DeepConvAC, GaussianRepresentation
-from convac.spec import Architecture
-from convac.training import FitResult, fit
+from convac.training import FitResult, check_lr, check_seed, fit
 
 __all__ = ["DigitsConfig", "train_digits"]
 
@@ -65,6 +66,8 @@ def train_digits(
     ((8, 8), 1, True)
     """
     config = config or DigitsConfig()
+    check_seed(config.seed)  # before the model and the k-means initialisation use it
+    check_lr(config.lr)
     # The model first: a bad or too large architecture is refused before the data is loaded.
     arch = Architecture.deep_2d(8, 8, config.n_features, list(config.channels), n_outputs=10)
     model = DeepConvAC(
@@ -77,7 +80,8 @@ def train_digits(
     images, labels = load_digits()
     train_idx, test_idx = split_digits(config.test_fraction, seed=config.seed)
     patches = image_patches(images, config.patch_size)
-    assert isinstance(model.representation_layer, GaussianRepresentation)
+    if not isinstance(model.representation_layer, GaussianRepresentation):
+        raise InternalError("a DeepConvAC built with representation='gaussian' has another representation layer")
     model.representation_layer.initialize_from(patches[train_idx], seed=config.seed)
     with torch.random.fork_rng(devices=[]):
         torch.manual_seed(config.seed)

@@ -5,7 +5,7 @@ import numpy as np
 import convac
 from convac.data import image_patches, load_digits
 from convac.experiments.digits import DigitsConfig, train_digits
-from convac.report.tour import _section_training
+from convac.experiments.tour import _section_training
 
 
 def test_tour_reports_the_function_entanglement_of_every_class():

@@ -22,6 +22,8 @@ from convac.experiments.verify import (
     suite_cells,
     verify,
 )
+from convac.experiments.verify import cell as cell_mod
+from convac.experiments.verify import run as run_mod
 
 TIMING = {"seconds", "seconds_cut", "seconds_rank", "cpu_seconds"}
 
@@ -109,7 +111,7 @@ def test_rerun_skips_finished_cells(tmp_path: Path, monkeypatch: pytest.MonkeyPa
     def fail(cell: object) -> dict:
         raise AssertionError("a finished cell was recomputed")
 
-    monkeypatch.setattr(verify_mod, "run_cell", fail)
+    monkeypatch.setattr(run_mod, "run_cell", fail)
     again = _tiny(tmp_path)
     assert (tmp_path / "powers.jsonl").read_text() == before
     assert again.rows == first.rows
@@ -117,7 +119,7 @@ def test_rerun_skips_finished_cells(tmp_path: Path, monkeypatch: pytest.MonkeyPa
 
 def test_interrupted_run_resumes(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     reference = _records(_tiny(tmp_path / "ref").files[0])
-    real = verify_mod.run_cell
+    real = run_mod.run_cell
     calls = []
 
     def interrupt_after_one(cell: verify_mod.Cell) -> dict:
@@ -126,12 +128,12 @@ def test_interrupted_run_resumes(tmp_path: Path, monkeypatch: pytest.MonkeyPatch
         calls.append(cell.index)
         return real(cell)
 
-    monkeypatch.setattr(verify_mod, "run_cell", interrupt_after_one)
+    monkeypatch.setattr(run_mod, "run_cell", interrupt_after_one)
     with pytest.raises(KeyboardInterrupt):
         _tiny(tmp_path / "run")
     path = tmp_path / "run" / "powers.jsonl"
     assert len(_records(path)) == 1
-    monkeypatch.setattr(verify_mod, "run_cell", real)
+    monkeypatch.setattr(run_mod, "run_cell", real)
     _tiny(tmp_path / "run")
     got = sorted(_records(path), key=lambda r: r["index"])
     assert [_strip(r) for r in got] == [_strip(r) for r in sorted(reference, key=lambda r: r["index"])]
@@ -165,11 +167,11 @@ def test_foreign_or_corrupt_results_file_is_refused(tmp_path: Path, capsys: pyte
     cli = ["verify", "--suite", "powers", "--cells", "2", "--partitions", "3", "--workers", "1", "--out", str(tmp_path)]
     for bad, problem in [("{not json\n", "is not valid JSON"), ('{"kind": "cell"}\n', "is not a verify cell record")]:
         path.write_text(lines[0] + bad + "".join(lines[1:]))
-        message = f"{path} line 2 {problem}; delete the file, or run again with --restart"
+        message = f"{path} line 2 {problem}; delete that line (its cell then runs again) or run again with --restart"
         with pytest.raises(ConvacError, match=re.escape(message)):
             _tiny(tmp_path)
         assert main([*cli, "--no-progress"]) == 2
-        assert capsys.readouterr().err.strip().splitlines() == [f"convac: error: {message} to start this suite over"]
+        assert capsys.readouterr().err.strip().splitlines() == [f"convac: error: {message} to start over"]
     path.write_text("hello\n")
     with pytest.raises(ConvacError, match="not a convac verify results file"):
         _tiny(tmp_path)
@@ -181,12 +183,12 @@ def test_foreign_or_corrupt_results_file_is_refused(tmp_path: Path, capsys: pyte
 def test_verify_reports_violations(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     # A rank above the min-cut (impossible) must fail the check; so must one below the
     # proven lower bound. In the shared suite the lower bound is only measured.
-    real = verify_mod.generic_ranks
+    real = cell_mod.generic_ranks
 
     def too_high(arch: Architecture, parts: list, seed: int, prime: int, cap: list) -> list:
         return [c for c in cap]  # = min_cut + 1
 
-    monkeypatch.setattr(verify_mod, "generic_ranks", too_high)
+    monkeypatch.setattr(cell_mod, "generic_ranks", too_high)
     report = _tiny(tmp_path / "a")
     assert not report.ok and report.rows[0].above == report.rows[0].cases
     assert "FAIL" in report.to_markdown()
@@ -194,7 +196,7 @@ def test_verify_reports_violations(tmp_path: Path, monkeypatch: pytest.MonkeyPat
     def too_low(arch: Architecture, parts: list, seed: int, prime: int, cap: list) -> list:
         return [max(1, c // 2 - 1) for c in real(arch, parts, seed=seed, prime=prime, cap=cap)]
 
-    monkeypatch.setattr(verify_mod, "generic_ranks", too_low)
+    monkeypatch.setattr(cell_mod, "generic_ranks", too_low)
     low = _tiny(tmp_path / "b")
     assert not low.ok and low.rows[0].under_lower > 0 and low.rows[0].redrawn > 0
     shared = verify(["shared"], out=tmp_path / "c", cells=1, partitions=3, workers=1, progress=False)
@@ -204,7 +206,8 @@ def test_verify_reports_violations(tmp_path: Path, monkeypatch: pytest.MonkeyPat
 
 def test_verify_bad_arguments(tmp_path: Path) -> None:
     for kwargs, match in [
-        ({"workers": 3}, "workers must be 1 or 2"),
+        ({"workers": 10**6}, "workers must be .*this process may use"),
+        ({"prime": 3}, "prime must be at least 65521"),
         ({"cells": 0}, "cells must be a positive integer"),
         ({"seed": -1}, "seed"),
         ({"prime": 2**31}, "prime-field overflow"),

@@ -11,7 +11,14 @@ from hypothesis import strategies as st
 
 from convac.cli import main
 from convac.errors import ConvacError
-from convac.report.inductive_bias import against_best, merge_results, paired_gaps, per_seed, summarize, write_report
+from convac.experiments.inductive_bias.report import (
+    against_best,
+    merge_results,
+    paired_gaps,
+    per_seed,
+    summarize,
+    write_report,
+)
 
 
 def _records(accs: list[tuple[float, float]]) -> list[dict]:

@@ -134,3 +134,13 @@ def test_neutral_nets_are_measured_in_their_own_gauge() -> None:
     via_network = np.stack([tn.contract(feats.detach().numpy(), output=y) for y in range(scores.shape[1])], axis=1)
     np.testing.assert_allclose(via_network, scores, rtol=1e-9)
     np.testing.assert_allclose(scores[2], 1.0, rtol=1e-12)  # blank canvas: 1 for every class
+
+
+def test_a_corrupt_results_line_is_refused_not_dropped(tmp_path) -> None:
+    from dataclasses import asdict
+
+    cfg = FunctionEntanglementConfig(tasks=("local",), schedules=("wide_base",), seeds=(0,), r=1, n_train=8)
+    (tmp_path / "config.json").write_text(json.dumps(asdict(cfg)))
+    (tmp_path / "results.jsonl").write_text('{"key": "a", "tracked": []}\n{broken\n')
+    with pytest.raises(ConvacError, match=r"results.jsonl line 2 is not valid JSON; delete that line"):
+        run_function_entanglement(cfg, tmp_path, progress=False)

@@ -22,7 +22,7 @@ import pytest
 
 from convac.cli import main
 from convac.errors import ConvacError, MissingDependencyError
-from convac.experiments._executor import RayExecutor, make_executor
+from convac.experiments._runner.executors import RayExecutor, make_executor
 from convac.experiments.inductive_bias import Cell, Protocol, Sweep, _cell_task, run_sweep
 from convac.experiments.verify import verify
 
@@ -66,6 +66,11 @@ def _rows(report) -> list[dict]:
 
 def _jsonl(path: Path) -> list[dict]:
     return [json.loads(line) for line in path.read_text().splitlines()]
+
+
+def _cells(path: Path) -> list[str]:
+    """The cell records of a results file (its header line left out)."""
+    return [line for line in path.read_text().splitlines() if '"kind": "header"' not in line]
 
 
 def test_verify_on_ray_equals_local_and_resumes_across_executors(tmp_path: Path) -> None:
@@ -156,7 +161,7 @@ def test_ctrl_c_stops_ray_workers_and_keeps_finished_cells(tmp_path: Path, capsy
     results = out / "results.jsonl"
     deadline = time.monotonic() + 240
     pids: set[int] = set()
-    while not (results.exists() and results.read_text().strip()):
+    while not (results.exists() and _cells(results)):
         if proc.poll() is not None or time.monotonic() > deadline:
             os.killpg(proc.pid, signal.SIGKILL)
             pytest.fail(f"no result before the command ended or timed out: {proc.communicate()[1][-2000:]}")
@@ -170,16 +175,16 @@ def test_ctrl_c_stops_ray_workers_and_keeps_finished_cells(tmp_path: Path, capsy
     finally:
         with contextlib.suppress(ProcessLookupError):
             os.killpg(proc.pid, signal.SIGKILL)
-    assert proc.returncode == 130, f"{len(results.read_text().splitlines())} of 6 cells finished; {stderr}"
+    assert proc.returncode == 130, f"{len(_cells(results))} of 6 cells finished; {stderr}"
     while time.monotonic() - start < 20 and any(psutil.pid_exists(p) for p in pids):
         time.sleep(0.1)
     left = [p for p in pids if psutil.pid_exists(p) and psutil.Process(p).status() != psutil.STATUS_ZOMBIE]
     assert not left, [psutil.Process(p).cmdline()[:3] for p in left]  # Ray's workers and daemons are gone
-    finished = results.read_text().splitlines()
+    finished = _cells(results)
     last = stderr.strip().splitlines()[-1]
     assert last.startswith(f"convac: interrupted: {len(finished)} of 6 cells finished and saved"), stderr
     assert 1 <= len(finished) < 6 and all(json.loads(line)["key"] for line in finished)
     # The same command with the local executor finishes the sweep; nothing finished is recomputed.
     assert main([*args, "--workers", "1"]) == 0
     assert f"{6 - len(finished)} cells run, {len(finished)} already done" in capsys.readouterr().out
-    assert results.read_text().splitlines()[: len(finished)] == finished
+    assert _cells(results)[: len(finished)] == finished

@@ -18,7 +18,7 @@ from convac.experiments.inductive_bias import Cell, Protocol, Sweep, load_result
 
 TINY = Protocol(n_train=16, n_test=8, epochs=2, lr=3e-3, batch_size=8)
 SWEEP = Sweep(TINY, tasks=("local",), schedules=("wide_base", "wide_tip"), rs=(1,), seeds=(0,))
-SRC = str(Path(__file__).resolve().parents[2] / "src")
+SRC = str(Path(__file__).resolve().parents[3] / "src")
 COMPARED = ("key", "train_accuracy", "test_accuracy", "final_loss", "channels", "n_params")
 
 
@@ -84,12 +84,13 @@ def test_torn_last_line_is_ignored_and_repaired(reference, tmp_path, caplog) -> 
     run_sweep(SWEEP, tmp_path, progress=False, report=False)
     path = tmp_path / "results.jsonl"
     lines = path.read_text().splitlines()
-    path.write_text(lines[0] + "\n" + lines[1][:40])  # killed (SIGKILL) while writing the second line
+    assert json.loads(lines[0])["kind"] == "header"
+    path.write_text(lines[0] + "\n" + lines[1] + "\n" + lines[2][:40])  # killed (SIGKILL) writing the second cell
     assert [r["key"] for r in load_results(tmp_path)] == [reference[0]["key"]]
     assert "ignoring a half-written last line" in caplog.text
     result = run_sweep(SWEEP, tmp_path, progress=False, report=False)
     assert result.ran == 1 and "removed a half-written last line" in caplog.text
-    assert path.read_text().startswith(lines[0] + "\n{")  # cut off, not left in the middle
+    assert path.read_text().startswith(lines[0] + "\n" + lines[1] + "\n{")  # cut off, not left in the middle
     assert [_strip(r) for r in load_results(tmp_path)] == [_strip(r) for r in reference]
 
 
@@ -120,7 +121,7 @@ def test_corrupt_or_foreign_checkpoint_is_refused_then_restart(reference, tmp_pa
     run_cell(TINY, other, tmp_path / "other.pt")
     (tmp_path / "other.pt").replace(ckpt)
     _refused(capsys, tmp_path, "belongs to another cell or protocol")
-    assert not (tmp_path / "results.jsonl").exists()
+    assert load_results(tmp_path) == []
     code, _ = _cli(capsys, "--out", str(tmp_path), *CLI_TINY, "--restart")
     assert code == 0 and not ckpt.exists()
     assert [_strip(r) for r in load_results(tmp_path)] == [_strip(r) for r in reference]
@@ -244,7 +245,7 @@ def test_cli_runs_and_refuses_a_foreign_directory(tmp_path, capsys) -> None:
     assert main(["experiment", "inductive-bias", *args, "--no-progress"]) == 0
     out = capsys.readouterr().out
     assert "2 cells run, 0 already done" in out and "| global | relu | d | 1 |" in out
-    records = [json.loads(line) for line in (tmp_path / "results.jsonl").read_text().splitlines()]
+    records = load_results(tmp_path)
     assert {r["schedule_token"] for r in records} == {"wide_tip", "d=1,1,1,1,1,1"}
     before = (tmp_path / "results.jsonl").read_bytes()
     code, err = _cli(capsys, *args, "--lr", "0.1", "--no-progress")
@@ -258,7 +259,7 @@ def test_convac_weights_field_keeps_committed_fingerprints() -> None:
     assert "convac_weights" not in TINY.to_dict()
     signed = Protocol(**{**TINY.to_dict(), "convac_weights": "signed"})
     assert signed.to_dict()["convac_weights"] == "signed" and signed.fingerprint != TINY.fingerprint
-    committed = Path(__file__).resolve().parents[2] / "docs" / "inductive_bias" / "quick-results.jsonl"
+    committed = Path(__file__).resolve().parents[3] / "docs" / "inductive_bias" / "quick-results.jsonl"
     stored = {json.loads(line)["protocol"] for line in committed.read_text().splitlines() if line.strip()}
     assert stored == {profile("quick", source="digits").protocol.fingerprint}
     for kind in ("signed", "neutral"):  # the committed ConvAC-family runs are the quick profile with that kind
@@ -290,7 +291,7 @@ def test_real_digits_default_keeps_old_results_valid_and_resumable(tmp_path, cap
     assert Protocol().source == "mnist5k" and Protocol().to_dict()["resize"] == "area"
     old = profile("quick", source="digits")
     assert old.protocol.to_dict() == OLD_QUICK_MANIFEST  # nothing new enters an old protocol
-    committed = Path(__file__).resolve().parents[2] / "docs" / "inductive_bias"
+    committed = Path(__file__).resolve().parents[3] / "docs" / "inductive_bias"
     paper = {json.loads(line)["protocol"] for line in (committed / "paper-r6-results.jsonl").open()}
     assert paper == {profile("paper", source="digits", micro_batch=8).protocol.fingerprint}
     # An old results directory resumes (nothing to run) under --source digits ...

@@ -6,8 +6,8 @@ import pytest
 import torch
 
 from convac.cli import main
-from convac.experiments._batched import run_group
 from convac.experiments.inductive_bias import Cell, Protocol, Sweep, load_results, run_cell, run_sweep
+from convac.experiments.inductive_bias._batched import run_group
 
 # Pieces of 3 do not divide the batch of 8, and 20 images leave a short last batch. He init: the
 # data-dependent init of these r <= 2 nets on 20 canvases gives weights up to 1e6 and losses up to
@@ -127,7 +127,7 @@ def test_cli_batch_cells(tmp_path, capsys) -> None:
 
 def test_device_resident_canvases_equal_the_built_ones() -> None:
     from convac.data.tasks import make_task
-    from convac.experiments._batched import _OnDevice
+    from convac.experiments.inductive_bias._batched import _OnDevice
 
     train, _ = make_task("global", 50, 4, seed=3)
     resident = _OnDevice(train, "cpu", chunk=16)
