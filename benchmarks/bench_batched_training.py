@@ -22,8 +22,8 @@ from pathlib import Path
 import torch
 from torch import nn
 
-from convac.experiments._batched import _Stacked
 from convac.experiments.inductive_bias import Protocol
+from convac.experiments.inductive_bias._batched import _Stacked
 from convac.models.relu_convnet import ReLUConvNet
 from convac.spec._paper import parse_schedule
 

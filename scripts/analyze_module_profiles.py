@@ -2,7 +2,7 @@
 
 Run from the repository root:
 
-    PYTHONPATH=src:tests/analysis python scripts/analyze_module_profiles.py [--figures] [NAME]
+    PYTHONPATH=src:tests/fx python scripts/analyze_module_profiles.py [--figures] [NAME]
 
 Prints, for the paper's ReLU ConvNet (wide-base and wide-tip, r = 8), LeNet-5 on 28x28 and a
 CIFAR VGG on 32x32 (tests/analysis/cnn_shapes.py):
@@ -10,7 +10,7 @@ CIFAR VGG on 32x32 (tests/analysis/cnn_shapes.py):
 1. the ConvAC analogue layer by layer (torch layers, step, grid, receptive field);
 2. ``convac.analyze_module``: log2 min-cut per length scale and the layer(s) its cut goes
    through (exact on the general graph with copy nodes when the analogue is not a tree;
-   this needs ``convac.general.min_cut``);
+   this needs ``convac.min_cut``);
 3. the pooling twin (the tree with the same pooling skeleton and widths, overlaps removed) and
    the channels ``convac.design`` picks for it at the same parameter count, for the ``local`` and
    ``global`` profiles.
@@ -28,13 +28,14 @@ from pathlib import Path
 import torch
 
 import convac
-from convac.analysis import analyze, module_architecture, pooling_twin
+from convac.analysis import analyze, pooling_twin
+from convac.fx import module_architecture
 
 ROOT = Path(__file__).resolve().parent.parent
 HERE = ROOT / "docs" / "results" / "analyze_module"  # where the figures and profiles.txt live
 
 
-def receptive_field(spec: convac.general.GeneralArchitecture, layer: int) -> str:
+def receptive_field(spec: convac.spec.GeneralArchitecture, layer: int) -> str:
     """Extent (rows x columns, in representation positions) of the centre position's receptive field."""
     grid = spec.layer_grid(layer)
     frontier = {tuple(g // 2 for g in grid)}
@@ -43,7 +44,7 @@ def receptive_field(spec: convac.general.GeneralArchitecture, layer: int) -> str
     return "x".join(str(max(c[a] for c in frontier) - min(c[a] for c in frontier) + 1) for a in range(spec.ndim))
 
 
-def layer_table(spec: convac.general.GeneralArchitecture, labels: tuple[str, ...]) -> str:
+def layer_table(spec: convac.spec.GeneralArchitecture, labels: tuple[str, ...]) -> str:
     """One row per layer of the ConvAC analogue: torch layer(s), step, grid, channels, receptive field."""
     rows = [f"  {'layer':<6} {'torch layer(s)':<22} {'step':<34} {'grid':<7} {'channels':>8} {'receptive field':>16}"]
     rows.append(

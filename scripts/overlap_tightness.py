@@ -1,8 +1,8 @@
 """Generic rank against exact min-cut on small overlapping ConvACs: how often is the bound tight.
 
-For every spec of convac.general._experiments.tightness_cases() and every bipartition of its
+For every spec of convac.experiments.overlap.tightness_cases() and every bipartition of its
 inputs (up to swapping sides; 2D 3x3: all 255), the exact rank over GF(2^31 - 1) of the
-matricization (maximum over seeds 0 and 1) against convac.general.min_cut. Asserts rank <= cut.
+matricization (maximum over seeds 0 and 1) against convac.min_cut. Asserts rank <= cut.
 Writes docs/results/overlap/tightness.json and prints a markdown table.
 
     PYTHONPATH=src python scripts/overlap_tightness.py           # a few minutes on 1 core

@@ -1,6 +1,6 @@
 """Volume law of overlapping ConvACs (Levine, Sharir, Cohen, Shashua, PRL 122, 065301 (2019)).
 
-log2 min-cut (exact, convac.general.min_cut) of a centred contiguous block against the block's
+log2 min-cut (exact, convac.min_cut) of a centred contiguous block against the block's
 volume, for a stride-1 overlapping stack and for the non-overlapping tree of similar size, in 1D
 and 2D; plus the entanglement entropy (bits, mean over random float64 weights) of the dense
 coefficient tensor of small specs. Writes docs/results/overlap/volume_law.png and volume_law.json.

@@ -171,7 +171,7 @@ def test_bad_types_are_type_errors():
 
 def test_token_is_accepted_by_the_experiment_schedules():
     """When the experiment's schedule parser is present, it reads our token back to the same channels."""
-    schedules = pytest.importorskip("convac.models.schedules")
+    schedules = pytest.importorskip("convac.spec._paper")
     d = design_schedule("global")
     parsed = schedules.parse_schedule(d.token())
     assert parsed.name == "designed_global"

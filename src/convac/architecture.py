@@ -1,10 +1,21 @@
-"""Old import path of the tree spec; it lives in :mod:`convac.spec` now.
+"""Deprecated old import path of the tree spec, kept for one release; it lives in :mod:`convac.spec` now.
 
->>> from convac.architecture import Architecture
+>>> import warnings
+>>> with warnings.catch_warnings():
+...     warnings.simplefilter("ignore", DeprecationWarning)
+...     from convac.architecture import Architecture
 >>> Architecture.__module__
 'convac.spec._tree'
 """
 
-from convac.spec._tree import Architecture, Kind, LayerSpec
+import warnings
+
+warnings.warn(
+    "convac.architecture is deprecated and will be removed in the next release; use convac.spec",
+    DeprecationWarning,
+    stacklevel=2,
+)
+
+from convac.spec._tree import Architecture, Kind, LayerSpec  # noqa: E402
 
 __all__ = ["Architecture", "Kind", "LayerSpec"]

@@ -59,12 +59,12 @@ def test_train_one_epoch_json(capsys):
 
 
 def test_missing_optional_dependency_is_one_line(monkeypatch, capsys):
-    import convac.report
+    import convac.experiments.tour
 
     def missing(**_: object) -> None:
         raise MissingDependencyError("to_quimb needs quimb, an optional dependency: pip install 'convac[tn]'")
 
-    monkeypatch.setattr(convac.report, "run_tour", missing)
+    monkeypatch.setattr(convac.experiments.tour, "run_tour", missing)
     assert main(["demo", "--epochs", "1"]) == 2
     err = capsys.readouterr().err
     assert len(err.strip().splitlines()) == 1 and "optional dependency" in err

@@ -53,10 +53,10 @@ def test_partition_of_another_grid_is_refused() -> None:
 
 
 def test_paper_geometry_and_schedules_are_defined_once() -> None:
-    import convac.analysis._paper as old_paper
-    import convac.models.schedules as old_schedules
+    import convac.analysis
+    import convac.models
 
-    assert old_paper.paper_architecture is paper_architecture and old_schedules.wide_tip is wide_tip
+    assert convac.analysis.paper_architecture is paper_architecture and convac.models.wide_tip is wide_tip
     assert PAPER_SCHEDULES is SCHEDULES
     for r in (1, 4, 8):
         for name in SCHEDULES:

@@ -7,7 +7,7 @@
 - :mod:`~convac.analysis._twins`: the tree equal to a general spec (or the nearest one);
 - :mod:`~convac.analysis._channel_cuts`: min-cuts for many channel vectors at once (design search);
 - :mod:`~convac.analysis._figures`: matplotlib figures written to a path;
-- :mod:`~convac.analysis._paper`: the paper's 64x64, M=10 networks, wide-base and wide-tip;
+- the paper's 64x64, M=10 networks, wide-base and wide-tip (defined in :mod:`convac.spec`);
 - :mod:`~convac.analysis._specs`: architectures from flags or YAML/JSON files.
 
 PyTorch CNNs are mapped to specs by :mod:`convac.fx` (``convac.analyze_module``), which builds on this package.

@@ -128,7 +128,7 @@ def _exact_log2(v: int) -> float:
 class Analysis:
     """The scale-by-scale min-cuts of one architecture (``name`` labels it in tables and figures).
 
-    ``arch`` is an :class:`~convac.Architecture`, or a :class:`~convac.general.GeneralArchitecture`
+    ``arch`` is an :class:`~convac.Architecture`, or a :class:`~convac.spec.GeneralArchitecture`
     for a ConvAC with overlapping kernels; ``layer_labels`` (optional) names the input and each
     layer (``layer_labels[l + 1]`` is layer ``l``), e.g. by the torch layers of
     :func:`convac.analyze_module`.
@@ -259,7 +259,7 @@ def analyze(
     """Min-cut, lower bound, cut layers and (small networks) generic rank at every probe scale.
 
     ``arch`` is a tree :class:`~convac.Architecture` or a
-    :class:`~convac.general.GeneralArchitecture` (any windows; overlapping kernels re-use
+    :class:`~convac.spec.GeneralArchitecture` (any windows; overlapping kernels re-use
     activations through copy nodes). Both get the exact min-cut and the layers it cuts; the
     power-of-p lower bound, the binding layers and the generic rank are computed for trees only
     (``None`` for a general spec, whose unrolled network is refused beyond
@@ -330,7 +330,7 @@ def analyze_general(
     >>> [(r.value, r.cut_layers) for r in analyze_general(spec).rows]
     [(4, (-1,)), (2, (1,))]
     """
-    instance(spec, "spec", GeneralArchitecture, "a convac.general.GeneralArchitecture")
+    instance(spec, "spec", GeneralArchitecture, "a convac.spec.GeneralArchitecture")
     return analyze(spec, families=families, name=name, rank=rank, layer_labels=layer_labels)
 
 

@@ -52,7 +52,7 @@ def tree_twin(spec: GeneralArchitecture, shared: bool = True) -> Architecture | 
     >>> tree_twin(GeneralArchitecture(grid=(8,), n_features=2, steps=[ConvStep(3, 3), ConvStep(None, 6)])) is None
     True
     """
-    instance(spec, "spec", GeneralArchitecture, "a convac.general.GeneralArchitecture")
+    instance(spec, "spec", GeneralArchitecture, "a convac.spec.GeneralArchitecture")
     layers = tree_layers(spec)
     if layers is None:
         return None
@@ -106,7 +106,7 @@ def pooling_twin(spec: GeneralArchitecture, shared: bool = True) -> tuple[Archit
     >>> twin.channels, twin.window, merged
     ((8, 16, 32), 2, ('0+1', '2+3', '4'))
     """
-    instance(spec, "spec", GeneralArchitecture, "a convac.general.GeneralArchitecture")
+    instance(spec, "spec", GeneralArchitecture, "a convac.spec.GeneralArchitecture")
     grid = list(spec.grid)
     channels, windows, merged = [], [], []
     width = spec.n_features

@@ -1,7 +1,7 @@
 """How big the unrolled tensor network of a general spec is, counted before it is built.
 
 With overlapping kernels an activation feeds several windows, and the min-cut graph of
-:func:`convac.general.tensor_network_graph` holds one matrix per *path* from the top to it. The
+:func:`convac.mincut.tensor_network_graph` holds one matrix per *path* from the top to it. The
 count is exact and cheap: a window is a product of one range per axis, so the number of paths to a
 position is a product of per-axis counts, and one step's matrices are a product of per-axis sums.
 
@@ -23,7 +23,7 @@ from convac.spec import GeneralArchitecture
 __all__ = ["MAX_UNROLLED_MATRICES", "check_unrolled_size", "unrolled_matrices"]
 
 #: Most matrices :func:`convac.analysis.analyze` lets the unrolled network of a general spec have
-#: (the default ``max_nodes`` of :func:`convac.general.tensor_network_graph`).
+#: (the default ``max_nodes`` of :func:`convac.mincut.tensor_network_graph`).
 MAX_UNROLLED_MATRICES = 2_000_000
 
 
@@ -65,7 +65,7 @@ def unrolled_matrices(spec: GeneralArchitecture) -> int:
     >>> unrolled_matrices(stacked)  # 1,024 input positions, 526 million paths
     526651404
     """
-    instance(spec, "spec", GeneralArchitecture, "a convac.general.GeneralArchitecture")
+    instance(spec, "spec", GeneralArchitecture, "a convac.spec.GeneralArchitecture")
     per_axis = [_axis_paths(spec, axis) for axis in range(spec.ndim)]
     total = 0
     for index, step in enumerate(spec.steps):

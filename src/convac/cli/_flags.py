@@ -249,7 +249,5 @@ def load_data_source(args: argparse.Namespace) -> Any:
 
     cap = getattr(args, "samples_cap", None)
     n_samples = cap if args.samples is None else args.samples
-    x, y = load_source(
-        args.source, n_samples, args.seed, args.label_column, args.rescale, at_most=args.samples is None
-    )
+    x, y = load_source(args.source, n_samples, args.seed, args.label_column, args.rescale, at_most=args.samples is None)
     return x, None if args.no_labels else y

@@ -24,7 +24,7 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from convac.report import run_tour
+    from convac.experiments.tour import run_tour
 
     result = run_tour(out_dir=args.out, seed=args.seed, epochs=args.epochs)
     return 0 if result.max_relative_error < 1e-8 else 1

@@ -8,10 +8,10 @@ from typing import Any
 
 import torch
 
-from convac.architecture import Architecture
 from convac.data import image_patches, load_digits, split_digits
 from convac.errors import InternalError
 from convac.models import DeepConvAC, GaussianRepresentation
+from convac.spec import Architecture
 from convac.training import FitResult, check_lr, check_seed, fit
 
 __all__ = ["DigitsConfig", "train_digits"]

@@ -17,9 +17,9 @@ from typing import Any
 import numpy as np
 import torch
 
-from convac.architecture import Architecture
 from convac.models import DeepConvAC
 from convac.partitions import Partition
+from convac.spec import Architecture
 from convac.tensornet import coefficient_tensor
 
 __all__ = ["TourResult", "run_tour"]

@@ -2,7 +2,7 @@
 
 - :mod:`~convac.fx._tracing`: ``torch.fx`` tracing and one shape-recording forward pass;
 - :mod:`~convac.fx._tables`: which torch layers map to what (:class:`~convac.fx._tables.LayerTables`);
-- :mod:`~convac.fx._mapping`: a chain of layers -> :class:`~convac.general.GeneralArchitecture`;
+- :mod:`~convac.fx._mapping`: a chain of layers -> :class:`~convac.spec.GeneralArchitecture`;
 - :mod:`~convac.fx._analysis`: :func:`analyze_module`, the scale-by-scale min-cuts of that spec;
 - :mod:`~convac.fx._loading`: a module named ``pkg.mod:attr`` or ``file.py:attr`` (the command line's ``--module``).
 

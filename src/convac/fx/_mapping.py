@@ -93,7 +93,7 @@ def module_architecture(module: Any, input_shape: Sequence[int]) -> tuple[Genera
 
     ``input_shape`` is one sample's shape: ``(channels, length)`` for a 1D network,
     ``(channels, height, width)`` for a 2D one. Returns the
-    :class:`~convac.general.GeneralArchitecture` (the mapping is in the module docstring) and a
+    :class:`~convac.spec.GeneralArchitecture` (the mapping is in the module docstring) and a
     label per layer: ``labels[0]`` names the representation convolution (layer "input" of the
     analysis), ``labels[i + 1]`` the torch layer(s) behind step ``i``.
 

@@ -1,7 +1,7 @@
 """torch.nn modules of convac; stateless operations live in :mod:`convac.models.functional`.
 
-Names load on first use (PEP 562): :mod:`convac.models.schedules` (the width schedules, plain
-Python) is what the analysis and design side needs, and importing it must not import torch.
+Names load on first use (PEP 562), so ``convac.models.wide_tip`` and the other width schedules
+(defined in :mod:`convac.spec`, plain Python) do not import torch.
 """
 
 from __future__ import annotations
@@ -23,11 +23,11 @@ _LAZY: dict[str, str] = {
     "OneHotRepresentation": "convac.models.representation",
     "Representation": "convac.models.representation",
     "make_representation": "convac.models.representation",
-    "SCHEDULES": "convac.models.schedules",
-    "Schedule": "convac.models.schedules",
-    "parse_schedule": "convac.models.schedules",
-    "wide_base": "convac.models.schedules",
-    "wide_tip": "convac.models.schedules",
+    "SCHEDULES": "convac.spec._paper",
+    "Schedule": "convac.spec._paper",
+    "parse_schedule": "convac.spec._paper",
+    "wide_base": "convac.spec._paper",
+    "wide_tip": "convac.spec._paper",
     "ShallowConvAC": "convac.models.shallow",
 }
 

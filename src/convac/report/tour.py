@@ -1,5 +1,13 @@
-"""Moved to :mod:`convac.experiments.tour`; this old path re-exports it."""
+"""Deprecated old import path, kept for one release: :mod:`convac.experiments.tour`."""
 
-from convac.experiments.tour import TourResult, run_tour
+import warnings
+
+warnings.warn(
+    "convac.report.tour is deprecated and will be removed in the next release; use convac.experiments.tour",
+    DeprecationWarning,
+    stacklevel=2,
+)
+
+from convac.experiments.tour import TourResult, run_tour  # noqa: E402
 
 __all__ = ["TourResult", "run_tour"]

@@ -6,7 +6,7 @@ import argparse
 from pathlib import Path
 
 from convac.errors import InputError
-from convac.report import inductive_bias as report
+from convac.experiments.inductive_bias import report
 
 __all__: list[str] = []
 

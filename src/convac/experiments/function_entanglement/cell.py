@@ -21,8 +21,8 @@ def _run_cell(
     from convac.data.tasks import make_task
     from convac.mincut import min_cut
     from convac.models.digit_nets import build_family_model
-    from convac.models.schedules import parse_schedule
     from convac.schmidt import entanglement_tracker
+    from convac.spec._paper import parse_schedule
 
     start = time.perf_counter()
     train, test = make_task(task, config.n_train, config.n_test, seed=seed, canvas=config.image_size)

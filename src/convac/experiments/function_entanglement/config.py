@@ -7,9 +7,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from convac.architecture import Architecture
 from convac.errors import InputError
 from convac.partitions import Partition
+from convac.spec import Architecture
 
 __all__ = ["CONFIG", "RESULTS", "FunctionEntanglementConfig", "probes"]
 
@@ -55,7 +55,7 @@ class FunctionEntanglementConfig:
 
     def __post_init__(self) -> None:
         from convac.data.tasks import TASKS
-        from convac.models.schedules import parse_schedule
+        from convac.spec._paper import parse_schedule
 
         for task in self.tasks:
             if task not in TASKS:
@@ -75,7 +75,7 @@ class FunctionEntanglementConfig:
 
     def architecture(self, schedule: str) -> Architecture:
         """Return the ConvAC architecture of ``schedule`` at width ``r``."""
-        from convac.models.schedules import parse_schedule
+        from convac.spec._paper import parse_schedule
 
         channels = parse_schedule(schedule).channels(self.r)
         n = self.image_size

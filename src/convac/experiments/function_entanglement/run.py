@@ -23,7 +23,7 @@ from convac.experiments.function_entanglement.config import (
     probes,
 )
 from convac.experiments.function_entanglement.report import write_function_entanglement_report
-from convac.models.schedules import parse_schedule
+from convac.spec._paper import parse_schedule
 
 __all__ = ["DEFAULT_DIGITS_MAX_CUT", "run_digits_tracking", "run_function_entanglement"]
 

@@ -18,7 +18,7 @@ On disk (``out_dir``):
 * ``table.md``, ``table.csv``, ``figure.png`` - written at the end by :mod:`convac.report`.
 
 Ctrl-C (SIGINT) or SIGTERM kills the workers at once, cancels the cells not started and
-raises :class:`~convac.experiments._executor.Interrupted` saying how many cells are saved;
+raises :class:`~convac.experiments._runner.signals.Interrupted` saying how many cells are saved;
 running the sweep again resumes. A file in ``out_dir`` that convac cannot read (a corrupt
 checkpoint, a malformed line) is refused with one line naming it; ``restart=True``
 (``--restart``) deletes what an earlier sweep wrote and starts over.

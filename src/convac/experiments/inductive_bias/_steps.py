@@ -15,7 +15,7 @@ from convac.errors import InputError
 from convac.experiments.inductive_bias.protocol import Cell, Protocol
 from convac.models.digit_nets import ConvACImageNet, build_family_model
 from convac.models.relu_convnet import ReLUConvNet
-from convac.models.schedules import parse_schedule
+from convac.spec._paper import parse_schedule
 from convac.training import train_epoch as train_one_epoch
 
 

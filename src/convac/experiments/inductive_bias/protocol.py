@@ -11,7 +11,7 @@ from convac._validation import MAX_MODEL_BYTES, positive_int, size_limit
 from convac.data.tasks import DEFAULT_RESIZE, RESIZE_METHODS, SOURCES, TASKS
 from convac.errors import InputError
 from convac.models.digit_nets import FAMILIES, build_family_model
-from convac.models.schedules import parse_schedule
+from convac.spec._paper import parse_schedule
 from convac.training import check_lr, check_seed
 
 RESULTS = "results.jsonl"

@@ -8,10 +8,10 @@ from typing import Any
 
 import numpy as np
 
-from convac.architecture import Architecture
 from convac.experiments.verify.suites import Cell, suite_cells  # noqa: F401  (doctests)
 from convac.partitions import Partition
 from convac.ranks._generic_rank import generic_ranks, schwartz_zippel_bound
+from convac.spec import Architecture
 
 __all__ = ["is_power_family", "lower_bound_values", "run_cell"]
 

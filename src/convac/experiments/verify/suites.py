@@ -9,11 +9,11 @@ from typing import Any
 
 import numpy as np
 
-from convac.architecture import Architecture
 from convac.errors import InputError
 from convac.experiments._suite_info import SUITE_DESCRIPTIONS
 from convac.partitions import Partition
 from convac.ranks._finite_field import FAST_PRIME, check_prime
+from convac.spec import Architecture
 
 FORMAT_VERSION = 2
 
