@@ -219,6 +219,7 @@ def test_every_public_name_is_lazily_resolvable():
     assert set(convac.__all__) == set(convac._LAZY)
 
 
+@pytest.mark.filterwarnings("ignore:convac.general:DeprecationWarning")  # it reads every old name too
 def test_every_public_function_and_class_has_a_runnable_example():
     # The doctests run under --doctest-modules, so a '>>>' here is an example that is checked.
     missing = []

@@ -72,7 +72,7 @@ def test_the_limit_is_checked_before_anything_is_built():
 
 
 def test_bad_arguments():
-    with pytest.raises(ConvacTypeError, match=r"a convac\.general\.GeneralArchitecture"):
+    with pytest.raises(ConvacTypeError, match=r"a convac\.spec\.GeneralArchitecture"):
         unrolled_matrices("8x8")
     spec = GeneralArchitecture(grid=(4,), n_features=2, steps=[ConvStep(2, 4)])
     with pytest.raises(ConvacTypeError, match="limit must be"):

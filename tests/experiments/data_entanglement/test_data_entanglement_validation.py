@@ -36,7 +36,7 @@ def test_committed_cells_of_the_old_format_still_summarise(tmp_path):
     import shutil
     from pathlib import Path
 
-    committed = Path(__file__).resolve().parents[3] / "docs" / "data_entanglement" / "cells"
+    committed = Path(__file__).resolve().parents[3] / "docs" / "results" / "data_entanglement" / "cells"
     shutil.copytree(committed, tmp_path / "cells")
     rows = summarize(tmp_path)
     assert {r["dataset"] for r in rows} == {"mnist1d", "mnist5k"}

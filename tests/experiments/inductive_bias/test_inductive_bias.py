@@ -259,7 +259,7 @@ def test_convac_weights_field_keeps_committed_fingerprints() -> None:
     assert "convac_weights" not in TINY.to_dict()
     signed = Protocol(**{**TINY.to_dict(), "convac_weights": "signed"})
     assert signed.to_dict()["convac_weights"] == "signed" and signed.fingerprint != TINY.fingerprint
-    committed = Path(__file__).resolve().parents[3] / "docs" / "inductive_bias" / "quick-results.jsonl"
+    committed = Path(__file__).resolve().parents[3] / "docs" / "results" / "inductive_bias" / "quick-results.jsonl"
     stored = {json.loads(line)["protocol"] for line in committed.read_text().splitlines() if line.strip()}
     assert stored == {profile("quick", source="digits").protocol.fingerprint}
     for kind in ("signed", "neutral"):  # the committed ConvAC-family runs are the quick profile with that kind
@@ -291,7 +291,7 @@ def test_real_digits_default_keeps_old_results_valid_and_resumable(tmp_path, cap
     assert Protocol().source == "mnist5k" and Protocol().to_dict()["resize"] == "area"
     old = profile("quick", source="digits")
     assert old.protocol.to_dict() == OLD_QUICK_MANIFEST  # nothing new enters an old protocol
-    committed = Path(__file__).resolve().parents[3] / "docs" / "inductive_bias"
+    committed = Path(__file__).resolve().parents[3] / "docs" / "results" / "inductive_bias"
     paper = {json.loads(line)["protocol"] for line in (committed / "paper-r6-results.jsonl").open()}
     assert paper == {profile("paper", source="digits", micro_batch=8).protocol.fingerprint}
     # An old results directory resumes (nothing to run) under --source digits ...
