@@ -553,7 +553,7 @@ def _tracked(model: nn.Module, track: Callable[[nn.Module], Mapping[str, float]]
         values = track(model)
     model.train(was_training)
     if not isinstance(values, Mapping):
-        raise TypeError(f"track must return a dict of numbers, got {type(values).__name__}")
+        raise ConvacTypeError(f"track must return a dict of numbers, got {type(values).__name__}")
     record: dict[str, float] = {"epoch": epoch}
     record.update({str(k): float(v) for k, v in values.items()})
     record["seconds"] = time.perf_counter() - start

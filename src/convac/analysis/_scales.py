@@ -30,7 +30,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from convac.errors import ConvacTypeError, PartitionError
+from convac.errors import ConvacTypeError, InternalError, PartitionError
 from convac.partitions import Partition
 from convac.spec import Architecture
 
@@ -72,7 +72,8 @@ class Scale:
         if self.family == "checkerboard":
             return Partition.checkerboard(grid)
         if self.family == "blocks":
-            assert self.width is not None
+            if self.width is None:
+                raise InternalError(f"a blocks scale of length {self.length} has no block width")
             return Partition.blocks(grid, self.width)
         if self.family == "left_right":
             return Partition.left_right(grid)

@@ -127,14 +127,12 @@ def windows_list(text: str) -> list[Any]:
     """``2,2,3,7`` -> [2, 2, 3, 7]; ``2x2,3x2`` -> [(2, 2), (3, 2)] (one window per hidden layer)."""
     allowed = "comma-separated windows such as 2,2,3,7 (1D) or 2x2,2x2,7x7 (2D)"
     out: list[Any] = []
-    try:
-        for item in text.replace(" ", "").lower().split(","):
-            sizes = tuple(int(v) for v in item.split("x"))
-            if len(sizes) > 2 or min(sizes) < 1:
-                raise ValueError
-            out.append(sizes[0] if len(sizes) == 1 else sizes)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"--windows must be {allowed}, got {text!r}") from None
+    for item in text.replace(" ", "").lower().split(","):
+        parts = item.split("x")
+        if not 1 <= len(parts) <= 2 or not all(v.isdigit() and int(v) >= 1 for v in parts):
+            raise argparse.ArgumentTypeError(f"--windows must be {allowed}, got {text!r}")
+        sizes = tuple(int(v) for v in parts)
+        out.append(sizes[0] if len(sizes) == 1 else sizes)
     if len({isinstance(w, tuple) for w in out}) > 1:
         raise argparse.ArgumentTypeError(f"--windows must give every window the same way ({allowed}), got {text!r}")
     return out

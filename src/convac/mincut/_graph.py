@@ -286,7 +286,7 @@ class ExactCosts:
                     rest //= b
                     exps[i, k] += 1
             if rest != 1:  # pragma: no cover - guaranteed by coprime_base
-                raise AssertionError(f"{d} is not a product of the base {self.base}")
+                raise InternalError(f"{d} is not a product of the base {self.base}")
         self.exponents = exps
         # math.log2 takes Python ints of any size; a float64 cast would overflow above 1e308.
         self.logs = np.array([math.log2(b) for b in self.base], dtype=np.float64)
