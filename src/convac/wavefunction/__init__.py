@@ -21,29 +21,60 @@ True
 """
 
 from convac.wavefunction._ansatz import ConvACWaveFunction
+from convac.wavefunction._design import (
+    ARMS,
+    architecture_for,
+    compare_designs,
+    design_from_state,
+    entanglement_profile,
+    equal_arms,
+    equal_param_channels,
+)
+from convac.wavefunction._entanglement import (
+    PartitionEntanglement,
+    entanglement_figure,
+    entanglement_report,
+    standard_partitions,
+)
 from convac.wavefunction._estimators import Estimate, FullSum, Sampled
 from convac.wavefunction._exact import ground_state, state_entanglement, state_schmidt_values
 from convac.wavefunction._hamiltonian import MAX_SPARSE_SITES, Hamiltonian, heisenberg, j1j2, sector_basis, tfim
 from convac.wavefunction._optimize import OPTIMIZERS, VMCConfig, VMCResult, optimize, sr_direction
+from convac.wavefunction._run import MODELS, WavefunctionRun, build_hamiltonian, run
 from convac.wavefunction._sampler import MetropolisSampler
 
 __all__ = [
+    "ARMS",
     "MAX_SPARSE_SITES",
+    "MODELS",
     "OPTIMIZERS",
     "ConvACWaveFunction",
     "Estimate",
     "FullSum",
     "Hamiltonian",
     "MetropolisSampler",
+    "PartitionEntanglement",
     "Sampled",
     "VMCConfig",
     "VMCResult",
+    "WavefunctionRun",
+    "architecture_for",
+    "build_hamiltonian",
+    "compare_designs",
+    "design_from_state",
+    "entanglement_figure",
+    "entanglement_profile",
+    "entanglement_report",
+    "equal_arms",
+    "equal_param_channels",
     "ground_state",
     "heisenberg",
     "j1j2",
     "optimize",
+    "run",
     "sector_basis",
     "sr_direction",
+    "standard_partitions",
     "state_entanglement",
     "state_schmidt_values",
     "tfim",

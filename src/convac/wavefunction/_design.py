@@ -4,17 +4,18 @@
 blocks, halves); :func:`design_from_state` hands it to :func:`convac.design` as the profile's
 weights. :func:`equal_param_channels` finds a wide-base (non-increasing) or wide-tip
 (non-decreasing) channel vector with *exactly* a given parameter count, by exhaustive search
-over monotone vectors (widths ``1 .. max_width``): of those that hit the count, the one closest
+over monotone, non-constant vectors (widths ``2 .. max_width``; a width-1 layer would make the
+state a product across its cut): of those that hit the count, the one closest
 to the geometric shape ``r * 2^-l`` (wide-base) or ``r * 2^l`` (wide-tip) wins, closeness being
 the variance over layers of ``log2 c_l - log2 shape_l`` (any scale ``r`` is free).
 :func:`compare_designs` trains the three arms at equal parameter count over several seeds.
 
 Examples
 --------
->>> equal_param_channels((16,), 298, "wide_base"), equal_param_channels((16,), 298, "wide_tip")
-((4, 4, 2, 2), (1, 4, 5, 14))
->>> architecture_for((16,), [1, 4, 5, 14]).n_params
-298
+>>> equal_param_channels((16,), 587, "wide_base"), equal_param_channels((16,), 587, "wide_tip")
+((6, 5, 5, 5), (3, 3, 8, 19))
+>>> architecture_for((16,), [3, 3, 8, 19]).n_params
+587
 """
 
 from __future__ import annotations
@@ -38,6 +39,7 @@ __all__ = [
     "compare_designs",
     "design_from_state",
     "entanglement_profile",
+    "equal_arms",
     "equal_param_channels",
 ]
 
@@ -45,12 +47,14 @@ ARMS: tuple[str, ...] = ("wide_base", "wide_tip", "designed")
 """The arms of :func:`compare_designs`."""
 
 
-def architecture_for(shape: Sequence[int], channels: Sequence[int], windows: Any = None) -> Architecture:
+def architecture_for(
+    shape: Sequence[int], channels: Sequence[int], windows: Any = None, shared: bool = False
+) -> Architecture:
     """Return a deep ConvAC on the lattice ``shape`` (one-hot spins, one output) with ``channels``."""
     grid = tuple(int(s) for s in shape)
     if len(grid) == 1:
-        return Architecture.deep_1d(grid[0], 2, list(channels), windows=windows)
-    return Architecture.deep_2d(grid[0], grid[1], 2, list(channels), windows=windows)
+        return Architecture.deep_1d(grid[0], 2, list(channels), shared=shared, windows=windows)
+    return Architecture.deep_2d(grid[0], grid[1], 2, list(channels), shared=shared, windows=windows)
 
 
 def entanglement_profile(state: Any, shape: Sequence[int]) -> dict[str, float]:
@@ -86,8 +90,10 @@ def _template(shape: Sequence[int], windows: Any) -> Architecture:
 
 
 def _monotone(depth: int, max_width: int, kind: str) -> np.ndarray:
-    """Every non-increasing (wide_base) or non-decreasing (wide_tip) vector, most tilted first."""
-    combos = np.array(list(itertools.combinations_with_replacement(range(max_width, 0, -1), depth)), dtype=np.int64)
+    """Every non-constant non-increasing (wide_base) or non-decreasing (wide_tip) vector of widths >= 2."""
+    # width 1 anywhere makes the state a product across that layer's cut: every arm starts at 2
+    combos = np.array(list(itertools.combinations_with_replacement(range(max_width, 1, -1), depth)), dtype=np.int64)
+    combos = combos[combos[:, 0] != combos[:, -1]]
     return combos if kind == "wide_base" else combos[:, ::-1]
 
 
@@ -102,51 +108,75 @@ def _param_counts(template: Architecture, cands: np.ndarray) -> np.ndarray:
     return total
 
 
+def _shape_distance(cands: np.ndarray, kind: str) -> np.ndarray:
+    """Variance over layers of ``log2 c_l -+ l``: 0 for an exact geometric wide-base / wide-tip shape."""
+    slope = -1.0 if kind == "wide_base" else 1.0
+    return (np.log2(cands) - slope * np.arange(cands.shape[1])).var(axis=1)
+
+
 def equal_param_channels(
     shape: Sequence[int], n_params: int, kind: str, *, windows: Any = None, max_width: int = 32
 ) -> tuple[int, ...]:
     """Return the ``kind`` channel vector closest to its geometric shape with exactly ``n_params`` parameters.
 
-    ``kind`` is ``"wide_base"`` (widths non-increasing from the input) or ``"wide_tip"``
-    (non-decreasing). Raises :class:`~convac.errors.InputError` when no monotone vector with
-    widths up to ``max_width`` hits the count exactly.
+    ``kind`` is ``"wide_base"`` (widths non-increasing from the input, first above last) or
+    ``"wide_tip"`` (non-decreasing, first below last). Raises :class:`~convac.errors.InputError`
+    when no such vector with widths ``2 .. max_width`` hits the count exactly.
     """
     choice(kind, "kind", ("wide_base", "wide_tip"))
     n_params = integer(n_params, "n_params", minimum=1)
-    max_width = integer(max_width, "max_width", minimum=1, maximum=128)
+    max_width = integer(max_width, "max_width", minimum=2, maximum=128)
     template = _template(shape, windows)
     cands = _monotone(template.depth, max_width, kind)
     hits = np.flatnonzero(_param_counts(template, cands) == n_params)
     if hits.size == 0:
         raise InputError(
-            f"no {kind} channel vector with widths 1..{max_width} has exactly {n_params} parameters on {tuple(shape)}; "
+            f"no {kind} channel vector with widths 2..{max_width} has exactly {n_params} parameters on {tuple(shape)}; "
             "try another parameter count"
         )
-    slope = -1.0 if kind == "wide_base" else 1.0
-    deviation = np.log2(cands[hits]) - slope * np.arange(template.depth)
-    best = hits[int(np.argmin(deviation.var(axis=1)))]
+    best = hits[int(np.argmin(_shape_distance(cands[hits], kind)))]
     return tuple(int(c) for c in cands[best])
 
 
-def _equal_arms(state: Any, shape: Sequence[int], budget: int, max_width: int) -> dict[str, tuple[int, ...]]:
-    """Designed channels within ``budget``, then wide-base and wide-tip with exactly its count.
+def equal_arms(state: Any, shape: Sequence[int], budget: int, max_width: int = 16) -> dict[str, tuple[int, ...]]:
+    """Channels of the three arms with one common parameter count, and how they were chosen.
 
-    When either family cannot hit the designed count, the budget steps down by one and the
-    design is redone, so all three arms always have identical parameter counts.
+    The state's design within ``budget`` (:func:`design_from_state`) fixes the count ``P``: the
+    largest count ``<= P`` that a wide-base, a wide-tip and *some* vector (widths 2..max_width)
+    all hit exactly. Wide-base and wide-tip are then :func:`equal_param_channels`; the designed
+    arm is the vector with that count closest to the design in ``sum (log2 c - log2 d)^2``
+    (the design itself whenever its count is common). The result also holds the unrounded
+    design under ``"design"``.
+
+    Examples
+    --------
+    >>> from convac.wavefunction import ground_state, tfim
+    >>> _, state = ground_state(tfim((8,)))
+    >>> arms = equal_arms(state, (8,), budget=150, max_width=8)
+    >>> len({architecture_for((8,), arms[a]).n_params for a in ARMS})
+    1
     """
-    widths = tuple(range(1, max_width + 1))
-    for target in range(budget, 0, -1):
-        designed = design_from_state(state, shape, target, widths=widths)
-        count = designed.n_params
-        try:
-            return {
-                "wide_base": equal_param_channels(shape, count, "wide_base", max_width=max_width),
-                "wide_tip": equal_param_channels(shape, count, "wide_tip", max_width=max_width),
-                "designed": tuple(designed.channels),
-            }
-        except InputError:
-            continue
-    raise InputError(f"no parameter count up to {budget} is reachable by all three arms")
+    widths = tuple(range(2, max_width + 1))
+    design = tuple(int(c) for c in design_from_state(state, shape, budget, widths=widths).channels)
+    template = _template(shape, None)
+    every = np.array(list(itertools.product(widths, repeat=template.depth)), dtype=np.int64)
+    families = {kind: _monotone(template.depth, max_width, kind) for kind in ("wide_base", "wide_tip")}
+    counts = {kind: _param_counts(template, c) for kind, c in families.items()}
+    every_counts = _param_counts(template, every)
+    target = architecture_for(shape, design).n_params
+    common = set(counts["wide_base"].tolist()) & set(counts["wide_tip"].tolist()) & set(every_counts.tolist())
+    below = [c for c in common if c <= target]
+    if not below:
+        raise InputError(f"no parameter count up to {target} is reachable by wide-base, wide-tip and a designed vector")
+    count = max(below)
+    hits = np.flatnonzero(every_counts == count)
+    distance = ((np.log2(every[hits]) - np.log2(np.asarray(design))) ** 2).sum(axis=1)
+    return {
+        "wide_base": equal_param_channels(shape, count, "wide_base", max_width=max_width),
+        "wide_tip": equal_param_channels(shape, count, "wide_tip", max_width=max_width),
+        "designed": tuple(int(c) for c in every[hits[int(np.argmin(distance))]]),
+        "design": design,
+    }
 
 
 def compare_designs(
@@ -171,23 +201,29 @@ def compare_designs(
 
     magnetization = optimize_options.get("magnetization")
     e0, state = ground_state(H, magnetization)
-    arms = _equal_arms(state, H.shape, budget, max_width)
-    rows = []
+    arms = equal_arms(state, H.shape, budget, max_width)
+    rows: list[dict[str, Any]] = []
+    trained: dict[tuple[tuple[int, ...], int], dict[str, Any]] = {}
     for arm in ARMS:
         arch = architecture_for(H.shape, arms[arm])
         for seed in seeds:
-            psi = ConvACWaveFunction(arch, seed=integer(seed, "seed", minimum=0))
-            result = optimize(psi, H, seed=seed, exact_energy=e0, **optimize_options)
+            key = (tuple(arch.channels), seed)
+            if key not in trained:  # an arm equal to an earlier one (same channels, same seed) is the same run
+                psi = ConvACWaveFunction(arch, seed=integer(seed, "seed", minimum=0))
+                result = optimize(psi, H, seed=seed, exact_energy=e0, **optimize_options)
+                trained[key] = {"energy": result.energy, "seconds": result.seconds}
+            energy = trained[key]["energy"]
             row = {
                 "arm": arm,
                 "channels": list(arch.channels),
+                "design": list(arms["design"]),
                 "n_params": arch.n_params,
                 "seed": seed,
-                "energy": result.energy,
+                "energy": energy,
                 "exact_energy": e0,
-                "relative_error": abs(result.energy - e0) / abs(e0),
-                "log10_relative_error": math.log10(max(abs(result.energy - e0) / abs(e0), 1e-16)),
-                "seconds": result.seconds,
+                "relative_error": abs(energy - e0) / abs(e0),
+                "log10_relative_error": math.log10(max(abs(energy - e0) / abs(e0), 1e-16)),
+                "seconds": trained[key]["seconds"],
             }
             rows.append(row)
             if log is not None:

@@ -58,6 +58,7 @@ class VMCConfig:
     optimizer: str = "adam"
     steps: int = 100
     lr: float = 0.01
+    lr_decay: float = 0.0
     seed: int = 0
     magnetization: int | None = None
     diag_shift: float = 1e-3
@@ -79,6 +80,7 @@ class VMCConfig:
         integer(self.seed, "seed", minimum=0)
         positive_real(self.diag_shift, "diag_shift")
         positive_real(self.cg_tol, "cg_tol")
+        real(self.lr_decay, "lr_decay", low=0.0)
         for name in ("n_chains", "n_per_chain", "checkpoint_every", "cg_steps"):
             integer(getattr(self, name), name, minimum=1)
         integer(self.n_discard, "n_discard", minimum=0)
@@ -113,10 +115,18 @@ class VMCResult:
         return None if e0 is None else abs(self.energy - e0) / abs(e0)
 
 
-def sr_direction(est: Estimate, diag_shift: float, *, cg_tol: float = 1e-6, cg_steps: int = 100) -> torch.Tensor:
+def sr_direction(
+    est: Estimate,
+    diag_shift: float,
+    *,
+    cg_tol: float = 1e-6,
+    cg_steps: int = 100,
+    guess: torch.Tensor | None = None,
+) -> torch.Tensor:
     """``(S + shift I)^{-1} F`` from an estimate's SR terms.
 
-    With an operator (full sum): conjugate gradients to relative residual ``cg_tol``. With samples:
+    With an operator (full sum): conjugate gradients to relative residual ``cg_tol``, starting
+    from ``guess`` (the previous step's direction: SR directions change slowly). With samples:
     a direct solve, in the minSR / NTK form ``X^T (X X^T + shift I)^{-1} e`` when X is wide.
 
     Examples
@@ -131,7 +141,8 @@ def sr_direction(est: Estimate, diag_shift: float, *, cg_tol: float = 1e-6, cg_s
     True
     """
     if est.sr_operator is not None and est.sr_force is not None:
-        return _conjugate_gradient(lambda v: est.sr_operator(v) + diag_shift * v, est.sr_force, cg_tol, cg_steps)
+        operator = est.sr_operator
+        return _conjugate_gradient(lambda v: operator(v) + diag_shift * v, est.sr_force, cg_tol, cg_steps, guess)
     if est.sr_x is None or est.sr_e is None:
         raise InputError("this estimate carries no SR terms; estimate it with with_sr=True")
     x, e = est.sr_x, est.sr_e
@@ -141,13 +152,15 @@ def sr_direction(est: Estimate, diag_shift: float, *, cg_tol: float = 1e-6, cg_s
     return x.T @ torch.linalg.solve(x @ x.T + diag_shift * torch.eye(rows, dtype=x.dtype), e)
 
 
-def _conjugate_gradient(apply: Any, b: torch.Tensor, tol: float, steps: int) -> torch.Tensor:
-    """Solve ``apply(x) = b`` for a symmetric positive definite operator (plain CG from x = 0)."""
-    x = torch.zeros_like(b)
-    r = b.clone()
+def _conjugate_gradient(
+    apply: Any, b: torch.Tensor, tol: float, steps: int, guess: torch.Tensor | None = None
+) -> torch.Tensor:
+    """Solve ``apply(x) = b`` for a symmetric positive definite operator (plain CG from ``guess`` or 0)."""
+    x = torch.zeros_like(b) if guess is None else guess.clone()
+    r = b - apply(x) if guess is not None else b.clone()
     p = r.clone()
     rr = float(r @ r)
-    target = tol * tol * max(rr, 1e-300)
+    target = tol * tol * max(float(b @ b), 1e-300)
     for _ in range(steps):
         if rr <= target:
             break
@@ -187,6 +200,7 @@ class _Run:
             self.sampler = MetropolisSampler(psi, config.n_chains, config.magnetization, config.seed)
             self.sampled = Sampled(psi, H, self.sampler)
         self.step = 0
+        self.guess: torch.Tensor | None = None
 
     def estimate(self) -> Estimate:
         with_sr = self.config.optimizer == "sr"
@@ -194,19 +208,29 @@ class _Run:
             return self.full.estimate(with_sr)
         return self.sampled.estimate(self.config.n_per_chain, self.config.n_discard, with_sr)
 
+    def learning_rate(self) -> float:
+        """``lr / (1 + lr_decay * step)``: constant for ``lr_decay = 0``."""
+        return self.config.lr / (1.0 + self.config.lr_decay * self.step)
+
     def update(self, est: Estimate) -> None:
+        lr = self.learning_rate()
         if self.adam is not None:
+            for group in self.adam.param_groups:
+                group["lr"] = lr
             offset = 0
             for p in self.params:
                 p.grad = est.gradient[offset : offset + p.numel()].view_as(p).clone()
                 offset += p.numel()
             self.adam.step()
             return
-        direction = sr_direction(est, self.config.diag_shift, cg_tol=self.config.cg_tol, cg_steps=self.config.cg_steps)
+        direction = sr_direction(
+            est, self.config.diag_shift, cg_tol=self.config.cg_tol, cg_steps=self.config.cg_steps, guess=self.guess
+        )
+        self.guess = direction if self.config.full_sum else None
         offset = 0
         with torch.no_grad():
             for p in self.params:
-                p.sub_(self.config.lr * direction[offset : offset + p.numel()].view_as(p))
+                p.sub_(lr * direction[offset : offset + p.numel()].view_as(p))
                 offset += p.numel()
 
     def record(self, est: Estimate, seconds: float) -> dict[str, Any]:
@@ -234,6 +258,7 @@ class _Run:
             "psi": self.psi.state_dict(),
             "adam": None if self.adam is None else self.adam.state_dict(),
             "sampler": None if self.sampler is None else self.sampler.state_dict(),
+            "guess": self.guess,
             "config": asdict(self.config),
         }
         tmp = self.out / "checkpoint.pt.tmp"
@@ -253,6 +278,7 @@ class _Run:
         if self.sampler is not None and state["sampler"] is not None:
             self.sampler.load_state_dict(state["sampler"])
         self.step = int(state["step"])
+        self.guess = state.get("guess")
         lines = (self.out / "history.jsonl").read_text().splitlines()[: self.step]
         (self.out / "history.jsonl").write_text("".join(line + "\n" for line in lines))
         return [json.loads(line) for line in lines]
@@ -288,7 +314,8 @@ def optimize(
     callback:
         Called as ``callback(step, record, psi)`` after every step (e.g. entanglement tracking).
     settings:
-        The other fields of :class:`VMCConfig`: ``lr``, ``magnetization`` (a ``sum sz`` sector),
+        The other fields of :class:`VMCConfig`: ``lr``, ``lr_decay`` (step ``t`` uses
+        ``lr / (1 + lr_decay * t)``), ``magnetization`` (a ``sum sz`` sector),
         ``diag_shift``, ``cg_tol``, ``cg_steps`` (conjugate gradients of full-sum SR), ``n_chains``,
         ``n_per_chain``, ``n_discard``, ``exact_energy``, ``e_inf``,
         ``threads``, ``checkpoint_every``.

@@ -1,0 +1,48 @@
+"""Equal-parameter design comparison for docs/wavefunction: wide-base vs wide-tip vs designed.
+
+Usage (``nice -n 19``, ``OMP_NUM_THREADS=1``)::
+
+    python scripts/wavefunction_design.py tfim16 BUDGET STEPS SEEDS
+    python scripts/wavefunction_design.py heis44 BUDGET STEPS SEEDS
+
+Appends one JSON line per trained network to ``runs/wavefunction/design_NAME.jsonl``.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+
+from convac.wavefunction import compare_designs, heisenberg, tfim
+
+
+def main(name: str, budget: int, steps: int, seeds: int) -> None:
+    """Run the comparison ``name`` (tfim16 or heis44) and log every network as it finishes."""
+    if name == "tfim16":
+        H, options = tfim((16,), field=1.0), {}
+    else:
+        H, options = heisenberg((4, 4), marshall=True), {"magnetization": 0}
+    path = f"runs/wavefunction/design_{name}.jsonl"
+
+    def log(row: dict) -> None:
+        with open(path, "a") as fh:
+            fh.write(json.dumps(row) + "\n")
+        print(row, flush=True)
+
+    compare_designs(
+        H,
+        budget,
+        seeds=tuple(range(seeds)),
+        max_width=16,
+        log=log,
+        steps=steps,
+        optimizer="sr",
+        lr=0.1,
+        cg_steps=20,
+        threads=1,
+        **options,
+    )
+
+
+if __name__ == "__main__":
+    main(sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), int(sys.argv[4]))
