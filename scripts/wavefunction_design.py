@@ -2,8 +2,8 @@
 
 Usage (``nice -n 19``, ``OMP_NUM_THREADS=1``)::
 
-    python scripts/wavefunction_design.py tfim16 BUDGET STEPS SEEDS
-    python scripts/wavefunction_design.py heis44 BUDGET STEPS SEEDS
+    python scripts/wavefunction_design.py tfim16 BUDGET STEPS SEEDS [MAX_WIDTH]
+    python scripts/wavefunction_design.py heis44 BUDGET STEPS SEEDS [MAX_WIDTH]
 
 Appends one JSON line per trained network to ``runs/wavefunction/design_NAME.jsonl``.
 """
@@ -16,7 +16,7 @@ import sys
 from convac.wavefunction import compare_designs, heisenberg, tfim
 
 
-def main(name: str, budget: int, steps: int, seeds: int) -> None:
+def main(name: str, budget: int, steps: int, seeds: int, max_width: int = 16) -> None:
     """Run the comparison ``name`` (tfim16 or heis44) and log every network as it finishes."""
     if name == "tfim16":
         H, options = tfim((16,), field=1.0), {}
@@ -33,7 +33,7 @@ def main(name: str, budget: int, steps: int, seeds: int) -> None:
         H,
         budget,
         seeds=tuple(range(seeds)),
-        max_width=16,
+        max_width=max_width,
         log=log,
         steps=steps,
         optimizer="sr",
@@ -45,4 +45,4 @@ def main(name: str, budget: int, steps: int, seeds: int) -> None:
 
 
 if __name__ == "__main__":
-    main(sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), int(sys.argv[4]))
+    main(*sys.argv[1:2], *(int(v) for v in sys.argv[2:]))

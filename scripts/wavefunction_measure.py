@@ -33,14 +33,20 @@ def _value(field: dataclasses.Field, text: str):  # type: ignore[type-arg]
     return text
 
 
-def main(argv: list[str]) -> None:
-    """Parse ``NAME key=value ...`` and run one experiment."""
-    name, *pairs = argv
+def parse_options(pairs: list[str]) -> dict:
+    """``key=value`` strings -> WavefunctionRun fields."""
     fields = {f.name: f for f in dataclasses.fields(WavefunctionRun)}
     options = {}
     for pair in pairs:
         key, _, text = pair.partition("=")
         options[key] = _value(fields[key], text)
+    return options
+
+
+def main(argv: list[str]) -> None:
+    """Parse ``NAME key=value ...`` and run one experiment."""
+    name, *pairs = argv
+    options = parse_options(pairs)
     config = WavefunctionRun(out=f"runs/wavefunction/{name}", **options)
     started = time.time()
 
