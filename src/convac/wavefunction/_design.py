@@ -50,7 +50,13 @@ ARMS: tuple[str, ...] = ("wide_base", "wide_tip", "designed")
 def architecture_for(
     shape: Sequence[int], channels: Sequence[int], windows: Any = None, shared: bool = False
 ) -> Architecture:
-    """Return a deep ConvAC on the lattice ``shape`` (one-hot spins, one output) with ``channels``."""
+    """Return a deep ConvAC on the lattice ``shape`` (one-hot spins, one output) with ``channels``.
+
+    Examples
+    --------
+    >>> architecture_for((4, 4), [4, 2]).n_params, architecture_for((12,), [2, 2, 2], windows=[2, 3, 2]).depth
+    (162, 3)
+    """
     grid = tuple(int(s) for s in shape)
     if len(grid) == 1:
         return Architecture.deep_1d(grid[0], 2, list(channels), shared=shared, windows=windows)
@@ -74,6 +80,13 @@ def design_from_state(state: Any, shape: Sequence[int], budget: int, **options: 
     """:func:`convac.design` with the state's :func:`entanglement_profile` as the profile.
 
     Options go to :func:`convac.design` (``widths``, ``windows``, ``shared``); ``n_features`` is 2.
+
+    Examples
+    --------
+    >>> from convac.wavefunction import ground_state, tfim
+    >>> _, state = ground_state(tfim((8,)))
+    >>> design_from_state(state, (8,), budget=120).n_params <= 120
+    True
     """
     import convac  # channel_design sits on this package's layer; imported lazily, never the other way
 
@@ -122,6 +135,11 @@ def equal_param_channels(
     ``kind`` is ``"wide_base"`` (widths non-increasing from the input, first above last) or
     ``"wide_tip"`` (non-decreasing, first below last). Raises :class:`~convac.errors.InputError`
     when no such vector with widths ``2 .. max_width`` hits the count exactly.
+
+    Examples
+    --------
+    >>> equal_param_channels((4, 4), architecture_for((4, 4), [12, 6]).n_params, "wide_base")
+    (12, 6)
     """
     choice(kind, "kind", ("wide_base", "wide_tip"))
     n_params = integer(n_params, "n_params", minimum=1)
@@ -194,6 +212,13 @@ def compare_designs(
     energy. Each row: arm, channels, n_params, seed, energy, relative error, seconds.
     ``optimize_options`` go to :func:`~convac.wavefunction.optimize` (``steps``, ``lr``,
     ``optimizer``, ``magnetization``, ...); ``log(row)`` is called after every run.
+
+    Examples
+    --------
+    >>> from convac.wavefunction import tfim
+    >>> rows = compare_designs(tfim((8,)), budget=120, seeds=(0,), max_width=8, steps=2, threads=1)
+    >>> [r["arm"] for r in rows], len({r["n_params"] for r in rows})
+    (['wide_base', 'wide_tip', 'designed'], 1)
     """
     from convac.wavefunction._ansatz import ConvACWaveFunction
     from convac.wavefunction._exact import ground_state

@@ -52,7 +52,17 @@ OPTIMIZERS: tuple[str, ...] = ("adam", "sr")
 
 @dataclass(frozen=True)
 class VMCConfig:
-    """Every setting of a VMC run (see :func:`optimize` for their meaning)."""
+    """Every setting of a VMC run (see :func:`optimize` for their meaning).
+
+    Examples
+    --------
+    >>> VMCConfig(optimizer="sr", lr=0.05).diag_shift
+    0.001
+    >>> VMCConfig(optimizer="newton")
+    Traceback (most recent call last):
+        ...
+    convac.errors.InputError: optimizer must be 'adam' or 'sr', got 'newton'
+    """
 
     full_sum: bool = True
     optimizer: str = "adam"
@@ -98,6 +108,15 @@ class VMCResult:
     ``energy``: the last step's energy for a full sum; for sampling, the mean over the last
     tenth of the steps (at least one), with ``error`` its standard error from those steps' error
     bars. ``history``: one record per step (the JSON lines).
+
+    Examples
+    --------
+    >>> import convac
+    >>> from convac.wavefunction import ConvACWaveFunction, tfim
+    >>> psi = ConvACWaveFunction(convac.Architecture.deep_1d(n_inputs=4, n_features=2, channels=[2, 2]), seed=0)
+    >>> result = optimize(psi, tfim((4,)), steps=2, exact_energy=-5.226251859505506, threads=1)
+    >>> len(result.history), result.relative_error == abs(result.energy + 5.226251859505506) / 5.226251859505506
+    (2, True)
     """
 
     energy: float
@@ -319,6 +338,15 @@ def optimize(
         ``diag_shift``, ``cg_tol``, ``cg_steps`` (conjugate gradients of full-sum SR), ``n_chains``,
         ``n_per_chain``, ``n_discard``, ``exact_energy``, ``e_inf``,
         ``threads``, ``checkpoint_every``.
+
+    Examples
+    --------
+    >>> import convac
+    >>> from convac.wavefunction import ConvACWaveFunction, heisenberg
+    >>> psi = ConvACWaveFunction(convac.Architecture.deep_1d(n_inputs=4, n_features=2, channels=[2, 2]), seed=0)
+    >>> result = optimize(psi, heisenberg((4,), marshall=True), optimizer="sr", lr=0.1, steps=20, magnetization=0)
+    >>> -8.0 <= result.energy < result.history[0]["energy"]
+    True
     """
     unknown = sorted(set(settings) - set(VMCConfig.__dataclass_fields__) - {"full_sum", "optimizer"})
     if unknown:

@@ -50,6 +50,11 @@ class WavefunctionRun:
     ``diag_shift``, ``cg_steps``, ``n_chains``, ``n_per_chain``, ``threads``: the optimisation.
     ``exact_energy``: a known reference energy (computed by Lanczos when None and N <= 20).
     ``out``/``resume``: the run folder and whether to continue it.
+
+    Examples
+    --------
+    >>> WavefunctionRun(model="heisenberg", shape=(4, 4), marshall=True, channels=(16, 32)).full_sum
+    True
     """
 
     model: str = "tfim"
@@ -82,7 +87,13 @@ class WavefunctionRun:
 
 
 def build_hamiltonian(config: WavefunctionRun) -> Hamiltonian:
-    """Return the Hamiltonian ``config`` names."""
+    """Return the Hamiltonian ``config`` names.
+
+    Examples
+    --------
+    >>> build_hamiltonian(WavefunctionRun(model="j1j2", shape=(4, 4), j2=0.5))
+    j1j2((4, 4), pbc=True, j2=0.5, marshall=False)
+    """
     choice(config.model, "model", MODELS)
     shape = check_shape(config.shape)
     if config.model == "tfim":
@@ -101,6 +112,12 @@ def run(config: WavefunctionRun, log: Any = None) -> dict[str, Any]:
     """Run one experiment; return its summary (also written to ``out/summary.json`` with ``out``).
 
     ``log(step, record, psi)`` is called after every optimisation step.
+
+    Examples
+    --------
+    >>> summary = run(WavefunctionRun(model="heisenberg", shape=(4,), channels=(2, 2), steps=2, magnetization=0))
+    >>> summary["steps"], round(summary["exact_energy"], 10)
+    (2, -8.0)
     """
     instance(config, "config", WavefunctionRun, "a WavefunctionRun")
     started = time.perf_counter()

@@ -29,7 +29,16 @@ __all__ = ["MetropolisSampler"]
 
 
 class MetropolisSampler:
-    """``n_chains`` Metropolis chains over configurations of ``psi``'s lattice (see the module docstring)."""
+    """``n_chains`` Metropolis chains over configurations of ``psi``'s lattice (see the module docstring).
+
+    Examples
+    --------
+    >>> import convac
+    >>> from convac.wavefunction import ConvACWaveFunction
+    >>> psi = ConvACWaveFunction(convac.Architecture.deep_1d(n_inputs=4, n_features=2, channels=[2, 2]), seed=0)
+    >>> MetropolisSampler(psi, n_chains=3, seed=0).sigma.shape
+    torch.Size([3, 4])
+    """
 
     def __init__(
         self, psi: ConvACWaveFunction, n_chains: int = 64, magnetization: int | None = None, seed: int = 0
