@@ -37,7 +37,7 @@ import torch
 
 from convac._threads import thread_limit
 from convac._validation import choice, instance, integer, positive_real, real
-from convac.errors import InputError
+from convac.errors import InputError, InternalError
 from convac.wavefunction._ansatz import ConvACWaveFunction
 from convac.wavefunction._estimators import Estimate, FullSum, Sampled
 from convac.wavefunction._hamiltonian import MAX_SPARSE_SITES, Hamiltonian
@@ -286,7 +286,8 @@ class _Run:
 
     def load(self) -> list[dict[str, Any]]:
         """Restore the checkpoint; return the history up to it (later lines are dropped from the file)."""
-        assert self.out is not None
+        if self.out is None:
+            raise InternalError("_Run.load needs the run folder; optimize checks resume=True has out=")
         path = self.out / "checkpoint.pt"
         if not path.exists():
             raise InputError(f"resume=True but {path} does not exist; run without resume first")
