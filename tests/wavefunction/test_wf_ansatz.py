@@ -132,3 +132,11 @@ def test_bad_inputs_raise_convac_errors(call, error, message):
     with pytest.raises(error) as info:
         call()
     assert message in str(info.value)
+
+
+def test_uniform_initialisation_starts_near_the_uniform_superposition():
+    psi = ConvACWaveFunction(ARCHS[0], weights="signed", init="uniform", init_noise=0.0)
+    amp = amplitude_vector(psi).detach()
+    assert torch.allclose(amp, amp[0].expand_as(amp))
+    with pytest.raises(InputError, match="init must be 'uniform' or 'random'"):
+        ConvACWaveFunction(ARCHS[0], init="zeros")
