@@ -44,7 +44,8 @@ def main(argv: list[str]) -> None:
     psi.load_state_dict(state_dict["psi"])
     e0, state = ground_state(H, config.magnetization)
     step = state_dict["step"]
-    last = history[step - 1]
+    # record k is measured with the parameters after k updates, i.e. the checkpoint of step k
+    last = history[step] if step < len(history) else history[step - 1]
     print(
         json.dumps(
             {
