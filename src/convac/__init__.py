@@ -66,6 +66,7 @@ _LAZY: dict[str, str] = {
     "to_tensor_network": "convac.tensornet",
     "FitResult": "convac.training",
     "fit": "convac.training",
+    "wavefunction": "convac.wavefunction",
 }
 
 __all__ = [
@@ -110,6 +111,7 @@ __all__ = [
     "rearrange_features",
     "to_tensor_network",
     "verify",
+    "wavefunction",
 ]
 
 
@@ -117,6 +119,7 @@ __getattr__, __dir__ = lazy_attributes(__name__, _LAZY, globals(), __all__)
 
 
 if TYPE_CHECKING:  # static checkers and IDEs see the eager imports
+    from convac import wavefunction
     from convac.analysis import Analysis, analyze
     from convac.channel_design import Design, design, design_schedule
     from convac.datatensor import DataEntanglement, canonical_entanglement, data_entanglement, rearrange_features

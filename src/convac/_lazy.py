@@ -16,8 +16,9 @@ def lazy_attributes(
 ) -> tuple[Callable[[str], Any], Callable[[], list[str]]]:
     """Return the ``__getattr__`` and ``__dir__`` of ``package`` for the lazily loaded ``names``.
 
-    ``names`` maps each public name to its defining module; ``namespace`` is the package's
-    ``globals()``, where a loaded value is cached so that later lookups skip ``__getattr__``.
+    ``names`` maps each public name to its defining module (a name that maps to the module
+    ``package.name`` is that subpackage itself); ``namespace`` is the package's ``globals()``,
+    where a loaded value is cached so that later lookups skip ``__getattr__``.
 
     Examples
     --------
@@ -29,13 +30,17 @@ def lazy_attributes(
     Traceback (most recent call last):
         ...
     AttributeError: module 'demo' has no attribute 'nothing'
+    >>> subpackage_getattr, _ = lazy_attributes("os", {"path": "os.path"}, {}, ["path"])
+    >>> subpackage_getattr("path").__name__ in ("posixpath", "ntpath")
+    True
     """
 
     def __getattr__(name: str) -> Any:
         module = names.get(name)
         if module is None:
             raise AttributeError(f"module {package!r} has no attribute {name!r}")
-        value = getattr(importlib.import_module(module), name)
+        imported = importlib.import_module(module)
+        value = imported if module == f"{package}.{name}" else getattr(imported, name)
         namespace[name] = value
         return value
 

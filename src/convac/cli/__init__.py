@@ -47,6 +47,10 @@ COMMANDS: dict[str, tuple[str, str]] = {
         "data_entanglement",
         "entanglement of a dataset per pooling level (is it suited to a CNN?), and a better feature order",
     ),
+    "wavefunction": (
+        "wavefunction",
+        "train a ConvAC as a variational wave function and compare its entanglement with the exact ground state",
+    ),
     "experiment": ("experiment", "the paper's experiments"),
 }
 

@@ -35,10 +35,10 @@ import torch
 from torch import nn
 
 from convac._validation import choice, instance, integer, real
-from convac.architecture import Architecture
 from convac.errors import ArchitectureError
 from convac.models import DeepConvAC
 from convac.models import functional as F
+from convac.spec import Architecture
 
 __all__ = ["ConvACWaveFunction"]
 

@@ -28,8 +28,8 @@ from typing import Any
 import numpy as np
 
 from convac._validation import choice, integer
-from convac.architecture import Architecture
 from convac.errors import InputError
+from convac.spec import Architecture
 from convac.wavefunction._entanglement import standard_partitions
 from convac.wavefunction._exact import state_entanglement
 
@@ -88,10 +88,10 @@ def design_from_state(state: Any, shape: Sequence[int], budget: int, **options: 
     >>> design_from_state(state, (8,), budget=120).n_params <= 120
     True
     """
-    import convac  # channel_design sits on this package's layer; imported lazily, never the other way
+    from convac.channel_design import design  # a sibling on this layer; it never imports wavefunction
 
     profile = entanglement_profile(state, shape)
-    return convac.design(tuple(int(s) for s in shape), budget, profile=profile, n_features=2, **options)
+    return design(tuple(int(s) for s in shape), budget, profile=profile, n_features=2, **options)
 
 
 def _template(shape: Sequence[int], windows: Any) -> Architecture:

@@ -29,8 +29,8 @@ from functools import lru_cache
 import numpy as np
 import torch
 
-from convac.architecture import Architecture
 from convac.models import DeepConvAC
+from convac.spec import Architecture
 from convac.wavefunction._ansatz import ConvACWaveFunction
 
 __all__ = ["amplitude_vector", "tree_scores"]

@@ -19,11 +19,12 @@ On disk (``out_dir``): ``config.json``, ``results.jsonl`` (one line per finished
 skips them), ``table.md``, ``profile.png``, ``training.png``, ``accuracy.png``.
 
 >>> cfg = FunctionEntanglementConfig(tasks=("local",), schedules=("wide_base",), seeds=(0,))
->>> [p for p, _ in probes(cfg.architecture("wide_base"))][:3]
+>>> names = [p for p, _ in probes(cfg.architecture("wide_base"))]
+>>> names[:3]
 ['block(2)', 'block(4)', 'block(8)']
 
-The package: :mod:`.config` (configuration and probes), :mod:`.cell` (one cell), :mod:`.run`
-(the drivers, on :mod:`convac.experiments._runner`) and :mod:`.report` (table and figures).
+The package: ``config`` (configuration and probes), ``cell`` (one cell), ``run`` (the drivers, on
+the shared runner ``convac.experiments._runner``) and ``report`` (table and figures).
 """
 
 from convac.experiments.function_entanglement.config import FunctionEntanglementConfig, probes

@@ -1,0 +1,35 @@
+"""``convac wavefunction``: a short run end to end, and its bad inputs as one line."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+from convac.cli import main
+
+
+def test_short_heisenberg_run_writes_its_summary(tmp_path, capsys):
+    out = tmp_path / "heis"
+    argv = ["wavefunction", "--model", "heisenberg", "--shape", "4", "--marshall", "--magnetization", "0"]
+    argv += ["--channels", "2,2", "--steps", "3", "--seed", "1", "--out", str(out)]
+    assert main(argv) == 0
+    summary = json.loads((out / "summary.json").read_text())
+    assert summary["steps"] == 3 and summary["energy"] >= summary["exact_energy"] - 1e-9
+    text = capsys.readouterr().out
+    assert "relative error" in text and "min-cut" in text
+
+
+def _one_line(argv: list[str]) -> str:
+    proc = subprocess.run([sys.executable, "-m", "convac.cli", *argv], capture_output=True, text=True, check=False)
+    assert proc.returncode == 2, proc.stderr
+    assert len(proc.stderr.splitlines()) == 1 and "Traceback" not in proc.stderr, proc.stderr
+    return proc.stderr
+
+
+def test_full_sum_too_large_is_one_line():
+    assert "20" in _one_line(["wavefunction", "--shape", "6x6", "--channels", "2,2", "--steps", "1"])
+
+
+def test_unknown_optimizer_is_one_line():
+    assert "--optimizer" in _one_line(["wavefunction", "--optimizer", "lbfgs"])
