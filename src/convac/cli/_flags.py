@@ -167,7 +167,7 @@ def add_no_progress(p: Any) -> None:
     p.add_argument("--no-progress", action="store_true", help="no progress bar")
 
 
-def add_executor_flags(p: Any, workers: int, workers_help: str) -> None:
+def add_executor_flags(p: Any, workers: int | None, workers_help: str) -> None:
     """``--workers``, ``--executor`` and ``--ray-address``: where the cells of an experiment run."""
     int_option(p, "--workers", 1, default=workers, help=workers_help)
     p.add_argument(

@@ -31,7 +31,12 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     )
     p.add_argument("--full", action="store_true", help="run every architecture and partition of the grid")
     add_seed(p, "seed of the samples and weights")
-    add_executor_flags(p, 2, "worker processes, 1 or 2 (ray: CPUs of a local Ray)")
+    add_executor_flags(
+        p,
+        None,
+        "worker processes, at most the cores this process may use; ray: CPUs of a local Ray "
+        "(default: one per core)",
+    )
     int_option(p, "--cells", 1, help="architectures per suite (default: the suite's sample size)")
     int_option(p, "--partitions", 1, help="partitions per architecture (default: the suite's sample size)")
     int_option(
