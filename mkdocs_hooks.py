@@ -34,7 +34,8 @@ def _lazy_names() -> dict[str, str]:
     try:
         import convac
 
-        return dict(convac._LAZY)
+        # a subpackage (convac.wavefunction) is its own target, not a name inside a module
+        return {name: module for name, module in convac._LAZY.items() if module != f"convac.{name}"}
     except (ImportError, AttributeError):
         return {}
 

@@ -18,13 +18,15 @@ the block's subtree closes.
 On disk (``out_dir``): ``config.json``, ``results.jsonl`` (one line per finished cell; a rerun
 skips them), ``table.md``, ``profile.png``, ``training.png``, ``accuracy.png``.
 
+The package: ``config`` (configuration and probes), ``cell`` (one cell), ``run`` (the drivers, on
+the shared runner ``convac.experiments._runner``) and ``report`` (table and figures).
+
+Examples
+--------
 >>> cfg = FunctionEntanglementConfig(tasks=("local",), schedules=("wide_base",), seeds=(0,))
 >>> names = [p for p, _ in probes(cfg.architecture("wide_base"))]
 >>> names[:3]
 ['block(2)', 'block(4)', 'block(8)']
-
-The package: ``config`` (configuration and probes), ``cell`` (one cell), ``run`` (the drivers, on
-the shared runner ``convac.experiments._runner``) and ``report`` (table and figures).
 """
 
 from convac.experiments.function_entanglement.config import FunctionEntanglementConfig, probes
