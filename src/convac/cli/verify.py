@@ -34,8 +34,7 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     add_executor_flags(
         p,
         None,
-        "worker processes, at most the cores this process may use; ray: CPUs of a local Ray "
-        "(default: one per core)",
+        "worker processes, at most the cores this process may use; ray: CPUs of a local Ray (default: one per core)",
     )
     int_option(p, "--cells", 1, help="architectures per suite (default: the suite's sample size)")
     int_option(p, "--partitions", 1, help="partitions per architecture (default: the suite's sample size)")
