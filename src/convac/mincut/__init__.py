@@ -15,6 +15,9 @@ A :class:`~convac.spec.GeneralArchitecture` (overlapping kernels) has a graph wi
 tensor network is the unrolled computation tree with inputs copied by delta hyperedges
 (:func:`tensor_network_graph`), cut exactly by a certified rational max-flow.
 
+:func:`function_bound` bounds the Schmidt rank of the network's *function* of continuous inputs
+instead (copies of an input tied to its side; sums, concatenations, groups), on the compact graph.
+
 Methods (``method=``, opt_einsum style; see :data:`METHODS`):
 
 - ``"auto"`` (default): ``"tree"`` for an :class:`~convac.spec.Architecture`, ``"exact_flow"`` for a general spec.
@@ -51,6 +54,7 @@ import numpy.typing as npt
 from convac._validation import choice, instance
 from convac.errors import ConvacTypeError, PartitionError
 from convac.mincut import _tree as tree
+from convac.mincut._function_bound import FunctionBound, function_bound
 from convac.mincut._general import exact_flow_value, hypergraph
 from convac.mincut._graph import CutEdge, CutGraph
 from convac.mincut._hypergraph import ConvNode, Hyperedge, TensorNetworkGraph, tensor_network_graph
@@ -63,11 +67,13 @@ __all__ = [
     "METHODS",
     "ConvNode",
     "CutEdge",
+    "FunctionBound",
     "GeneralMinCut",
     "Hyperedge",
     "MinCut",
     "TensorNetworkGraph",
     "cut_weight",
+    "function_bound",
     "min_cut",
     "min_cut_lower_bound",
     "min_cut_values",

@@ -7,6 +7,8 @@ these values (docs/theory.md).
   so its tensor network is a tree;
 - :class:`GeneralArchitecture` (a list of :class:`ConvStep` s): any kernels, strides, padding,
   dilation and overlaps;
+- :class:`GraphArchitecture` (a DAG of :class:`GraphNode` s): real CNNs with residual sums,
+  concatenations and grouped convolutions, compact (one entry per layer and position);
 - :meth:`Architecture.to_general` and :func:`to_architecture` convert between them;
 - :mod:`convac.spec._paper`: the paper's 64x64 geometry and its channel schedules.
 
@@ -20,6 +22,15 @@ Examples
 
 from convac.spec._convert import to_architecture
 from convac.spec._general import ConvStep, GeneralArchitecture
+from convac.spec._graph import GraphArchitecture, GraphNode
 from convac.spec._tree import Architecture, LayerSpec
 
-__all__ = ["Architecture", "ConvStep", "GeneralArchitecture", "LayerSpec", "to_architecture"]
+__all__ = [
+    "Architecture",
+    "ConvStep",
+    "GeneralArchitecture",
+    "GraphArchitecture",
+    "GraphNode",
+    "LayerSpec",
+    "to_architecture",
+]
