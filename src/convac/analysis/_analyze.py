@@ -23,12 +23,12 @@ from typing import Any
 
 from convac._validation import MAX_MODEL_BYTES, instance
 from convac.analysis._channel_cuts import binding_layers
+from convac.analysis._function_rows import LayerInfo, function_rows, layer_info, tie_groups
 from convac.analysis._scales import Scale, scales
 from convac.analysis._twins import tree_twin
-from convac.analysis._unrolled import check_unrolled_size
 from convac.errors import InputError
 from convac.mincut import min_cut, min_cut_lower_bound
-from convac.spec import Architecture, GeneralArchitecture
+from convac.spec import Architecture, GeneralArchitecture, GraphArchitecture
 from convac.spec._paper import PAPER_SCHEDULES, paper_architecture, paper_schedule
 
 __all__ = [
@@ -74,6 +74,13 @@ class ScaleResult:
     ``binding``: every layer whose narrowing would lower the min-cut (all tied cuts, deep only);
     ``rank``: the exact generic rank, or None when not computed.
 
+    For a general or graph spec (overlapping windows, sums, concatenations) ``value`` is the
+    *function bound* (:func:`convac.mincut.function_bound`, ``bound == "function"``): the bound on
+    the Schmidt rank of the network's function of continuous inputs (``value`` None above
+    ``2**EXACT_BITS``: only ``log2`` then). ``onehot``/``onehot_log2``
+    hold the one-hot coefficient min-cut beside it when computed (it can be smaller: it may split
+    the copies of an input); for a tree spec the two are one number (``bound == "min_cut"``).
+
     Examples
     --------
     >>> import convac
@@ -83,12 +90,15 @@ class ScaleResult:
     """
 
     scale: Scale
-    value: int
+    value: int | None
     log2: float
     lower_bound: int | None
     cut_layers: tuple[int, ...]
     binding: tuple[int, ...] | None
     rank: int | None
+    onehot: int | None = None
+    onehot_log2: float | None = None
+    bound: str = "min_cut"
 
     @property
     def label(self) -> str:
@@ -106,13 +116,16 @@ class ScaleResult:
             "scale": self.label,
             "family": self.scale.family,
             "length": self.length,
-            "min_cut": num(self.value),
+            "min_cut": None if self.value is None else num(self.value),
             "log2_min_cut": self.log2,
             "lower_bound": None if self.lower_bound is None else num(self.lower_bound),
             "log2_lower_bound": None if self.lower_bound is None else _exact_log2(self.lower_bound),
             "cut_layers": ["input" if x < 0 else x for x in self.cut_layers],
             "binding_layers": None if self.binding is None else ["input" if x < 0 else x for x in self.binding],
             "generic_rank": None if self.rank is None else num(self.rank),
+            "bound": self.bound,
+            "onehot_min_cut": None if self.onehot is None else num(self.onehot),
+            "log2_onehot_min_cut": self.onehot_log2,
         }
 
 
@@ -128,10 +141,14 @@ def _exact_log2(v: int) -> float:
 class Analysis:
     """The scale-by-scale min-cuts of one architecture (``name`` labels it in tables and figures).
 
-    ``arch`` is an :class:`~convac.Architecture`, or a :class:`~convac.spec.GeneralArchitecture`
-    for a ConvAC with overlapping kernels; ``layer_labels`` (optional) names the input and each
+    ``arch`` is an :class:`~convac.Architecture`, a :class:`~convac.spec.GeneralArchitecture`
+    for a ConvAC with overlapping kernels or a :class:`~convac.spec.GraphArchitecture` (sums,
+    concatenations, groups); ``layer_labels`` (optional) names the input and each
     layer (``layer_labels[l + 1]`` is layer ``l``), e.g. by the torch layers of
-    :func:`convac.analyze_module`.
+    :func:`convac.analyze_module`. For general and graph specs ``layers`` gives every layer
+    node's channels and weights per channel (:class:`~convac.analysis.LayerInfo`) and
+    ``tie_groups`` the labels of layers whose widths must stay equal (joined by a residual sum
+    or a depthwise convolution): what a width solver needs.
 
     Examples
     --------
@@ -144,19 +161,26 @@ class Analysis:
     """
 
     name: str
-    arch: Architecture | GeneralArchitecture
+    arch: Architecture | GeneralArchitecture | GraphArchitecture
     rows: tuple[ScaleResult, ...]
     layer_labels: tuple[str, ...] = ()
+    layers: tuple[LayerInfo, ...] = ()
+    tie_groups: tuple[tuple[str, ...], ...] = ()
 
     def to_dict(self) -> dict[str, Any]:
         out: dict[str, Any] = {"name": self.name}
         if isinstance(self.arch, Architecture):
             out["architecture"] = self.arch.to_dict()
             out["n_params"] = self.arch.n_params
-        else:
+        elif isinstance(self.arch, GeneralArchitecture):
             out["architecture"] = _general_dict(self.arch)
+        else:
+            out["architecture"] = _graph_dict(self.arch)
         if self.layer_labels:
             out["layer_labels"] = list(self.layer_labels)
+        if self.layers:
+            out["layers"] = [info.to_dict() for info in self.layers]
+            out["tie_groups"] = [list(g) for g in self.tie_groups]
         out["scales"] = [r.to_dict() for r in self.rows]
         return out
 
@@ -167,23 +191,33 @@ class Analysis:
                 f"{self.name}: channels {list(self.arch.channels)}, M={self.arch.n_features}, "
                 f"{self.arch.n_params} params"
             )
-        else:
+        elif isinstance(self.arch, GeneralArchitecture):
             grids = " > ".join("x".join(map(str, self.arch.layer_grid(i))) for i in range(self.arch.depth + 1))
             head = (
                 f"{self.name}: general ConvAC (copy nodes), channels {list(self.arch.channels[1:])}, "
                 f"M={self.arch.n_features}, grids {grids}"
             )
+        else:
+            head = (
+                f"{self.name}: graph ConvAC, {self.arch.n_nodes} layer nodes, M={self.arch.n_features}, "
+                f"grid {'x'.join(map(str, self.arch.grid))}"
+            )
+        tree = isinstance(self.arch, Architecture)
         cols = (
-            f"  {'scale':<14} {'length':>6} {'log2 min-cut':>13} {'min-cut':>12} {'log2 lower':>11} "
+            f"  {'scale':<14} {'length':>6} {'log2 min-cut' if tree else 'log2 function':>13} "
+            f"{'min-cut' if tree else 'function':>12} {'log2 lower' if tree else 'log2 one-hot':>12} "
             f"{'rank':>8}  cut through"
         )
         lines = [head, cols]
         for r in self.rows:
-            value = str(r.value) if r.value < 10**11 else f"2^{r.log2:.6g}"
+            value = str(r.value) if r.value is not None and r.value < 10**11 else f"2^{r.log2:.6g}"
             rank = "-" if r.rank is None else str(r.rank)
-            low = "-" if r.lower_bound is None else f"{_log2(r.lower_bound):.6g}"
+            if tree:
+                low = "-" if r.lower_bound is None else f"{_log2(r.lower_bound):.6g}"
+            else:
+                low = "-" if r.onehot_log2 is None else f"{r.onehot_log2:.6g}"
             lines.append(
-                f"  {r.label:<14} {r.length:>6} {r.log2:>13.6g} {value:>12} {low:>11} "
+                f"  {r.label:<14} {r.length:>6} {r.log2:>13.6g} {value:>12} {low:>12} "
                 f"{rank:>8}  {layer_names(r.cut_layers, self.layer_labels)}"
             )
         return "\n".join(lines)
@@ -212,6 +246,30 @@ def _general_dict(spec: GeneralArchitecture) -> dict[str, Any]:
     }
 
 
+def _graph_dict(spec: GraphArchitecture) -> dict[str, Any]:
+    nodes = []
+    for n in spec.nodes:
+        entry: dict[str, Any] = {"op": n.op, "inputs": list(n.inputs), "label": n.label}
+        if n.op == "conv":
+            entry.update(
+                channels=n.channels,
+                kernel=list(n.kernel),  # type: ignore[arg-type]
+                stride=list(n.stride),  # type: ignore[arg-type]
+                padding=list(n.padding),  # type: ignore[arg-type]
+                dilation=list(n.dilation),  # type: ignore[arg-type]
+                groups=n.groups,
+            )
+        nodes.append(entry)
+    return {
+        "kind": "graph",
+        "grid": list(spec.grid),
+        "n_features": spec.n_features,
+        "input_label": spec.input_label,
+        "nodes": nodes,
+        "n_outputs": spec.n_outputs,
+    }
+
+
 def _ranks(arch: Architecture, parts: Sequence[Any], values: Sequence[int], seed: int) -> list[int] | None:
     try:
         from convac.ranks import generic_ranks
@@ -220,7 +278,7 @@ def _ranks(arch: Architecture, parts: Sequence[Any], values: Sequence[int], seed
     return list(generic_ranks(arch, list(parts), seed=seed, cap=[v + 1 for v in values]))
 
 
-def _want_rank(arch: Architecture | GeneralArchitecture, rank: bool | str) -> bool:
+def _want_rank(arch: Architecture | GeneralArchitecture | GraphArchitecture, rank: bool | str) -> bool:
     if rank not in (True, False, "auto"):
         raise InputError(f"rank must be True, False or 'auto', got {rank!r}")
     if not isinstance(arch, Architecture):
@@ -238,32 +296,40 @@ def _want_rank(arch: Architecture | GeneralArchitecture, rank: bool | str) -> bo
     return rank is True or small
 
 
-def _probes(arch: Architecture | GeneralArchitecture, families: Iterable[str] | None) -> list[Scale]:
+def _probes(
+    arch: Architecture | GeneralArchitecture | GraphArchitecture, families: Iterable[str] | None
+) -> list[Scale]:
     if isinstance(arch, Architecture):
         return scales(arch, families)
     # A tree's block scales are its pooling levels' receptive fields; use the same probes so the
     # rows of a tree-shaped general spec line up with the analysis of its twin.
-    twin = tree_twin(arch)
+    twin = tree_twin(arch) if isinstance(arch, GeneralArchitecture) else None
     return scales(twin if twin is not None else arch.grid, families)
 
 
 def analyze(
-    arch: Architecture | GeneralArchitecture,
+    arch: Architecture | GeneralArchitecture | GraphArchitecture,
     *,
     families: Iterable[str] | None = None,
     name: str | None = None,
     rank: bool | str = "auto",
     seed: int = 0,
     layer_labels: Sequence[str] = (),
+    onehot: bool | str = "auto",
 ) -> Analysis:
     """Min-cut, lower bound, cut layers and (small networks) generic rank at every probe scale.
 
-    ``arch`` is a tree :class:`~convac.Architecture` or a
+    ``arch`` is a tree :class:`~convac.Architecture`, a
     :class:`~convac.spec.GeneralArchitecture` (any windows; overlapping kernels re-use
-    activations through copy nodes). Both get the exact min-cut and the layers it cuts; the
-    power-of-p lower bound, the binding layers and the generic rank are computed for trees only
-    (``None`` for a general spec, whose unrolled network is refused beyond
-    :data:`~convac.analysis._unrolled.MAX_UNROLLED_MATRICES` matrices before it is built).
+    activations) or a :class:`~convac.spec.GraphArchitecture` (residual sums, concatenations,
+    grouped convolutions). A tree gets the exact min-cut and the layers it cuts; the
+    power-of-p lower bound, the binding layers and the generic rank are computed for trees only.
+    A general or graph spec gets the *function bound* (:func:`convac.mincut.function_bound`: the
+    bound on the Schmidt rank of its function of continuous inputs, on the compact graph, any
+    size) as ``value``, and the one-hot coefficient min-cut as ``onehot`` beside it: ``onehot="auto"``
+    computes it for chains whose unrolled network has at most
+    :data:`~convac.analysis._function_rows.ONEHOT_AUTO_MATRICES` matrices, True forces it (refused
+    beyond :data:`~convac.analysis.MAX_UNROLLED_MATRICES`), False skips it.
 
     ``rank``: ``"auto"`` computes the exact generic rank (capped just above the min-cut, so a
     rank above it would still show) when ``M ** n_inputs <= RANK_MAX_ENTRIES`` (and the
@@ -279,18 +345,28 @@ def analyze(
     [('checkerboard', 16, 16, 16), ('blocks(2)', 9, 4, 9), ('left_right', 3, 2, 3)]
     >>> from convac.spec import ConvStep, GeneralArchitecture
     >>> overlapping = GeneralArchitecture(grid=(8,), n_features=2, steps=[ConvStep(2, 3, padding=1), ConvStep(3, 8)])
-    >>> [(r.label, r.value, r.lower_bound) for r in analyze(overlapping, families=["left_right"]).rows]
-    [('left_right', 12, None)]
+    >>> [(r.label, r.value, r.onehot, r.bound) for r in analyze(overlapping, families=["left_right"]).rows]
+    [('left_right', 12, 12, 'function')]
     """
-    instance(arch, "arch", (Architecture, GeneralArchitecture), "a convac.Architecture or a general spec")
+    instance(
+        arch, "arch", (Architecture, GeneralArchitecture, GraphArchitecture), "a convac.Architecture or a general spec"
+    )
     want_rank = _want_rank(arch, rank)
-    tree = arch if isinstance(arch, Architecture) else None
-    if isinstance(arch, GeneralArchitecture):
-        check_unrolled_size(arch)
     probes = _probes(arch, families)
-    parts = [s.partition(arch.grid if tree is None else tree) for s in probes]
+    if not isinstance(arch, Architecture):
+        parts = [s.partition(arch.grid) for s in probes]
+        graph_rows = tuple(
+            ScaleResult(s, b.value, b.log2, None, b.cut_layers, None, None, b.onehot, b.onehot_log2, "function")
+            for s, b in zip(probes, function_rows(arch, parts, onehot), strict=True)
+        )
+        labels = tuple(layer_labels) or (arch.labels if isinstance(arch, GraphArchitecture) else ())
+        return Analysis(
+            name or _default_name(arch), arch, graph_rows, labels, layers=layer_info(arch), tie_groups=tie_groups(arch)
+        )
+    tree = arch
+    parts = [s.partition(tree) for s in probes]
     cuts = [min_cut(arch, p) for p in parts]
-    ranks = _ranks(tree, parts, [c.value for c in cuts], seed) if want_rank and tree is not None else None
+    ranks = _ranks(tree, parts, [c.value for c in cuts], seed) if want_rank else None
     rows = []
     for i, (s, p, c) in enumerate(zip(probes, parts, cuts, strict=True)):
         rows.append(
@@ -298,18 +374,20 @@ def analyze(
                 scale=s,
                 value=int(c.value),
                 log2=float(c.log2),
-                lower_bound=None if tree is None else min_cut_lower_bound(tree, p),
+                lower_bound=min_cut_lower_bound(tree, p),
                 cut_layers=c.layers,
-                binding=binding_layers(tree, p.mask) if tree is not None and tree.kind == "deep" else None,
+                binding=binding_layers(tree, p.mask) if tree.kind == "deep" else None,
                 rank=None if ranks is None else ranks[i],
             )
         )
     return Analysis(name or _default_name(arch), arch, tuple(rows), layer_labels=tuple(layer_labels))
 
 
-def _default_name(arch: Architecture | GeneralArchitecture) -> str:
+def _default_name(arch: Architecture | GeneralArchitecture | GraphArchitecture) -> str:
     if isinstance(arch, Architecture):
         return f"{arch.kind} {'x'.join(map(str, arch.grid))} channels {list(arch.channels)}"
+    if isinstance(arch, GraphArchitecture):
+        return f"graph {'x'.join(map(str, arch.grid))}, {arch.n_nodes} nodes"
     return f"general {'x'.join(map(str, arch.grid))} channels {list(arch.channels[1:])}"
 
 
@@ -369,7 +447,7 @@ def compare_table(analyses: Sequence[Analysis]) -> str:
     width = max(6, *(len(a.name) + 1 for a in analyses))
     lines = [f"{'log2 min-cut':<14} {'length':<7} " + "".join(f"{a.name:<{width}}" for a in analyses) + "largest"]
     for i, label in enumerate(labels):
-        vals = [a.rows[i].value for a in analyses]
+        vals = [a.rows[i].log2 for a in analyses]
         best = max(vals)
         winners = [a.name for a, v in zip(analyses, vals, strict=True) if v == best]
         who = "tie" if len(winners) == len(analyses) and len(analyses) > 1 else ", ".join(winners)

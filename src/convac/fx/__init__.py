@@ -2,7 +2,8 @@
 
 - :mod:`~convac.fx._tracing`: ``torch.fx`` tracing and one shape-recording forward pass;
 - :mod:`~convac.fx._tables`: which torch layers map to what (:class:`~convac.fx._tables.LayerTables`);
-- :mod:`~convac.fx._mapping`: a chain of layers -> :class:`~convac.spec.GeneralArchitecture`;
+- :mod:`~convac.fx._mapping`: a chain of layers -> :class:`~convac.spec.GeneralArchitecture`, any
+  network (residual sums, concatenations, groups) -> :class:`~convac.spec.GraphArchitecture`;
 - :mod:`~convac.fx._analysis`: :func:`analyze_module`, the scale-by-scale min-cuts of that spec;
 - :mod:`~convac.fx._loading`: a module named ``pkg.mod:attr`` or ``file.py:attr`` (the command line's ``--module``).
 
@@ -24,7 +25,7 @@ Examples
 
 from convac.fx._analysis import analyze_module
 from convac.fx._loading import load_module_object
-from convac.fx._mapping import module_architecture
+from convac.fx._mapping import module_architecture, module_graph
 from convac.fx._tables import SUPPORTED_LAYERS
 
-__all__ = ["SUPPORTED_LAYERS", "analyze_module", "load_module_object", "module_architecture"]
+__all__ = ["SUPPORTED_LAYERS", "analyze_module", "load_module_object", "module_architecture", "module_graph"]

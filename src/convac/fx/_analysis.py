@@ -16,8 +16,10 @@ from dataclasses import replace
 from typing import Any
 
 from convac.analysis._analyze import Analysis, analyze
+from convac.analysis._function_rows import layer_info
 from convac.analysis._twins import tree_layers, tree_twin
 from convac.fx._mapping import module_architecture
+from convac.spec import GeneralArchitecture, GraphArchitecture
 
 __all__ = ["analyze_module"]
 
@@ -30,6 +32,7 @@ def analyze_module(
     name: str | None = None,
     rank: bool | str = "auto",
     seed: int = 0,
+    onehot: bool | str = "auto",
 ) -> Analysis:
     """Min-cut at every length scale of the ConvAC analogue of a PyTorch CNN.
 
@@ -42,14 +45,18 @@ def analyze_module(
 
     When the analogue is a tree (non-overlapping windows tiling every grid) the result is
     exactly :func:`convac.analyze` of that :class:`~convac.Architecture` (``families``,
-    ``rank``, ``seed`` as there). Otherwise (overlapping kernels) every row is the exact
-    min-cut of the general tensor network with copy nodes at the same probe partitions;
-    ``lower_bound`` and ``rank`` are then ``None``, and a network whose unrolled tensor network
-    would exceed :data:`convac.analysis._unrolled.MAX_UNROLLED_MATRICES` matrices is refused
-    (:class:`~convac.TooLargeError`) before it is built. ``layer_labels`` of the result names
-    the torch layer(s) behind each analysis layer. Layers with no ConvAC analogue (residual
-    additions, concatenations, grouped convolutions, ...) raise an :class:`~convac.InputError`
-    naming the layer.
+    ``rank``, ``seed`` as there). Otherwise (overlapping kernels, residual additions,
+    concatenations, grouped or depthwise convolutions; :func:`convac.fx.module_graph`) every
+    row's ``value`` is the *function bound* (:func:`convac.mincut.function_bound`): the bound on
+    the Schmidt rank of the network's function of continuous inputs across that partition,
+    computed on the compact graph at any size. Beside it, ``onehot`` holds the one-hot
+    coefficient min-cut (copies of an input may be split; never larger) where ``onehot`` asks for
+    it (``"auto"``: chains with small unrolled networks; True: any chain, refused beyond
+    :data:`convac.analysis.MAX_UNROLLED_MATRICES` matrices; False: never). ``lower_bound`` and
+    ``rank`` are then ``None``. ``layer_labels`` names the torch layer(s) behind each analysis
+    layer; ``layers`` and ``tie_groups`` give the widths, weights per channel and the layers a
+    residual sum ties (docs/guide/real-cnns.md). Layers with no ConvAC analogue raise an
+    :class:`~convac.InputError` naming the layer.
 
     Examples
     --------
@@ -65,9 +72,14 @@ def analyze_module(
     """
     spec, labels = module_architecture(module, input_shape)
     label = name or f"{type(module).__name__} on {'x'.join(map(str, input_shape))}"
-    twin = tree_twin(spec)
-    layers = tree_layers(spec)
-    if twin is not None and layers is not None:
-        tree_labels = (labels[0], *("+".join(labels[i + 1] for i in idx) for _, _, idx in layers))
-        return replace(analyze(twin, families=families, name=label, rank=rank, seed=seed), layer_labels=tree_labels)
-    return analyze(spec, families=families, name=label, rank=rank, seed=seed, layer_labels=labels)
+    if isinstance(spec, GeneralArchitecture):
+        twin = tree_twin(spec)
+        layers = tree_layers(spec)
+        if twin is not None and layers is not None:
+            tree_labels = (labels[0], *("+".join(labels[i + 1] for i in idx) for _, _, idx in layers))
+            return replace(
+                analyze(twin, families=families, name=label, rank=rank, seed=seed),
+                layer_labels=tree_labels,
+                layers=layer_info(GraphArchitecture.from_general(spec, labels)),
+            )
+    return analyze(spec, families=families, name=label, rank=rank, seed=seed, layer_labels=labels, onehot=onehot)

@@ -24,16 +24,16 @@ from __future__ import annotations
 import math
 import operator
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from convac._validation import instance, integer
 from convac.errors import ArchitectureError, ConvacTypeError, InputError, InternalError
 from convac.fx._tables import LayerTables, layer_tables
 from convac.fx._tracing import fx_name, node_shape, propagate_shapes, refuse, trace
-from convac.spec import ConvStep, GeneralArchitecture
+from convac.spec import ConvStep, GeneralArchitecture, GraphArchitecture, GraphNode
 
-__all__ = ["module_architecture"]
+__all__ = ["module_architecture", "module_graph"]
 
 
 def _tuple(value: Any, ndim: int) -> tuple[int, ...]:
@@ -53,19 +53,44 @@ def _bind(node: Any, names: Sequence[str], defaults: dict[str, Any]) -> dict[str
 
 @dataclass
 class _Walk:
-    """The chain read so far: the representation conv, the steps after it, the flatten and the Linear layers."""
+    """The graph read so far: the representation conv, the layer nodes after it, the flatten and the Linear layers.
+
+    ``cur`` is the graph node the fx node being mapped reads (None: the input, before the
+    representation conv); ``made`` the graph node it produces (``cur`` for an element-wise layer).
+    """
 
     ndim: int
     gm: Any
     rep: tuple[int, str] | None = None  # (M, label) of the representation conv
     rep_grid: tuple[int, ...] = ()  # its output grid: the input positions of the ConvAC
-    grid: tuple[int, ...] = ()
-    channels: int | None = None
-    steps: list[tuple[ConvStep, str]] = field(default_factory=list)
+    nodes: list[GraphNode] = field(default_factory=list)
+    grids: list[tuple[int, ...]] = field(default_factory=list)  # per graph node (0 = the input layer)
+    widths: list[int] = field(default_factory=list)
+    cur: int | None = None
+    made: int | None = None
     flat: str | None = None  # label of the flatten, once the grid is flattened
+    flat_src: int = 0  # the graph node the flatten reads
     linears: list[tuple[int, str]] = field(default_factory=list)
 
-    def add_step(self, step: ConvStep, label: str, where: str, out_shape: tuple[int, ...]) -> None:
+    @property
+    def grid(self) -> tuple[int, ...]:
+        return self.grids[self.cur or 0]
+
+    @property
+    def channels(self) -> int:
+        return self.widths[self.cur or 0]
+
+    def set_rep(self, channels: int, label: str, grid: tuple[int, ...]) -> None:
+        self.rep, self.rep_grid = (channels, label), grid
+        self.grids, self.widths, self.made = [grid], [channels], 0
+
+    def append(self, node: GraphNode, grid: tuple[int, ...], width: int) -> None:
+        self.nodes.append(node)
+        self.grids.append(grid)
+        self.widths.append(width)
+        self.made = len(self.nodes)
+
+    def add_step(self, step: ConvStep, label: str, where: str, out_shape: tuple[int, ...], groups: int = 1) -> None:
         if self.rep is None:
             raise InternalError("a step was mapped before the representation convolution; please report this")
         k, s, p, d = (_tuple(v, self.ndim) for v in (step.kernel, step.stride, step.padding, step.dilation))
@@ -82,20 +107,22 @@ class _Walk:
                 f"its windows give a {'x'.join(map(str, expect))} grid but it returns {'x'.join(map(str, got))} "
                 "(ceil_mode or uneven padding)",
             )
-        self.steps.append((ConvStep(step.channels, k, s, p, d), label))
-        self.grid = got
-        if step.channels is not None:
-            self.channels = step.channels
+        width = self.channels if step.channels is None else step.channels
+        self.append(GraphNode.conv(self.cur or 0, step.channels, k, s, p, d, groups, label), got, width)
 
 
-def module_architecture(module: Any, input_shape: Sequence[int]) -> tuple[GeneralArchitecture, tuple[str, ...]]:
+def module_architecture(
+    module: Any, input_shape: Sequence[int]
+) -> tuple[GeneralArchitecture | GraphArchitecture, tuple[str, ...]]:
     """Return the ConvAC analogue of a PyTorch CNN, and the torch layer behind each of its layers.
 
     ``input_shape`` is one sample's shape: ``(channels, length)`` for a 1D network,
-    ``(channels, height, width)`` for a 2D one. Returns the
+    ``(channels, height, width)`` for a 2D one. A chain of layers gives a
     :class:`~convac.spec.GeneralArchitecture` (the mapping is in the module docstring) and a
     label per layer: ``labels[0]`` names the representation convolution (layer "input" of the
-    analysis), ``labels[i + 1]`` the torch layer(s) behind step ``i``.
+    analysis), ``labels[i + 1]`` the torch layer(s) behind step ``i``. A network with residual
+    additions, concatenations or grouped convolutions gives its
+    :class:`~convac.spec.GraphArchitecture` (:func:`module_graph`) and the label of every node.
 
     Examples
     --------
@@ -108,6 +135,38 @@ def module_architecture(module: Any, input_shape: Sequence[int]) -> tuple[Genera
     >>> labels  # the input, then one label per step ("4+5": the flatten and the first Linear)
     ('0', '2', '3', '4+5')
     """
+    graph = module_graph(module, input_shape)
+    if graph.is_chain:
+        return graph.to_general(), graph.labels
+    return graph, graph.labels
+
+
+def module_graph(module: Any, input_shape: Sequence[int]) -> GraphArchitecture:
+    """Return the ConvAC analogue of a PyTorch CNN as a compact :class:`~convac.spec.GraphArchitecture`.
+
+    As :func:`module_architecture`, for any network: a residual addition (``+``, ``+=``,
+    ``torch.add``) becomes an ``"add"`` node, ``torch.cat`` on the channel axis a ``"concat"``
+    node, a grouped or depthwise convolution a ``"conv"`` node with its ``groups``; node labels
+    name the torch layers. Branches that do not reach the output are left out.
+
+    Examples
+    --------
+    >>> import torch
+    >>> from torch import nn
+    >>> class Block(nn.Module):
+    ...     def __init__(self):
+    ...         super().__init__()
+    ...         self.stem, self.conv = nn.Conv1d(1, 4, 1), nn.Conv1d(4, 4, 3, padding=1, groups=4)
+    ...         self.head = nn.Sequential(nn.AdaptiveAvgPool1d(1), nn.Flatten(), nn.Linear(4, 2))
+    ...     def forward(self, x):
+    ...         h = self.stem(x)
+    ...         return self.head(torch.relu(self.conv(h)) + h)
+    >>> g = module_graph(Block(), (1, 8))
+    >>> [(n.op, n.inputs, n.groups, n.label) for n in g.nodes]  # the Linear is the output layer
+    [('conv', (0,), 4, 'conv'), ('add', (1, 0), 1, 'add'), ('conv', (2,), 1, 'head.0')]
+    >>> g.labels[0], g.tie_groups
+    ('stem', ((0, 1),))
+    """
     from torch import nn
 
     instance(module, "module", nn.Module, "a torch.nn.Module")
@@ -117,35 +176,56 @@ def module_architecture(module: Any, input_shape: Sequence[int]) -> tuple[Genera
     propagate_shapes(gm, module, batch_shape)
     walk = _walk(gm, len(shape) - 1)
     if walk.rep is None:
-        raise InternalError("the chain ended without its representation convolution; please report this")
-    steps, n_outputs = _with_head(walk)
-    if not steps:
+        raise InternalError("the walk ended without its representation convolution; please report this")
+    n_outputs, top = _with_head(walk)
+    nodes, input_label = _reachable(walk, top)
+    if not nodes:
         raise refuse(
             f"{type(module).__name__}",
             "it has no layer after the representation convolution; a ConvAC needs at least one pooling step",
         )
     try:
-        spec = GeneralArchitecture(walk.rep_grid, walk.rep[0], tuple(s for s, _ in steps), n_outputs)
+        return GraphArchitecture(walk.rep_grid, walk.rep[0], tuple(nodes), n_outputs, input_label)
     except ArchitectureError as exc:
         raise InputError(f"the ConvAC analogue of {type(module).__name__} is not valid: {exc}") from None
-    return spec, (walk.rep[1], *(lab for _, lab in steps))
 
 
-def _with_head(walk: _Walk) -> tuple[list[tuple[ConvStep, str]], int]:
-    """Return the steps with the head's appended (Linear layers after the flatten), and the number of outputs."""
-    steps, linears = list(walk.steps), walk.linears
+def _reachable(walk: _Walk, top: int) -> tuple[list[GraphNode], str]:
+    """Return the nodes the top depends on, renumbered in order (dead branches left out), and the input's label."""
+    if walk.rep is None:
+        raise InternalError("the walk ended without its representation convolution; please report this")
+    keep = {top}
+    for i in range(top, 0, -1):
+        if i in keep:
+            keep.update(walk.nodes[i - 1].inputs)
+    new_id = {old: new for new, old in enumerate(sorted(keep | {0}))}
+    out = []
+    for i in sorted(keep - {0}):
+        n = walk.nodes[i - 1]
+        out.append(replace(n, inputs=tuple(new_id[s] for s in n.inputs)))
+    return out, walk.rep[1]
+
+
+def _with_head(walk: _Walk) -> tuple[int, int]:
+    """Append the head (the Linear layers after the flatten) to the graph; return the outputs and the top node."""
+    linears = walk.linears
+    src = walk.flat_src
     if linears:
         *hidden, (n_outputs, _) = linears
     else:
-        hidden, n_outputs = [], walk.channels or 1
-    full = tuple(walk.grid)
+        hidden, n_outputs = [], walk.widths[src] or 1
+    full = tuple(walk.grids[src])
+    ones = (1,) * walk.ndim
+    walk.made = src
     if hidden:
         first, label = hidden[0]
-        steps.append((ConvStep(first, full, full), f"{walk.flat}+{label}"))
-        steps += [(ConvStep(c, (1,) * walk.ndim), lab) for c, lab in hidden[1:]]
+        walk.append(GraphNode.conv(src, first, full, full, label=f"{walk.flat}+{label}"), ones, first)
+        for c, lab in hidden[1:]:
+            walk.append(GraphNode.conv(len(walk.nodes), c, ones, label=lab), ones, c)
     elif math.prod(full) > 1:  # the output layer alone reads a grid: a map per position, a product over it
-        steps.append((ConvStep(n_outputs, full, full), f"{walk.flat}+{linears[-1][1]}" if linears else str(walk.flat)))
-    return steps, n_outputs
+        label = f"{walk.flat}+{linears[-1][1]}" if linears else str(walk.flat)
+        walk.append(GraphNode.conv(src, n_outputs, full, full, label=label), ones, n_outputs)
+    return n_outputs, walk.made or 0
 
 
 def _input_shape(input_shape: Any) -> tuple[int, ...]:
@@ -164,47 +244,82 @@ def _input_shape(input_shape: Any) -> tuple[int, ...]:
 def _walk(gm: Any, ndim: int) -> _Walk:
     t = layer_tables()
     walk = _Walk(ndim, gm)
-    derived: set[Any] = set()
-    head: Any = None
+    ids: dict[Any, int | None] = {}
+    head: Any = None  # after the flatten: the last layer of the (chain) head
     for node in gm.graph.nodes:
         if node.op == "placeholder":
-            if head is not None:
+            if ids:
                 raise refuse(f"input '{node.name}'", "the forward takes more than one tensor")
-            head = node
-            derived.add(node)
+            ids[node] = None
             continue
         if node.op == "get_attr":
             continue
         where = fx_name(node, gm)
         if node.op == "output":
-            out = node.args[0]
-            if out is not head:
-                raise refuse("the module's output", "it must return one (batch, n_outputs) tensor")
-            if walk.rep is None:
-                raise refuse("the module", "it has no convolution (the first one is the representation layer)")
-            if walk.flat is None:
-                raise refuse("the module's output", "it must be flattened to (batch, n_outputs) scores")
+            _check_output(node, head, walk)
             break
-        inputs = [n for n in node.all_input_nodes if n in derived]
+        inputs = [n for n in node.all_input_nodes if n in ids]
         if not inputs:  # built from parameters or constants only
             continue
-        derived.add(node)
         out_shape = node_shape(node)
         tensors = [n for n in dict.fromkeys(inputs) if node_shape(n) is not None]
         if out_shape is None:
+            ids[node] = None if not tensors else ids[tensors[0]]
             _check_auxiliary(node, where)
             continue
-        if len(tensors) > 1:
-            join = t.joins.get(node.target) if node.op == "call_function" else None
-            raise refuse(where, f"it is {join or 'a layer'} combining two branches (a graph, not a chain of layers)")
-        if not tensors or tensors[0] is not head:
-            raise refuse(
-                where,
-                "it reads a tensor another layer already consumed (a second branch or skip connection)",
-            )
-        _map_node(node, where, node_shape(head) or (), out_shape, walk, t)
-        head = node
+        if walk.flat is not None:
+            if len(tensors) != 1 or tensors[0] is not head:
+                raise refuse(where, "after the flatten the layers must form one chain (a second branch or skip)")
+        elif len(tensors) > 1:
+            ids[node] = _map_join(node, where, [ids[n] for n in tensors], [node_shape(n) for n in tensors], walk, t)
+            continue
+        if not tensors:
+            raise refuse(where, "it returns a tensor that depends on the input only through non-tensor values")
+        walk.cur = walk.made = ids[tensors[0]]
+        if walk.cur is None and walk.rep is not None:
+            raise refuse(where, "it reads the input a second time, beside the representation convolution")
+        _map_node(node, where, node_shape(tensors[0]) or (), out_shape, walk, t)
+        ids[node] = walk.made
+        if walk.flat is not None:
+            head = node
     return walk
+
+
+def _check_output(node: Any, head: Any, walk: _Walk) -> None:
+    out = node.args[0]
+    if walk.rep is None:
+        raise refuse("the module", "it has no convolution (the first one is the representation layer)")
+    if walk.flat is None:
+        raise refuse("the module's output", "it must be flattened to (batch, n_outputs) scores")
+    if out is not head:
+        raise refuse("the module's output", "it must return one (batch, n_outputs) tensor")
+
+
+def _map_join(node: Any, where: str, srcs: list[int | None], shapes: list[Any], walk: _Walk, t: LayerTables) -> int:
+    """Map a residual addition or a channel concatenation of several graph nodes; return the new node's id."""
+    join = t.joins.get(node.target) if node.op == "call_function" else None
+    if node.op == "call_method" and node.target in ("add", "add_"):
+        join = "a residual addition"
+    if join is None or join == "a stack of branches":
+        raise refuse(where, f"it is {join or 'a layer'} combining two branches (only sums and channel concatenations)")
+    if any(s is None for s in srcs):
+        raise refuse(where, f"it is {join} of the input itself, before the representation convolution")
+    out_shape = node_shape(node) or ()
+    ids = tuple(s for s in srcs if s is not None)
+    if join == "a residual addition":
+        if any(sh != out_shape for sh in shapes) or node.kwargs.get("alpha", 1) == 0:
+            raise refuse(where, f"it adds tensors of shapes {shapes} (a residual addition needs equal shapes)")
+        walk.append(GraphNode.add(*ids, label=_label(node)), tuple(out_shape[2:]), int(out_shape[1]))
+        return len(walk.nodes)
+    dim = node.kwargs.get("dim", node.args[1] if len(node.args) > 1 else 0)
+    if dim not in (1, -(walk.ndim + 1)):
+        raise refuse(where, f"it concatenates along dim={dim}; only the channel axis (dim=1) is supported")
+    walk.append(GraphNode.concat(*ids, label=_label(node)), tuple(out_shape[2:]), int(out_shape[1]))
+    return len(walk.nodes)
+
+
+def _label(node: Any) -> str:
+    return str(node.target) if node.op == "call_module" else node.name
 
 
 def _check_auxiliary(node: Any, where: str) -> None:
@@ -283,7 +398,7 @@ def _map_head(
         flat = (in_shape[0], math.prod(in_shape[1:]))
         if walk.flat is not None or len(in_shape) != walk.ndim + 2 or out_shape != flat:
             raise refuse(where, f"it reshapes {in_shape} to {out_shape}; only a flatten to (batch, -1) is supported")
-        walk.flat = label
+        walk.flat, walk.flat_src = label, walk.cur or 0
         return True
     if isinstance(sub, t.linear_module) or (op == "call_function" and target in t.linear_functions):
         if walk.flat is None:
@@ -314,8 +429,6 @@ def _map_conv(node: Any, where: str, sub: Any, conv_dim: int, out_shape: tuple[i
         kernel = weight[2:]
         stride, padding = args.get("stride", 1), args.get("padding", 0)
         dilation, groups, mode = args.get("dilation", 1), args.get("groups", 1), "zeros"
-    if groups != 1:
-        raise refuse(where, f"a grouped convolution (groups={groups}) mixes only some channels")
     if mode != "zeros":
         raise refuse(where, f"padding_mode={mode!r} wraps or mirrors the grid; only zero padding is supported")
     kernel, stride, dilation = _tuple(kernel, ndim), _tuple(stride, ndim), _tuple(dilation, ndim)
@@ -330,13 +443,9 @@ def _map_conv(node: Any, where: str, sub: Any, conv_dim: int, out_shape: tuple[i
     padding = _tuple(padding, ndim)
     channels = int(out_shape[1])
     if walk.rep is None:
-        walk.rep = (channels, str(node.target) if node.op == "call_module" else node.name)
-        walk.grid = tuple(out_shape[2:])
-        walk.rep_grid = walk.grid
-        walk.channels = channels
+        walk.set_rep(channels, _label(node), tuple(out_shape[2:]))
         return
-    label = str(node.target) if node.op == "call_module" else node.name
-    walk.add_step(ConvStep(channels, kernel, stride, padding, dilation), label, where, out_shape)
+    walk.add_step(ConvStep(channels, kernel, stride, padding, dilation), _label(node), where, out_shape, int(groups))
 
 
 def _is_pool(node: Any, sub: Any, kind: Any, t: LayerTables) -> bool:

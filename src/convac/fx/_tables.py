@@ -20,10 +20,10 @@ __all__ = ["SUPPORTED_LAYERS", "LayerTables", "layer_tables"]
 
 #: What :func:`convac.fx.module_architecture` accepts, as its errors list it.
 SUPPORTED_LAYERS = (
-    "Conv1d/Conv2d (groups=1; any kernel, stride, padding incl. 'same'/'valid', dilation), "
+    "Conv1d/Conv2d (any groups incl. depthwise, kernel, stride, padding incl. 'same'/'valid', dilation), "
     "Max/Avg/LP pooling 1d/2d, AdaptiveAvg/MaxPool with uniform windows, activations (ReLU, GELU, Tanh, Sigmoid, "
-    "LeakyReLU, ...), BatchNorm1d/2d, Dropout, Flatten/flatten/view/reshape to (batch, -1), Linear, "
-    "and their functional forms, in one chain without branches"
+    "LeakyReLU, ...), BatchNorm1d/2d, Dropout, residual additions (+, +=, torch.add), torch.cat on channels, "
+    "Flatten/flatten/view/reshape to (batch, -1), Linear, and their functional forms; after the flatten one chain"
 )
 
 _POOL_ARGS = ("kernel_size", "stride", "padding", "dilation", "ceil_mode", "return_indices")

@@ -60,14 +60,13 @@ from convac.spec._graph import GraphArchitecture, _as_graph
 
 __all__ = ["FunctionBound", "function_bound"]
 
-_Vals = list[int]
-
 
 @dataclass(frozen=True)
 class FunctionBound:
     """The function bound of one partition.
 
-    ``value``: the exact bound (a Python int); ``log2``: its base-2 logarithm (display);
+    ``value``: the exact bound (a Python int), or None above ``2**EXACT_BITS`` (deep overlapping
+    stacks copy each input once per path: billions of bits); ``log2``: its base-2 logarithm;
     ``cut_nodes``: the graph nodes whose channel leg an optimal assignment cuts (0 = input edges);
     ``spec``: the :class:`~convac.spec.GraphArchitecture` it was computed on.
 
@@ -78,7 +77,7 @@ class FunctionBound:
     (3, (3,), (2,))
     """
 
-    value: int
+    value: int | None
     log2: float
     cut_nodes: tuple[int, ...]
     spec: GraphArchitecture
@@ -91,260 +90,295 @@ class FunctionBound:
 
     def __str__(self) -> str:
         names = ", ".join(self.spec.labels[n] for n in self.cut_nodes) or "-"
-        return f"function bound {self.value} (log2 {self.log2:.6g}) cutting {names}"
-
-
-def _flat(coord: tuple[int, ...], grid: tuple[int, ...]) -> int:
-    out = 0
-    for c, g in zip(coord, grid, strict=True):
-        out = out * g + c
-    return out
+        shown = str(self.value) if self.value is not None else f"2^{self.log2:.6g}"
+        return f"function bound {shown} (log2 {self.log2:.6g}) cutting {names}"
 
 
 @lru_cache(maxsize=16)
-def _members(spec: GraphArchitecture) -> tuple[tuple[tuple[int, ...], ...] | None, ...]:
-    """Per node: for each position (row-major), the flat indices in its input node that its window reads."""
-    out: list[tuple[tuple[int, ...], ...] | None] = [None]
-    for i, node in enumerate(spec.nodes, start=1):
+def _windows(spec: GraphArchitecture) -> tuple[Any, ...]:
+    """Per conv node: its windows as a (positions, kernel) array of flat indices into its input node.
+
+    Padded window members point at the sentinel ``len(input node)``, which callers append (1 for
+    products, the neutral side for the side tests). Built per axis with numpy, then combined.
+    """
+    out: list[Any] = [None]
+    for node in spec.nodes:
         if node.op != "conv":
             out.append(None)
             continue
         below = spec.node_grid(node.inputs[0])
-        grid = spec.node_grid(i)
-        positions = [tuple(divmod(q, grid[-1])) if len(grid) == 2 else (q,) for q in range(math.prod(grid))]
-        out.append(tuple(tuple(_flat(c, below) for c in spec.window(i, p)) for p in positions))
+        size = math.prod(below)
+        grid_out = spec._grids[len(out)]
+        axes = []
+        for axis, n_below in enumerate(below):
+            k, st, p, d = (node.kernel[axis], node.stride[axis], node.padding[axis], node.dilation[axis])  # type: ignore[index]
+            c = np.arange(grid_out[axis])[:, None] * st - p + d * np.arange(k)[None, :]
+            axes.append((c, (c >= 0) & (c < n_below)))
+        if len(axes) == 1:
+            ((c, ok),) = axes
+            idx = np.where(ok, c, size)
+        else:
+            (r, rok), (c, cok) = axes
+            flat = r[:, None, :, None] * below[1] + c[None, :, None, :]
+            ok = rok[:, None, :, None] & cok[None, :, None, :]
+            idx = np.where(ok, flat, size).reshape(r.shape[0] * c.shape[0], r.shape[1] * c.shape[1])
+        out.append(idx)
     return tuple(out)
+
+
+#: Exact integers are kept up to this many bits; above it the bound is reported by its log2 alone
+#: (overlapping stacks copy an input once per path, so deep nets reach billions of bits).
+EXACT_BITS = 4096
+
+
+class _Exact:
+    """Saturating exact arithmetic on object arrays of Python ints: every value above ``2**EXACT_BITS`` is ``big``.
+
+    All operations are monotone and every value is at least 1, so a result at most ``2**EXACT_BITS`` is exact.
+    """
+
+    one: Any = 1
+    big = 2**EXACT_BITS + 1
+
+    def cst(self, v: int) -> Any:
+        return v
+
+    def clip(self, a: Any) -> Any:
+        return np.minimum(a, self.big)
+
+    def prod(self, a: Any) -> Any:
+        return self.clip(np.multiply.reduce(a, axis=1) if a.shape[1] else _obj([1] * a.shape[0]))
+
+    def times(self, a: Any, c: int) -> Any:
+        return self.clip(a * c)
+
+    def plus(self, a: Any, b: Any) -> Any:
+        return self.clip(a + b)
+
+    def ones(self, n: int) -> Any:
+        return _obj([1] * n)
+
+
+class _Log:
+    """The same DP on float64 base-2 logarithms (display, and values beyond ``EXACT_BITS``)."""
+
+    one: Any = 0.0
+
+    def cst(self, v: int) -> Any:
+        return math.log2(v)
+
+    def prod(self, a: Any) -> Any:
+        return a.sum(axis=1)
+
+    def times(self, a: Any, c: int) -> Any:
+        return a + math.log2(c)
+
+    def plus(self, a: Any, b: Any) -> Any:
+        return np.logaddexp2(a, b)
+
+    def ones(self, n: int) -> Any:
+        return np.zeros(n)
+
+
+_Algebra = _Exact | _Log
+
+
+def _obj(values: Any) -> Any:
+    out = np.empty(len(values), dtype=object)
+    out[:] = list(values)
+    return out
+
+
+def _take(values: Any, idx: Any, pad: Any) -> Any:
+    """``values`` gathered by a window array, the sentinel (padding) holding ``pad``."""
+    return np.append(values, np.array([pad], dtype=values.dtype))[idx]
 
 
 @dataclass
 class _Tables:
-    """The DP's per-node, per-position values (``None`` in ``u0``/``u1`` = infinite: a terminal on the other side)."""
+    """The DP's per-node arrays over positions (object arrays of Python ints; ``fin`` False = infinite ``U``)."""
 
-    u0: list[list[int | None]]
-    u1: list[list[int | None]]
-    s: list[_Vals]
-    f0: list[_Vals]
-    f1: list[_Vals]
+    u0: list[Any]
+    u1: list[Any]
+    fin0: list[Any]
+    fin1: list[Any]
+    s: list[Any]
+    f0: list[Any]
+    f1: list[Any]
 
-
-def _mul(values: list[int | None], idx: tuple[int, ...]) -> int | None:
-    out = 1
-    for j in idx:
-        v = values[j]
-        if v is None:
-            return None
-        out *= v
-    return out
+    def push(self, u0: Any, u1: Any, fin0: Any, fin1: Any, s: Any, f0: Any, f1: Any) -> None:
+        for lst, v in zip((self.u0, self.u1, self.fin0, self.fin1, self.s, self.f0, self.f1),
+                          (u0, u1, fin0, fin1, s, f0, f1), strict=True):  # fmt: skip
+            lst.append(v)
 
 
-def _low(u: int | None, cut: int) -> int:
-    return cut if u is None or cut < u else u
-
-
-def _conv(tb: _Tables, src: int, members: tuple[tuple[int, ...], ...], width: int) -> None:
+def _conv(al: _Algebra, tb: _Tables, src: int, idx: Any, width: int) -> None:
     """Add a generalized convolution (a matrix per window member): its delta over the members' legs."""
-    pf0, pf1 = tb.f0[src], tb.f1[src]
-    u0: list[int | None] = []
-    u1: list[int | None] = []
-    s, f0, f1 = [], [], []
-    for idx in members:
-        a = b = m = 1
-        for j in idx:
-            x, y = pf0[j], pf1[j]
-            a *= x
-            b *= y
-            m *= x if x < y else y
-        cut = width * m
-        u0.append(a)
-        u1.append(b)
-        s.append(m)
-        f0.append(a if a < cut else cut)
-        f1.append(b if b < cut else cut)
-    tb.u0.append(u0)
-    tb.u1.append(u1)
-    tb.s.append(s)
-    tb.f0.append(f0)
-    tb.f1.append(f1)
+    x, y = _take(tb.f0[src], idx, al.one), _take(tb.f1[src], idx, al.one)
+    u0, u1, m = al.prod(x), al.prod(y), al.prod(np.minimum(x, y))
+    cut = al.times(m, width)
+    true = np.ones(len(m), dtype=bool)
+    tb.push(u0, u1, true, true, m, np.minimum(u0, cut), np.minimum(u1, cut))
 
 
-def _pool(tb: _Tables, src: int, members: tuple[tuple[int, ...], ...], width: int) -> None:
+def _pool(al: _Algebra, tb: _Tables, src: int, idx: Any, width: int) -> None:
     """Add a product pooling: no matrices, so its delta and its members' deltas are one (fused)."""
-    pu0, pu1, ps = tb.u0[src], tb.u1[src], tb.s[src]
-    u0 = [_mul(pu0, idx) for idx in members]
-    u1 = [_mul(pu1, idx) for idx in members]
-    s = [math.prod(ps[j] for j in idx) for idx in members]
-    tb.u0.append(u0)
-    tb.u1.append(u1)
-    tb.s.append(s)
-    tb.f0.append([_low(u, width * m) for u, m in zip(u0, s, strict=True)])
-    tb.f1.append([_low(u, width * m) for u, m in zip(u1, s, strict=True)])
+    u0, u1 = al.prod(_take(tb.u0[src], idx, al.one)), al.prod(_take(tb.u1[src], idx, al.one))
+    fin0 = _take(tb.fin0[src], idx, True).all(axis=1)
+    fin1 = _take(tb.fin1[src], idx, True).all(axis=1)
+    m = al.prod(_take(tb.s[src], idx, al.one))
+    cut = al.times(m, width)
+    f0 = np.where(fin0, np.minimum(u0, cut), cut)
+    f1 = np.where(fin1, np.minimum(u1, cut), cut)
+    tb.push(u0, u1, fin0, fin1, m, f0, f1)
 
 
-def _whole(tb: _Tables, f0: _Vals, f1: _Vals) -> None:
+def _whole(tb: _Tables, f0: Any, f1: Any) -> None:
     """Add a node that is not a delta (sum, concatenation, grouped convolution): readers see only its F."""
-    tb.u0.append(list(f0))
-    tb.u1.append(list(f1))
-    tb.s.append([a if a < b else b for a, b in zip(f0, f1, strict=True)])
-    tb.f0.append(f0)
-    tb.f1.append(f1)
+    true = np.ones(len(f0), dtype=bool)
+    tb.push(f0, f1, true, true, np.minimum(f0, f1), f0, f1)
 
 
-def _grouped(tb: _Tables, spec: GraphArchitecture, i: int, members: tuple[tuple[int, ...], ...]) -> None:
+def _grouped(al: _Algebra, tb: _Tables, spec: GraphArchitecture, i: int, idx: Any) -> None:
     """Block-diagonal matrices: the ungrouped bound, or ``g`` times one group's bound, whichever is smaller."""
     node = spec.nodes[i - 1]
     src = node.inputs[0]
     g, width = node.groups, spec.node_channels(i)
     per_in, per_out = spec.node_channels(src) // g, width // g
-    _conv(tb, src, members, width)
-    full0, full1 = tb.f0.pop(), tb.f1.pop()
-    for lst in (tb.u0, tb.u1, tb.s):
-        lst.pop()
-    pf0, pf1 = tb.f0[src], tb.f1[src]
-    f0, f1 = [], []
-    for idx, a_full, b_full in zip(members, full0, full1, strict=True):
-        a = b = m = 1
-        for j in idx:
-            x, y = pf0[j], pf1[j]
-            a *= min(x, per_in * y)  # one group's slice of the input: at most the whole, at most C_in/g flips
-            b *= min(y, per_in * x)
-            m *= x if x < y else y
-        cut = per_out * m
-        f0.append(min(a_full, g * min(a, cut)))
-        f1.append(min(b_full, g * min(b, cut)))
-    _whole(tb, f0, f1)
+    x, y = _take(tb.f0[src], idx, al.one), _take(tb.f1[src], idx, al.one)
+    m = al.prod(np.minimum(x, y))
+    cut = al.times(m, width)
+    full0, full1 = np.minimum(al.prod(x), cut), np.minimum(al.prod(y), cut)
+    # one group's slice of the input: at most the whole input's rank, at most C_in / g times the other side's
+    a, b = al.prod(np.minimum(x, al.times(y, per_in))), al.prod(np.minimum(y, al.times(x, per_in)))
+    part = al.times(m, per_out)
+    f0 = np.minimum(full0, al.times(np.minimum(a, part), g))
+    _whole(tb, f0, np.minimum(full1, al.times(np.minimum(b, part), g)))
 
 
-def _solve(spec: GraphArchitecture, mask: Any) -> _Tables:
-    side = [bool(v) for v in mask]
-    m = spec.n_features
-    tb = _Tables(
-        u0=[[None if a else 1 for a in side]],
-        u1=[[1 if a else None for a in side]],
-        s=[[1] * len(side)],
-        f0=[[m if a else 1 for a in side]],
-        f1=[[1 if a else m for a in side]],
-    )
-    members = _members(spec)
-    lo, hi = _sides(spec, np.asarray(side, dtype=bool))
+def _solve(al: _Algebra, spec: GraphArchitecture, side: Any) -> _Tables:
+    n = len(side)
+    ones, m = al.ones(n), al.times(al.ones(n), spec.n_features)
+    tb = _Tables([ones], [ones], [~side], [side.copy()], [ones], [np.where(side, m, ones)], [np.where(side, ones, m)])
+    windows = _windows(spec)
+    lo, hi = _sides(spec, side)
     for i, node in enumerate(spec.nodes, start=1):
         if node.op == "conv":
-            mem = members[i]
-            if mem is None:
-                raise InternalError("a convolution node without windows; please report this")
+            idx = windows[i]
             if node.channels is None:
-                _pool(tb, node.inputs[0], mem, spec.node_channels(i))
+                _pool(al, tb, node.inputs[0], idx, spec.node_channels(i))
             elif node.groups > 1:
-                _grouped(tb, spec, i, mem)
+                _grouped(al, tb, spec, i, idx)
             else:
-                _conv(tb, node.inputs[0], mem, spec.node_channels(i))
+                _conv(al, tb, node.inputs[0], idx, spec.node_channels(i))
             continue
         # a sum or a concatenation: ranks add (direct sum of the bond spaces / of the channels)
-        f0 = [sum(v) for v in zip(*(tb.f0[s] for s in node.inputs), strict=True)]
-        f1 = [sum(v) for v in zip(*(tb.f1[s] for s in node.inputs), strict=True)]
-        _one_sided(f0, f1, lo[i], hi[i], spec.node_channels(i))
+        f0, f1 = tb.f0[node.inputs[0]], tb.f1[node.inputs[0]]
+        for src in node.inputs[1:]:
+            f0, f1 = al.plus(f0, tb.f0[src]), al.plus(f1, tb.f1[src])
+        width = al.cst(spec.node_channels(i))
+        # a sum whose receptive field lies on one side is a function of that side alone: rank 1 there, C across
+        on_a, on_b = lo[i] == 1, hi[i] == 0
+        f1 = np.where(on_a, al.one, np.where(on_b, np.minimum(f1, width), f1))
+        f0 = np.where(on_b, al.one, np.where(on_a, np.minimum(f0, width), f0))
         _whole(tb, f0, f1)
     return tb
-
-
-def _one_sided(f0: _Vals, f1: _Vals, lo: Any, hi: Any, width: int) -> None:
-    """Lower a sum whose receptive field lies on one side (a function of it alone): rank 1 there, ``C`` across."""
-    for q in np.flatnonzero(lo == 1).tolist():
-        f1[q] = 1
-        f0[q] = min(f0[q], width)
-    for q in np.flatnonzero(hi == 0).tolist():
-        f0[q] = 1
-        f1[q] = min(f1[q], width)
 
 
 def _sides(spec: GraphArchitecture, side: Any) -> tuple[list[Any], list[Any]]:
     """Per node and position: the least and the largest side (0 = B, 1 = A) of its receptive field's inputs."""
     lo, hi = [side.astype(np.int8)], [side.astype(np.int8)]
+    windows = _windows(spec)
     for i, node in enumerate(spec.nodes, start=1):
         if node.op != "conv":
             lo.append(np.min([lo[s] for s in node.inputs], axis=0))
             hi.append(np.max([hi[s] for s in node.inputs], axis=0))
             continue
-        idx = _padded(spec)[i]
         src = node.inputs[0]
-        # the sentinel after the last position: 1 for the minimum, 0 for the maximum (an empty window is pure)
-        lo.append(np.append(lo[src], 1)[idx].min(axis=1))
-        hi.append(np.append(hi[src], 0)[idx].max(axis=1))
+        # the sentinel: 1 for the minimum, 0 for the maximum (an empty window is pure)
+        lo.append(_take(lo[src], windows[i], 1).min(axis=1))
+        hi.append(_take(hi[src], windows[i], 0).max(axis=1))
     return lo, hi
 
 
-@lru_cache(maxsize=16)
-def _padded(spec: GraphArchitecture) -> tuple[Any, ...]:
-    """Per conv node: its windows as a (positions, kernel) index array, padded with the sentinel ``len(source)``."""
-    out: list[Any] = [None]
-    for node, mem in zip(spec.nodes, _members(spec)[1:], strict=True):
-        if mem is None:
-            out.append(None)
-            continue
-        n_src = math.prod(spec.node_grid(node.inputs[0]))
-        width = max([1, *(len(m) for m in mem)])
-        arr = np.full((len(mem), width), n_src, dtype=np.int64)
-        for q, m in enumerate(mem):
-            arr[q, : len(m)] = m
-        out.append(arr)
-    return tuple(out)
+def _mark(size: int, idx: Any) -> Any:
+    out = np.zeros(size + 1, dtype=bool)
+    out[idx.ravel()] = True
+    return out[:size]
 
 
-def _trace(spec: GraphArchitecture, tb: _Tables, side: list[bool], top_side: int) -> tuple[int, ...]:
-    """Return the nodes whose leg one optimal assignment cuts, read back from the tables (each state once)."""
-    members = _members(spec)
+def _trace(al: _Algebra, spec: GraphArchitecture, tb: _Tables, side: Any, top_side: int) -> tuple[int, ...]:
+    """Return the nodes whose leg one optimal assignment cuts, read back from the tables top down (vectorised).
+
+    ``want[n]`` holds, per position of node ``n``, which states are reached: F with the leg on
+    side 0 or 1, U on side 0 or 1, S.
+    """
+    windows = _windows(spec)
+    sizes = [len(f) for f in tb.f0]
+    want = [{k: np.zeros(sz, dtype=bool) for k in ("F0", "F1", "U0", "U1", "S")} for sz in sizes]
+    want[-1][f"F{top_side}"][0] = True
     cut: set[int] = set()
-    seen: set[tuple[str, int, int, int]] = set()
-    stack: list[tuple[str, int, int, int]] = [("F", len(spec.nodes), 0, top_side)]
-    while stack:
-        state = stack.pop()
-        if state in seen:
+    for n in range(len(spec.nodes), 0, -1):
+        node, w = spec.nodes[n - 1], want[n]
+        low = tb.f1[n] < tb.f0[n]  # the cheaper side of the leg
+        if node.op != "conv" or node.groups > 1:
+            w["F0"] |= w["U0"] | (w["S"] & ~low)
+            w["F1"] |= w["U1"] | (w["S"] & low)
+            _trace_whole(al, spec, tb, want, windows, n, cut)
             continue
-        seen.add(state)
-        kind, n, q, t = state
-        if n == 0:
-            if kind == "F" and side[q] != bool(t):
-                cut.add(0)
-            continue
-        node = spec.nodes[n - 1]
-        fusable = node.op == "conv" and node.groups == 1
-        if not fusable:
-            if kind != "F":  # U = F and S = min(F_0, F_1) for a node that is not a delta
-                stack.append(("F", n, q, t if kind == "U" else int(tb.f1[n][q] < tb.f0[n][q])))
-                continue
-            if node.op == "conv":  # grouped: the block structure is below the resolution of this trace
+        width = spec.node_channels(n)
+        for t in (0, 1):
+            u, fin = (tb.u1 if t else tb.u0)[n], (tb.fin1 if t else tb.fin0)[n]
+            keep = fin & (u <= al.times(tb.s[n], width))
+            reached = w[f"F{t}"]
+            if (reached & ~keep).any():
                 cut.add(n)
-                src = node.inputs[0]
-                mem = members[n] or ()
-                stack += [("F", src, j, int(tb.f1[src][j] < tb.f0[src][j])) for j in mem[q]]
-            elif (tb.f1 if t else tb.f0)[n][q] < sum((tb.f1 if t else tb.f0)[s][q] for s in node.inputs):
-                cut.add(n)  # one-sided: its leg is cut, the inputs sit on the other side
-                stack += [("F", s, q, 1 - t) for s in node.inputs]
-            else:
-                stack += [("F", s, q, t) for s in node.inputs]
-            continue
-        stack += _expand(spec, tb, members, cut, state)
+            w[f"U{t}"] |= reached & keep
+            w["S"] |= reached & ~keep
+        src, idx = node.inputs[0], windows[n]
+        ws = want[src]
+        pool = node.channels is None
+        for t in (0, 1):
+            ws[f"U{t}" if pool else f"F{t}"] |= _mark(sizes[src], idx[w[f"U{t}"]])
+        members = _mark(sizes[src], idx[w["S"]])
+        if pool:
+            ws["S"] |= members
+        else:
+            src_low = tb.f1[src] < tb.f0[src]
+            ws["F0"] |= members & ~src_low
+            ws["F1"] |= members & src_low
+    inputs = want[0]
+    if ((inputs["F0"] & side) | (inputs["F1"] & ~side)).any():
+        cut.add(0)
     return tuple(sorted(cut))
 
 
-def _expand(
-    spec: GraphArchitecture, tb: _Tables, members: Any, cut: set[int], state: tuple[str, int, int, int]
-) -> list[tuple[str, int, int, int]]:
-    """Successor states of a (fusable) convolution or pooling node."""
-    kind, n, q, t = state
-    node = spec.nodes[n - 1]
-    src, mem = node.inputs[0], members[n][q]
-    pool = node.channels is None
-    if kind == "F":
-        u = (tb.u1 if t else tb.u0)[n][q]
-        if u is not None and u <= spec.node_channels(n) * tb.s[n][q]:
-            return [("U", n, q, t)]
-        cut.add(n)
-        return [("S", n, q, 0)]
-    if kind == "U":
-        return [("U" if pool else "F", src, j, t) for j in mem]
-    if pool:
-        return [("S", src, j, 0) for j in mem]
-    return [("F", src, j, int(tb.f1[src][j] < tb.f0[src][j])) for j in mem]
+def _trace_whole(
+    al: _Algebra, spec: GraphArchitecture, tb: _Tables, want: list[Any], windows: Any, n: int, cut: set[int]
+) -> None:
+    """Pass a sum's, a concatenation's or a grouped convolution's reached states to its inputs."""
+    node, w = spec.nodes[n - 1], want[n]
+    if node.op == "conv":  # grouped: the block structure is below the resolution of this trace
+        reached = w["F0"] | w["F1"]
+        if reached.any():
+            cut.add(n)
+        src = node.inputs[0]
+        members = _mark(len(tb.f0[src]), windows[n][reached])
+        src_low = tb.f1[src] < tb.f0[src]
+        want[src]["F0"] |= members & ~src_low
+        want[src]["F1"] |= members & src_low
+        return
+    for t in (0, 1):
+        f = tb.f1 if t else tb.f0
+        total = f[node.inputs[0]]
+        for src in node.inputs[1:]:
+            total = al.plus(total, f[src])
+        flipped = w[f"F{t}"] & (f[n] < total)  # one-sided: its leg is cut, the inputs sit on the other side
+        if flipped.any():
+            cut.add(n)
+        for s in node.inputs:
+            want[s][f"F{t}"] |= w[f"F{t}"] & ~flipped
+            want[s][f"F{1 - t}"] |= flipped
 
 
 def function_bound(spec: GraphArchitecture | GeneralArchitecture | Architecture, partition: Partition) -> FunctionBound:
@@ -374,10 +408,20 @@ def function_bound(spec: GraphArchitecture | GeneralArchitecture | Architecture,
     instance(partition, "partition", Partition, "a convac.Partition (e.g. Partition.left_right(spec))")
     partition.check_fits(spec)  # type: ignore[arg-type]  # it reads n_inputs and grid only
     graph = _as_graph(spec)
-    tb = _solve(graph, partition.mask)
-    top = len(graph.nodes)
-    a, b = tb.f0[top][0], tb.f1[top][0]
-    value = min(a, b)
-    cut = _trace(graph, tb, [bool(v) for v in partition.mask], int(b < a))
-    log2 = float(value.bit_length() - 1) if value & (value - 1) == 0 else math.log2(value)
+    side = np.asarray(partition.mask, dtype=bool)
+    al: _Algebra = _Log()
+    tb = _solve(al, graph, side)
+    a, b = float(tb.f0[-1][0]), float(tb.f1[-1][0])
+    value: int | None = None
+    log2 = min(a, b)
+    if log2 <= EXACT_BITS - 8:  # float rounding cannot hide a value above the exact range
+        al = _Exact()
+        tb = _solve(al, graph, side)
+        ea, eb = int(tb.f0[-1][0]), int(tb.f1[-1][0])
+        value = min(ea, eb)
+        if value >= _Exact.big:
+            raise InternalError("the exact function bound saturated below its float estimate; please report this")
+        log2 = float(value.bit_length() - 1) if value & (value - 1) == 0 else math.log2(value)
+        a, b = ea, eb
+    cut = _trace(al, graph, tb, side, int(b < a))
     return FunctionBound(value, log2, cut, graph, partition)
