@@ -18,6 +18,7 @@ from __future__ import annotations
 import os
 import sys
 import time
+from collections.abc import Iterator
 from pathlib import Path
 
 import torch
@@ -71,11 +72,11 @@ def figure(a: convac.Analysis, path: Path) -> None:
     save_figure(fig, path)
 
 
-def both_bounds_rows() -> list[str]:
-    """LeNet-5 and the small VGG: function bound and one-hot min-cut per scale, each timed."""
+def both_bounds_rows() -> Iterator[str]:
+    """LeNet-5 and the small VGG: function bound and one-hot min-cut per scale, each timed (yielded as done)."""
     from cnn_shapes import LeNet5, vgg_small
 
-    lines = ["network        scale          log2 function  seconds  log2 one-hot  seconds"]
+    yield "network        scale          log2 function  seconds  log2 one-hot  seconds"
     for name, net, shape in (("LeNet-5", LeNet5(), (1, 28, 28)), ("VGG small", vgg_small(), (3, 32, 32))):
         spec, _ = convac.fx.module_architecture(net, shape)
         graph = module_graph(net, shape)
@@ -87,9 +88,9 @@ def both_bounds_rows() -> list[str]:
             start = time.perf_counter()
             one = convac.min_cut(spec, part)
             t_one = time.perf_counter() - start
-            lines.append(f"{name:<14} {scale.label:<14} {fb.log2:>13.6g} {t_fb:>8.3f} {one.log2:>13.6g} {t_one:>8.2f}")
-            print(lines[-1], flush=True)
-    return lines
+            line = f"{name:<14} {scale.label:<14} {fb.log2:>13.6g} {t_fb:>8.3f} {one.log2:>13.6g} {t_one:>8.2f}"
+            print(line, flush=True)
+            yield line
 
 
 def main(argv: list[str]) -> None:
@@ -99,12 +100,16 @@ def main(argv: list[str]) -> None:
     figures = "--figures" in argv
     wanted = [a for a in argv if not a.startswith("--")]
     names = [n for n in PROFILES if not wanted or any(w in n for w in wanted)]
-    out = profile_rows(names, figures)
-    if not wanted:
-        out += ["", *both_bounds_rows()]
     HERE.mkdir(parents=True, exist_ok=True)
     target = HERE / ("real_cnns.txt" if not wanted else f"real_cnns_{'_'.join(wanted)}.txt")
-    target.write_text("\n".join(out) + "\n")
+    out = profile_rows(names, figures)
+    target.write_text("\n".join(out) + "\n")  # written before the slow one-hot rows, so a stop keeps it
+    if not wanted:
+        with target.open("a") as fh:
+            fh.write("\n")
+            for line in both_bounds_rows():  # each row as it finishes
+                fh.write(line + "\n")
+                fh.flush()
     print(f"wrote {target.relative_to(ROOT)}")
 
 
