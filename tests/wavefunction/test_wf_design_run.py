@@ -81,7 +81,7 @@ def test_equal_arms_follow_a_pooling_schedule():
 def test_compare_designs_reports_every_arm_and_seed():
     rows = compare_designs(tfim((8,)), budget=120, seeds=(0, 1), max_width=8, steps=5, lr=0.05, threads=1)
     assert [(r["arm"], r["seed"]) for r in rows] == [
-        (a, s) for a in ("wide_base", "wide_tip", "designed") for s in (0, 1)
+        (a, s) for s in (0, 1) for a in ("wide_base", "wide_tip", "designed")
     ]
     assert len({r["n_params"] for r in rows}) == 1
     assert all(r["energy"] >= r["exact_energy"] - 1e-9 for r in rows)

@@ -257,9 +257,9 @@ def compare_designs(
     arms = equal_arms(state, H.shape, budget, max_width, windows)
     rows: list[dict[str, Any]] = []
     trained: dict[tuple[tuple[int, ...], int], dict[str, Any]] = {}
-    for arm in ARMS:
-        arch = architecture_for(H.shape, arms[arm], windows)
-        for seed in seeds:
+    for seed in seeds:  # seeds outermost: a run stopped early still holds complete, paired seeds
+        for arm in ARMS:
+            arch = architecture_for(H.shape, arms[arm], windows)
             key = (tuple(arch.channels), seed)
             if key not in trained:  # an arm equal to an earlier one (same channels, same seed) is the same run
                 psi = ConvACWaveFunction(arch, weights=weights, seed=integer(seed, "seed", minimum=0))
