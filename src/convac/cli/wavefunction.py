@@ -107,8 +107,11 @@ def run(args: argparse.Namespace) -> int:
         f"{summary['n_params']} parameters, {summary['seconds']:.1f} s"
     )
     for row in summary["entanglement"]:
+        bound = f"min-cut {row['min_cut']}"
+        if row["rank_bound"] != row["min_cut"]:  # a symmetrised ansatz: a sum of trees
+            bound = f"rank bound {row['rank_bound']}, tree min-cut {row['min_cut']}"
         print(
             f"  {row['label']:>12}: ansatz S = {row['ansatz_entropy']:.4f} (rank {row['ansatz_rank']} <= "
-            f"min-cut {row['min_cut']}), exact S = {row.get('exact_entropy', float('nan')):.4f}"
+            f"{bound}), exact S = {row.get('exact_entropy', float('nan')):.4f}"
         )
     return 0
