@@ -2,8 +2,8 @@
 
 Usage (``nice -n 19``, ``OMP_NUM_THREADS=1``)::
 
-    python scripts/wavefunction_design.py tfim16 BUDGET STEPS SEEDS [MAX_WIDTH]
-    python scripts/wavefunction_design.py heis44 BUDGET STEPS SEEDS [MAX_WIDTH]
+    python scripts/wavefunction_design.py tfim16 BUDGET STEPS SEEDS [MAX_WIDTH [FIRST_SEED]]
+    python scripts/wavefunction_design.py heis44 BUDGET STEPS SEEDS [MAX_WIDTH [FIRST_SEED]]
 
 Every network has signed weights and is trained by SR on exact full sums. The 4x4 lattice uses
 the four-layer schedule 1x2, 2x1, 1x2, 2x1 (two 2x2 layers leave only two widths, too little room
@@ -27,7 +27,7 @@ from convac.wavefunction import compare_designs, heisenberg, tfim
 WINDOWS_4X4 = [(1, 2), (2, 1), (1, 2), (2, 1)]
 
 
-def main(name: str, budget: int, steps: int, seeds: int, max_width: int = 16) -> None:
+def main(name: str, budget: int, steps: int, seeds: int, max_width: int = 16, first_seed: int = 0) -> None:
     """Run the comparison ``name`` (tfim16 or heis44) and log every network as it finishes."""
     if name == "tfim16":
         H, options = tfim((16,), field=1.0), {"lr": 0.3}
@@ -43,7 +43,7 @@ def main(name: str, budget: int, steps: int, seeds: int, max_width: int = 16) ->
     compare_designs(
         H,
         budget,
-        seeds=tuple(range(seeds)),
+        seeds=tuple(range(first_seed, first_seed + seeds)),
         max_width=max_width,
         log=log,
         steps=steps,

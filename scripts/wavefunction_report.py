@@ -7,7 +7,7 @@ Usage::
 Reads ``runs/wavefunction/NAME/history.jsonl`` and the latest ``checkpoint.pt`` (so a run that
 was stopped early is reported at its last checkpoint), prints the last record, the best energy
 and the entanglement of the checkpointed ansatz next to the exact ground state's and the
-min-cut, and writes ``docs/wavefunction/NAME.png``.
+min-cut (and, for a symmetrised ansatz, its rank bound), and writes ``docs/wavefunction/NAME.png``.
 """
 
 from __future__ import annotations
@@ -66,8 +66,8 @@ def main(argv: list[str]) -> None:
     rows = entanglement_report(psi, standard_partitions(H.shape), state)
     for row in rows:
         print(
-            f"  {row.label:>12}: ansatz S={row.ansatz_entropy:.4f} rank {row.ansatz_rank} <= min-cut {row.min_cut}; "
-            f"exact S={row.exact_entropy:.4f} rank {row.exact_rank}"
+            f"  {row.label:>12}: ansatz S={row.ansatz_entropy:.4f} rank {row.ansatz_rank} <= bound {row.rank_bound} "
+            f"(tree min-cut {row.min_cut}); exact S={row.exact_entropy:.4f} rank {row.exact_rank}"
         )
     entanglement_figure(rows, f"docs/wavefunction/{name}.png", title=f"{H!r}, step {step}")
 
