@@ -29,6 +29,19 @@ from convac.wavefunction import (
 from convac.wavefunction._run import _ansatz
 
 
+def _first_below(history: list[dict], e0: float) -> dict[str, list[float]]:
+    """``{threshold: [step, optimizer seconds up to it]}``: the first step at or below 1e-3, 1e-4, 1e-5."""
+    out: dict[str, list[float]] = {}
+    elapsed = 0.0
+    for record in history:
+        elapsed += record["seconds"]
+        error = abs(record["energy"] - e0) / abs(e0)
+        for threshold in ("1e-3", "1e-4", "1e-5"):
+            if threshold not in out and error <= float(threshold):
+                out[threshold] = [record["step"], round(elapsed, 1)]
+    return out
+
+
 def main(argv: list[str]) -> None:
     """Print the summary of run ``NAME`` and draw its entanglement figure."""
     sys.path.insert(0, str(Path(__file__).parent))
@@ -60,10 +73,11 @@ def main(argv: list[str]) -> None:
                 "v_score_at_checkpoint": last["v_score"],
                 "steps_logged": len(history),
                 "optimizer_seconds": sum(r["seconds"] for r in history),
+                "first_step_below": _first_below(history, e0),
             }
         )
     )
-    rows = entanglement_report(psi, standard_partitions(H.shape), state)
+    rows = entanglement_report(psi, standard_partitions(H.shape), state, config.magnetization)
     for row in rows:
         print(
             f"  {row.label:>12}: ansatz S={row.ansatz_entropy:.4f} rank {row.ansatz_rank} <= bound {row.rank_bound} "

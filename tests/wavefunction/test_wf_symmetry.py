@@ -180,3 +180,17 @@ def test_diag_shift_decays_to_its_floor():
 def test_bad_symmetry_inputs_raise_convac_errors(call, error, message):
     with pytest.raises(error, match=message):
         call()
+
+
+@pytest.mark.parametrize("symmetry", ["none", "translation_spin_flip"])
+def test_sector_projected_entanglement_is_that_of_the_masked_amplitudes(symmetry):
+    psi = ConvACWaveFunction(CHAIN, weights="signed", seed=6, symmetry=symmetry)
+    amp = (_brute_symmetrised(psi) if symmetry != "none" else _network_table(psi)).copy()
+    amp[np.array([bin(i).count("1") for i in range(2**8)]) != 4] = 0.0
+    rows = entanglement_report(psi, standard_partitions((8,)), magnetization=0)
+    for row in rows:
+        expected = state_entanglement(amp, row.partition)
+        assert row.ansatz_entropy == pytest.approx(expected.entropy, abs=1e-9)
+        assert row.ansatz_rank == expected.schmidt_rank <= row.rank_bound
+        side = int(row.partition.mask.sum())
+        assert row.rank_bound % (min(side, 8 - side) + 1) == 0

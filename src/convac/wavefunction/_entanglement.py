@@ -33,6 +33,7 @@ from convac.partitions import Partition
 from convac.schmidt import entanglement
 from convac.wavefunction._ansatz import ConvACWaveFunction
 from convac.wavefunction._exact import state_entanglement
+from convac.wavefunction._hamiltonian import sector_basis
 from convac.wavefunction._symmetry import symmetric_rank_bound
 from convac.wavefunction._tree import amplitude_vector
 
@@ -110,7 +111,10 @@ def standard_partitions(shape: Sequence[int]) -> dict[str, Partition]:
 
 
 def entanglement_report(
-    psi: ConvACWaveFunction, partitions: Mapping[str, Partition] | Sequence[Partition], state: Any = None
+    psi: ConvACWaveFunction,
+    partitions: Mapping[str, Partition] | Sequence[Partition],
+    state: Any = None,
+    magnetization: int | None = None,
 ) -> list[PartitionEntanglement]:
     """One :class:`PartitionEntanglement` per partition (``state``: the exact ground state, optional).
 
@@ -118,6 +122,10 @@ def entanglement_report(
     if any, is left out: ``|psi|`` is what the min-cut bounds here). A symmetrised ansatz is
     decomposed from its dense amplitude vector, and its ``rank_bound`` is
     :func:`~convac.wavefunction._symmetry.symmetric_rank_bound` (the network's ``min_cut`` otherwise).
+    With ``magnetization`` the ansatz is first projected onto that ``sum sz`` sector (what a run in
+    the sector trains and measures); the projection is block diagonal in the magnetisation of side
+    A, so the rank grows by at most the number of blocks, ``min(|A|, |B|) + 1``, which multiplies
+    ``rank_bound``.
 
     Examples
     --------
@@ -136,12 +144,7 @@ def entanglement_report(
     rows = []
     for label, part in named.items():
         instance(part, f"partition {label!r}", Partition, "a convac.Partition")
-        if psi.symmetry == "none":
-            ent, bound = entanglement(psi.amplitude, part), None
-        else:
-            with torch.no_grad():
-                ent = state_entanglement(amplitude_vector(psi).numpy(), part)
-            bound = symmetric_rank_bound(psi.arch, part, psi.group_perms.numpy())
+        ent, bound = _ansatz_entanglement(psi, part, magnetization)
         row: dict[str, Any] = {
             "label": label,
             "partition": part,
@@ -160,6 +163,23 @@ def entanglement_report(
             }
         rows.append(PartitionEntanglement(**row))
     return rows
+
+
+def _ansatz_entanglement(psi: ConvACWaveFunction, part: Partition, magnetization: int | None) -> tuple[Any, int | None]:
+    """Return the ansatz's Schmidt decomposition across ``part`` and its rank bound (None: the tree's min-cut)."""
+    if psi.symmetry == "none" and magnetization is None:
+        return entanglement(psi.amplitude, part), None
+    bound = int(min_cut(psi.arch, part).value)
+    if psi.symmetry != "none":
+        bound = symmetric_rank_bound(psi.arch, part, psi.group_perms.numpy())
+    with torch.no_grad():
+        vector = amplitude_vector(psi).numpy().copy()
+    if magnetization is not None:
+        inside = np.zeros(vector.size, dtype=bool)
+        inside[sector_basis(psi.n_sites, magnetization)] = True
+        vector[~inside] = 0.0
+        bound *= min(int(part.mask.sum()), int((~part.mask).sum())) + 1
+    return state_entanglement(vector, part), bound
 
 
 def entanglement_figure(rows: Sequence[PartitionEntanglement], path: Any = None, title: str = "") -> Any:

@@ -171,7 +171,7 @@ def _summary(
 ) -> dict[str, Any]:
     rows = []
     if H.n_sites <= MAX_SPARSE_SITES:
-        rows = entanglement_report(psi, standard_partitions(H.shape), state)
+        rows = entanglement_report(psi, standard_partitions(H.shape), state, config.magnetization)
         if config.out is not None:
             entanglement_figure(rows, Path(config.out) / "entanglement.png", title=repr(H))
     exact = result.config.exact_energy
