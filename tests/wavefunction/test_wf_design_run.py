@@ -106,7 +106,8 @@ def test_run_writes_summary_history_and_figure(tmp_path):
     assert len((folder / "history.jsonl").read_text().splitlines()) == 4
     assert (folder / "entanglement.png").stat().st_size > 0
     assert summary["exact_energy"] <= summary["energy"]
-    assert all(row["ansatz_rank"] <= row["min_cut"] for row in summary["entanglement"])
+    assert all(row["min_cut"] <= row["rank_bound"] for row in summary["entanglement"])
+    assert all(row["ansatz_rank"] <= row["rank_bound"] for row in summary["entanglement"])
 
 
 @pytest.mark.parametrize(

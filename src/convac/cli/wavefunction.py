@@ -108,7 +108,7 @@ def run(args: argparse.Namespace) -> int:
     )
     for row in summary["entanglement"]:
         bound = f"min-cut {row['min_cut']}"
-        if row["rank_bound"] != row["min_cut"]:  # a symmetrised ansatz: a sum of trees
+        if row["rank_bound"] != row["min_cut"]:  # a symmetrised (sum of trees) or sector-projected ansatz
             bound = f"rank bound {row['rank_bound']}, tree min-cut {row['min_cut']}"
         print(
             f"  {row['label']:>12}: ansatz S = {row['ansatz_entropy']:.4f} (rank {row['ansatz_rank']} <= "
