@@ -7,7 +7,7 @@ Usage::
 Reads ``runs/wavefunction/NAME/history.jsonl`` and the latest ``checkpoint.pt`` (so a run that
 was stopped early is reported at its last checkpoint), prints the last record, the best energy
 and the entanglement of the checkpointed ansatz next to the exact ground state's and the
-min-cut, and writes ``docs/wavefunction/NAME.png``.
+min-cut (and, for a symmetrised ansatz, its rank bound), and writes ``docs/wavefunction/NAME.png``.
 """
 
 from __future__ import annotations
@@ -27,6 +27,19 @@ from convac.wavefunction import (
     standard_partitions,
 )
 from convac.wavefunction._run import _ansatz
+
+
+def _first_below(history: list[dict], e0: float) -> dict[str, list[float]]:
+    """``{threshold: [step, optimizer seconds up to it]}``: the first step at or below 1e-3, 1e-4, 1e-5."""
+    out: dict[str, list[float]] = {}
+    elapsed = 0.0
+    for record in history:
+        elapsed += record["seconds"]
+        error = abs(record["energy"] - e0) / abs(e0)
+        for threshold in ("1e-3", "1e-4", "1e-5"):
+            if threshold not in out and error <= float(threshold):
+                out[threshold] = [record["step"], round(elapsed, 1)]
+    return out
 
 
 def main(argv: list[str]) -> None:
@@ -60,14 +73,15 @@ def main(argv: list[str]) -> None:
                 "v_score_at_checkpoint": last["v_score"],
                 "steps_logged": len(history),
                 "optimizer_seconds": sum(r["seconds"] for r in history),
+                "first_step_below": _first_below(history, e0),
             }
         )
     )
-    rows = entanglement_report(psi, standard_partitions(H.shape), state)
+    rows = entanglement_report(psi, standard_partitions(H.shape), state, config.magnetization)
     for row in rows:
         print(
-            f"  {row.label:>12}: ansatz S={row.ansatz_entropy:.4f} rank {row.ansatz_rank} <= min-cut {row.min_cut}; "
-            f"exact S={row.exact_entropy:.4f} rank {row.exact_rank}"
+            f"  {row.label:>12}: ansatz S={row.ansatz_entropy:.4f} rank {row.ansatz_rank} <= bound {row.rank_bound} "
+            f"(tree min-cut {row.min_cut}); exact S={row.exact_entropy:.4f} rank {row.exact_rank}"
         )
     entanglement_figure(rows, f"docs/wavefunction/{name}.png", title=f"{H!r}, step {step}")
 

@@ -64,6 +64,7 @@ SUBPACKAGES = {
         "MAX_SPARSE_SITES",
         "MODELS",
         "OPTIMIZERS",
+        "SYMMETRIES",
         "ConvACWaveFunction",
         "Estimate",
         "FullSum",

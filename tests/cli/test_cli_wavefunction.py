@@ -33,3 +33,16 @@ def test_full_sum_too_large_is_one_line():
 
 def test_unknown_optimizer_is_one_line():
     assert "--optimizer" in _one_line(["wavefunction", "--optimizer", "lbfgs"])
+
+
+def test_symmetrised_run_prints_the_rank_bound(capsys):
+    argv = ["wavefunction", "--model", "tfim", "--shape", "8", "--channels", "2,2,2", "--steps", "2"]
+    argv += ["--symmetry", "translation_spin_flip", "--optimizer", "sr", "--diag-shift-decay", "0.9"]
+    assert main(argv) == 0
+    text = capsys.readouterr().out
+    assert "rank bound" in text and "tree min-cut" in text
+
+
+def test_translation_symmetry_on_open_boundaries_is_one_line():
+    line = _one_line(["wavefunction", "--shape", "8", "--channels", "2,2,2", "--open", "--symmetry", "translation"])
+    assert "periodic" in line

@@ -60,10 +60,28 @@ def test_designed_and_hand_made_arms_have_identical_parameter_counts():
     assert design.n_params <= 150
 
 
+def test_equal_arms_are_three_distinct_networks_with_one_count_when_possible():
+    _, state = ground_state(tfim((16,)))
+    arms = equal_arms(state, (16,), budget=600, max_width=16)
+    assert len({arms[a] for a in ("wide_base", "wide_tip", "designed")}) == 3
+    counts = {architecture_for((16,), arms[a]).n_params for a in ("wide_base", "wide_tip", "designed")}
+    assert len(counts) == 1 and counts.pop() <= architecture_for((16,), arms["design"]).n_params
+
+
+def test_equal_arms_follow_a_pooling_schedule():
+    windows = [(1, 2), (2, 1), (1, 2)]
+    _, state = ground_state(tfim((2, 4)))
+    arms = equal_arms(state, (2, 4), budget=300, max_width=8, windows=windows)
+    assert all(len(arms[a]) == 3 for a in ("wide_base", "wide_tip", "designed", "design"))
+    assert (
+        len({architecture_for((2, 4), arms[a], windows).n_params for a in ("wide_base", "wide_tip", "designed")}) == 1
+    )
+
+
 def test_compare_designs_reports_every_arm_and_seed():
     rows = compare_designs(tfim((8,)), budget=120, seeds=(0, 1), max_width=8, steps=5, lr=0.05, threads=1)
     assert [(r["arm"], r["seed"]) for r in rows] == [
-        (a, s) for a in ("wide_base", "wide_tip", "designed") for s in (0, 1)
+        (a, s) for s in (0, 1) for a in ("wide_base", "wide_tip", "designed")
     ]
     assert len({r["n_params"] for r in rows}) == 1
     assert all(r["energy"] >= r["exact_energy"] - 1e-9 for r in rows)
@@ -88,7 +106,8 @@ def test_run_writes_summary_history_and_figure(tmp_path):
     assert len((folder / "history.jsonl").read_text().splitlines()) == 4
     assert (folder / "entanglement.png").stat().st_size > 0
     assert summary["exact_energy"] <= summary["energy"]
-    assert all(row["ansatz_rank"] <= row["min_cut"] for row in summary["entanglement"])
+    assert all(row["min_cut"] <= row["rank_bound"] for row in summary["entanglement"])
+    assert all(row["ansatz_rank"] <= row["rank_bound"] for row in summary["entanglement"])
 
 
 @pytest.mark.parametrize(

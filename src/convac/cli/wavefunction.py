@@ -47,11 +47,17 @@ FIELDS = {
     "channels": Field("hidden widths, one per pooling layer, comma-separated"),
     "windows": Field("pooling windows, comma-separated (2D: 2x2,3x3; default: 2 per layer)", parse=windows_list),
     "weights": Field("positive or signed weights", choices=("positive", "signed")),
+    "symmetry": Field(
+        "sum the network over lattice translations and/or the global spin flip",
+        choices=("none", "translation", "spin_flip", "translation_spin_flip"),
+    ),
     "optimizer": Field("adam or sr (stochastic reconfiguration)", choices=("adam", "sr")),
     "steps": Field("optimisation steps", minimum=1),
     "lr": Field("learning rate"),
     "lr_decay": Field("step t uses lr / (1 + lr_decay t)", parse=_finite),
     "diag_shift": Field("diagonal shift of SR"),
+    "diag_shift_decay": Field("step t uses max(diag_shift_min, diag_shift * decay^t)", parse=_finite),
+    "diag_shift_min": Field("floor of the decaying diagonal shift", parse=_finite),
     "magnetization": Field("fix sum sz (full sum: that sector; sampling: exchange moves)", parse=int),
     "n_chains": Field("Metropolis chains", flag="--chains", minimum=1),
     "n_per_chain": Field("samples per chain and step", flag="--samples-per-chain", minimum=1),
@@ -101,8 +107,11 @@ def run(args: argparse.Namespace) -> int:
         f"{summary['n_params']} parameters, {summary['seconds']:.1f} s"
     )
     for row in summary["entanglement"]:
+        bound = f"min-cut {row['min_cut']}"
+        if row["rank_bound"] != row["min_cut"]:  # a symmetrised (sum of trees) or sector-projected ansatz
+            bound = f"rank bound {row['rank_bound']}, tree min-cut {row['min_cut']}"
         print(
             f"  {row['label']:>12}: ansatz S = {row['ansatz_entropy']:.4f} (rank {row['ansatz_rank']} <= "
-            f"min-cut {row['min_cut']}), exact S = {row.get('exact_entropy', float('nan')):.4f}"
+            f"{bound}), exact S = {row.get('exact_entropy', float('nan')):.4f}"
         )
     return 0

@@ -42,12 +42,14 @@ from convac.wavefunction._hamiltonian import MAX_SPARSE_SITES, Hamiltonian, heis
 from convac.wavefunction._optimize import OPTIMIZERS, VMCConfig, VMCResult, optimize, sr_direction
 from convac.wavefunction._run import MODELS, WavefunctionRun, build_hamiltonian, run
 from convac.wavefunction._sampler import MetropolisSampler
+from convac.wavefunction._symmetry import SYMMETRIES
 
 __all__ = [
     "ARMS",
     "MAX_SPARSE_SITES",
     "MODELS",
     "OPTIMIZERS",
+    "SYMMETRIES",
     "ConvACWaveFunction",
     "Estimate",
     "FullSum",

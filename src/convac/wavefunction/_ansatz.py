@@ -13,6 +13,8 @@ network), fit for stoquastic problems (TFIM, Marshall-rotated Heisenberg).
 ``phase=True``: a second, signed ConvAC on the same architecture with two outputs supplies a
 phase ``phi = atan2(g_1, g_0)`` (exact from the mantissas: both outputs share the exponent), and
 ``log psi = log|h| + i phi``, for sign structures no positive network has (J1-J2).
+``symmetry=``: ``psi_sym(sigma) = sum_g psi(g sigma)`` over lattice translations and/or the
+global spin flip (:mod:`convac.wavefunction._symmetry`, which also states the entanglement bound).
 
 Examples
 --------
@@ -39,6 +41,7 @@ from convac.errors import ArchitectureError
 from convac.models import DeepConvAC
 from convac.models import functional as F
 from convac.spec import Architecture
+from convac.wavefunction._symmetry import SYMMETRIES, group_images, symmetry_group
 
 __all__ = ["ConvACWaveFunction"]
 
@@ -67,6 +70,10 @@ class ConvACWaveFunction(nn.Module):
         chain and 2x4, 60 steps), random reached 9e-5, 9e-5 and 1.6e-3 relative error where
         uniform stayed at 1.4e-2, 1.4e-3 and 1.9e-2: a uniform start sits in the basin of the
         positive-weight plateau.
+    symmetry:
+        ``"none"`` (default), ``"translation"``, ``"spin_flip"`` or ``"translation_spin_flip"``
+        (:data:`~convac.wavefunction.SYMMETRIES`): sum the network over that group
+        (periodic lattices; not with ``phase=True``).
 
     Examples
     --------
@@ -87,6 +94,7 @@ class ConvACWaveFunction(nn.Module):
         seed: int | None = 0,
         init_noise: float = 0.2,
         init: str = "random",
+        symmetry: str = "none",
     ) -> None:
         super().__init__()
         instance(arch, "arch", Architecture, "a convac.Architecture")
@@ -111,6 +119,14 @@ class ConvACWaveFunction(nn.Module):
                 for raw in self._raws(self.amplitude):
                     noisy = 1 + init_noise * (2 * torch.rand_like(raw) - 1)
                     raw.copy_(torch.log(noisy) if weights == "positive" else noisy)
+        choice(symmetry, "symmetry", SYMMETRIES)
+        if symmetry != "none" and phase:
+            raise ArchitectureError(
+                f"symmetry={symmetry!r} needs phase=False: the group sum is taken over real or signed amplitudes"
+            )
+        self.symmetry = symmetry
+        perms, flips = symmetry_group(tuple(arch.grid), symmetry)
+        self.group_perms, self.group_flips = torch.as_tensor(perms), torch.as_tensor(flips)
         self.phase: DeepConvAC | None = None
         if phase:
             phase_arch = _two_outputs(arch)
@@ -154,6 +170,21 @@ class ConvACWaveFunction(nn.Module):
         leading batch axis (B, ...), so that backpropagating ``log_psi(...).sum()`` gives every
         sample's own gradient (the per-sample Jacobian used by stochastic reconfiguration).
         """
+        group = self.group_perms.shape[0]
+        if group == 1:
+            return self._log_psi_network(sigma, per_sample)
+        images = group_images(sigma.to(torch.int64), self.group_perms, self.group_flips).reshape(-1, self.n_sites)
+        if per_sample is not None:
+            per_sample = [p.repeat_interleave(group, dim=0) for p in per_sample]
+        terms = self._log_psi_network(images, per_sample).reshape(-1, group)
+        if not terms.is_complex():
+            return torch.logsumexp(terms, dim=1)
+        # sum_g exp(terms_g) in log scale: signs live in the imaginary parts (0 or pi)
+        top = terms.real.detach().amax(dim=1, keepdim=True)
+        return top[:, 0] + torch.log(torch.exp(terms - top).sum(dim=1))
+
+    def _log_psi_network(self, sigma: torch.Tensor, per_sample: list[torch.Tensor] | None) -> torch.Tensor:
+        """``log psi`` of the network itself, before any symmetrisation."""
         features = nn.functional.one_hot(sigma.to(torch.int64), 2).to(torch.float64)
         n_amp = len(self._raws(self.amplitude))
         raws: list[torch.Tensor] = list(per_sample if per_sample is not None else self.variational_parameters())

@@ -156,15 +156,18 @@ def equal_param_channels(
     return tuple(int(c) for c in cands[best])
 
 
-def equal_arms(state: Any, shape: Sequence[int], budget: int, max_width: int = 16) -> dict[str, tuple[int, ...]]:
+def equal_arms(
+    state: Any, shape: Sequence[int], budget: int, max_width: int = 16, windows: Any = None
+) -> dict[str, tuple[int, ...]]:
     """Channels of the three arms with one common parameter count, and how they were chosen.
 
-    The state's design within ``budget`` (:func:`design_from_state`) fixes the count ``P``: the
-    largest count ``<= P`` that a wide-base, a wide-tip and *some* vector (widths 2..max_width)
-    all hit exactly. Wide-base and wide-tip are then :func:`equal_param_channels`; the designed
-    arm is the vector with that count closest to the design in ``sum (log2 c - log2 d)^2``
-    (the design itself whenever its count is common). The result also holds the unrounded
-    design under ``"design"``.
+    The state's design within ``budget`` (:func:`design_from_state`) bounds the count: the arms
+    share the largest count ``<= P`` (the design's count) that a wide-base, a wide-tip and *some*
+    vector (widths 2..max_width) all hit exactly and at which the vector closest to the design
+    (in ``sum (log2 c - log2 d)^2``) is neither hand-made arm, so that the comparison has three
+    distinct networks (falling back to the largest common count when there is no such count). Wide-base and wide-tip are
+    :func:`equal_param_channels`; the designed arm is that closest vector. The result also holds
+    the design itself under ``"design"``. ``windows``: a pooling schedule (default 2 per layer).
 
     Examples
     --------
@@ -175,26 +178,47 @@ def equal_arms(state: Any, shape: Sequence[int], budget: int, max_width: int = 1
     1
     """
     widths = tuple(range(2, max_width + 1))
-    design = tuple(int(c) for c in design_from_state(state, shape, budget, widths=widths).channels)
-    template = _template(shape, None)
+    design = tuple(int(c) for c in design_from_state(state, shape, budget, widths=widths, windows=windows).channels)
+    template = _template(shape, windows)
     every = np.array(list(itertools.product(widths, repeat=template.depth)), dtype=np.int64)
     families = {kind: _monotone(template.depth, max_width, kind) for kind in ("wide_base", "wide_tip")}
     counts = {kind: _param_counts(template, c) for kind, c in families.items()}
     every_counts = _param_counts(template, every)
-    target = architecture_for(shape, design).n_params
+    target = architecture_for(shape, design, windows).n_params
     common = set(counts["wide_base"].tolist()) & set(counts["wide_tip"].tolist()) & set(every_counts.tolist())
     below = [c for c in common if c <= target]
     if not below:
         raise InputError(f"no parameter count up to {target} is reachable by wide-base, wide-tip and a designed vector")
-    count = max(below)
-    hits = np.flatnonzero(every_counts == count)
-    distance = ((np.log2(every[hits]) - np.log2(np.asarray(design))) ** 2).sum(axis=1)
+    count, designed = _designed_arm(shape, sorted(below, reverse=True), design, windows, max_width)
     return {
-        "wide_base": equal_param_channels(shape, count, "wide_base", max_width=max_width),
-        "wide_tip": equal_param_channels(shape, count, "wide_tip", max_width=max_width),
-        "designed": tuple(int(c) for c in every[hits[int(np.argmin(distance))]]),
+        "wide_base": equal_param_channels(shape, count, "wide_base", windows=windows, max_width=max_width),
+        "wide_tip": equal_param_channels(shape, count, "wide_tip", windows=windows, max_width=max_width),
+        "designed": designed,
         "design": design,
     }
+
+
+def _designed_arm(
+    shape: Sequence[int], counts: Sequence[int], design: tuple[int, ...], windows: Any, max_width: int
+) -> tuple[int, tuple[int, ...]]:
+    """Return the first count whose vector closest to ``design`` is no hand-made arm, with that vector.
+
+    When every count's closest vector is a hand-made one: the first count and its vector.
+    """
+    template = _template(shape, windows)
+    every = np.array(list(itertools.product(range(2, max_width + 1), repeat=template.depth)), dtype=np.int64)
+    every_counts = _param_counts(template, every)
+    chosen: list[tuple[int, tuple[int, ...]]] = []
+    for count in counts:
+        hits = np.flatnonzero(every_counts == count)
+        distance = ((np.log2(every[hits]) - np.log2(np.asarray(design))) ** 2).sum(axis=1)
+        chosen.append((count, tuple(int(c) for c in every[hits[int(np.argmin(distance))]])))
+        kinds = ("wide_base", "wide_tip")
+        if chosen[-1][1] not in {
+            equal_param_channels(shape, count, k, windows=windows, max_width=max_width) for k in kinds
+        }:
+            return chosen[-1]
+    return chosen[0]
 
 
 def compare_designs(
@@ -203,13 +227,17 @@ def compare_designs(
     seeds: Sequence[int] = (0, 1, 2),
     *,
     max_width: int = 16,
+    weights: str = "signed",
+    windows: Any = None,
     log: Any = None,
     **optimize_options: Any,
 ) -> list[dict[str, Any]]:
     """Wide-base vs wide-tip vs designed at equal parameter count, trained over ``seeds``.
 
     The exact ground state of ``H`` gives the profile for the designed arm and the reference
-    energy. Each row: arm, channels, n_params, seed, energy, relative error, seconds.
+    energy; every network has ``weights`` (signed by default: positive ConvACs plateau, see
+    docs/wavefunction); ``windows`` is the pooling schedule of every arm.
+    Each row: arm, channels, n_params, seed, energy, relative error, seconds.
     ``optimize_options`` go to :func:`~convac.wavefunction.optimize` (``steps``, ``lr``,
     ``optimizer``, ``magnetization``, ...); ``log(row)`` is called after every run.
 
@@ -226,15 +254,15 @@ def compare_designs(
 
     magnetization = optimize_options.get("magnetization")
     e0, state = ground_state(H, magnetization)
-    arms = equal_arms(state, H.shape, budget, max_width)
+    arms = equal_arms(state, H.shape, budget, max_width, windows)
     rows: list[dict[str, Any]] = []
     trained: dict[tuple[tuple[int, ...], int], dict[str, Any]] = {}
-    for arm in ARMS:
-        arch = architecture_for(H.shape, arms[arm])
-        for seed in seeds:
+    for seed in seeds:  # seeds outermost: a run stopped early still holds complete, paired seeds
+        for arm in ARMS:
+            arch = architecture_for(H.shape, arms[arm], windows)
             key = (tuple(arch.channels), seed)
             if key not in trained:  # an arm equal to an earlier one (same channels, same seed) is the same run
-                psi = ConvACWaveFunction(arch, seed=integer(seed, "seed", minimum=0))
+                psi = ConvACWaveFunction(arch, weights=weights, seed=integer(seed, "seed", minimum=0))
                 result = optimize(psi, H, seed=seed, exact_energy=e0, **optimize_options)
                 trained[key] = {"energy": result.energy, "seconds": result.seconds}
             energy = trained[key]["energy"]

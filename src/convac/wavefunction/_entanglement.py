@@ -23,6 +23,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
+import torch
 
 from convac._figures import new_figure, save_figure
 from convac._validation import instance
@@ -32,6 +33,9 @@ from convac.partitions import Partition
 from convac.schmidt import entanglement
 from convac.wavefunction._ansatz import ConvACWaveFunction
 from convac.wavefunction._exact import state_entanglement
+from convac.wavefunction._hamiltonian import sector_basis
+from convac.wavefunction._symmetry import symmetric_rank_bound
+from convac.wavefunction._tree import amplitude_vector
 
 __all__ = ["PartitionEntanglement", "entanglement_figure", "entanglement_report", "standard_partitions"]
 
@@ -59,12 +63,18 @@ class PartitionEntanglement:
     exact_entropy: float | None = None
     exact_rank: int | None = None
     exact_values: np.ndarray | None = field(default=None, repr=False)
+    rank_bound: int | None = None
+
+    def __post_init__(self) -> None:
+        if self.rank_bound is None:
+            object.__setattr__(self, "rank_bound", self.min_cut)
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-friendly fields (spectra as lists, the first 64 values)."""
         out: dict[str, Any] = {
             "label": self.label,
             "min_cut": self.min_cut,
+            "rank_bound": self.rank_bound,
             "ansatz_entropy": self.ansatz_entropy,
             "ansatz_rank": self.ansatz_rank,
             "ansatz_values": self.ansatz_values[:64].tolist(),
@@ -101,12 +111,21 @@ def standard_partitions(shape: Sequence[int]) -> dict[str, Partition]:
 
 
 def entanglement_report(
-    psi: ConvACWaveFunction, partitions: Mapping[str, Partition] | Sequence[Partition], state: Any = None
+    psi: ConvACWaveFunction,
+    partitions: Mapping[str, Partition] | Sequence[Partition],
+    state: Any = None,
+    magnetization: int | None = None,
 ) -> list[PartitionEntanglement]:
     """One :class:`PartitionEntanglement` per partition (``state``: the exact ground state, optional).
 
     The ansatz's spectrum is that of its amplitude network's coefficient tensor (a phase network,
-    if any, is left out: ``|psi|`` is what the min-cut bounds here).
+    if any, is left out: ``|psi|`` is what the min-cut bounds here). A symmetrised ansatz is
+    decomposed from its dense amplitude vector, and its ``rank_bound`` is
+    :func:`~convac.wavefunction._symmetry.symmetric_rank_bound` (the network's ``min_cut`` otherwise).
+    With ``magnetization`` the ansatz is first projected onto that ``sum sz`` sector (what a run in
+    the sector trains and measures); the projection is block diagonal in the magnetisation of side
+    A, so the rank grows by at most the number of blocks, ``min(|A|, |B|) + 1``, which multiplies
+    ``rank_bound``.
 
     Examples
     --------
@@ -125,11 +144,12 @@ def entanglement_report(
     rows = []
     for label, part in named.items():
         instance(part, f"partition {label!r}", Partition, "a convac.Partition")
-        ent = entanglement(psi.amplitude, part)
+        ent, bound = _ansatz_entanglement(psi, part, magnetization)
         row: dict[str, Any] = {
             "label": label,
             "partition": part,
             "min_cut": int(min_cut(psi.arch, part).value),
+            "rank_bound": bound,
             "ansatz_entropy": ent.entropy,
             "ansatz_rank": ent.schmidt_rank,
             "ansatz_values": ent.schmidt_values,
@@ -143,6 +163,23 @@ def entanglement_report(
             }
         rows.append(PartitionEntanglement(**row))
     return rows
+
+
+def _ansatz_entanglement(psi: ConvACWaveFunction, part: Partition, magnetization: int | None) -> tuple[Any, int | None]:
+    """Return the ansatz's Schmidt decomposition across ``part`` and its rank bound (None: the tree's min-cut)."""
+    if psi.symmetry == "none" and magnetization is None:
+        return entanglement(psi.amplitude, part), None
+    bound = int(min_cut(psi.arch, part).value)
+    if psi.symmetry != "none":
+        bound = symmetric_rank_bound(psi.arch, part, psi.group_perms.numpy())
+    with torch.no_grad():
+        vector = amplitude_vector(psi).numpy().copy()
+    if magnetization is not None:
+        inside = np.zeros(vector.size, dtype=bool)
+        inside[sector_basis(psi.n_sites, magnetization)] = True
+        vector[~inside] = 0.0
+        bound *= min(int(part.mask.sum()), int((~part.mask).sum())) + 1
+    return state_entanglement(vector, part), bound
 
 
 def entanglement_figure(rows: Sequence[PartitionEntanglement], path: Any = None, title: str = "") -> Any:
@@ -168,7 +205,8 @@ def entanglement_figure(rows: Sequence[PartitionEntanglement], path: Any = None,
         if row.exact_values is not None:
             exact = row.exact_values[row.exact_values > 1e-16]
             ax.semilogy(np.arange(1, exact.size + 1), exact**2, "k.--", ms=3, label=f"exact S={row.exact_entropy:.3f}")
-        ax.axvline(row.min_cut, color="tab:red", lw=1, label=f"min-cut {row.min_cut}")
+        bound_label = f"min-cut {row.min_cut}" if row.rank_bound == row.min_cut else f"rank bound {row.rank_bound}"
+        ax.axvline(row.rank_bound, color="tab:red", lw=1, label=bound_label)
         ax.set_title(row.label)
         ax.set_xlabel("Schmidt index")
         ax.set_xscale("log")

@@ -72,6 +72,8 @@ class VMCConfig:
     seed: int = 0
     magnetization: int | None = None
     diag_shift: float = 1e-3
+    diag_shift_decay: float = 1.0
+    diag_shift_min: float = 0.0
     cg_tol: float = 1e-6
     cg_steps: int = 100
     n_chains: int = 64
@@ -91,6 +93,8 @@ class VMCConfig:
         positive_real(self.diag_shift, "diag_shift")
         positive_real(self.cg_tol, "cg_tol")
         real(self.lr_decay, "lr_decay", low=0.0)
+        real(self.diag_shift_decay, "diag_shift_decay", low=0.0, high=1.0, low_open=True)
+        real(self.diag_shift_min, "diag_shift_min", low=0.0)
         for name in ("n_chains", "n_per_chain", "checkpoint_every", "cg_steps"):
             integer(getattr(self, name), name, minimum=1)
         integer(self.n_discard, "n_discard", minimum=0)
@@ -198,6 +202,16 @@ def _check_problem(psi: Any, H: Any, config: VMCConfig) -> None:
     instance(H, "H", Hamiltonian, "a convac.wavefunction Hamiltonian (tfim, heisenberg or j1j2)")
     if tuple(psi.arch.grid) != tuple(H.shape):
         raise InputError(f"the ansatz's grid {tuple(psi.arch.grid)} is not the Hamiltonian's lattice {H.shape}")
+    if psi.symmetry.startswith("translation") and not H.pbc:
+        raise InputError(
+            f"symmetry={psi.symmetry!r} sums over lattice translations, which need periodic boundaries; "
+            "use pbc=True or symmetry='none' or 'spin_flip'"
+        )
+    if psi.symmetry.endswith("spin_flip") and config.magnetization not in (None, 0):
+        raise InputError(
+            f"symmetry={psi.symmetry!r} flips every spin, which leaves the sector sum sz = {config.magnetization}; "
+            "use magnetization=0 or None, or a symmetry without spin_flip"
+        )
     if config.full_sum and H.n_sites > MAX_SPARSE_SITES:
         raise InputError(
             f"full_sum=True sums over 2^{H.n_sites} configurations, over the limit of 2^{MAX_SPARSE_SITES}; "
@@ -231,6 +245,11 @@ class _Run:
         """``lr / (1 + lr_decay * step)``: constant for ``lr_decay = 0``."""
         return self.config.lr / (1.0 + self.config.lr_decay * self.step)
 
+    def shift(self) -> float:
+        """``max(diag_shift_min, diag_shift * diag_shift_decay^step)``: constant for a decay of 1."""
+        c = self.config
+        return max(c.diag_shift_min, c.diag_shift * c.diag_shift_decay**self.step)
+
     def update(self, est: Estimate) -> None:
         lr = self.learning_rate()
         if self.adam is not None:
@@ -243,7 +262,7 @@ class _Run:
             self.adam.step()
             return
         direction = sr_direction(
-            est, self.config.diag_shift, cg_tol=self.config.cg_tol, cg_steps=self.config.cg_steps, guess=self.guess
+            est, self.shift(), cg_tol=self.config.cg_tol, cg_steps=self.config.cg_steps, guess=self.guess
         )
         self.guess = direction if self.config.full_sum else None
         offset = 0
@@ -336,7 +355,8 @@ def optimize(
     settings:
         The other fields of :class:`VMCConfig`: ``lr``, ``lr_decay`` (step ``t`` uses
         ``lr / (1 + lr_decay * t)``), ``magnetization`` (a ``sum sz`` sector),
-        ``diag_shift``, ``cg_tol``, ``cg_steps`` (conjugate gradients of full-sum SR), ``n_chains``,
+        ``diag_shift`` (step ``t`` uses ``max(diag_shift_min, diag_shift * diag_shift_decay^t)``),
+        ``cg_tol``, ``cg_steps`` (conjugate gradients of full-sum SR), ``n_chains``,
         ``n_per_chain``, ``n_discard``, ``exact_energy``, ``e_inf``,
         ``threads``, ``checkpoint_every``.
 

@@ -45,9 +45,10 @@ class WavefunctionRun:
     """Every setting of :func:`run` (the command line's options, one to one).
 
     ``model``/``shape``/``field``/``j2``/``pbc``/``marshall``: the Hamiltonian.
-    ``channels``/``windows``/``shared``/``weights``/``phase``/``init_seed``: the ansatz.
+    ``channels``/``windows``/``shared``/``weights``/``phase``/``symmetry``/``init_seed``: the ansatz.
     ``full_sum``, ``optimizer``, ``steps``, ``lr``, ``lr_decay``, ``seed``, ``magnetization``,
-    ``diag_shift``, ``cg_steps``, ``n_chains``, ``n_per_chain``, ``threads``: the optimisation.
+    ``diag_shift``, ``diag_shift_decay``, ``diag_shift_min``, ``cg_steps``,
+    ``n_chains``, ``n_per_chain``, ``threads``: the optimisation.
     ``exact_energy``: a known reference energy (computed by Lanczos when None and N <= 20).
     ``out``/``resume``: the run folder and whether to continue it.
 
@@ -68,6 +69,7 @@ class WavefunctionRun:
     shared: bool = False
     weights: str = "signed"
     phase: bool = False
+    symmetry: str = "none"
     init_seed: int = 0
     full_sum: bool = True
     optimizer: str = "adam"
@@ -77,6 +79,8 @@ class WavefunctionRun:
     seed: int = 0
     magnetization: int | None = None
     diag_shift: float = 1e-3
+    diag_shift_decay: float = 1.0
+    diag_shift_min: float = 0.0
     cg_steps: int = 100
     n_chains: int = 64
     n_per_chain: int = 16
@@ -105,7 +109,9 @@ def build_hamiltonian(config: WavefunctionRun) -> Hamiltonian:
 
 def _ansatz(config: WavefunctionRun, H: Hamiltonian) -> ConvACWaveFunction:
     arch = architecture_for(H.shape, config.channels, config.windows, config.shared)
-    return ConvACWaveFunction(arch, weights=config.weights, phase=config.phase, seed=config.init_seed)
+    return ConvACWaveFunction(
+        arch, weights=config.weights, phase=config.phase, seed=config.init_seed, symmetry=config.symmetry
+    )
 
 
 def run(config: WavefunctionRun, log: Any = None) -> dict[str, Any]:
@@ -145,6 +151,8 @@ def run(config: WavefunctionRun, log: Any = None) -> dict[str, Any]:
         lr_decay=config.lr_decay,
         magnetization=config.magnetization,
         diag_shift=config.diag_shift,
+        diag_shift_decay=config.diag_shift_decay,
+        diag_shift_min=config.diag_shift_min,
         cg_steps=config.cg_steps,
         n_chains=config.n_chains,
         n_per_chain=config.n_per_chain,
@@ -163,7 +171,7 @@ def _summary(
 ) -> dict[str, Any]:
     rows = []
     if H.n_sites <= MAX_SPARSE_SITES:
-        rows = entanglement_report(psi, standard_partitions(H.shape), state)
+        rows = entanglement_report(psi, standard_partitions(H.shape), state, config.magnetization)
         if config.out is not None:
             entanglement_figure(rows, Path(config.out) / "entanglement.png", title=repr(H))
     exact = result.config.exact_energy

@@ -32,6 +32,7 @@ import torch
 from convac.models import DeepConvAC
 from convac.spec import Architecture
 from convac.wavefunction._ansatz import ConvACWaveFunction
+from convac.wavefunction._symmetry import basis_images, symmetry_group
 
 __all__ = ["amplitude_vector", "tree_scores"]
 
@@ -83,14 +84,22 @@ def tree_scores(model: DeepConvAC, raws: Sequence[torch.Tensor]) -> torch.Tensor
     return (top @ weights[-1])[_natural_order(arch)]
 
 
+@lru_cache(maxsize=8)
+def _images(shape: tuple[int, ...], symmetry: str) -> torch.Tensor:
+    return basis_images(*symmetry_group(shape, symmetry))
+
+
 def amplitude_vector(psi: ConvACWaveFunction, params: Sequence[torch.Tensor] | None = None) -> torch.Tensor:
     """``psi`` on all ``2^N`` configurations (basis order), real or complex, up to a positive factor.
 
     ``params`` replaces :meth:`ConvACWaveFunction.variational_parameters` (same order and shapes).
+    A symmetrised ansatz sums the network's vector over the group's images of each basis index.
     """
     raws = list(psi.variational_parameters() if params is None else params)
     n_amp = len(psi.amplitude.conv) + 1
     h = tree_scores(psi.amplitude, raws[:n_amp])[:, 0]
+    if psi.symmetry != "none":
+        return h[_images(tuple(psi.arch.grid), psi.symmetry)].sum(dim=0)
     if psi.phase is None:
         return h
     g = tree_scores(psi.phase, raws[n_amp:])
