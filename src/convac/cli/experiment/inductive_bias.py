@@ -68,6 +68,10 @@ PROTOCOL = {
         "max, bilinear (threshold 0.5; wipes thin strokes) (default: area for MNIST, bilinear for digits)",
         choices=("area", "max", "bilinear"),
     ),
+    "protocol_version": Field(
+        "2: the data init finds ink with a tolerance, blank canvas in the same batch; 1: the old exact float "
+        "test, to resume or reproduce results written before it was fixed (default: {default})"
+    ),
 }
 PROFILE_HELP = "quick (minutes on a CPU) or paper (60k/10k images)"
 

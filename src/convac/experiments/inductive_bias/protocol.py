@@ -5,7 +5,7 @@ from __future__ import annotations
 import hashlib
 import json
 from dataclasses import asdict, dataclass, field, fields, replace
-from typing import Any
+from typing import Any, Literal
 
 from convac._validation import MAX_MODEL_BYTES, positive_int, size_limit
 from convac.data.tasks import DEFAULT_RESIZE, RESIZE_METHODS, SOURCES, TASKS
@@ -17,7 +17,34 @@ from convac.training import check_lr, check_seed
 RESULTS = "results.jsonl"
 MANIFEST = "protocol.json"
 
-__all__ = ["MANIFEST", "PROFILES", "RESULTS", "Cell", "Protocol", "Sweep", "profile", "training_bytes"]
+PROTOCOL_VERSION = 2
+"""The protocol version new sweeps run (:data:`VERSIONS`)."""
+
+VERSIONS: dict[int, str] = {
+    1: (
+        "the data-dependent init found ink positions by exact float equality between the probe batch and a "
+        "separately computed blank canvas, so from the second hidden layer on every position counted as ink and "
+        "the init depended on which CPU kernels ran (every result before issue 22)"
+    ),
+    2: (
+        "the data-dependent init finds ink positions against a blank canvas computed in the same batch, with a "
+        "tolerance relative to the layer's activation scale (ReLUConvNet.initialize_from, ink='tolerance')"
+    ),
+}
+"""What each protocol version changed; a results line without ``protocol_version`` is version 1."""
+
+__all__ = [
+    "MANIFEST",
+    "PROFILES",
+    "PROTOCOL_VERSION",
+    "RESULTS",
+    "VERSIONS",
+    "Cell",
+    "Protocol",
+    "Sweep",
+    "profile",
+    "training_bytes",
+]
 
 
 def training_bytes(protocol: Protocol, channels: list[int]) -> int:
@@ -75,8 +102,16 @@ class Protocol:
     # 64x64 ConvAC stayed at chance on the quick profile; signed weights train through the
     # normalised logits (README: "The ConvAC family").
     convac_weights: str = "positive"
+    # Version 1 reproduces the results written before the init's ink test was fixed (VERSIONS); it is
+    # left out of the fingerprint, so those results keep theirs and resume with protocol_version=1.
+    protocol_version: int = PROTOCOL_VERSION
 
     def __post_init__(self) -> None:
+        if isinstance(self.protocol_version, bool) or self.protocol_version not in VERSIONS:
+            raise InputError(
+                f"protocol_version must be one of {sorted(VERSIONS)} (1: the results before the init fix), "
+                f"got {self.protocol_version!r}"
+            )
         if self.canvas != 64:
             # Both families pool 2x2 six times (the paper's schedules have six hidden layers).
             raise InputError(f"canvas must be 64 (six 2x2 poolings down to one position), got {self.canvas!r}")
@@ -106,12 +141,19 @@ class Protocol:
             del record["micro_batch"]
         if record["convac_weights"] == "positive":
             del record["convac_weights"]
+        if record["protocol_version"] == 1:
+            del record["protocol_version"]
         # The resolved method is what counts: "bilinear" is how every glyph was resized before
         # this field existed (digits, and mnist from IDX files), so it is left out.
         record["resize"] = self.glyph_resize
         if record["resize"] == "bilinear":
             del record["resize"]
         return record
+
+    @property
+    def ink(self) -> Literal["exact", "tolerance"]:
+        """How the data-dependent init finds ink positions: ``exact`` in version 1, ``tolerance`` after."""
+        return "exact" if self.protocol_version == 1 else "tolerance"
 
     @property
     def glyph_resize(self) -> str:
