@@ -149,7 +149,7 @@ def paired_gaps(
     (``ci_low``, ``ci_high``), the paired t-test p (``t_p``), the seeds ``first`` won, lost and
     tied, and the exact two-sided sign-test p (``sign_p``) and sign-flip p (``flip_p``); see
     :func:`convac.experiments._stats.paired_test`. ``first_wins`` repeats ``wins``. With
-    ``pooled=True`` one more row per (task, family) takes every (r, seed) pair as one unit, with
+    ``pooled=True`` one more row per (task, family) with more than one r takes every (r, seed) pair as one unit, with
     ``r`` set to :data:`POOLED` (0); it tests the mean gap over the r values run, which are weighted
     by their seeds.
 
@@ -167,9 +167,10 @@ def paired_gaps(
     [(2, 0.125, 1, 1.0)]
     """
     groups: dict[tuple[str, str, int], list[float]] = defaultdict(list)
-    for (task, family, r, _), gap in _differences(records, first, second).items():
+    diffs = _differences(records, first, second)
+    for (task, family, r, _), gap in diffs.items():
         groups[task, family, r].append(gap)
-        if pooled:
+        if pooled and len({k[2] for k in diffs if k[:2] == (task, family)}) > 1:
             groups[task, family, POOLED].append(gap)
     rows = []
     for (task, family, r), gaps in sorted(groups.items(), key=lambda item: _pooled_last(*item[0])):
@@ -191,7 +192,8 @@ def interaction(
     both tasks finished, the contrast ``gap_local - gap_global`` is one number; with no interaction
     it is as likely positive as negative. One row per (family, r) and one pooled over r (``r`` =
     :data:`POOLED`), with the statistics of :func:`paired_gaps` on the contrasts (``flip_p``: the
-    exact sign-flip permutation test, which swaps the task labels within a seed).
+    exact sign-flip permutation test, which swaps the task labels within a seed). Pooled rows
+    appear only where there is more than one r.
 
     Examples
     --------
@@ -199,7 +201,7 @@ def interaction(
     ...         for k in range(3) for t, s, a in [("local", "wide_base", 0.5), ("local", "wide_tip", 0.5),
     ...                                           ("global", "wide_base", 0.4), ("global", "wide_tip", 0.5)]]
     >>> [(row["r"], row["n_seeds"], round(row["gap_mean"], 3), row["sign_p"]) for row in interaction(recs)]
-    [(6, 3, 0.1, 0.25), (0, 3, 0.1, 0.25)]
+    [(6, 3, 0.1, 0.25)]
     """
     gaps = _differences(records, first, second)
     groups: dict[tuple[str, int], list[float]] = defaultdict(list)
@@ -208,6 +210,9 @@ def interaction(
             contrast = gap - gaps[tasks[1], family, r, seed]
             groups[family, r].append(contrast)
             groups[family, POOLED].append(contrast)
+    for family in {family for family, _ in groups}:
+        if sum(1 for f, r in groups if f == family and r != POOLED) == 1:
+            del groups[family, POOLED]  # one r: the pooled row would repeat it
     return [
         {"family": family, "r": r, "tasks": list(tasks), **_stat_fields(paired_test(values))}
         for (family, r), values in sorted(
