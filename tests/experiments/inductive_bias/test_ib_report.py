@@ -265,17 +265,18 @@ def test_the_per_seed_better_arm_is_biased_against_a_third_arm_of_equal_mean():
 
 
 def test_report_prints_the_protocol_version_and_parameter_counts(tmp_path):
+    channels = {"wide_base": [24, 24, 12, 12, 6, 6], "wide_tip": [6, 6, 12, 12, 24, 24]}
     records = [
-        {**rec, "n_params": 1416 if rec["schedule"] == "wide_tip" else 1610}
+        {**rec, "n_params": 1700 if rec["schedule"] == "wide_tip" else 1610, "channels": channels[rec["schedule"]]}
         for rec in _records([(0.6, 0.5), (0.4, 0.7), (0.55, 0.5)])
     ]
     write_report(records, tmp_path / "old")
     old = (tmp_path / "old" / "table.md").read_text()
     assert old.startswith("Protocol version 1: the data-dependent init found ink positions by exact float equality")
     assert "reproducible per machine" in old
-    assert (
-        "| local | relu | wide_tip | 6 | 1,416 | 3 |" in old and "| local | relu | wide_base | 6 | 1,610 | 3 |" in old
-    )
+    # weights by the paper's count 31 r^2 + 50 r (equal for both), then every parameter as stored
+    assert "| local | relu | wide_tip | 6 | 1,416 | 1,700 | 3 |" in old
+    assert "| local | relu | wide_base | 6 | 1,416 | 1,610 | 3 |" in old
     assert "| relu | 6 | 3 | " in old and "all (pooled)" not in old  # the interaction; one r: nothing to pool
     two_rs = [*records, *({**rec, "r": 8} for rec in records)]
     write_report(two_rs, tmp_path / "pooled")

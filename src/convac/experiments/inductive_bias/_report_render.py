@@ -52,16 +52,22 @@ def _versions(out: io.StringIO, versions: dict[int, str]) -> None:
     )
 
 
+def _count(value: Any) -> str:
+    if value is None:
+        return "–"
+    return f"{value:,}" if isinstance(value, int) else str(value)
+
+
 def _cells(out: io.StringIO, rows: list[dict[str, Any]]) -> None:
     out.write(
-        "| task | family | schedule | r | parameters | seeds | test acc (mean ± std) | train acc (mean ± std) |\n"
+        "| task | family | schedule | r | weights (hidden + output) | parameters (all) | seeds | "
+        "test acc (mean ± std) | train acc (mean ± std) |\n"
     )
-    out.write("|---|---|---|---:|---:|---:|---:|---:|\n")
+    out.write("|---|---|---|---:|---:|---:|---:|---:|---:|\n")
     for row in rows:
-        params = "–" if row.get("n_params") is None else f"{row['n_params']:,}" if isinstance(row["n_params"], int) \
-            else row["n_params"]  # fmt: skip
+        counts = " | ".join(_count(row.get(name)) for name in ("weights", "n_params"))
         out.write(
-            f"| {row['task']} | {row['family']} | {row['schedule']} | {row['r']} | {params} | {row['n_seeds']} | "
+            f"| {row['task']} | {row['family']} | {row['schedule']} | {row['r']} | {counts} | {row['n_seeds']} | "
             f"{100 * row['test_mean']:.1f} ± {100 * row['test_std']:.1f} | "
             f"{100 * row['train_mean']:.1f} ± {100 * row['train_std']:.1f} |\n"
         )

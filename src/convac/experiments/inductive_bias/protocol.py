@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import hashlib
+import itertools
 import json
+from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field, fields, replace
 from typing import Any, Literal
 
@@ -45,6 +47,23 @@ __all__ = [
     "profile",
     "training_bytes",
 ]
+
+
+def paper_weights(channels: Sequence[int], rep_channels: int = 10, n_outputs: int = 10) -> int:
+    """Return the paper's weight count of a ReLU net: the hidden 1x1 convs' and the output layer's weights, no biases.
+
+    It is ``31 r^2 + 50 r`` for wide-base and wide-tip (equal by design), and what an "equal budget" means
+    for a third arm (:attr:`Sweep.equal_budget`); :meth:`ReLUConvNet.hidden_output_weights` counts the same.
+
+    Examples
+    --------
+    >>> paper_weights([6, 6, 12, 12, 24, 24]) == paper_weights([24, 24, 12, 12, 6, 6]) == 31 * 36 + 50 * 6
+    True
+    >>> paper_weights([6, 6, 6, 36, 6, 36])
+    1140
+    """
+    widths = [rep_channels, *channels]
+    return sum(a * b for a, b in itertools.pairwise(widths)) + channels[-1] * n_outputs
 
 
 def training_bytes(protocol: Protocol, channels: list[int]) -> int:
@@ -220,6 +239,8 @@ class Sweep:
     rs: tuple[int, ...] = (2, 4)
     seeds: tuple[int, ...] = (0, 1, 2)
     families: tuple[str, ...] = ("relu",)
+    # Refuse the sweep unless every schedule has the same paper_weights at each r (a fair third arm).
+    equal_budget: bool = False
 
     def __post_init__(self) -> None:
         for name in ("tasks", "schedules", "rs", "seeds", "families"):
@@ -241,6 +262,46 @@ class Sweep:
             positive_int(r, "every r")
         for seed in self.seeds:
             check_seed(seed, "every seed")
+        if self.equal_budget:
+            self.check_budget()
+
+    def budgets(self) -> dict[tuple[str, int], int]:
+        """Return :func:`paper_weights` of every (schedule name, r) of the grid.
+
+        Examples
+        --------
+        >>> Sweep(rs=(6,), schedules=("wide_base", "wide_tip", "d=1,1,1,6,1,6")).budgets()
+        {('wide_base', 6): 1416, ('wide_tip', 6): 1416, ('d', 6): 1140}
+        """
+        return {
+            (parse_schedule(s).name, r): paper_weights(parse_schedule(s).channels(r))
+            for r in self.rs
+            for s in self.schedules
+        }
+
+    def check_budget(self) -> None:
+        """Refuse a grid whose schedules differ in :func:`paper_weights` at some r, naming the first such pair.
+
+        Examples
+        --------
+        >>> Sweep(rs=(6,), schedules=("wide_base", "d=1,1,1,6,3,2.5"), equal_budget=True).rs
+        (6,)
+        >>> Sweep(rs=(6,), schedules=("wide_base", "d=1,1,1,6,1,6"), equal_budget=True)
+        Traceback (most recent call last):
+            ...
+        convac.errors.InputError: schedule 'd' has 1140 hidden and output weights at r=6, 'wide_base' 1416; ...
+        """
+        budgets = self.budgets()
+        for r in self.rs:
+            at_r = [(name, n) for (name, rr), n in budgets.items() if rr == r]
+            first, n_first = at_r[0]
+            for name, n in at_r[1:]:
+                if n != n_first:
+                    raise InputError(
+                        f"schedule {name!r} has {n} hidden and output weights at r={r}, {first!r} {n_first}; "
+                        "equal_budget needs every schedule to have the same count at each r "
+                        "(run each r as its own sweep with its own token, or leave out --equal-budget)"
+                    )
 
     def check_sizes(self) -> None:
         """Refuse a network or its training activations over the memory limit before any cell allocates them.
@@ -311,5 +372,5 @@ def profile(name: str, **overrides: Any) -> Sweep:
     if unknown:
         raise InputError(f"unknown setting(s) {sorted(unknown)}; allowed: {sorted(proto_names | grid_names)}")
     protocol = replace(base.protocol, **{k: v for k, v in overrides.items() if k in proto_names})
-    grid = {k: tuple(v) for k, v in overrides.items() if k in grid_names}
+    grid: dict[str, Any] = {k: v if isinstance(v, bool) else tuple(v) for k, v in overrides.items() if k in grid_names}
     return replace(base, protocol=protocol, **grid)

@@ -27,7 +27,7 @@ from typing import Any
 from convac.errors import InputError
 from convac.experiments._stats import PairedTest, paired_test
 from convac.experiments.inductive_bias._report_render import figure, markdown
-from convac.experiments.inductive_bias.protocol import VERSIONS
+from convac.experiments.inductive_bias.protocol import VERSIONS, paper_weights
 
 __all__ = [
     "against_arms",
@@ -96,7 +96,9 @@ def summarize(records: Sequence[dict[str, Any]]) -> list[dict[str, Any]]:
                 "test_std": test_std,
                 "train_mean": train_mean,
                 "train_std": train_std,
-                # Weights and biases of the net (None for records written before the count was stored).
+                # The paper's count (hidden and output weights; equal for wide-base and wide-tip), and
+                # every weight and bias (None for records written before the count was stored).
+                "weights": _one_value([{"w": paper_weights(x["channels"])} for x in recs if x.get("channels")], "w"),
                 "n_params": _one_value(recs, "n_params"),
             }
         )
