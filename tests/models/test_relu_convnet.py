@@ -77,6 +77,67 @@ def test_data_dependent_init_revives_every_channel() -> None:
     assert ((frac > 0.4) & (frac < 0.6)).all()
 
 
+@torch.no_grad()
+def _layer_inputs(net: ReLUConvNet, x: torch.Tensor) -> list[torch.Tensor]:
+    """What each conv of ``net`` reads (its input), computed by a plain forward pass."""
+    inputs, h = [x], torch.relu(net.representation(x))
+    for conv in net.hidden:
+        inputs.append(h)
+        h = torch.nn.functional.max_pool2d(torch.relu(conv(h)), 2)
+    return inputs
+
+
+@pytest.fixture(scope="module")
+def local_probe() -> torch.Tensor:
+    from convac.data.tasks import make_task
+
+    train, _ = make_task("local", n_train=64, n_test=4, seed=1)
+    return train.images(torch.arange(64))
+
+
+def test_ink_positions_match_a_separate_blank_pass_and_the_receptive_field(local_probe: torch.Tensor) -> None:
+    net = ReLUConvNet(wide_base(3), seed=0)
+    fractions = net.initialize_from(local_probe)
+    # Independent: the probe and a blank canvas through the initialised net in separate calls (other
+    # batch sizes, so other kernels), compared with a tolerance relative to the layer's scale.
+    probe_in, blank_in = _layer_inputs(net, local_probe), _layer_inputs(net, torch.zeros(1, 1, 64, 64))
+    # The receptive field: the input's ink grown by the 3x3 conv, then halved by each pool before the layer.
+    field = torch.nn.functional.max_pool2d((local_probe > 0).float(), 3, 1, 1)[:, 0] > 0
+    for i, (h, blank) in enumerate(zip(probe_in, blank_in, strict=True)):
+        scale = float(torch.cat([h, blank]).abs().amax())
+        differs = ~torch.isclose(h, blank.expand_as(h), rtol=0, atol=1e-4 * scale).all(dim=1)
+        if i == 0:
+            differs = torch.nn.functional.max_pool2d(differs.float().unsqueeze(1), 3, 1, 1)[:, 0] > 0
+        if i >= 2:
+            field = torch.nn.functional.max_pool2d(field.float().unsqueeze(1), 2)[:, 0] > 0
+        assert fractions[i] == pytest.approx(float(differs.float().mean()), abs=2e-4)
+        # Ink never appears outside the receptive field, and most of the field differs from blank.
+        assert not (differs & ~field).any()
+        assert float(field.float().mean()) * 0.5 <= fractions[i] <= float(field.float().mean())
+    # ~1 % at the input (an 8x8 glyph on 64x64) growing with the receptive field, not 100 % from layer 2 on.
+    assert fractions[0] < 0.03 and fractions[3] < 0.1 and fractions[4] < 0.2
+    assert fractions == sorted(fractions)
+
+
+def test_init_does_not_depend_on_the_batch_size(local_probe: torch.Tensor) -> None:
+    whole, single = ReLUConvNet(wide_tip(3), seed=0), ReLUConvNet(wide_tip(3), seed=0)
+    assert whole.initialize_from(local_probe) == single.initialize_from(local_probe, chunk=1)
+    for a, b in zip(whole.parameters(), single.parameters(), strict=True):
+        torch.testing.assert_close(a, b, rtol=1e-4, atol=1e-5)
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "error", "message"),
+    [
+        ({"ink": "fuzzy"}, InputError, "ink must be"),
+        ({"chunk": 0}, InputError, "chunk must be a positive integer"),
+    ],
+)
+def test_initialize_from_refuses_bad_options(kwargs: dict, error: type, message: str) -> None:
+    with pytest.raises(error, match=message):
+        ReLUConvNet(wide_tip(1), seed=0).initialize_from(torch.zeros(2, 1, 64, 64), **kwargs)
+
+
 def test_relu_net_errors() -> None:
     with pytest.raises(ArchitectureError, match="64x64 image"):
         ReLUConvNet([1, 1, 1, 1, 1, 1], image_size=32)

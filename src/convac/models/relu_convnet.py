@@ -26,14 +26,45 @@ from __future__ import annotations
 
 import itertools
 from collections.abc import Sequence
+from typing import Literal
 
 import torch
 from torch import nn
 
-from convac._validation import model_size, positive_int
-from convac.errors import ArchitectureError, InputError
+from convac._validation import choice, model_size, positive_int
+from convac.errors import ArchitectureError, InputError, InternalError
 
-__all__ = ["ReLUConvNet"]
+__all__ = ["INK_TESTS", "INK_TOLERANCE", "ReLUConvNet"]
+
+INK_TESTS = ("tolerance", "exact")
+"""How :meth:`ReLUConvNet.initialize_from` finds ink positions (``exact``: protocol version 1 only)."""
+
+INK_TOLERANCE = 1e-4
+"""A position is ink where it differs from the blank canvas by more than this times the layer's largest
+activation. Float rounding of a 1x1 conv is ~1e-7 relative per input channel, so 1e-4 leaves a
+margin of 1,000 for a few dozen channels, and a real difference below it cannot move a median."""
+
+
+def _ink_mask(x: torch.Tensor, grow: bool) -> torch.Tensor:
+    """Positions (B, H, W) of ``x[:-1]`` that differ from the blank canvas ``x[-1]`` beyond the tolerance.
+
+    ``grow``: the 3x3 representation sees ink within one pixel, so the input's ink grows by one.
+    """
+    diff = (x[:-1] - x[-1:]).abs().amax(dim=1)
+    scale = float(x.abs().amax())
+    ink = diff > INK_TOLERANCE * scale
+    if grow:
+        ink = nn.functional.max_pool2d(ink.float().unsqueeze(1), 3, 1, 1).squeeze(1) > 0
+    return ink
+
+
+def _calibrate(conv: nn.Conv2d, values: torch.Tensor) -> None:
+    """Scale ``conv``'s channels to unit std over ``values`` (C, n_ink) and shift each to its median."""
+    scale = values.std(dim=1).clamp_min(1e-6)
+    conv.weight.div_(scale.view(-1, *([1] * (conv.weight.dim() - 1))))
+    if conv.bias is None:
+        raise InternalError("the ReLU net's convolutions are built with biases")
+    conv.bias.copy_(-values.median(dim=1).values / scale)
 
 
 class ReLUConvNet(nn.Module):
@@ -104,7 +135,9 @@ class ReLUConvNet(nn.Module):
         return self.output(h.flatten(1))
 
     @torch.no_grad()
-    def initialize_from(self, images: torch.Tensor) -> None:
+    def initialize_from(
+        self, images: torch.Tensor, ink: Literal["tolerance", "exact"] = "tolerance", chunk: int | None = None
+    ) -> list[float]:
         """Data-dependent init (after Krähenbühl et al. 2016), layer by layer on a probe batch.
 
         The canvases are ~99 % black and every input to a hidden 1x1 conv is non-negative, so a
@@ -114,24 +147,68 @@ class ReLUConvNet(nn.Module):
         channel is scaled to unit standard deviation and shifted so that its pre-activation is
         positive on half of the *ink* positions (those that differ from an empty canvas), so
         every channel starts alive and selective.
+
+        ``ink="tolerance"`` (default) pushes an empty canvas through the layers in the same batch as
+        the probe and counts a position as ink where some channel differs from it by more than
+        :data:`INK_TOLERANCE` times the layer's largest activation, so float rounding (which
+        depends on the batch size and on which CPU kernels run) never makes a blank position ink.
+        ``ink="exact"`` is the test of protocol version 1, kept to reproduce its results: exact float
+        equality with an empty canvas computed in a batch of its own, which from the second hidden
+        layer on counts nearly every position as ink on some machines and not on others.
+        ``chunk`` pushes the probe through in pieces of that many images (the result is the same up
+        to float rounding). Returns the fraction of positions counted as ink at each layer's input.
+
+        Examples
+        --------
+        >>> import torch
+        >>> images = torch.zeros(4, 1, 64, 64)
+        >>> images[:, 0, 8:14, 20:25] = 1.0
+        >>> fractions = ReLUConvNet([2, 2, 2, 2, 2, 2], seed=0).initialize_from(images)
+        >>> [round(f, 4) for f in fractions[:3]]
+        [0.0137, 0.0137, 0.0166]
         """
+        choice(ink, "ink", INK_TESTS)
         if images.dim() == 3:
             images = images.unsqueeze(1)
+        if ink == "exact":
+            return self._initialize_exact(images)
+        size = len(images) if chunk is None else positive_int(chunk, "chunk")
+        blank = torch.zeros_like(images[:1]).float()
+        # Each piece carries its own blank canvas as its last image: the reference goes through the same kernels.
+        pieces = [torch.cat([piece.float(), blank]) for piece in images.split(size)]
+        fractions = []
+        for i, conv in enumerate([self.representation, *self.hidden]):
+            masks = [_ink_mask(x, grow=i == 0) for x in pieces]
+            n_ink = sum(int(m.sum()) for m in masks)
+            fractions.append(n_ink / sum(m.numel() for m in masks))
+            if n_ink > 1:  # with no ink left there is nothing to calibrate on; keep He init
+                bias = conv.bias.view(1, -1, 1, 1)
+                values = torch.cat(
+                    [(conv(x[:-1]) - bias).permute(1, 0, 2, 3)[:, m] for x, m in zip(pieces, masks, strict=True)],
+                    dim=1,
+                )
+                _calibrate(conv, values)
+            pieces = [torch.relu(conv(x)) for x in pieces]
+            if i > 0:
+                pieces = [nn.functional.max_pool2d(x, 2) for x in pieces]
+        return fractions
+
+    def _initialize_exact(self, images: torch.Tensor) -> list[float]:
+        """Run the init of protocol version 1 (ink by exact float equality); see :meth:`initialize_from`."""
         x, empty = images.float(), torch.zeros_like(images[:1]).float()
-        layers = [self.representation, *self.hidden]
-        for i, conv in enumerate(layers):
+        fractions = []
+        for i, conv in enumerate([self.representation, *self.hidden]):
             z = conv(x) - conv.bias.view(1, -1, 1, 1)
             ink = (x - empty).abs().sum(dim=1) > 0  # (B, H, W) positions that differ from background
             if i == 0:  # the 3x3 representation sees ink within one pixel
                 ink = nn.functional.max_pool2d(ink.float().unsqueeze(1), 3, 1, 1).squeeze(1) > 0
-            if int(ink.sum()) > 1:  # with no ink left there is nothing to calibrate on; keep He init
-                values = z.permute(1, 0, 2, 3)[:, ink]  # (C, n_ink)
-                scale = values.std(dim=1).clamp_min(1e-6)
-                conv.weight.div_(scale.view(-1, *([1] * (conv.weight.dim() - 1))))
-                conv.bias.copy_(-values.median(dim=1).values / scale)
+            fractions.append(float(ink.float().mean()))
+            if int(ink.sum()) > 1:
+                _calibrate(conv, z.permute(1, 0, 2, 3)[:, ink])
             x, empty = torch.relu(conv(x)), torch.relu(conv(empty))
             if i > 0:
                 x, empty = nn.functional.max_pool2d(x, 2), nn.functional.max_pool2d(empty, 2)
+        return fractions
 
     def hidden_output_weights(self) -> int:
         """Return the number of weights (no biases) in the hidden 1x1 convs and the output layer."""

@@ -79,3 +79,18 @@ def test_one_record_read_once_is_never_in_conflict_with_itself(tmp_path: Path) -
     (tmp_path / "b.jsonl").write_text(json.dumps(_record(0, 0.5)) + "\n")
     with pytest.raises(InputError, match="has different results in"):
         merge_results([tmp_path, tmp_path / "b.jsonl"])
+
+
+def test_equal_budget_refuses_a_third_arm_with_another_weight_count(tmp_path: Path) -> None:
+    # 1,1,1,6,1,6 at r = 6 is [6, 6, 6, 36, 6, 36]: 60 + 36 + 36 + 216 + 216 + 216 + 360 = 1140 weights, not 1416.
+    message = "schedule 'd' has 1140 hidden and output weights at r=6, 'wide_base' 1416"
+    with pytest.raises(InputError, match=message):
+        Sweep(rs=(6,), schedules=("wide_base", "wide_tip", "d=1,1,1,6,1,6"), equal_budget=True)
+    # [6, 6, 6, 36, 18, 15]: 60 + 36 + 36 + 216 + 648 + 270 + 150 = 1416, the hand-made nets' 31 * 36 + 50 * 6.
+    fair = Sweep(rs=(6,), schedules=("wide_base", "wide_tip", "d=1,1,1,6,3,2.5"), equal_budget=True)
+    assert set(fair.budgets().values()) == {31 * 36 + 50 * 6}
+    assert Sweep(rs=(6,), schedules=("wide_base", "d=1,1,1,6,1,6")).budgets()["d", 6] == 1140  # off: allowed
+    args = ["experiment", "inductive-bias", *TINY, "--rs", "6", "--equal-budget", "--out", str(tmp_path)]
+    done = _cli(*args, "--schedules", "wide_base;wide_tip;d=1,1,1,6,1,6")
+    assert done.returncode == 2 and message in done.stderr and len(done.stderr.strip().splitlines()) == 1
+    assert not (tmp_path / "results.jsonl").exists()

@@ -12,7 +12,10 @@ from hypothesis import strategies as st
 from convac.cli import main
 from convac.errors import ConvacError
 from convac.experiments.inductive_bias.report import (
+    POOLED,
+    against_arms,
     against_best,
+    interaction,
     merge_results,
     paired_gaps,
     per_seed,
@@ -53,7 +56,7 @@ def test_per_seed_rows_add_up_to_the_paired_gaps(accs):
         assert all(abs(row["gap"] - (row["first_test"] - row["second_test"])) < 1e-12 for row in mine)
         g = gaps[task, 6]
         assert abs(g["gap_mean"] - statistics.fmean(row["gap"] for row in mine)) < 1e-9
-        assert g["first_wins"] == sum(row["gap"] > 0 for row in mine)
+        assert g["first_wins"] == sum(row["gap"] > 1e-9 for row in mine)  # smaller gaps are ties (_stats.TIE)
     # local rows come first, as in the paper's figure
     assert seeds[0]["task"] == "local"
 
@@ -131,7 +134,11 @@ def test_merge_results_reads_directories_and_files_and_feeds_the_report(tmp_path
     assert sorted(r["schedule"] for r in records) == ["designed_local", "wide_base", "wide_tip"]
     write_report(records, tmp_path / "report")
     text = (tmp_path / "report" / "table.md").read_text()
-    assert "| local | relu | designed_local | 6 | 1 | +10.0 ± 0.0 | 1/1 | 0: +10.0 vs wide-tip |" in text
+    # against each hand-made arm and their mean, never the per-seed better one
+    assert "| local | relu | designed_local | 6 | wide-base | 1 | +20.0 ± 0.0 | – | – | 1/0/0 | 1.000 |" in text
+    assert "| local | relu | designed_local | 6 | wide-tip | 1 | +10.0 ± 0.0 | – | – | 1/0/0 | 1.000 |" in text
+    assert "| local | relu | designed_local | 6 | mean | 1 | +15.0 ± 0.0 | – | – | 1/0/0 | 1.000 |" in text
+    assert text.startswith("Protocol version 1: ")
 
 
 @pytest.mark.parametrize(
@@ -161,7 +168,10 @@ def test_cli_report_writes_the_merged_table_and_refuses_bad_input_in_one_line(tm
     _write(tmp_path / "b" / "results.jsonl", [_result_line("wide_tip", s, 0.55) for s in (0, 1)])
     assert main(["experiment", "report", str(tmp_path / "a"), str(tmp_path / "b"), "--out", str(tmp_path / "r")]) == 0
     out = capsys.readouterr().out
-    assert "4 cells from 2 sources" in out and "| local | relu | 6 | 2 | +5.0 ± 14.1 | 1/2 |" in out
+    assert (
+        "4 cells from 2 sources" in out
+        and "| local | relu | 6 | 2 | +5.0 ± 14.1 | [-122.1, +132.1] | 0.705 | 1/1/0 | 1.000 |" in out
+    )
     assert (tmp_path / "r" / "figure.png").stat().st_size > 0
     _write(tmp_path / "c" / "results.jsonl", [_result_line("wide_tip", 0, 0.5, protocol="p9")])
     for argv, fragment in [
@@ -172,3 +182,104 @@ def test_cli_report_writes_the_merged_table_and_refuses_bad_input_in_one_line(tm
         assert main(argv) == 2
         err = capsys.readouterr().err
         assert len(err.strip().splitlines()) == 1 and fragment in err and "Traceback" not in err
+
+
+# ---------------------------------------------------------------- statistics in the report
+def _grid(values: dict[tuple[str, str, int, int], float]) -> list[dict]:
+    return [
+        {"task": t, "family": "relu", "schedule": s, "r": r, "seed": k, "test_accuracy": a, "train_accuracy": a}
+        for (t, s, r, k), a in values.items()
+    ]
+
+
+@settings(max_examples=25, deadline=None)
+@given(st.lists(st.tuples(*[st.integers(0, 100)] * 4), min_size=2, max_size=6), st.sampled_from([(6,), (6, 8)]))
+def test_interaction_and_pooled_gaps_are_the_paired_statistics_of_the_per_seed_contrasts(accs, rs):
+    from scipy import stats
+
+    values = {}
+    for r in rs:
+        for seed, (lb, lt, gb, gt) in enumerate(accs):
+            shift = (r - 6) / 100  # another r moves every arm alike
+            for key, a in ((("local", "wide_base"), lb), (("local", "wide_tip"), lt),
+                           (("global", "wide_base"), gb), (("global", "wide_tip"), gt)):  # fmt: skip
+                values[(*key, r, seed)] = a / 100 * 0.9 + shift
+    records = _grid(values)
+    contrasts = [
+        (values["local", "wide_base", r, k] - values["local", "wide_tip", r, k])
+        - (values["global", "wide_base", r, k] - values["global", "wide_tip", r, k])
+        for r in rs
+        for k in range(len(accs))
+    ]
+    rows = interaction(records)
+    assert [row["r"] for row in rows] == ([*rs, POOLED] if len(rs) > 1 else [*rs])
+    pooled = rows[-1]
+    assert pooled["n_seeds"] == len(contrasts) and pooled["gap_mean"] == pytest.approx(statistics.fmean(contrasts))
+    assert pooled["wins"] == sum(c > 1e-12 for c in contrasts) and pooled["losses"] == sum(
+        c < -1e-12 for c in contrasts
+    )
+    if statistics.pstdev(contrasts) > 1e-6:
+        assert pooled["t_p"] == pytest.approx(stats.ttest_1samp(contrasts, 0.0).pvalue, rel=1e-6)
+    local_pooled = [g for g in paired_gaps(records, pooled=True) if g["task"] == "local"][-1]
+    local_gaps = [
+        values["local", "wide_base", r, k] - values["local", "wide_tip", r, k] for r in rs for k in range(len(accs))
+    ]
+    assert local_pooled["r"] == (POOLED if len(rs) > 1 else rs[0]) and local_pooled["n_seeds"] == len(local_gaps)
+    assert local_pooled["gap_mean"] == pytest.approx(statistics.fmean(local_gaps))
+
+
+def test_against_arms_compares_with_each_arm_and_their_mean_on_the_same_seeds():
+    values = {}
+    for seed, (base, tip, designed) in enumerate([(0.50, 0.60, 0.58), (0.55, 0.52, 0.50), (0.40, 0.45, 0.47)]):
+        values |= {("local", "wide_base", 6, seed): base, ("local", "wide_tip", 6, seed): tip}
+        values[("local", "designed", 6, seed)] = designed
+    values[("local", "designed", 6, 9)] = 0.99  # no hand-made partner: not compared
+    rows = against_arms(_grid(values))
+    assert [row["versus"] for row in rows] == ["wide_base", "wide_tip", "mean"]
+    expect = {
+        "wide_base": [0.08, -0.05, 0.07],
+        "wide_tip": [-0.02, -0.02, 0.02],
+        "mean": [0.03, -0.035, 0.045],
+    }
+    for row in rows:
+        assert row["n_seeds"] == 3 and row["gap_mean"] == pytest.approx(statistics.fmean(expect[row["versus"]]))
+        assert row["gap_std"] == pytest.approx(statistics.stdev(expect[row["versus"]]))
+        assert row["wins"] == sum(g > 0 for g in expect[row["versus"]])
+
+
+def test_the_per_seed_better_arm_is_biased_against_a_third_arm_of_equal_mean():
+    """E[max(a, b)] = mean + sd/sqrt(pi) for two iid normal arms: against_best's bias, which against_arms avoids."""
+    import numpy as np
+
+    rng = np.random.default_rng(0)
+    n, sd = 4000, 0.05
+    values = {}
+    for seed in range(n):
+        for schedule in ("wide_base", "wide_tip", "designed"):
+            values[("local", schedule, 6, seed)] = float(0.5 + sd * rng.standard_normal())
+    records = _grid(values)
+    (best,) = against_best(records)
+    assert best["gap_mean"] == pytest.approx(-sd / np.sqrt(np.pi), abs=4 * sd / np.sqrt(n))
+    mean_row = next(row for row in against_arms(records) if row["versus"] == "mean")
+    assert abs(mean_row["gap_mean"]) < 4 * sd / np.sqrt(n) and mean_row["ci_low"] < 0 < mean_row["ci_high"]
+
+
+def test_report_prints_the_protocol_version_and_parameter_counts(tmp_path):
+    channels = {"wide_base": [24, 24, 12, 12, 6, 6], "wide_tip": [6, 6, 12, 12, 24, 24]}
+    records = [
+        {**rec, "n_params": 1700 if rec["schedule"] == "wide_tip" else 1610, "channels": channels[rec["schedule"]]}
+        for rec in _records([(0.6, 0.5), (0.4, 0.7), (0.55, 0.5)])
+    ]
+    write_report(records, tmp_path / "old")
+    old = (tmp_path / "old" / "table.md").read_text()
+    assert old.startswith("Protocol version 1: the data-dependent init found ink positions by exact float equality")
+    assert "reproducible per machine" in old
+    # weights by the paper's count 31 r^2 + 50 r (equal for both), then every parameter as stored
+    assert "| local | relu | wide_tip | 6 | 1,416 | 1,700 | 3 |" in old
+    assert "| local | relu | wide_base | 6 | 1,416 | 1,610 | 3 |" in old
+    assert "| relu | 6 | 3 | " in old and "all (pooled)" not in old  # the interaction; one r: nothing to pool
+    two_rs = [*records, *({**rec, "r": 8} for rec in records)]
+    write_report(two_rs, tmp_path / "pooled")
+    assert "| relu | all (pooled) | 6 | " in (tmp_path / "pooled" / "table.md").read_text()
+    write_report([{**rec, "protocol_version": 2} for rec in records], tmp_path / "new")
+    assert (tmp_path / "new" / "table.md").read_text().startswith("Protocol version 2: ")

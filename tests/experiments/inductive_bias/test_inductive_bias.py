@@ -261,11 +261,13 @@ def test_convac_weights_field_keeps_committed_fingerprints() -> None:
     assert signed.to_dict()["convac_weights"] == "signed" and signed.fingerprint != TINY.fingerprint
     committed = Path(__file__).resolve().parents[3] / "docs" / "results" / "inductive_bias" / "quick-results.jsonl"
     stored = {json.loads(line)["protocol"] for line in committed.read_text().splitlines() if line.strip()}
-    assert stored == {profile("quick", source="digits").protocol.fingerprint}
+    assert stored == {profile("quick", source="digits", protocol_version=1).protocol.fingerprint}
     for kind in ("signed", "neutral"):  # the committed ConvAC-family runs are the quick profile with that kind
         path = committed.parent / f"convac-{kind}-quick-r4-results.jsonl"
         stored = {json.loads(line)["protocol"] for line in path.read_text().splitlines() if line.strip()}
-        assert stored == {profile("quick", convac_weights=kind, source="digits").protocol.fingerprint}
+        assert stored == {
+            profile("quick", convac_weights=kind, source="digits", protocol_version=1).protocol.fingerprint
+        }
     neutral = Protocol(**{**TINY.to_dict(), "convac_weights": "neutral"})
     assert len({TINY.fingerprint, signed.fingerprint, neutral.fingerprint}) == 3
     with pytest.raises(ConvacError, match="convac_weights must be 'positive', 'signed' or 'neutral'"):
@@ -289,11 +291,11 @@ OLD_QUICK_MANIFEST = {
 
 def test_real_digits_default_keeps_old_results_valid_and_resumable(tmp_path, capsys) -> None:
     assert Protocol().source == "mnist5k" and Protocol().to_dict()["resize"] == "area"
-    old = profile("quick", source="digits")
+    old = profile("quick", source="digits", protocol_version=1)
     assert old.protocol.to_dict() == OLD_QUICK_MANIFEST  # nothing new enters an old protocol
     committed = Path(__file__).resolve().parents[3] / "docs" / "results" / "inductive_bias"
     paper = {json.loads(line)["protocol"] for line in (committed / "paper-r6-results.jsonl").open()}
-    assert paper == {profile("paper", source="digits", micro_batch=8).protocol.fingerprint}
+    assert paper == {profile("paper", source="digits", micro_batch=8, protocol_version=1).protocol.fingerprint}
     # An old results directory resumes (nothing to run) under --source digits ...
     (tmp_path / "protocol.json").write_text(json.dumps(OLD_QUICK_MANIFEST, indent=1, sort_keys=True) + "\n")
     (tmp_path / "results.jsonl").write_bytes((committed / "quick-results.jsonl").read_bytes())
@@ -301,15 +303,23 @@ def test_real_digits_default_keeps_old_results_valid_and_resumable(tmp_path, cap
     assert (result.ran, result.skipped) == (0, len(old.cells()))
     # ... and the new default refuses it, saying how to resume it.
     code, err = _cli(capsys, "--out", str(tmp_path), "--no-progress")
-    assert code == 2 and "differs in: resize, source" in err and "add --source digits" in err
-    args = ["--out", str(tmp_path), "--no-progress", "--source", "digits"]
+    assert code == 2 and "differs in: protocol_version, resize, source" in err and "add --source digits" in err
+    code, err = _cli(capsys, "--out", str(tmp_path), "--no-progress", "--source", "digits")
+    assert code == 2 and "differs in: protocol_version)" in err and "add --protocol-version 1" in err
+    args = ["--out", str(tmp_path), "--no-progress", "--source", "digits", "--protocol-version", "1"]
     assert main(["experiment", "inductive-bias", *args]) == 0
     assert f"0 cells run, {len(old.cells())} already done" in capsys.readouterr().out
     # Full MNIST from IDX files was resized bilinearly before: old such directories resume with --resize bilinear.
     idx_old = {**OLD_QUICK_MANIFEST, "source": "mnist", "mnist_dir": "m"}
-    assert Protocol(**{**idx_old, "resize": "bilinear"}).to_dict() == idx_old
-    assert Protocol(**idx_old).to_dict() == {**idx_old, "resize": "area"}
+    assert Protocol(**{**idx_old, "resize": "bilinear", "protocol_version": 1}).to_dict() == idx_old
+    assert Protocol(**idx_old, protocol_version=1).to_dict() == {**idx_old, "resize": "area"}
     assert Protocol(resize="max").fingerprint != Protocol().fingerprint
+    # The init fix is protocol version 2: new sweeps carry it in their fingerprint, old ones keep theirs.
+    assert Protocol().to_dict()["protocol_version"] == 2
+    assert Protocol(protocol_version=1).fingerprint != Protocol().fingerprint
+    for bad in (0, 3, True):
+        with pytest.raises(ConvacError, match=r"protocol_version must be one of \[1, 2\]"):
+            Protocol(protocol_version=bad)
     with pytest.raises(ConvacError, match="unknown resize method 'cubic'"):
         Protocol(resize="cubic")
     with pytest.raises(ConvacError, match="unknown digit source 'emnist'"):

@@ -68,6 +68,10 @@ PROTOCOL = {
         "max, bilinear (threshold 0.5; wipes thin strokes) (default: area for MNIST, bilinear for digits)",
         choices=("area", "max", "bilinear"),
     ),
+    "protocol_version": Field(
+        "2: the data init finds ink with a tolerance, blank canvas in the same batch; 1: the old exact float "
+        "test, to resume or reproduce results written before it was fixed (default: {default})"
+    ),
 }
 PROFILE_HELP = "quick (minutes on a CPU) or paper (60k/10k images)"
 
@@ -82,6 +86,12 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     add_executor_flags(p, 1, "process pool size (1: in this process; ray: CPUs of a local Ray)")
     p.add_argument("--restart", action="store_true", help="delete the sweep's results in --out and start over")
     p.add_argument(
+        "--equal-budget",
+        action="store_true",
+        help="refuse the sweep unless every schedule has the same number of hidden and output weights at each r "
+        "(wide-base and wide-tip: 31r^2+50r), so a designed third arm is compared at an equal budget",
+    )
+    p.add_argument(
         "--batch-cells",
         action="store_true",
         help="train the ReLU cells of one schedule and r (all tasks and seeds) together in one batched "
@@ -93,6 +103,7 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
 def run(args: argparse.Namespace) -> int:
     overrides = config_values(args, {**GRID, **PROTOCOL})
     overrides["source"] = _digit_source(args)
+    overrides["equal_budget"] = args.equal_budget or None
     sweep = experiment.profile(args.profile, **overrides)
     result = experiment.run_sweep(
         sweep,

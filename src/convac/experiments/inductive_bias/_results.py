@@ -88,6 +88,10 @@ def claim_dir(out_dir: Path, protocol: Protocol) -> None:
             )
             # Directories written before the real digits became the default hold source "digits".
             hint = " (it holds the 8x8 digits: add --source digits)" if stored.get("source") == "digits" else ""
+            if "protocol_version" not in stored and protocol.protocol_version != 1:
+                hint = (
+                    hint[:-1] + "; " if hint else " ("
+                ) + "it was written before the init fix: add --protocol-version 1)"
             raise InputError(
                 f"results directory {out_dir} holds a sweep with another configuration (differs in: "
                 f"{', '.join(diff)}){hint}; use a new --out directory, the same settings, or --restart to discard them"

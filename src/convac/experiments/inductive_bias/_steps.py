@@ -65,6 +65,7 @@ def cell_record(
         "seed": cell.seed,
         "channels": cell.channels,
         "n_params": sum(p.numel() for p in model.parameters()),
+        "protocol_version": protocol.protocol_version,
         **measured,
         "seconds": seconds,
         "device": device,
@@ -80,7 +81,7 @@ def initial_model(protocol: Protocol, cell: Cell, train: PlacedDigits, device: s
     if isinstance(model, ConvACImageNet):
         model.initialize_from(probe, seed=cell.seed)
     elif isinstance(model, ReLUConvNet) and protocol.init == "data":
-        model.initialize_from(probe)
+        model.initialize_from(probe, ink=protocol.ink)
     return model.to(device)
 
 

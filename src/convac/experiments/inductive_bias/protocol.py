@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import hashlib
+import itertools
 import json
+from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field, fields, replace
-from typing import Any
+from typing import Any, Literal
 
 from convac._validation import MAX_MODEL_BYTES, positive_int, size_limit
 from convac.data.tasks import DEFAULT_RESIZE, RESIZE_METHODS, SOURCES, TASKS
@@ -17,7 +19,51 @@ from convac.training import check_lr, check_seed
 RESULTS = "results.jsonl"
 MANIFEST = "protocol.json"
 
-__all__ = ["MANIFEST", "PROFILES", "RESULTS", "Cell", "Protocol", "Sweep", "profile", "training_bytes"]
+PROTOCOL_VERSION = 2
+"""The protocol version new sweeps run (:data:`VERSIONS`)."""
+
+VERSIONS: dict[int, str] = {
+    1: (
+        "the data-dependent init found ink positions by exact float equality between the probe batch and a "
+        "separately computed blank canvas, so from the second hidden layer on every position counted as ink and "
+        "the init depended on which CPU kernels ran (every result before issue 22)"
+    ),
+    2: (
+        "the data-dependent init finds ink positions against a blank canvas computed in the same batch, with a "
+        "tolerance relative to the layer's activation scale (ReLUConvNet.initialize_from, ink='tolerance')"
+    ),
+}
+"""What each protocol version changed; a results line without ``protocol_version`` is version 1."""
+
+__all__ = [
+    "MANIFEST",
+    "PROFILES",
+    "PROTOCOL_VERSION",
+    "RESULTS",
+    "VERSIONS",
+    "Cell",
+    "Protocol",
+    "Sweep",
+    "profile",
+    "training_bytes",
+]
+
+
+def paper_weights(channels: Sequence[int], rep_channels: int = 10, n_outputs: int = 10) -> int:
+    """Return the paper's weight count of a ReLU net: the hidden 1x1 convs' and the output layer's weights, no biases.
+
+    It is ``31 r^2 + 50 r`` for wide-base and wide-tip (equal by design), and what an "equal budget" means
+    for a third arm (:attr:`Sweep.equal_budget`); :meth:`ReLUConvNet.hidden_output_weights` counts the same.
+
+    Examples
+    --------
+    >>> paper_weights([6, 6, 12, 12, 24, 24]) == paper_weights([24, 24, 12, 12, 6, 6]) == 31 * 36 + 50 * 6
+    True
+    >>> paper_weights([6, 6, 6, 36, 6, 36])
+    1140
+    """
+    widths = [rep_channels, *channels]
+    return sum(a * b for a, b in itertools.pairwise(widths)) + channels[-1] * n_outputs
 
 
 def training_bytes(protocol: Protocol, channels: list[int]) -> int:
@@ -75,8 +121,16 @@ class Protocol:
     # 64x64 ConvAC stayed at chance on the quick profile; signed weights train through the
     # normalised logits (README: "The ConvAC family").
     convac_weights: str = "positive"
+    # Version 1 reproduces the results written before the init's ink test was fixed (VERSIONS); it is
+    # left out of the fingerprint, so those results keep theirs and resume with protocol_version=1.
+    protocol_version: int = PROTOCOL_VERSION
 
     def __post_init__(self) -> None:
+        if isinstance(self.protocol_version, bool) or self.protocol_version not in VERSIONS:
+            raise InputError(
+                f"protocol_version must be one of {sorted(VERSIONS)} (1: the results before the init fix), "
+                f"got {self.protocol_version!r}"
+            )
         if self.canvas != 64:
             # Both families pool 2x2 six times (the paper's schedules have six hidden layers).
             raise InputError(f"canvas must be 64 (six 2x2 poolings down to one position), got {self.canvas!r}")
@@ -106,12 +160,19 @@ class Protocol:
             del record["micro_batch"]
         if record["convac_weights"] == "positive":
             del record["convac_weights"]
+        if record["protocol_version"] == 1:
+            del record["protocol_version"]
         # The resolved method is what counts: "bilinear" is how every glyph was resized before
         # this field existed (digits, and mnist from IDX files), so it is left out.
         record["resize"] = self.glyph_resize
         if record["resize"] == "bilinear":
             del record["resize"]
         return record
+
+    @property
+    def ink(self) -> Literal["exact", "tolerance"]:
+        """How the data-dependent init finds ink positions: ``exact`` in version 1, ``tolerance`` after."""
+        return "exact" if self.protocol_version == 1 else "tolerance"
 
     @property
     def glyph_resize(self) -> str:
@@ -178,6 +239,8 @@ class Sweep:
     rs: tuple[int, ...] = (2, 4)
     seeds: tuple[int, ...] = (0, 1, 2)
     families: tuple[str, ...] = ("relu",)
+    # Refuse the sweep unless every schedule has the same paper_weights at each r (a fair third arm).
+    equal_budget: bool = False
 
     def __post_init__(self) -> None:
         for name in ("tasks", "schedules", "rs", "seeds", "families"):
@@ -199,6 +262,46 @@ class Sweep:
             positive_int(r, "every r")
         for seed in self.seeds:
             check_seed(seed, "every seed")
+        if self.equal_budget:
+            self.check_budget()
+
+    def budgets(self) -> dict[tuple[str, int], int]:
+        """Return :func:`paper_weights` of every (schedule name, r) of the grid.
+
+        Examples
+        --------
+        >>> Sweep(rs=(6,), schedules=("wide_base", "wide_tip", "d=1,1,1,6,1,6")).budgets()
+        {('wide_base', 6): 1416, ('wide_tip', 6): 1416, ('d', 6): 1140}
+        """
+        return {
+            (parse_schedule(s).name, r): paper_weights(parse_schedule(s).channels(r))
+            for r in self.rs
+            for s in self.schedules
+        }
+
+    def check_budget(self) -> None:
+        """Refuse a grid whose schedules differ in :func:`paper_weights` at some r, naming the first such pair.
+
+        Examples
+        --------
+        >>> Sweep(rs=(6,), schedules=("wide_base", "d=1,1,1,6,3,2.5"), equal_budget=True).rs
+        (6,)
+        >>> Sweep(rs=(6,), schedules=("wide_base", "d=1,1,1,6,1,6"), equal_budget=True)
+        Traceback (most recent call last):
+            ...
+        convac.errors.InputError: schedule 'd' has 1140 hidden and output weights at r=6, 'wide_base' 1416; ...
+        """
+        budgets = self.budgets()
+        for r in self.rs:
+            at_r = [(name, n) for (name, rr), n in budgets.items() if rr == r]
+            first, n_first = at_r[0]
+            for name, n in at_r[1:]:
+                if n != n_first:
+                    raise InputError(
+                        f"schedule {name!r} has {n} hidden and output weights at r={r}, {first!r} {n_first}; "
+                        "equal_budget needs every schedule to have the same count at each r "
+                        "(run each r as its own sweep with its own token, or leave out --equal-budget)"
+                    )
 
     def check_sizes(self) -> None:
         """Refuse a network or its training activations over the memory limit before any cell allocates them.
@@ -269,5 +372,5 @@ def profile(name: str, **overrides: Any) -> Sweep:
     if unknown:
         raise InputError(f"unknown setting(s) {sorted(unknown)}; allowed: {sorted(proto_names | grid_names)}")
     protocol = replace(base.protocol, **{k: v for k, v in overrides.items() if k in proto_names})
-    grid = {k: tuple(v) for k, v in overrides.items() if k in grid_names}
+    grid: dict[str, Any] = {k: v if isinstance(v, bool) else tuple(v) for k, v in overrides.items() if k in grid_names}
     return replace(base, protocol=protocol, **grid)

@@ -1,4 +1,9 @@
-"""Table and figure of the inductive-bias sweep, in the paper's form.
+"""Table and figure of the inductive-bias sweep, in the paper's form, with the statistics a claim needs.
+
+Every comparison is paired: two arms trained on the same seed saw the same images in the same
+order, so the report works with per-seed differences (:mod:`convac.experiments._stats`): mean
+± sd, a 95 % t confidence interval, the paired t-test, the exact two-sided sign test and, for
+the task x schedule interaction, the exact sign-flip permutation test.
 
 Examples
 --------
@@ -13,8 +18,6 @@ Examples
 from __future__ import annotations
 
 import csv
-import io
-import itertools
 import statistics
 from collections import defaultdict
 from collections.abc import Sequence
@@ -22,8 +25,24 @@ from pathlib import Path
 from typing import Any
 
 from convac.errors import InputError
+from convac.experiments._stats import PairedTest, paired_test
+from convac.experiments.inductive_bias._report_render import figure, markdown
+from convac.experiments.inductive_bias.protocol import VERSIONS, paper_weights
 
-__all__ = ["against_best", "merge_results", "paired_gaps", "per_seed", "summarize", "write_report"]
+__all__ = [
+    "against_arms",
+    "against_best",
+    "interaction",
+    "merge_results",
+    "paired_gaps",
+    "per_seed",
+    "protocol_versions",
+    "summarize",
+    "write_report",
+]
+
+POOLED = 0
+"""The ``r`` of a row pooled over every r (no schedule has r = 0)."""
 
 
 def _local_first(key: tuple[Any, ...]) -> tuple[Any, ...]:
@@ -31,8 +50,21 @@ def _local_first(key: tuple[Any, ...]) -> tuple[Any, ...]:
     return (key[0] != "local", *key)
 
 
+def _pooled_last(task: str, family: str, r: int) -> tuple[Any, ...]:
+    """Sort key: the local task first, then by family and r, the row pooled over r last."""
+    return (task != "local", task, family, r == POOLED, r)
+
+
 def _mean_std(values: Sequence[float]) -> tuple[float, float]:
     return statistics.fmean(values), (statistics.stdev(values) if len(values) > 1 else 0.0)
+
+
+def _one_value(recs: Sequence[dict[str, Any]], name: str) -> Any:
+    """Return the value of ``name`` shared by ``recs`` (None if absent; the values joined by "/" if they differ)."""
+    values = sorted({rec[name] for rec in recs if rec.get(name) is not None})
+    if not values:
+        return None
+    return values[0] if len(values) == 1 else "/".join(map(str, values))
 
 
 def summarize(records: Sequence[dict[str, Any]]) -> list[dict[str, Any]]:
@@ -64,17 +96,64 @@ def summarize(records: Sequence[dict[str, Any]]) -> list[dict[str, Any]]:
                 "test_std": test_std,
                 "train_mean": train_mean,
                 "train_std": train_std,
+                # The paper's count (hidden and output weights; equal for wide-base and wide-tip), and
+                # every weight and bias (None for records written before the count was stored).
+                "weights": _one_value([{"w": paper_weights(x["channels"])} for x in recs if x.get("channels")], "w"),
+                "n_params": _one_value(recs, "n_params"),
             }
         )
     return rows
 
 
-def paired_gaps(
-    records: Sequence[dict[str, Any]], first: str = "wide_base", second: str = "wide_tip"
-) -> list[dict[str, Any]]:
-    """Per (task, family, r): test accuracy of ``first`` minus ``second`` on the same seed (same data).
+def _stat_fields(test: PairedTest) -> dict[str, Any]:
+    """Return the columns a paired comparison adds to a report row (fractions of accuracy, not points)."""
+    return {
+        "n_seeds": test.n,
+        "gap_mean": test.mean,
+        "gap_std": test.sd,
+        "ci_low": test.ci[0],
+        "ci_high": test.ci[1],
+        "t_p": test.t_p,
+        "wins": test.wins,
+        "losses": test.losses,
+        "ties": test.ties,
+        "sign_p": test.sign_p,
+        "flip_p": test.flip_p,
+    }
 
-    Reports the mean and std of the gap and how many seeds ``first`` won outright.
+
+def _differences(
+    records: Sequence[dict[str, Any]], first: str, second: str | tuple[str, ...]
+) -> dict[tuple[str, str, int, int], float]:
+    """(task, family, r, seed) -> test accuracy of ``first`` minus ``second`` (or the mean of several) there.
+
+    A seed enters only where every arm has finished: the difference is then between nets trained
+    on the same images in the same order.
+    """
+    acc = {(x["task"], x["family"], x["schedule"], x["r"], x["seed"]): x["test_accuracy"] for x in records}
+    others = (second,) if isinstance(second, str) else second
+    out = {}
+    for task, family, schedule, r, seed in sorted(acc, key=_local_first):
+        partners = [acc.get((task, family, other, r, seed)) for other in others]
+        if schedule == first and all(p is not None for p in partners):
+            out[task, family, r, seed] = acc[task, family, first, r, seed] - statistics.fmean(
+                p for p in partners if p is not None
+            )
+    return out
+
+
+def paired_gaps(
+    records: Sequence[dict[str, Any]], first: str = "wide_base", second: str = "wide_tip", pooled: bool = False
+) -> list[dict[str, Any]]:
+    """Per (task, family, r): test accuracy of ``first`` minus ``second`` on the same seed, with its statistics.
+
+    Each row has the mean and sample sd of the paired gap, its 95 % t confidence interval
+    (``ci_low``, ``ci_high``), the paired t-test p (``t_p``), the seeds ``first`` won, lost and
+    tied, and the exact two-sided sign-test p (``sign_p``) and sign-flip p (``flip_p``); see
+    :func:`convac.experiments._stats.paired_test`. ``first_wins`` repeats ``wins``. With
+    ``pooled=True`` one more row per (task, family) with more than one r takes every (r, seed) pair as one unit, with
+    ``r`` set to :data:`POOLED` (0); it tests the mean gap over the r values run, which are weighted
+    by their seeds.
 
     Examples
     --------
@@ -86,29 +165,62 @@ def paired_gaps(
     ...     {**cell, "schedule": "wide_tip", "seed": 1, "test_accuracy": 0.5},
     ...     {**cell, "schedule": "wide_base", "seed": 2, "test_accuracy": 1.0},  # no wide_tip partner
     ... ]
-    >>> [(g["n_seeds"], g["gap_mean"], g["first_wins"]) for g in paired_gaps(records)]
-    [(2, 0.125, 1)]
+    >>> [(g["n_seeds"], g["gap_mean"], g["first_wins"], g["sign_p"]) for g in paired_gaps(records)]
+    [(2, 0.125, 1, 1.0)]
     """
-    acc = {(x["task"], x["family"], x["schedule"], x["r"], x["seed"]): x["test_accuracy"] for x in records}
     groups: dict[tuple[str, str, int], list[float]] = defaultdict(list)
-    for task, family, schedule, r, seed in sorted(acc):
-        if schedule == first and (task, family, second, r, seed) in acc:
-            groups[task, family, r].append(acc[task, family, first, r, seed] - acc[task, family, second, r, seed])
+    diffs = _differences(records, first, second)
+    for (task, family, r, _), gap in diffs.items():
+        groups[task, family, r].append(gap)
+        if pooled and len({k[2] for k in diffs if k[:2] == (task, family)}) > 1:
+            groups[task, family, POOLED].append(gap)
     rows = []
-    for (task, family, r), gaps in sorted(groups.items()):
-        mean, std = _mean_std(gaps)
-        rows.append(
-            {
-                "task": task,
-                "family": family,
-                "r": r,
-                "n_seeds": len(gaps),
-                "gap_mean": mean,
-                "gap_std": std,
-                "first_wins": sum(g > 0 for g in gaps),
-            }
-        )
+    for (task, family, r), gaps in sorted(groups.items(), key=lambda item: _pooled_last(*item[0])):
+        fields = _stat_fields(paired_test(gaps))
+        rows.append({"task": task, "family": family, "r": r, **fields, "first_wins": fields["wins"]})
     return rows
+
+
+def interaction(
+    records: Sequence[dict[str, Any]],
+    first: str = "wide_base",
+    second: str = "wide_tip",
+    tasks: tuple[str, str] = ("local", "global"),
+) -> list[dict[str, Any]]:
+    """Test the task x schedule interaction: per seed, the paired gap on ``tasks[0]`` minus the one on ``tasks[1]``.
+
+    The paper's claim is an interaction: ``first`` (wide-base) does better, relative to
+    ``second`` (wide-tip), on the local task than on the global one. Per (family, r, seed) with
+    both tasks finished, the contrast ``gap_local - gap_global`` is one number; with no interaction
+    it is as likely positive as negative. One row per (family, r) and one pooled over r (``r`` =
+    :data:`POOLED`), with the statistics of :func:`paired_gaps` on the contrasts (``flip_p``: the
+    exact sign-flip permutation test, which swaps the task labels within a seed). Pooled rows
+    appear only where there is more than one r.
+
+    Examples
+    --------
+    >>> recs = [{"task": t, "family": "relu", "schedule": s, "r": 6, "seed": k, "test_accuracy": a}
+    ...         for k in range(3) for t, s, a in [("local", "wide_base", 0.5), ("local", "wide_tip", 0.5),
+    ...                                           ("global", "wide_base", 0.4), ("global", "wide_tip", 0.5)]]
+    >>> [(row["r"], row["n_seeds"], round(row["gap_mean"], 3), row["sign_p"]) for row in interaction(recs)]
+    [(6, 3, 0.1, 0.25)]
+    """
+    gaps = _differences(records, first, second)
+    groups: dict[tuple[str, int], list[float]] = defaultdict(list)
+    for (task, family, r, seed), gap in gaps.items():
+        if task == tasks[0] and (tasks[1], family, r, seed) in gaps:
+            contrast = gap - gaps[tasks[1], family, r, seed]
+            groups[family, r].append(contrast)
+            groups[family, POOLED].append(contrast)
+    for family in {family for family, _ in groups}:
+        if sum(1 for f, r in groups if f == family and r != POOLED) == 1:
+            del groups[family, POOLED]  # one r: the pooled row would repeat it
+    return [
+        {"family": family, "r": r, "tasks": list(tasks), **_stat_fields(paired_test(values))}
+        for (family, r), values in sorted(
+            groups.items(), key=lambda item: (item[0][0], item[0][1] == POOLED, item[0][1])
+        )
+    ]
 
 
 def per_seed(
@@ -154,12 +266,14 @@ def per_seed(
 def against_best(
     records: Sequence[dict[str, Any]], baselines: tuple[str, str] = ("wide_base", "wide_tip")
 ) -> list[dict[str, Any]]:
-    """Every other schedule against the better of ``baselines`` on the same seed (same images).
+    """Every other schedule against the better of ``baselines`` on the same seed (biased; kept for old scripts).
 
     Per (task, family, schedule, r): the mean and std over seeds of its test accuracy minus the
     better baseline's, how many seeds it beat both, and which baseline was the better one per seed.
-    A designed network is only useful if it beats the better hand-made one, which a reader
-    cannot know in advance, so the comparison takes the better one after the fact (the strict test).
+    The report no longer uses it: the per-seed maximum of two arms picks up their seed noise.
+    For two arms of equal mean and seed-to-seed sd ``sd``, ``E[max(a, b)] = mean + sd/sqrt(pi)``,
+    so a third arm *as good as both* scores ``-sd/sqrt(pi)`` (about ``-0.56 sd``) on average here;
+    :func:`against_arms` compares with each arm and with their mean instead, which are unbiased.
 
     Examples
     --------
@@ -200,6 +314,58 @@ def against_best(
             }
         )
     return rows
+
+
+def against_arms(
+    records: Sequence[dict[str, Any]], baselines: tuple[str, ...] = ("wide_base", "wide_tip")
+) -> list[dict[str, Any]]:
+    """Every other schedule (a designed net) against each of ``baselines`` and their mean, paired by seed.
+
+    Per (task, family, schedule, r) and per comparison (``versus``: a baseline's name, or
+    ``"mean"`` for the mean of all ``baselines`` on that seed): the statistics of
+    :func:`paired_gaps` on ``schedule - versus``, over the seeds where every baseline finished.
+    Not against the per-seed better baseline: that maximum is biased by about ``sd/sqrt(pi)``
+    against any third arm (see :func:`against_best`).
+
+    Examples
+    --------
+    >>> cell = {"task": "local", "family": "relu", "r": 6}
+    >>> recs = [{**cell, "seed": k, "schedule": s, "test_accuracy": a} for k in range(3)
+    ...         for s, a in [("wide_base", 0.5), ("wide_tip", 0.6), ("designed", 0.58)]]
+    >>> [(row["versus"], round(row["gap_mean"], 3), row["wins"]) for row in against_arms(recs)]
+    [('wide_base', 0.08, 3), ('wide_tip', -0.02, 0), ('mean', 0.03, 3)]
+    """
+    schedules = sorted({x["schedule"] for x in records} - set(baselines))
+    rows = []
+    for schedule in schedules:
+        # Only seeds where every baseline finished, so the three comparisons share their seeds.
+        complete = _differences(records, schedule, tuple(baselines))
+        for versus in (*baselines, "mean"):
+            diffs = complete if versus == "mean" else _differences(records, schedule, versus)
+            groups: dict[tuple[str, str, int], list[float]] = defaultdict(list)
+            for key in complete:
+                groups[key[:3]].append(diffs[key])
+            for (task, family, r), values in groups.items():
+                rows.append(
+                    {"task": task, "family": family, "schedule": schedule, "r": r, "versus": versus}
+                    | _stat_fields(paired_test(values))
+                )
+    order = {name: i for i, name in enumerate((*baselines, "mean"))}
+    return sorted(rows, key=lambda row: (*_local_first((row["task"], row["family"], row["schedule"], row["r"])),
+                                         order[row["versus"]]))  # fmt: skip
+
+
+def protocol_versions(records: Sequence[dict[str, Any]]) -> list[int]:
+    """Return the protocol versions of ``records`` (:data:`~convac.experiments.inductive_bias.protocol.VERSIONS`).
+
+    Records written before versions existed carry none and are version 1.
+
+    Examples
+    --------
+    >>> protocol_versions([{"key": "a"}, {"key": "b", "protocol_version": 2}])
+    [1, 2]
+    """
+    return sorted({int(x.get("protocol_version", 1)) for x in records})
 
 
 _RECORD_FIELDS = ("key", "protocol", "task", "family", "schedule", "r", "seed", "test_accuracy")
@@ -262,134 +428,12 @@ def merge_results(sources: Sequence[str | Path]) -> list[dict[str, Any]]:
     return [record for record, _ in merged.values()]
 
 
-def _markdown(
-    rows: list[dict[str, Any]],
-    gaps: list[dict[str, Any]],
-    seeds: list[dict[str, Any]],
-    others: list[dict[str, Any]],
-) -> str:
-    out = io.StringIO()
-    out.write("| task | family | schedule | r | seeds | test acc (mean ± std) | train acc (mean ± std) |\n")
-    out.write("|---|---|---|---:|---:|---:|---:|\n")
-    for row in rows:
-        out.write(
-            f"| {row['task']} | {row['family']} | {row['schedule']} | {row['r']} | {row['n_seeds']} | "
-            f"{100 * row['test_mean']:.1f} ± {100 * row['test_std']:.1f} | "
-            f"{100 * row['train_mean']:.1f} ± {100 * row['train_std']:.1f} |\n"
-        )
-    if gaps:
-        out.write("\nPaired gap, wide-base minus wide-tip test accuracy on the same seed (points):\n\n")
-        out.write("| task | family | r | seeds | gap (mean ± std) | seeds wide-base wins |\n")
-        out.write("|---|---|---:|---:|---:|---:|\n")
-        for g in gaps:
-            out.write(
-                f"| {g['task']} | {g['family']} | {g['r']} | {g['n_seeds']} | "
-                f"{100 * g['gap_mean']:+.1f} ± {100 * g['gap_std']:.1f} | "
-                f"{g['first_wins']}/{g['n_seeds']} |\n"
-            )
-    if seeds:
-        out.write("\nPer seed, test accuracy % (train in brackets); gap = wide-base minus wide-tip:\n\n")
-        out.write("| task | family | r | seed | wide-base | wide-tip | gap | winner |\n")
-        out.write("|---|---|---:|---:|---:|---:|---:|---|\n")
-        for row in seeds:
-            winner = "wide-base" if row["gap"] > 0 else "wide-tip" if row["gap"] < 0 else "tie"
-            out.write(
-                f"| {row['task']} | {row['family']} | {row['r']} | {row['seed']} | "
-                f"{100 * row['first_test']:.1f} ({100 * row['first_train']:.1f}) | "
-                f"{100 * row['second_test']:.1f} ({100 * row['second_train']:.1f}) | "
-                f"{100 * row['gap']:+.1f} | {winner} |\n"
-            )
-    if others:
-        out.write(
-            "\nOther schedules against the better of wide-base and wide-tip on the same seed "
-            "(test accuracy points; the better one named per seed):\n\n"
-        )
-        out.write("| task | family | schedule | r | seeds | gap to the better (mean ± std) | wins | per seed |\n")
-        out.write("|---|---|---|---:|---:|---:|---:|---|\n")
-        for row in others:
-            each = ", ".join(
-                f"{seed}: {100 * gap:+.1f} vs {best.replace('_', '-')}"
-                for seed, gap, best in zip(row["seeds"], row["gaps"], row["best"], strict=True)
-            )
-            out.write(
-                f"| {row['task']} | {row['family']} | {row['schedule']} | {row['r']} | {row['n_seeds']} | "
-                f"{100 * row['gap_mean']:+.1f} ± {100 * row['gap_std']:.1f} | {row['wins']}/{row['n_seeds']} | "
-                f"{each} |\n"
-            )
-    return out.getvalue()
-
-
-def _figure(rows: list[dict[str, Any]], records: Sequence[dict[str, Any]], path: Path) -> None:
-    from convac._figures import new_figure, save_figure
-
-    tasks = sorted({r["task"] for r in rows}, key=lambda t: _local_first((t,)))
-    families = sorted({r["family"] for r in rows}, key=lambda f: (f != "relu", f))
-    schedules = sorted({r["schedule"] for r in rows}, key=lambda s: (s not in ("wide_base", "wide_tip"), s))
-    colours = {s: f"C{i}" for i, s in enumerate(schedules)}
-    # Schedules side by side around each r, with every seed as a dot: with one or two r values
-    # the means alone would sit on top of each other and hide the per-seed pairing.
-    r_values = sorted({r["r"] for r in rows})
-    spacing = min((b - a for a, b in itertools.pairwise(r_values)), default=1)
-    offset = {s: (i - (len(schedules) - 1) / 2) * 0.12 * spacing for i, s in enumerate(schedules)}
-    fig = new_figure(figsize=(5 * len(tasks), 3.8 * len(families)))
-    axes = fig.subplots(len(families), len(tasks), squeeze=False)
-    for i, family in enumerate(families):
-        for j, task in enumerate(tasks):
-            ax = axes[i][j]
-            for schedule in schedules:
-                sel = sorted(
-                    (r for r in rows if (r["task"], r["family"], r["schedule"]) == (task, family, schedule)),
-                    key=lambda r: r["r"],
-                )
-                if not sel:
-                    continue
-                xs = [r["r"] + offset[schedule] for r in sel]
-                label = schedule.replace("_", "-")
-                dots = [x for x in records if (x["task"], x["family"], x["schedule"]) == (task, family, schedule)]
-                ax.scatter(
-                    [x["r"] + offset[schedule] for x in dots],
-                    [100 * x["test_accuracy"] for x in dots],
-                    color=colours[schedule],
-                    s=12,
-                    alpha=0.45,
-                    zorder=3,
-                )
-                ax.errorbar(
-                    xs,
-                    [100 * r["test_mean"] for r in sel],
-                    yerr=[100 * r["test_std"] for r in sel],
-                    color=colours[schedule],
-                    marker="o",
-                    capsize=3,
-                    label=f"{label} test",
-                )
-                ax.errorbar(
-                    xs,
-                    [100 * r["train_mean"] for r in sel],
-                    yerr=[100 * r["train_std"] for r in sel],
-                    color=colours[schedule],
-                    marker="x",
-                    linestyle="--",
-                    capsize=3,
-                    alpha=0.6,
-                    label=f"{label} train",
-                )
-            seeds = {r["n_seeds"] for r in rows if (r["task"], r["family"]) == (task, family)}
-            n = min(seeds) if seeds else 0
-            ax.set_title(f"{task} task ({family}): mean ± std over {n} seeds, dots: seeds", fontsize=10)
-            ax.axhline(10, color="grey", linestyle=":", linewidth=1, label="chance")
-            ax.set_xticks(r_values)
-            ax.set_xlim(r_values[0] - 0.5 * spacing, r_values[-1] + 0.5 * spacing)
-            ax.set_xlabel("r (width parameter)")
-            ax.set_ylabel("accuracy (%)")
-            ax.grid(alpha=0.3)
-            ax.legend(fontsize=8)
-    fig.tight_layout()
-    save_figure(fig, path, dpi=110)
-
-
 def write_report(records: Sequence[dict[str, Any]], out_dir: str | Path) -> dict[str, Path]:
     """Write ``table.md``, ``table.csv`` and ``figure.png`` for ``records`` into ``out_dir`` (created if needed).
+
+    ``table.md`` opens with the protocol version(s), then per cell accuracies and parameter counts,
+    the wide-base minus wide-tip gaps per r and pooled over r, the task x schedule interaction,
+    every seed, and every other schedule against each hand-made arm and their mean.
 
     Examples
     --------
@@ -403,13 +447,22 @@ def write_report(records: Sequence[dict[str, Any]], out_dir: str | Path) -> dict
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     rows = summarize(records)
-    gaps = paired_gaps(records)
     files = {"table_md": out / "table.md", "table_csv": out / "table.csv", "figure": out / "figure.png"}
-    files["table_md"].write_text(_markdown(rows, gaps, per_seed(records), against_best(records)))
+    versions = {v: VERSIONS.get(v, "unknown version") for v in protocol_versions(records)}
+    files["table_md"].write_text(
+        markdown(
+            versions,
+            rows,
+            paired_gaps(records, pooled=True),
+            interaction(records),
+            per_seed(records),
+            against_arms(records),
+        )
+    )
     with files["table_csv"].open("w", newline="") as f:
         writer = csv.DictWriter(f, fieldnames=list(rows[0]) if rows else ["task"])
         writer.writeheader()
         writer.writerows(rows)
     if rows:
-        _figure(rows, records, files["figure"])
+        figure(rows, records, files["figure"])
     return files

@@ -1,0 +1,88 @@
+r"""Regenerate the committed inductive-bias tables (and figures) from the committed raw results.
+
+Every table under docs/results/inductive_bias/ written by ``convac experiment report`` comes from
+the ``*-results.jsonl`` files next to it; this script rebuilds each one with the current report
+(paired statistics, interaction test, designed arms against each hand-made arm and their mean):
+
+    PYTHONPATH=src python scripts/inductive_bias_reports.py            # all of them
+    PYTHONPATH=src python scripts/inductive_bias_reports.py paper-mnist5k
+
+Equivalent CLI for one of them, e.g.:
+
+    convac experiment report docs/results/inductive_bias/paper-r6-mnist5k-results.jsonl \\
+        docs/results/inductive_bias/paper-r8-mnist5k-results.jsonl \\
+        docs/results/inductive_bias/paper-r6-mnist5k-designed-local-results.jsonl \\
+        docs/results/inductive_bias/paper-r6-mnist5k-designed-global-results.jsonl --out runs/paper-mnist5k
+"""
+
+from __future__ import annotations
+
+import argparse
+import shutil
+import sys
+import tempfile
+from pathlib import Path
+
+from convac.experiments.inductive_bias.report import merge_results, write_report
+
+RESULTS = Path(__file__).resolve().parents[1] / "docs" / "results" / "inductive_bias"
+
+# table name -> the raw results it merges (file stems without "-results.jsonl")
+REPORTS: dict[str, list[str]] = {
+    "quick": ["quick"],
+    "quick-plus-r16": ["quick-plus-r16"],
+    "long-r8": ["long-r8"],
+    "lr1e-3-r8-local": ["lr1e-3-r8-local"],
+    "relu-quick-lr1e-2-r4": ["relu-quick-lr1e-2-r4"],
+    "convac-neutral-quick-r4": ["convac-neutral-quick-r4"],
+    "convac-neutral-quick-lr1e-2-r4": ["convac-neutral-quick-lr1e-2-r4"],
+    "convac-signed-quick-r4": ["convac-signed-quick-r4"],
+    "designed-local": ["quick", "designed-local"],
+    "designed-global": ["quick", "designed-global"],
+    "paper-r6": ["paper-r6"],
+    "paper-r8-local": ["paper-r8-local"],
+    "paper-r6-mnist5k": ["paper-r6-mnist5k"],
+    "paper-r6-mnist5k-all": ["paper-r6-mnist5k", "paper-r6-mnist5k-designed-local", "paper-r6-mnist5k-designed-global"],
+    "paper-mnist5k": [
+        "paper-r6-mnist5k",
+        "paper-r8-mnist5k",
+        "paper-r6-mnist5k-designed-local",
+        "paper-r6-mnist5k-designed-global",
+    ],
+}
+
+
+def regenerate(name: str, results: Path = RESULTS, out: Path | None = None) -> list[Path]:
+    """Rebuild ``name``'s table.md/.csv (and figure, where one is committed) into ``out`` (default: ``results``)."""
+    out = results if out is None else out
+    sources = [results / f"{stem}-results.jsonl" for stem in REPORTS[name]]
+    records = merge_results(sources)
+    written = []
+    with tempfile.TemporaryDirectory() as tmp:
+        files = write_report(records, tmp)
+        targets = {"table_md": out / f"{name}.md", "table_csv": out / f"{name}.csv"}
+        if (out / f"{name}.png").exists():
+            targets["figure"] = out / f"{name}.png"
+        for kind, target in targets.items():
+            shutil.copyfile(files[kind], target)
+            written.append(target)
+    return written
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Rebuild the tables named in ``argv`` (all without names); 2 for an unknown name."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("names", nargs="*", help=f"tables to rebuild (default: all): {', '.join(REPORTS)}")
+    args = parser.parse_args(argv)
+    unknown = sorted(set(args.names) - set(REPORTS))
+    if unknown:
+        print(f"unknown table(s) {unknown}; allowed: {', '.join(REPORTS)}", file=sys.stderr)
+        return 2
+    for name in args.names or REPORTS:
+        for path in regenerate(name):
+            print(path.relative_to(RESULTS.parents[2]))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
