@@ -60,8 +60,9 @@ class BondNetwork:
     """The contracted flow network of a :class:`TensorNetworkGraph` (see the module docstring), as arrays.
 
     ``link_tails``/``link_heads`` are the infinite arcs ``out_e -> in_f`` (vertex ids);
-    ``node_bonds[i]`` the (at most two, -1 padded) bonds of matrix ``i``; ``member_*`` list every
-    bond's members bond by bond (``member_node`` -1 for a terminal, ``member_input`` -1 for a matrix).
+    ``node_bonds[i]`` the two bonds of matrix ``i`` (one bond twice if it has one, ``n_bonds`` if none);
+    ``member_*`` list every bond's members bond by bond (``member_node`` -1 for a terminal,
+    ``member_input`` -1 for a matrix).
     """
 
     dims: tuple[int, ...]
@@ -96,9 +97,12 @@ class BondNetwork:
             m_input += [*[-1] * len(bond.nodes), *bond.inputs]
         # out_e -> in_f for the two bonds of every matrix (both ways), and out_e -> in_e for a bond
         # with a matrix on it (the path out_e -> matrix -> in_e of the uncontracted graph).
-        first, second = node_bonds[:, 0], np.where(node_bonds[:, 1] >= 0, node_bonds[:, 1], node_bonds[:, 0])
+        # A matrix on one bond lists it twice; one on none (a graph without bonds) lists n_bonds, never reached.
+        first = np.where(node_bonds[:, 0] >= 0, node_bonds[:, 0], len(graph.bonds))
+        node_bonds = np.stack([first, np.where(node_bonds[:, 1] >= 0, node_bonds[:, 1], first)], 1)
+        second = node_bonds[:, 1]
         pairs = np.unique(np.concatenate([np.stack([first, second], 1), np.stack([second, first], 1)]), axis=0)
-        pairs = pairs[pairs[:, 0] >= 0]
+        pairs = pairs[pairs.max(axis=1) < len(graph.bonds)]
         ints = [np.asarray(a, dtype=np.int64) for a in (graph.input_bond, m_bond, m_node, m_input)]
         return BondNetwork(
             tuple(b.dim for b in graph.bonds),
@@ -151,8 +155,8 @@ def _weightings(exps: IntArray, costs: ExactCosts) -> list[IntArray] | None:
 def _network(net: BondNetwork, mask: BoolArray) -> tuple[IntArray, IntArray, int]:
     """Arcs (tails, heads) of one partition: the bond arcs first, then the infinite ones; and their count."""
     read = net.input_bond >= 0
-    src = np.unique(net.input_bond[read & mask])
-    snk = np.unique(net.input_bond[read & ~mask])
+    src = np.flatnonzero(np.bincount(net.input_bond[read & mask], minlength=net.n_bonds))
+    snk = np.flatnonzero(np.bincount(net.input_bond[read & ~mask], minlength=net.n_bonds))
     bonds = np.arange(net.n_bonds, dtype=np.int64)
     tails = np.concatenate([2 + 2 * bonds, net.link_tails, np.full(src.size, _S), 3 + 2 * snk])
     heads = np.concatenate([3 + 2 * bonds, net.link_heads, 2 + 2 * src, np.full(snk.size, _T)])
@@ -192,16 +196,24 @@ class _Solver:
             raise InternalError("scipy's max-flow is not a feasible flow of the network it was given")
         return int(balance[_S]), on_arc
 
-    def source_side(self, caps: IntArray, on_arc: IntArray) -> BoolArray:
-        """Vertices reachable from the source in the residual graph of a flow."""
+    def source_side(self, caps: IntArray, on_arc: IntArray, arcs: int, n: int) -> BoolArray:
+        """Vertices ``0 .. n-1`` reachable from the source in the residual graph of the first ``arcs`` arcs' flow.
+
+        Only the first copy's cut is wanted, and the copies meet only at S and T: its arcs alone suffice.
+        """
         import scipy.sparse as sp
         from scipy.sparse.csgraph import breadth_first_order
 
+        caps, on_arc, t, h = caps[:arcs], on_arc[:arcs], self.tails[:arcs], self.heads[:arcs]
         fwd, back = on_arc < caps, on_arc > 0
-        tails = np.concatenate([self.tails[fwd], self.heads[back]])
-        heads = np.concatenate([self.heads[fwd], self.tails[back]])
-        graph = sp.csr_array((np.ones(tails.size, dtype=np.int8), (tails, heads)), shape=(self.n, self.n))
-        reached = np.zeros(self.n, dtype=bool)
+        graph = sp.csr_array(
+            (
+                np.ones(int(fwd.sum() + back.sum()), dtype=np.int8),
+                (np.concatenate([t[fwd], h[back]]), np.concatenate([h[fwd], t[back]])),
+            ),
+            shape=(n, n),
+        )
+        reached = np.zeros(n, dtype=bool)
         reached[breadth_first_order(graph, _S, directed=True, return_predecessors=False)] = True
         return reached
 
@@ -245,12 +257,13 @@ def certified_cut(net: BondNetwork, dims: tuple[int, ...], mask: BoolArray) -> C
     caps = np.concatenate([bond_caps, np.broadcast_to(infinite, (k, e - net.n_bonds))], axis=1)
     on_arc = solver.solve(caps.ravel())[1]
     values = on_arc.reshape(k, e)[:, tails == _S].sum(axis=1)
-    reached = solver.source_side(caps.ravel(), on_arc)[:n]  # copy 0 holds vertex ids 0 .. n-1
+    reached = solver.source_side(caps.ravel(), on_arc, e, n)  # copy 0: the first e arcs, vertices 0 .. n-1
     crossing = reached[tails] & ~reached[heads]
     if reached[_T] or np.any(crossing[net.n_bonds :]):
         raise InternalError("the residual cut of a max-flow crosses an infinite arc")
     cut = np.flatnonzero(crossing[: net.n_bonds])
     if np.any(values != bond_caps[:, cut].sum(axis=1)):
         return None
-    sides = (reached[3 + 2 * np.maximum(net.node_bonds, 0)] & (net.node_bonds >= 0)).any(axis=1)
+    out_reached = np.append(reached[3::2], False)  # per bond, whether its out vertex is on the source side
+    sides = out_reached[net.node_bonds[:, 0]] | out_reached[net.node_bonds[:, 1]]
     return CertifiedCut(math.prod(dims[e] for e in cut.tolist()), cut, sides, len(weightings))
