@@ -70,10 +70,10 @@ def main() -> None:
         print(f"before = {args.before}, after = this tree; cores this process may use: {len(os.sched_getaffinity(0))}")
         print("\n| command | tree | CPU s | wall s | CPU-ms per case | CPU before / after |")
         print("|---|---|---:|---:|---:|---:|")
-        for label, argv in commands:
+        for number, (label, argv) in enumerate(commands):
             cpu: dict[str, float] = {}
             for tree, src in trees.items():
-                out = tmp / f"{tree}-{len(cpu)}-{label.split()[0]}"
+                out = tmp / f"{tree}-{number}"  # a fresh folder per run: nothing to resume
                 cpu[tree], wall = run(src, [*argv, "--out", str(out)], tmp)
                 per_case = f"{1000 * cpu[tree] / verify_cases(out):.2f}" if argv[0] == "verify" else "-"
                 ratio = f"{cpu['before'] / cpu['after']:.2f}x" if tree == "after" else ""
