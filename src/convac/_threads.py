@@ -1,7 +1,10 @@
 """One place that limits threads: BLAS/OpenMP pools (threadpoolctl) and torch's intra-op pool.
 
 Library code never changes the process's thread settings for good: it limits them inside
-:func:`thread_limit` and restores them on exit, also when the body raises.
+:func:`thread_limit` (or lowers them inside :func:`thread_cap`) and restores them on exit, also
+when the body raises. Only convac's own worker processes are set for their whole life
+(:func:`limit_process_threads`, and :func:`child_thread_env` for the pools a child starts later):
+workers x threads never exceed :func:`available_cores` by default (:func:`threads_per_worker`).
 
 Examples
 --------
@@ -24,7 +27,18 @@ from contextlib import contextmanager
 
 from convac._validation import positive_int
 
-__all__ = ["available_cores", "thread_limit", "threads_per_worker"]
+__all__ = [
+    "available_cores",
+    "child_thread_env",
+    "limit_process_threads",
+    "thread_cap",
+    "thread_counts",
+    "thread_limit",
+    "threads_per_worker",
+]
+
+# Read by OpenMP, MKL, OpenBLAS (numpy, scipy) and torch when their pools start.
+_THREAD_ENV = ("OMP_NUM_THREADS", "MKL_NUM_THREADS", "OPENBLAS_NUM_THREADS")
 
 
 def available_cores() -> int:
@@ -68,3 +82,73 @@ def thread_limit(threads: int | None) -> Iterator[None]:
         finally:
             if torch is not None and previous is not None:
                 torch.set_num_threads(previous)
+
+
+@contextmanager
+def thread_cap(threads: int) -> Iterator[None]:
+    """Lower every BLAS/OpenMP pool and torch's above ``threads`` to ``threads`` inside the block; raise none.
+
+    >>> with thread_cap(1):
+    ...     max(thread_counts().values()) <= 1
+    True
+    """
+    threads = positive_int(threads, "threads")
+    from threadpoolctl import ThreadpoolController, threadpool_limits
+
+    over = {p["prefix"]: threads for p in ThreadpoolController().info() if p["num_threads"] > threads}
+    torch = sys.modules.get("torch")
+    previous = torch.get_num_threads() if torch is not None else None
+    with threadpool_limits(limits=over or None):
+        if torch is not None and previous is not None and previous > threads:
+            torch.set_num_threads(threads)
+        try:
+            yield
+        finally:
+            if torch is not None and previous is not None and previous > threads:
+                torch.set_num_threads(previous)
+
+
+def limit_process_threads(threads: int) -> None:
+    """Set this process's BLAS/OpenMP and torch threads to ``threads`` for good (convac's worker processes only).
+
+    Pools that start later (torch imported by a task) read the environment variables set here.
+    """
+    threads = positive_int(threads, "threads")
+    from threadpoolctl import threadpool_limits
+
+    os.environ.update(dict.fromkeys(_THREAD_ENV, str(threads)))
+    threadpool_limits(limits=threads)
+    torch = sys.modules.get("torch")
+    if torch is not None:
+        torch.set_num_threads(threads)
+
+
+@contextmanager
+def child_thread_env(threads: int) -> Iterator[None]:
+    """Start processes inside this block with their BLAS/OpenMP/torch pools sized ``threads`` (environment)."""
+    threads = positive_int(threads, "threads")
+    saved = {name: os.environ.get(name) for name in _THREAD_ENV}
+    os.environ.update(dict.fromkeys(_THREAD_ENV, str(threads)))
+    try:
+        yield
+    finally:
+        for name, value in saved.items():
+            if value is None:
+                os.environ.pop(name, None)
+            else:
+                os.environ[name] = value
+
+
+def thread_counts() -> dict[str, int]:
+    """Threads of this process's pools: ``"torch"`` (when imported) and each BLAS/OpenMP library by prefix.
+
+    >>> all(n >= 1 for n in thread_counts().values())
+    True
+    """
+    from threadpoolctl import ThreadpoolController
+
+    counts = {p["prefix"]: int(p["num_threads"]) for p in ThreadpoolController().info()}
+    torch = sys.modules.get("torch")
+    if torch is not None:
+        counts["torch"] = int(torch.get_num_threads())
+    return counts

@@ -36,6 +36,40 @@ def test_capped_single_call_equals_the_uncapped_batch() -> None:
     assert [generic_rank(arch, p) for p in parts] == generic_ranks(arch, parts)
 
 
+def random_instance(rng: np.random.Generator) -> tuple[Architecture | GeneralArchitecture, Partition]:
+    """A random tree or overlapping spec with a random partition (both sides non-empty)."""
+    n = int(rng.integers(6, 11))
+    m = int(rng.choice([2, 3]))
+    if rng.random() < 0.3:
+        spec: Architecture | GeneralArchitecture = Architecture.deep_1d(
+            8, m, [int(c) for c in rng.choice([2, 3, 4], 3)]
+        )
+        n = 8
+    else:
+        k1 = int(rng.integers(2, 4))
+        c1, c2 = (int(c) for c in rng.choice([2, 3, 4], 2))
+        spec = GeneralArchitecture(
+            grid=(n,), n_features=m, steps=[ConvStep(c1, kernel=k1), ConvStep(c2, kernel=n - k1 + 1)]
+        )
+    mask = rng.random(n) < 0.5
+    mask[0], mask[-1] = True, False
+    return spec, Partition.from_mask(mask)
+
+
+def test_capped_rank_equals_uncapped_on_random_specs() -> None:
+    # generic_rank caps the elimination at min-cut + 1 for every spec; the cap must never change the rank.
+    rng = np.random.default_rng(7)
+    sketched = 0
+    for seed in range(16):
+        spec, part = random_instance(rng)
+        cut = convac.min_cut(spec, part).value
+        capped, uncapped = generic_rank(spec, part, seed=seed), generic_ranks(spec, [part], seed=seed)[0]
+        assert capped == uncapped <= cut
+        m = spec.n_features
+        sketched += cut + 1 < min(m ** len(part.side_a), m ** len(part.side_b))
+    assert sketched >= 4  # the cap took the sketched route in a good share of the cases
+
+
 def test_float_and_mod_p_recursions_agree_on_integer_weights() -> None:
     # The one recursion, run in float64 on small integer weights, is an exact integer tensor:
     # reducing it mod p must give the mod-p run on the same weights.

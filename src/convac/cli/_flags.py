@@ -21,6 +21,7 @@ __all__ = [
     "add_json",
     "add_no_progress",
     "add_seed",
+    "add_threads",
     "float_option",
     "input_shape",
     "int_list",
@@ -165,6 +166,13 @@ def add_json(p: Any, help: str = "machine-readable output") -> None:
 def add_no_progress(p: Any) -> None:
     """``--no-progress``: no progress bar."""
     p.add_argument("--no-progress", action="store_true", help="no progress bar")
+
+
+def add_threads(p: Any, default: int | None, why: str) -> None:
+    """``--threads``: BLAS/OpenMP/torch threads of a single-process command (applied with convac._threads)."""
+    int_option(
+        p, "--threads", 1, default=default, help=f"CPU threads of BLAS, OpenMP and torch; {why} (default: {default})"
+    )
 
 
 def add_executor_flags(p: Any, workers: int | None, workers_help: str) -> None:

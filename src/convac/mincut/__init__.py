@@ -13,7 +13,9 @@ of pooling window ``k`` of layer ``l`` is a hyperedge of dimension ``r_l`` joini
 
 A :class:`~convac.spec.GeneralArchitecture` (overlapping kernels) has a graph with cycles: its
 tensor network is the unrolled computation tree with inputs copied by delta hyperedges
-(:func:`tensor_network_graph`), cut exactly by a certified rational max-flow.
+(:func:`tensor_network_graph`), cut exactly by scipy's compiled max-flow on the network contracted
+to its bonds, proven minimal with integer weightings (:mod:`convac.mincut._compiled_flow`; the pure
+rational max-flow remains the fallback).
 
 :func:`function_bound` bounds the Schmidt rank of the network's *function* of continuous inputs
 instead (copies of an input tied to its side; sums, concatenations, groups), on the compact graph.
@@ -22,7 +24,7 @@ Methods (``method=``, opt_einsum style; see :data:`METHODS`):
 
 - ``"auto"`` (default): ``"tree"`` for an :class:`~convac.spec.Architecture`, ``"exact_flow"`` for a general spec.
 - ``"tree"``: exact dynamic programme over the tree, vectorised with numpy.
-- ``"exact_flow"``: exact max-flow in rational arithmetic on the hypergraph of any spec, certified.
+- ``"exact_flow"``: exact max-flow on the hypergraph of any spec: compiled, then certified in integers.
 - ``"networkx"``: ``networkx.minimum_cut`` on float log capacities (the reference).
 - ``"scipy"``: ``scipy.sparse.csgraph.maximum_flow`` on integer-scaled log capacities.
 

@@ -20,16 +20,24 @@ class Executor(ABC):
     name: ClassVar[str]
 
     def __init__(
-        self, workers: int = 1, initializer: Callable[[], None] | None = None, address: str | None = None
+        self,
+        workers: int = 1,
+        initializer: Callable[[], None] | None = None,
+        address: str | None = None,
+        threads: int | None = None,
     ) -> None:
         if isinstance(workers, bool) or not isinstance(workers, int) or workers < 1:
             raise InputError(f"workers must be a positive integer, got {workers!r}")
+        if threads is not None and (isinstance(threads, bool) or not isinstance(threads, int) or threads < 1):
+            raise InputError(f"threads must be a positive integer or None (one share of the cores), got {threads!r}")
         if address is not None and self.name != "ray":
             raise InputError(
                 f"the {self.name} executor joins no cluster; a Ray address (--ray-address) needs --executor ray"
             )
         self.workers = workers
         self.initializer = initializer
+        # BLAS/OpenMP/torch threads per worker; None: the cores shared out (workers x threads <= cores).
+        self.threads = threads
 
     @abstractmethod
     def run(

@@ -52,10 +52,13 @@ def make_executor(
     workers: int = 1,
     initializer: Callable[[], None] | None = None,
     address: str | None = None,
+    threads: int | None = None,
 ) -> Executor:
     """Return the executor registered under ``name`` in :data:`EXECUTORS`, with ``workers`` workers.
 
-    ``address`` is the Ray cluster to join (``ray`` only; ``None`` starts a local one).
+    ``address`` is the Ray cluster to join (``ray`` only; ``None`` starts a local one). ``threads``
+    is each worker's BLAS/OpenMP/torch threads (default: the cores shared out among the workers;
+    one per Ray task).
 
     Examples
     --------
@@ -66,4 +69,4 @@ def make_executor(
     """
     if name not in EXECUTORS:
         raise InputError(f"unknown executor {name!r}; allowed: {', '.join(EXECUTORS)}")
-    return EXECUTORS[name](workers=workers, initializer=initializer, address=address)
+    return EXECUTORS[name](workers=workers, initializer=initializer, address=address, threads=threads)

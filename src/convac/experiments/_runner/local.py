@@ -9,6 +9,7 @@ from collections import deque
 from collections.abc import Callable, Generator, Sequence
 from typing import Any
 
+from convac._threads import available_cores, child_thread_env, limit_process_threads, thread_cap, threads_per_worker
 from convac.errors import InternalError
 from convac.experiments._runner.base import Executor, TaskFn, _RemoteTraceback
 
@@ -29,9 +30,11 @@ def _die_with_parent(parent: int) -> None:
         os._exit(1)
 
 
-def _worker_main(conn: Any, parent: int, fn: TaskFn, initializer: Callable[[], None] | None) -> None:
+def _worker_main(conn: Any, parent: int, fn: TaskFn, initializer: Callable[[], None] | None, threads: int) -> None:
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     _die_with_parent(parent)
+    # A worker is convac's own process: its thread pools are sized for its whole life.
+    limit_process_threads(threads)
     if initializer is not None:
         initializer()
     while True:
@@ -59,12 +62,15 @@ def _worker_main(conn: Any, parent: int, fn: TaskFn, initializer: Callable[[], N
 
 
 class _Worker:
-    def __init__(self, ctx: Any, fn: TaskFn, initializer: Callable[[], None] | None) -> None:
+    def __init__(self, ctx: Any, fn: TaskFn, initializer: Callable[[], None] | None, threads: int) -> None:
         import os
 
         self.conn, child = ctx.Pipe()
-        self.process = ctx.Process(target=_worker_main, args=(child, os.getpid(), fn, initializer), daemon=True)
-        self.process.start()
+        self.process = ctx.Process(
+            target=_worker_main, args=(child, os.getpid(), fn, initializer, threads), daemon=True
+        )
+        with child_thread_env(threads):  # pools created while the child imports start at this size
+            self.process.start()
         child.close()
         self.index: int | None = None
 
@@ -83,6 +89,10 @@ class _Worker:
 
 class LocalExecutor(Executor):
     """Run cells on this machine: in this process with one worker, else a pool of spawned worker processes.
+
+    Each of ``n`` worker processes runs ``threads`` BLAS/OpenMP/torch threads, by default
+    :func:`~convac._threads.threads_per_worker` ``(n)``, so workers x threads never exceed the cores;
+    in this process the pools are only lowered to ``threads`` (default: the cores), never raised.
 
     Examples
     --------
@@ -114,7 +124,9 @@ class LocalExecutor(Executor):
                 if on_progress is not None:
                     on_progress(index, payload)
 
-            yield index, fn(task, progress)
+            with thread_cap(self.threads or available_cores()):
+                result = fn(task, progress)
+            yield index, result
 
     def _pool(
         self, fn: TaskFn, tasks: Sequence[Any], on_progress: Callable[[int, Any], None] | None
@@ -126,9 +138,11 @@ class LocalExecutor(Executor):
         queue = deque(enumerate(tasks))
         workers: list[_Worker] = []
         finished = False
+        n_workers = min(self.workers, len(tasks))
+        threads = self.threads or threads_per_worker(n_workers)
         try:
-            for _ in range(min(self.workers, len(tasks))):
-                worker = _Worker(ctx, fn, self.initializer)
+            for _ in range(n_workers):
+                worker = _Worker(ctx, fn, self.initializer, threads)
                 workers.append(worker)
                 worker.give(queue.popleft())
             busy = list(workers)

@@ -89,12 +89,15 @@ def _import_ray() -> Any:
     return ray
 
 
-def _ray_call(fn: TaskFn, initializer: Callable[[], None] | None, task: Any) -> Any:
-    # Runs in a Ray worker process, which may serve many tasks: the initializer (thread limits)
-    # is cheap and idempotent, so it runs before every task.
+def _ray_call(fn: TaskFn, initializer: Callable[[], None] | None, task: Any, threads: int = 1) -> Any:
+    # Runs in a Ray worker process, which may serve many tasks: the initializer is cheap and
+    # idempotent, so it runs before every task. A task holds one Ray CPU, so by default one thread.
+    from convac._threads import thread_limit
+
     if initializer is not None:
         initializer()
-    return fn(task, lambda payload: None)
+    with thread_limit(threads):
+        return fn(task, lambda payload: None)
 
 
 class RayExecutor(Executor):
@@ -117,9 +120,13 @@ class RayExecutor(Executor):
     name = "ray"
 
     def __init__(
-        self, workers: int = 1, initializer: Callable[[], None] | None = None, address: str | None = None
+        self,
+        workers: int = 1,
+        initializer: Callable[[], None] | None = None,
+        address: str | None = None,
+        threads: int | None = None,
     ) -> None:
-        super().__init__(workers, initializer)
+        super().__init__(workers, initializer, threads=threads)
         self.address = None if address is None else check_ray_address(address)
 
     def run(
@@ -161,8 +168,9 @@ class RayExecutor(Executor):
         pending: dict[Any, int] = {}
         try:
             # max_retries=0: a task that died is an error to report, not to run twice.
-            remote = ray.remote(num_cpus=1, max_retries=0)(_ray_call)
-            pending = {remote.remote(fn, self.initializer, task): index for index, task in enumerate(tasks)}
+            threads = self.threads or 1
+            remote = ray.remote(num_cpus=threads, max_retries=0)(_ray_call)
+            pending = {remote.remote(fn, self.initializer, task, threads): index for index, task in enumerate(tasks)}
             while pending:
                 done, _ = ray.wait(list(pending), num_returns=1)
                 for ref in done:

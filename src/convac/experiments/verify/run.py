@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from convac._threads import thread_limit
 from convac._validation import non_negative_int, positive_int
 from convac.errors import InputError
 from convac.experiments._runner import Executor, ResultStore, make_executor, resolve_workers, run_tasks
@@ -79,16 +80,12 @@ def _store(path: Path, config: dict[str, Any]) -> ResultStore:
 
 
 # ---------------------------------------------------------------------------- driver
-def _init_worker() -> None:
-    from threadpoolctl import threadpool_limits
-
-    # The workers share the cores: one BLAS thread each (the rank products run on BLAS). A worker
-    # process is convac's own, so its global thread state may be set for its whole life.
-    threadpool_limits(1)
-
-
 def _cell_task(cell: Cell, progress: Callable[[Any], None]) -> dict[str, Any]:
-    return run_cell(cell)
+    # One BLAS thread per cell wherever it runs, this process included: the rank products are
+    # small, and on the 2-core machine the default pools cost 4.9x the CPU of one thread for the
+    # paper suite in one process (23.6 against 4.9 CPU-s, benchmarks/bench_threads.py).
+    with thread_limit(1):
+        return run_cell(cell)
 
 
 @dataclass
@@ -218,7 +215,7 @@ def verify(
     """
     names = _check_arguments(suites, workers, {"cells": cells, "partitions": partitions}, redraws, seed, executor)
     prime = check_verify_prime(prime)
-    pool = make_executor(executor, resolve_workers(workers), initializer=_init_worker, address=address)
+    pool = make_executor(executor, resolve_workers(workers), address=address, threads=1)
     out_dir = Path(out)
     if out_dir.exists() and not out_dir.is_dir():
         raise InputError(f"--out {out_dir} exists and is not a directory")
