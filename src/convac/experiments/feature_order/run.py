@@ -37,6 +37,8 @@ def run_suite(
     >>> [r["order"] for r in rows] == [r["order"] for r in again], len(rows)
     (True, 6)
     """
+    from convac._validation import choice
+    from convac.datatensor import BISECTORS
     from convac.errors import InputError
 
     cfg = cfg or FeatureOrderConfig()
@@ -45,6 +47,7 @@ def run_suite(
         raise InputError(
             f"unknown dataset {unknown[0]!r} for the feature-order suite; choose from {', '.join(DATASETS)}"
         )
+    choice(cfg.bisector, "bisector", ("auto", *BISECTORS))
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     store = ResultStore(out / RESULTS, asdict(cfg), key=_key, check=_check_record, what="feature-order")
