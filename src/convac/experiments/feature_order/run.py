@@ -1,0 +1,78 @@
+"""Run the feature-order cells on the shared runner and store, then summarise."""
+
+from __future__ import annotations
+
+from dataclasses import asdict
+from pathlib import Path
+from typing import Any
+
+from convac._threads import thread_limit
+from convac.experiments._runner import ResultStore, run_tasks
+from convac.experiments._runner.local import LocalExecutor
+from convac.experiments.feature_order.cell import run_cell
+from convac.experiments.feature_order.config import DATASETS, FeatureOrderConfig, orders_of
+from convac.experiments.feature_order.report import summarize
+
+__all__ = ["RESULTS", "run_suite"]
+
+RESULTS = "results.jsonl"
+
+
+def run_suite(
+    out_dir: str | Path, cfg: FeatureOrderConfig | None = None, progress: bool = True
+) -> list[dict[str, Any]]:
+    """Run every missing cell (one line each in ``results.jsonl``), then write the table, CSV and figure.
+
+    A rerun with the same configuration resumes (finished cells are skipped); the store's header
+    holds the configuration, so a different one is refused rather than mixed in.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> cfg = FeatureOrderConfig(datasets=("breast_cancer",), seeds=(0,), epochs_small=1, n_entanglement=10,
+    ...                          max_blocks=1)
+    >>> with tempfile.TemporaryDirectory() as out:
+    ...     rows = run_suite(out, cfg, progress=False)
+    ...     again = run_suite(out, cfg, progress=False)  # resumed: nothing left to run
+    >>> [r["order"] for r in rows] == [r["order"] for r in again], len(rows)
+    (True, 6)
+    """
+    from convac._validation import choice
+    from convac.datatensor import BISECTORS
+    from convac.errors import InputError
+
+    cfg = cfg or FeatureOrderConfig()
+    unknown = [d for d in cfg.datasets if d not in DATASETS]
+    if unknown:
+        raise InputError(
+            f"unknown dataset {unknown[0]!r} for the feature-order suite; choose from {', '.join(DATASETS)}"
+        )
+    choice(cfg.bisector, "bisector", ("auto", *BISECTORS))
+    out = Path(out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    store = ResultStore(out / RESULTS, asdict(cfg), key=_key, check=_check_record, what="feature-order")
+    store.open()
+    cells = [(d, o, s) for d in cfg.datasets for s in cfg.seeds for o in orders_of(d)]
+    todo = [c for c in cells if c not in set(store.finished)]
+
+    def one(cell: tuple[str, str, int], _: Any) -> dict[str, Any]:
+        with thread_limit(1):
+            return run_cell(*cell, cfg)
+
+    def save(index: int, record: dict[str, Any]) -> None:
+        store.append(record)
+        if progress:
+            print(f"{record['dataset']} {record['order']} seed {record['seed']}: test "
+                  f"{record['test_accuracy']:.4f} ({record['seconds']:.0f} s)", flush=True)  # fmt: skip
+
+    run_tasks(LocalExecutor(workers=1), one, todo, save, saved=lambda: len(store.finished), total=len(todo), where=out)
+    return summarize(out)
+
+
+def _key(record: Any) -> tuple[str, str, int]:
+    return (record["dataset"], record["order"], record["seed"])
+
+
+def _check_record(record: dict[str, Any]) -> str | None:
+    ok = all(k in record for k in ("dataset", "order", "seed", "test_accuracy", "levels"))
+    return None if ok else "is not a feature-order cell"
