@@ -29,7 +29,10 @@ def _log_cut(arch, level):
 def _check(d, entropies, margin):
     arch = d.arch
     for level, s in enumerate(entropies):
-        assert _log_cut(arch, level) >= s + margin - 1e-9
+        cap = 2 ** (level * arch.ndim) * math.log(arch.n_features)
+        assert d.levels[level].required == pytest.approx(min(s + margin, cap), abs=1e-12)
+        assert _log_cut(arch, level) >= d.levels[level].required - 1e-9
+        assert (d.levels[level].required < s + margin - 1e-9) == (f"level side {2**level} (ln" in d.explanation)
         assert d.levels[level].log_min_cut == pytest.approx(_log_cut(arch, level), abs=1e-12)
     c = arch.channels
     # a layer narrower than some layer on each side (a run of narrow layers counts too)

@@ -21,7 +21,9 @@ sampled (the upper confidence bound), so a design does not hinge on which blocks
 nats, so margin 0 is the bare theorem, exact only if the measured spectrum were the task's. The
 default :data:`DEFAULT_MARGIN` is ``ln 2``: one bit, i.e. every bond at least twice the width the
 entanglement needs, because the theorem holds "roughly" (its accuracy term is not zero) and the
-entanglement of ``n`` samples is capped at ``ln n``, so it under-reads a task's.
+entanglement of ``n`` samples is capped at ``ln n``, so it under-reads a task's. The requirement stops
+at the input cap ``(2^l)^d ln M`` (input edges are no width to design); entanglement above the cap is
+an error naming the level.
 
 **Spending what is free.** The constraints leave budget over; a rule from :data:`SPEND_RULES` spends
 it: ``"entanglement"`` (default) raises every level's requirement by one common amount ``x`` (each
@@ -77,6 +79,8 @@ DEFAULT_MARGIN = math.log(2)
 SpendRule = Literal["entanglement", "uniform"]
 SEARCH_RADII = (2, 4, 6)
 _TOL = 1e-9
+NO_ENTANGLEMENT = 1e-9
+"""Data whose mean entanglement (nats) stays below this at every level carry no correlations to design for."""
 
 
 @dataclass(frozen=True)
@@ -193,6 +197,13 @@ class FeasibleDesign:
                 f"No level binds: every width is above what the entanglement needs; the smallest slack is "
                 f"{tight.slack:.3f} nats at level side {tight.side}."
             )
+        capped = [lv for lv in self.levels if lv.required < lv.entropy + lv.ci95 + self.margin - _TOL]
+        if capped:
+            lines.append(
+                "Input-capped: "
+                + ", ".join(f"level side {lv.side} (ln min-cut <= {lv.required:.3f})" for lv in capped)
+                + f": the M={self.arch.n_features} input edges limit these levels, so their requirement stops there."
+            )
         if self.bottlenecks:
             lines.append(f"Bottleneck forced by the lower bounds at layer(s) {list(self.bottlenecks)}.")
         return "\n".join(lines)
@@ -248,6 +259,11 @@ def level_entropies(profile: Any, depth: int) -> tuple[FloatArray, FloatArray]:
     if hasattr(profile, "levels") and hasattr(profile, "grid"):
         mean = [lv.mean for lv in profile.levels]
         ci = [lv.ci95 for lv in profile.levels]
+        if max(mean, default=0.0) < NO_ENTANGLEMENT:
+            raise InputError(
+                f"the data carry no correlations (entanglement below {NO_ENTANGLEMENT:g} nats at every pooling "
+                "level), so every width meets every constraint; there is nothing to design for"
+            )
     elif isinstance(profile, Mapping):
         keys = sorted(profile)
         mean, ci = [profile[k] for k in keys], [0.0] * len(keys)
@@ -477,13 +493,21 @@ def design_feasible(
     >>> design_feasible(Architecture.deep_1d(16, 4, [1] * 4, shared=True), 120, [0.5, 3.0, 1.0, 1.2])
     Traceback (most recent call last):
         ...
-    convac.errors.InputError: level 1 (blocks of side 2) needs ln min-cut >= 3.693 nats, but its 2 input edge(s) ...
+    convac.errors.InputError: level 1 (blocks of side 2) has entanglement 3 nats, but its 2 input edge(s) of M=4 ...
     """
     _check_geometry(template)
     margin = real(margin, "margin", low=0.0)
     rule = choice(spend, "spend", SPEND_RULES)
     means, cis = level_entropies(profile, template.depth)
-    required = means + cis + margin
+    caps = input_caps(template)
+    for level in np.flatnonzero(means > caps + _TOL):
+        raise InputError(
+            f"level {level} (blocks of side {2**level}) has entanglement {means[level]:.4g} nats, but its "
+            f"{2 ** (level * template.ndim)} input edge(s) of M={template.n_features} features allow at most "
+            f"{caps[level]:.4g}: no width fits; use more features (M) or check the data's feature map"
+        )
+    # the margin is for the widths: where the inputs cap the min-cut, the requirement stops at the cap
+    required = np.minimum(means + cis + margin, caps)
     lo = lower_bounds(template, required)
     floor = int(param_counts(template, lo[None, :])[0])
     if floor > budget:
