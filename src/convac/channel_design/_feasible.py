@@ -63,6 +63,7 @@ import numpy.typing as npt
 
 from convac._validation import choice, real
 from convac.analysis._channel_cuts import binding_layers
+from convac.channel_design._solver import closest_exact, scale_to_budget
 from convac.datatensor import canonical_levels
 from convac.errors import ConvacTypeError, InputError, InternalError
 from convac.mincut import min_cut
@@ -77,7 +78,6 @@ IntArray = npt.NDArray[np.int64]
 DEFAULT_MARGIN = math.log(2)
 """Nats every level must clear beyond its entanglement: one bit, each bond twice the width the data need."""
 SpendRule = Literal["entanglement", "uniform"]
-SEARCH_RADII = (2, 4, 6)
 _TOL = 1e-9
 NO_ENTANGLEMENT = 1e-9
 """Data whose mean entanglement (nats) stays below this at every level carry no correlations to design for."""
@@ -369,38 +369,10 @@ def continuous_widths(
     def widths(extra: float) -> FloatArray:
         return np.maximum(lo, no_valley(SPEND_RULES[spend](template, required, extra)))
 
-    def count(extra: float) -> float:
-        return float(param_counts(template, widths(extra)[None, :])[0])
+    def count(c: FloatArray) -> float:
+        return float(param_counts(template, c[None, :])[0])
 
-    low, high = 0.0, 1.0
-    while count(high) < budget:
-        if high > 1e3:
-            raise InternalError(f"spending rule {spend!r} cannot reach the budget {budget}")
-        high *= 2.0
-    for _ in range(200):
-        mid = 0.5 * (low + high)
-        low, high = (mid, high) if count(mid) < budget else (low, mid)
-    return widths(high)
-
-
-def _candidates(template: Architecture, lo: IntArray, target: FloatArray, budget: int, radius: int) -> IntArray:
-    """Integer widths ``>= lo`` within ``radius`` of ``target`` (one layer solved for) costing exactly ``budget``."""
-    depth = template.depth
-    base = np.maximum(lo, np.rint(target)).astype(np.int64)
-    offsets = np.arange(-radius, radius + 1)
-    found = []
-    for j in range(depth):
-        axes = [np.unique(np.maximum(lo[k], base[k] + offsets)) for k in range(depth) if k != j]
-        grid = np.stack(np.meshgrid(*axes, indexing="ij"), axis=-1).reshape(-1, depth - 1)
-        cand = np.insert(grid, j, 0, axis=1)
-        a = param_counts(template, cand)
-        cand[:, j] = 1
-        b = param_counts(template, cand) - a
-        width, rest = np.divmod(budget - a, b)
-        keep = (rest == 0) & (width >= lo[j])
-        cand[:, j] = width
-        found.append(cand[keep])
-    return np.unique(np.concatenate(found), axis=0)
+    return scale_to_budget(widths, count, budget)
 
 
 def valleys(channels: IntArray) -> npt.NDArray[np.bool_]:
@@ -418,20 +390,20 @@ def valleys(channels: IntArray) -> npt.NDArray[np.bool_]:
 
 def exact_widths(template: Architecture, lo: IntArray, target: FloatArray, budget: int) -> IntArray:
     """Return the widths of exactly ``budget`` parameters closest to ``target`` in log scale, valley-free if any."""
-    for radius in SEARCH_RADII:
-        cands = _candidates(template, lo, target, budget, radius)
-        if cands.shape[0] == 0:
-            continue
-        flat = ~valleys(cands).any(axis=1)
-        if flat.any():
-            cands = cands[flat]
-        score = ((np.log(cands) - np.log(target)) ** 2).sum(axis=1)
-        order = np.lexsort((*cands.T[::-1], np.round(score, 12)))
-        return np.asarray(cands[order[0]], dtype=np.int64)
-    raise InputError(
-        f"no integer widths at or above the lower bounds {lo.tolist()} cost exactly {budget} parameters near "
-        f"the continuous design {np.round(target, 2).tolist()}; give another budget"
+    widths = closest_exact(
+        lambda c: param_counts(template, c),
+        lo,
+        target,
+        budget,
+        np.ones(template.depth, dtype=np.int64),
+        accept=lambda c: np.asarray(~valleys(c).any(axis=1)),
     )
+    if widths is None:
+        raise InputError(
+            f"no integer widths at or above the lower bounds {lo.tolist()} cost exactly {budget} parameters near "
+            f"the continuous design {np.round(target, 2).tolist()}; give another budget"
+        )
+    return widths
 
 
 def _level_rows(
