@@ -167,3 +167,18 @@ def test_unshared_weights_hit_every_reachable_budget_and_say_when_none_is():
         assert d.n_params == budget
         _check(d, [0.3, 0.5, 0.6], 0.0)
     assert hit >= 10
+
+
+@pytest.mark.parametrize("r", [2, 6, 8, 12])
+def test_closest_design_when_the_budget_is_too_small(r):
+    entropies = [0.02, 0.05, 0.1, 0.5, 1.6, 4.3]  # the paper's global task needs about width 114 at the top
+    with pytest.raises(InputError, match="closest"):
+        design_schedule(entropies, method="feasible", r=r)
+    d = design_schedule(entropies, method="feasible", r=r, infeasible="closest")
+    assert d.n_params == paper_budget(r) and d.shortfall < 0 and not d.bottlenecks
+    for level, lv in enumerate(d.levels):
+        # every level gets at least its requirement lowered by the common shortfall, checked by convac.min_cut
+        assert _log_cut(d.arch, level) >= lv.required + d.shortfall - 1e-9
+        assert (lv.status == "short") == (lv.slack < -1e-9)
+    assert "Infeasible at" in d.explanation and str(d).startswith("closest (infeasible) design")
+    assert min(lv.slack for lv in d.levels) == pytest.approx(d.shortfall, abs=0.05)

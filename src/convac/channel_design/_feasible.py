@@ -113,6 +113,11 @@ class LevelConstraint:
     def slack(self) -> float:
         return self.log_min_cut - self.required
 
+    @property
+    def status(self) -> str:
+        """``short`` (below its requirement: an infeasible budget's closest design), ``binding`` or ``free``."""
+        return "short" if self.slack < -_TOL else "binding" if self.binding else "free"
+
     def to_dict(self) -> dict[str, Any]:
         return {
             "side": self.side,
@@ -125,7 +130,7 @@ class LevelConstraint:
             "log_width": math.log(self.width),
             "log_min_cut": self.log_min_cut,
             "slack": self.slack,
-            "status": "binding" if self.binding else "free",
+            "status": self.status,
             "cut_layers": ["input" if lay < 0 else lay for lay in self.cut_layers],
         }
 
@@ -154,6 +159,7 @@ class FeasibleDesign:
     bottlenecks: tuple[int, ...] = ()
     reference_r: int | None = None
     name: str = "designed"
+    shortfall: float = 0.0
 
     @property
     def channels(self) -> tuple[int, ...]:
@@ -180,6 +186,15 @@ class FeasibleDesign:
 
     @property
     def explanation(self) -> str:
+        if self.shortfall < 0:
+            short = [lv for lv in self.levels if lv.slack < -_TOL]
+            return (
+                f"Infeasible at {self.budget} parameters: no widths meet S + margin ({self.margin:.3g} nats) at "
+                f"every level. Closest design: every requirement lowered by {-self.shortfall:.3f} nats (the largest "
+                f"smallest slack); short: "
+                + ", ".join(f"level side {lv.side} (slack {lv.slack:.3f})" for lv in short)
+                + f"; the rest of the budget spent by '{self.spend}'."
+            )
         binding = [lv for lv in self.levels if lv.binding]
         lines = [
             f"Rule: ln min-cut >= S + margin ({self.margin:.3g} nats) at every canonical level; the rest of the "
@@ -219,6 +234,7 @@ class FeasibleDesign:
             "spend": self.spend,
             "continuous": list(self.continuous),
             "bottlenecks": list(self.bottlenecks),
+            "shortfall": self.shortfall,
             "levels": [lv.to_dict() for lv in self.levels],
             "explanation": self.explanation,
         }
@@ -238,12 +254,13 @@ class FeasibleDesign:
             rows.append(
                 f"{lv.side:>10} {lv.layer:>5} {ent:>14} {lv.required:>8.3f} {lv.width:>5} "
                 f"{math.log(lv.width):>6.3f} {lv.log_min_cut:>10.3f} {lv.slack:>7.3f}  "
-                f"{'binding' if lv.binding else 'free'}"
+                f"{lv.status}"
             )
         return "\n".join(rows)
 
     def __str__(self) -> str:
-        head = f"feasible design: channels {list(self.channels)}, {self.n_params} params (budget {self.budget}, equal)"
+        kind = "closest (infeasible)" if self.shortfall < 0 else "feasible"
+        head = f"{kind} design: channels {list(self.channels)}, {self.n_params} params (budget {self.budget}, equal)"
         lines = [head, self.table(), "", self.explanation]
         if self.multipliers is not None:
             lines += ["", f"experiment schedule token (exact at r = {self.reference_r}): {self.token()}"]
@@ -407,7 +424,7 @@ def exact_widths(template: Architecture, lo: IntArray, target: FloatArray, budge
 
 
 def _level_rows(
-    arch: Architecture, means: FloatArray, cis: FloatArray, required: FloatArray, lo: IntArray
+    arch: Architecture, means: FloatArray, cis: FloatArray, required: FloatArray, met: FloatArray, lo: IntArray
 ) -> tuple[LevelConstraint, ...]:
     """Exact min-cut (convac.min_cut) and binding status of every level of the designed net."""
     rows = []
@@ -417,11 +434,10 @@ def _level_rows(
         block = tree[level].blocks[0]
         part = Partition(arch.n_inputs, block, grid=arch.grid, name=f"canonical(side={2**level}, block=0)")
         log_cut = math.log(min_cut(arch, part).value)
-        if log_cut < required[level] - _TOL:
-            raise InternalError(f"feasible design misses level {level}: ln min-cut {log_cut} < {required[level]}")
-        binding = required[level] > _TOL and any(
-            c[k] >= 2 and bonds_inside(level, k, d) * math.log(c[k] - 1) < required[level] - _TOL
-            for k in range(level + 1)
+        if log_cut < met[level] - _TOL:
+            raise InternalError(f"feasible design misses level {level}: ln min-cut {log_cut} < {met[level]}")
+        binding = met[level] > _TOL and any(
+            c[k] >= 2 and bonds_inside(level, k, d) * math.log(c[k] - 1) < met[level] - _TOL for k in range(level + 1)
         )
         layers = binding_layers(arch, part.mask)
         rows.append(
@@ -450,11 +466,15 @@ def design_feasible(
     spend: SpendRule = "entanglement",
     reference_r: int | None = None,
     name: str = "designed",
+    infeasible: Literal["raise", "closest"] = "raise",
 ) -> FeasibleDesign:
     """Widths for ``template``'s geometry meeting every canonical level's constraint at exactly ``budget``.
 
     ``profile`` is the data's entanglement per canonical level (see :func:`level_entropies`); raises
     :class:`~convac.errors.InputError` naming the level when no width, or no width within the budget, fits.
+    With ``infeasible="closest"`` a budget too small for every level gives instead the design closest to
+    feasible: every requirement lowered by the same ``shortfall`` nats (the largest smallest slack, now
+    negative), the levels short of their requirement marked ``short``.
 
     Examples
     --------
@@ -482,20 +502,53 @@ def design_feasible(
     required = np.minimum(means + cis + margin, caps)
     lo = lower_bounds(template, required)
     floor = int(param_counts(template, lo[None, :])[0])
+    shortfall = 0.0
     if floor > budget:
         worst = int(np.argmax(required))
-        raise InputError(
-            f"the widths the entanglement requires ({lo.tolist()}) need {floor} parameters, above the budget "
-            f"{budget}; the most demanding is level {worst} (blocks of side {2**worst}, S + margin = "
-            f"{required[worst]:.3f} nats, width >= {lo[worst]}): raise the budget or lower the margin"
-        )
-    target = continuous_widths(template, lo, required, rule, budget)
-    widths = exact_widths(template, lo, target, budget)
+        if choice(infeasible, "infeasible", ("raise", "closest")) == "raise":
+            raise InputError(
+                f"the widths the entanglement requires ({lo.tolist()}) need {floor} parameters, above the budget "
+                f"{budget}; the most demanding is level {worst} (blocks of side {2**worst}, S + margin = "
+                f"{required[worst]:.3f} nats, width >= {lo[worst]}): raise the budget, lower the margin, or ask "
+                "for the closest design (infeasible='closest', --closest)"
+            )
+        shortfall = _shortfall(template, required, budget)
+    for attempt in range(40):
+        met = np.maximum(required + shortfall, 0.0)
+        lo = lower_bounds(template, met)
+        target = continuous_widths(template, lo, met, rule, budget)
+        last = shortfall == 0.0 or attempt == 39
+        try:
+            widths = exact_widths(template, lo, target, budget)
+        except InputError:
+            if last:
+                raise
+        else:
+            if last or not valleys(widths[None, :]).any():
+                break
+        # lower bounds at the budget's edge leave no exact (valley-free) count: give up a little more slack
+        shortfall -= 0.02
     arch = template.with_channels(widths.tolist())
     if arch.n_params != budget:
         raise InternalError(f"feasible design has {arch.n_params} parameters, not the budget {budget}")
-    levels = _level_rows(arch, means, cis, required, lo)
+    levels = _level_rows(arch, means, cis, required, met, lo)
     bottlenecks = tuple(int(i) for i in np.flatnonzero(valleys(widths[None, :])[0]))
     return FeasibleDesign(
-        arch, budget, margin, rule, levels, tuple(float(v) for v in target), bottlenecks, reference_r, name
+        arch, budget, margin, rule, levels, tuple(float(v) for v in target), bottlenecks, reference_r, name, shortfall
     )
+
+
+def _shortfall(template: Architecture, required: FloatArray, budget: int) -> float:
+    """Return the largest ``x <= 0`` whose requirements ``required + x`` fit the budget: the max-min slack."""
+
+    def fits(x: float) -> bool:
+        lo = lower_bounds(template, np.maximum(required + x, 0.0))
+        return int(param_counts(template, lo[None, :])[0]) <= budget
+
+    low, high = -float(required.max()), 0.0
+    if not fits(low):
+        raise InputError(f"the budget {budget} is below the cheapest network (every width 1) on this grid")
+    for _ in range(60):
+        mid = 0.5 * (low + high)
+        low, high = (mid, high) if fits(mid) else (low, mid)
+    return low

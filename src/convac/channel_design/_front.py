@@ -45,6 +45,7 @@ def design(
     method: Method = "objective",
     margin: float = DEFAULT_MARGIN,
     spend: SpendRule = "entanglement",
+    infeasible: Literal["raise", "closest"] = "raise",
     n_features: int = 2,
     window: int | None = None,
     n_outputs: int = 1,
@@ -59,8 +60,9 @@ def design(
     ``method="feasible"``: ``profile`` is the data's entanglement per canonical level
     (:func:`convac.canonical_entanglement`, or entropies in nats, finest level first); the design
     meets ``ln mincut_l >= S_l + margin`` at every level and has exactly ``budget`` parameters, the
-    free budget spent by ``spend`` (:mod:`convac.channel_design._feasible`). ``margin``/``spend``
-    apply to ``feasible`` only, ``widths`` to ``objective`` only.
+    free budget spent by ``spend`` (:mod:`convac.channel_design._feasible`); a budget too small for
+    every level raises, or with ``infeasible="closest"`` gives the closest design. ``margin``,
+    ``spend`` and ``infeasible`` apply to ``feasible`` only, ``widths`` to ``objective`` only.
 
     Examples
     --------
@@ -79,7 +81,7 @@ def design(
     budget = integer(budget, "budget")
     probe = probe_architecture(grid, n_features, window, n_outputs, shared, windows)
     _check_grid(profile, probe)
-    return design_feasible(probe, budget, profile, margin=margin, spend=spend)
+    return design_feasible(probe, budget, profile, margin=margin, spend=spend, infeasible=infeasible)
 
 
 def design_schedule(
@@ -89,6 +91,7 @@ def design_schedule(
     r: int | None = None,
     margin: float = DEFAULT_MARGIN,
     spend: SpendRule = "entanglement",
+    infeasible: Literal["raise", "closest"] = "raise",
     r_values: Sequence[int] = PAPER_R_VALUES,
     reference_r: int = 8,
     multipliers: Sequence[float] = DEFAULT_MULTIPLIERS,
@@ -118,4 +121,6 @@ def design_schedule(
     probe = paper_architecture([1] * 6)
     _check_grid(profile, probe)
     label = _objective._schedule_name(name or "designed_feasible")
-    return design_feasible(probe, paper_budget(r), profile, margin=margin, spend=spend, reference_r=r, name=label)
+    return design_feasible(
+        probe, paper_budget(r), profile, margin=margin, spend=spend, reference_r=r, name=label, infeasible=infeasible
+    )

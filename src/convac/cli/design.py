@@ -156,6 +156,12 @@ def _add_feasible_flags(p: argparse.ArgumentParser) -> None:
         "(entanglement) or one common width (uniform)",
     )
     p.add_argument(
+        "--closest",
+        action="store_true",
+        help="feasible: when the budget cannot meet every level, print the design closest to feasible (every "
+        "requirement lowered by one common amount) instead of refusing",
+    )
+    p.add_argument(
         "--precision",
         type=precision_value,
         default=0.05,
@@ -238,6 +244,8 @@ def _grid_text(grid: tuple[int, ...]) -> str:
 
 def _feasible_kwargs(args: argparse.Namespace) -> dict[str, Any]:
     kwargs: dict[str, Any] = {"method": "feasible", "spend": args.spend}
+    if args.closest:
+        kwargs["infeasible"] = "closest"
     if args.margin is not None:
         kwargs["margin"] = args.margin
     return kwargs
