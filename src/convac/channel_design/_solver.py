@@ -33,6 +33,8 @@ Count = Callable[[npt.NDArray[np.int64]], npt.NDArray[np.int64]]
 
 SEARCH_RADII = (2, 4, 6)
 """Steps around the real target widths searched for an exact count, widened in turn until one is found."""
+MAX_GRID = 200_000
+"""Most width vectors (all but the solved width) one search may enumerate before radii fall back to the steps."""
 
 
 def scale_to_budget(
@@ -57,10 +59,16 @@ def exact_vectors(
     n = len(lo)
     lo_units = -(-lo // steps)
     base = np.maximum(lo_units, np.rint(target / steps)).astype(np.int64)
-    offsets = np.arange(-radius, radius + 1)
+    # wide layers in fine steps get a radius of a tenth of their width, while the grid stays small
+    wide = np.maximum(radius, (0.1 * target / steps).astype(np.int64))
+    reach = wide if np.prod(2 * wide + 1, dtype=float) <= MAX_GRID * (2 * wide.max() + 1) else np.full(n, radius)
     found = [np.zeros((0, n), dtype=np.int64)]
     for j in range(n):
-        axes = [np.unique(np.maximum(lo_units[k], base[k] + offsets)) * steps[k] for k in range(n) if k != j]
+        axes = [
+            np.unique(np.maximum(lo_units[k], base[k] + np.arange(-reach[k], reach[k] + 1))) * steps[k]
+            for k in range(n)
+            if k != j
+        ]
         grid = np.stack(np.meshgrid(*axes, indexing="ij"), axis=-1).reshape(-1, n - 1) if n > 1 else np.zeros((1, 0))
         cand = np.insert(grid.astype(np.int64), j, 0, axis=1)
         a = count(cand)

@@ -8,6 +8,7 @@ from typing import Any
 
 from convac.cli._flags import add_data_source_flags, add_json, input_shape, int_option
 from convac.cli._parser import UsageError
+from convac.cli.design import _no_block_cap
 
 __all__: list[str] = []
 
@@ -50,7 +51,7 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     )
     add_json(p)
     add_data_source_flags(p, 200)
-    p.set_defaults(max_blocks=None)  # blocks are sampled to --precision; --max-blocks only caps them
+    _no_block_cap(p, "(default: no cap; --precision decides)")
 
 
 def run(args: argparse.Namespace) -> int:

@@ -127,7 +127,14 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     add_json(p)
     add_data_source_flags(p, 200)
     # with --from-data the feasible method samples blocks to --precision; the objective method keeps 16
-    p.set_defaults(max_blocks=None)
+    _no_block_cap(p, "(default: no cap with --method feasible, where --precision decides; 16 with objective)")
+
+
+def _no_block_cap(p: argparse.ArgumentParser, default: str) -> None:
+    for action in p._actions:
+        if action.dest == "max_blocks":
+            action.default = None
+            action.help = f"most blocks evaluated per level, drawn at random (0: all) {default}"
 
 
 def _add_feasible_flags(p: argparse.ArgumentParser) -> None:
@@ -141,7 +148,8 @@ def _add_feasible_flags(p: argparse.ArgumentParser) -> None:
     p.add_argument(
         "--entropies",
         type=entropy_list,
-        help="with --method feasible and no data: entanglement per canonical level in nats, finest first",
+        help="with --method feasible and no data: entanglement per canonical level in nats, finest first "
+        "(default: none)",
     )
     p.add_argument(
         "--margin",

@@ -15,7 +15,9 @@ before the classifier takes any whole width (``fill``), then the last two, then 
 says which.
 A vector of multiples counts only if every width is within a factor :data:`SHAPE_TOLERANCE` of the
 shape-keeping real width (a far-off exact hit is no advice).
-The classifier's width (the number of outputs) and the input channels stay.
+The classifier's width (the number of outputs) and the input channels stay. Some nets have no whole
+widths at exactly their count near their shape (biases make the count awkward); the advice then gives
+the closest count below and says how many parameters it leaves unspent (``fill == "below"``).
 
 Parameters counted: the weights and biases of the convolutions and Linear layers (batch norm and
 other per-channel layers are not resized by the advice and are left out of the count).
@@ -27,7 +29,7 @@ Examples
 ...                     nn.ReLU(), nn.MaxPool1d(2), nn.Flatten(), nn.Linear(12 * 4, 10))
 >>> a = advise(net, (1, 16))
 >>> a.n_params == a.suggested_params, a.fill  # too small for multiples of 8 at exactly 742 parameters
-(True, 'all')
+(True, 'last two')
 """
 
 from __future__ import annotations
@@ -286,7 +288,46 @@ def _suggest(chain: WidthChain, lo: npt.NDArray[np.int64], multiple: int) -> tup
             for col, members in enumerate(groups):
                 widths[members] = found[col]
             return widths, how
-    raise InputError(f"no whole widths at or above {lo_v.tolist()} cost exactly the net's {budget} parameters")
+    return _closest_below(chain, lo_v, target, budget), "below"
+
+
+def _closest_below(
+    chain: WidthChain, lo_v: npt.NDArray[np.int64], target: npt.NDArray[np.float64], budget: int
+) -> npt.NDArray[np.int64]:
+    """Widths near ``target`` with the largest count at most ``budget`` (when no count is exact)."""
+    axes = [
+        np.unique(np.maximum(lo, np.rint(t) + np.arange(-6, 7))).astype(np.int64)
+        for lo, t in zip(lo_v, target, strict=True)
+    ]
+    grid = np.stack(np.meshgrid(*axes, indexing="ij"), axis=-1).reshape(-1, len(axes))
+    counts = chain.counts(grid)
+    ok = counts <= budget
+    if not ok.any():
+        raise InputError(f"no whole widths at or above {lo_v.tolist()} fit the net's {budget} parameters")
+    grid, counts = grid[ok], counts[ok]
+    score = ((np.log(grid) - np.log(target)) ** 2).sum(axis=1)
+    best = np.lexsort((score, -counts))[0]
+    widths = np.asarray([lw.channels for lw in chain.layers], dtype=np.int64)
+    for col, members in enumerate(chain.groups()):
+        widths[members] = grid[best, col]
+    return widths
+
+
+def _notes(chain: WidthChain, fill: str, multiple: int, n: int, suggested: int) -> tuple[str, ...]:
+    """How the count was kept: nothing to say, the layers that fill, or the shortfall below."""
+    if fill == "below":
+        return (
+            f"no whole widths near the net's shape cost exactly {n} parameters; these cost {suggested}, "
+            f"{n - suggested} fewer (the closest count below)",
+        )
+    if fill == "none":
+        return ()
+    free = {"last": 1, "last two": 2}.get(fill, len(chain.groups()))
+    names = [chain.layers[g[0]].name for g in chain.groups()[-free:]]
+    return (
+        f"fill: no multiples of {multiple} near the net's shape cost exactly {n} parameters, so "
+        f"{', '.join(names)} take{'s' if free == 1 else ''} any whole width (the count stays exact)",
+    )
 
 
 def advise(
@@ -334,7 +375,8 @@ def advise(
     for row in analysis.rows:
         names = []
         for lay in row.cut_layers:
-            label = "input" if lay < 0 or lay + 1 >= len(labels) else labels[lay + 1]
+            # the first convolution is the representation layer: a cut at the "input" runs through it
+            label = labels[0] if lay < 0 and labels else labels[lay + 1] if 0 <= lay < len(labels) - 1 else "input"
             owner = [lw.name for lw in chain.layers if set(lw.labels) & set(label.split("+"))]
             names.append(owner[0] if owner else label)
             for name in owner[:1]:
@@ -352,16 +394,9 @@ def advise(
         )
         for j, lw in enumerate(chain.layers)
     )
-    notes: tuple[str, ...] = ()
-    if fill != "none":
-        free = {"last": 1, "last two": 2}.get(fill, len(chain.groups()))
-        names = [chain.layers[g[0]].name for g in chain.groups()[-free:]]
-        notes = (
-            f"fill: no multiples of {multiple} near the net's shape cost exactly {chain.n_params()} parameters, so "
-            f"{', '.join(names)} take{'s' if free == 1 else ''} any whole width (the count stays exact)",
-        )
-    summary = None if data is None else {"grid": list(data.grid), "levels": [
-        {"side": lv.side, "entropy": lv.mean, "ci95": lv.ci95} for lv in data.levels]}  # fmt: skip
     n = chain.n_params()
     suggested = int(chain.counts(np.asarray([[widths[g[0]] for g in chain.groups()]], dtype=np.int64))[0])
+    notes = _notes(chain, fill, multiple, n, suggested)
+    summary = None if data is None else {"grid": list(data.grid), "levels": [
+        {"side": lv.side, "entropy": lv.mean, "ci95": lv.ci95} for lv in data.levels]}  # fmt: skip
     return Advice(analysis.name, layers, tuple(scales), n, suggested, multiple, margin, fill, summary, notes)
