@@ -25,6 +25,8 @@ from collections.abc import Callable
 import numpy as np
 import numpy.typing as npt
 
+from convac.errors import InternalError
+
 __all__ = ["SEARCH_RADII", "closest_exact", "exact_vectors", "scale_to_budget"]
 
 FloatArray = npt.NDArray[np.float64]
@@ -44,7 +46,7 @@ def scale_to_budget(
     low, high = 0.0, 1.0
     while count(widths_at(high)) < budget:
         if high > 1e3:
-            raise ValueError(f"no x reaches the budget {budget}")  # callers check the floor first
+            raise InternalError(f"no x reaches the budget {budget}")  # callers check the floor first
         high *= 2.0
     for _ in range(200):
         mid = 0.5 * (low + high)
