@@ -74,7 +74,8 @@ def test_out_of_range_file_exit_2(tmp_path, capsys):
 
 
 def test_design_from_data(capsys):
-    rc = main(["design", "--from-data", "digits", "--samples", "40", "--max-blocks", "2", "--budget", "400", "--json"])
+    argv = ["design", "--from-data", "digits", "--samples", "40", "--max-blocks", "2", "--budget", "400", "--json"]
+    rc = main([*argv, "--method", "objective"])
     assert rc == 0
     doc = json.loads(capsys.readouterr().out)
     assert doc["architecture"]["grid"] == [8, 8] and doc["n_params"] <= 400

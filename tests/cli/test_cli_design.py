@@ -1,12 +1,14 @@
 """convac analyze / convac design on the command line: tables, JSON, figures, one-line errors."""
 
 import json
+import math
 
 import pytest
 
 from convac import Architecture, min_cut
 from convac.analysis import scales
 from convac.cli import main
+from convac.spec._paper import parse_schedule
 
 
 def test_analyze_flags_table_and_json(capsys):
@@ -105,5 +107,64 @@ def test_from_data_file_smaller_than_the_default_sample_cap(tmp_path, capsys):
 
     path = tmp_path / "small.npy"
     np.save(path, np.random.default_rng(0).random((50, 16)))
-    assert main(["design", "--from-data", str(path), "--budget", "200"]) == 0
+    assert main(["design", "--from-data", str(path), "--budget", "800"]) == 0
+    out = capsys.readouterr().out
+    assert "(50 samples)" in out and "feasible design" in out and "800 params (budget 800, equal)" in out
+    assert main(["design", "--from-data", str(path), "--budget", "200", "--method", "objective"]) == 0
     assert "(50 samples)" in capsys.readouterr().out
+
+
+def test_feasible_design_on_the_command_line(capsys):
+    entropies = "0.02,0.06,0.08,0.23,0.58,1.14"
+    assert main(["design", "--entropies", entropies, "--reference-r", "6", "--json"]) == 0
+    doc = json.loads(capsys.readouterr().out)
+    assert doc["method"] == "feasible" and doc["n_params"] == doc["budget"] == 31 * 36 + 50 * 6
+    assert all(lv["slack"] >= 0 for lv in doc["levels"]) and doc["margin"] == pytest.approx(math.log(2))
+    argv = ["design", "--for-experiment", "--entropies", entropies, "--reference-r", "6", "--name", "mine", "--token"]
+    assert main(argv) == 0
+    token = capsys.readouterr().out.strip()
+    assert token.startswith("mine=") and parse_schedule(token).channels(6) == doc["channels"]
+    assert main(["design", "--entropies", entropies, "--reference-r", "6", "--margin", "0", "--spend", "uniform"]) == 0
+    out = capsys.readouterr().out
+    assert "feasible design" in out and "'uniform'" in out and "1416 params (budget 1416, equal)" in out
+
+
+def test_feasible_design_from_data_reports_the_precision(tmp_path, capsys):
+    import numpy as np
+
+    rng = np.random.default_rng(0)
+    x = 1 / (1 + np.exp(-np.cumsum(rng.normal(size=(40, 16)), axis=1) / 3))
+    np.save(tmp_path / "walk.npy", x)
+    argv = ["design", "--from-data", str(tmp_path / "walk.npy"), "--budget", "120", "--shared", "--features", "4"]
+    assert main([*argv, "--json", "--precision", "0.05"]) == 0
+    doc = json.loads(capsys.readouterr().out)
+    levels = doc["data_profile"]["levels"]
+    assert doc["data_profile"]["precision"] == 0.05 and all(
+        lv["ci95"] <= 0.05 or lv["n_evaluated"] == lv["n_blocks"] for lv in levels
+    )
+    assert [lv["entropy"] for lv in doc["levels"]] == pytest.approx([lv["mean_entropy"] for lv in levels])
+    assert doc["n_params"] == 120
+    assert main([*argv, "--json", "--precision", "0"]) == 0
+    exact = json.loads(capsys.readouterr().out)["data_profile"]
+    assert not exact["sampled_blocks"] and all(lv["ci95"] == 0 for lv in exact["levels"])
+
+
+@pytest.mark.parametrize(
+    ("argv", "fragment"),
+    [
+        (["design", "--method", "feasible"], "give --from-data or --entropies"),
+        (["design", "--method", "feasible", "--profile", "local"], "--method feasible takes --from-data"),
+        (["design", "--method", "objective", "--entropies", "0.1"], "--entropies is for --method feasible"),
+        (["design", "--entropies", "0.1,x"], "--entropies must be"),
+        (["design", "--entropies", "0.1,0.2"], "has 2 levels but the network has 6 layers"),
+        (["design", "--entropies", "3,0,0,0,0,0", "--margin", "0"], "level 0 (blocks of side 1) has entanglement 3"),
+        (["design", "--entropies", "0.1,0.1,1.5,2,0.1,0.1", "--reference-r", "2"], "the most demanding is level 3"),
+        (["design", "--entropies", "0.1", "--precision", "-1"], "--precision must be"),
+        (["design", "--entropies", "0.1", "--spend", "greedy"], "invalid choice"),
+    ],
+)
+def test_feasible_bad_input_is_one_line_exit_2(argv, fragment, capsys):
+    assert main(argv) == 2
+    err = capsys.readouterr().err
+    assert len(err.strip().splitlines()) == 1, err
+    assert fragment in err

@@ -127,6 +127,7 @@ def test_every_int_flag_is_covered():
         "verify",
         "analyze",
         "design",
+        "advise",
         "experiment inductive-bias",
         "data-entanglement",
         "experiment function-entanglement",

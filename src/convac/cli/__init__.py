@@ -43,6 +43,10 @@ COMMANDS: dict[str, tuple[str, str]] = {
         "min-cut, lower bound, cut layers and generic rank at every length scale, for one or more networks",
     ),
     "design": ("design", "choose channel widths that maximise a correlation profile within a budget"),
+    "advise": (
+        "advise",
+        "for your own CNN: the layer each scale binds, layers too narrow for a dataset, widths at the same count",
+    ),
     "data-entanglement": (
         "data_entanglement",
         "entanglement of a dataset per pooling level (is it suited to a CNN?), and a better feature order",

@@ -17,14 +17,16 @@ depth form a *level*, listed finest first (single positions) up to the halves (1
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
 from itertools import chain
 from typing import Any
 
 import numpy as np
+from scipy.stats import t as student_t
 
 from convac._figures import new_figure, save_figure
-from convac._validation import positive_int
+from convac._validation import positive_int, positive_real
 from convac.datatensor._entanglement import check_data, check_targets, data_entanglement
 from convac.errors import ConvacTypeError, InputError, PartitionError
 from convac.partitions import Partition
@@ -167,6 +169,22 @@ class LevelEntanglement:
     def std(self) -> float:
         return float(np.std(self.entropies))
 
+    @property
+    def ci95(self) -> float:
+        """Half-width of the 95 % confidence interval of :attr:`mean` for the mean over *all* blocks.
+
+        0 when every block was evaluated; otherwise Student's t over the evaluated blocks (a simple
+        random sample without replacement, hence the finite-population factor ``sqrt((B - k)/(B - 1))``);
+        infinite from a single sampled block.
+        """
+        k, total = len(self.entropies), self.n_blocks
+        if k >= total:
+            return 0.0
+        if k < 2:
+            return math.inf
+        sd = float(np.std(self.entropies, ddof=1))
+        return float(student_t.ppf(0.975, k - 1)) * sd / math.sqrt(k) * math.sqrt((total - k) / (total - 1))
+
     def to_dict(self) -> dict[str, Any]:
         return {
             "side": self.side,
@@ -174,6 +192,7 @@ class LevelEntanglement:
             "n_blocks": self.n_blocks,
             "n_evaluated": len(self.blocks),
             "mean_entropy": self.mean,
+            "ci95": self.ci95,
             "std_entropy": self.std,
             "blocks": list(self.blocks),
             "entropies": list(self.entropies),
@@ -201,6 +220,7 @@ class CanonicalProfile:
     levels: tuple[LevelEntanglement, ...]
     sampled: bool = False
     extra: dict[str, Any] = field(default_factory=dict)
+    precision: float | None = None
 
     @property
     def means(self) -> list[float]:
@@ -212,6 +232,7 @@ class CanonicalProfile:
             "theta": self.theta,
             "n_samples": self.n_samples,
             "sampled_blocks": self.sampled,
+            "precision": self.precision,
             "levels": [lv.to_dict() for lv in self.levels],
             **self.extra,
         }
@@ -221,10 +242,16 @@ class CanonicalProfile:
         return design_profile(self)
 
     def table(self) -> str:
-        rows = [f"{'level side':>10} {'blocks':>7} {'evaluated':>9} {'mean entropy':>13} {'std':>8}"]
+        rows = [f"{'level side':>10} {'blocks':>7} {'evaluated':>9} {'mean entropy':>13} {'95% CI ±':>9} {'std':>8}"]
         for lv in self.levels:
-            rows.append(f"{lv.side:>10} {lv.n_blocks:>7} {len(lv.blocks):>9} {lv.mean:>13.5f} {lv.std:>8.4f}")
+            rows.append(
+                f"{lv.side:>10} {lv.n_blocks:>7} {len(lv.blocks):>9} {lv.mean:>13.5f} {lv.ci95:>9.4f} {lv.std:>8.4f}"
+            )
         return "\n".join(rows)
+
+
+MIN_BLOCKS = 8
+"""Blocks per level evaluated first when sampling to a ``precision`` (then doubled until it is met)."""
 
 
 def canonical_entanglement(
@@ -235,59 +262,106 @@ def canonical_entanglement(
     max_blocks: int | None = None,
     seed: int = 0,
     progress: bool = False,
+    precision: float | None = None,
 ) -> CanonicalProfile:
     """Entanglement of ``(X, y)`` under every canonical partition, averaged per level.
 
+    The canonical partitions are the nodes of the pooling tree against the rest of the input: at
+    level ``l`` each block of the level-``l`` pooling window (1, 2x2, 4x4, ... positions) against
+    everything else. Alexander et al. state their condition on exactly these (a locally connected
+    network fits the data iff their entanglement is low), and :func:`convac.design` with
+    ``method="feasible"`` turns it into width constraints.
+
     ``X`` is (n, N) or (n, H, W) as for :func:`convac.data_entanglement`. Each canonical partition
-    is exact; ``max_blocks`` (off by default) evaluates at most that many blocks per level, drawn
-    with ``seed`` (the result then says ``sampled``). Cost per block ``O(n² N + n³)`` at most
+    is exact. By default every block of every level is evaluated: the profile is then independent of
+    ``seed``. ``precision`` (nats) evaluates, per level, blocks in a seeded random order, 8 first, then
+    doubling, until the 95 % confidence half-width of the level mean (:attr:`LevelEntanglement.ci95`,
+    Student's t with the finite-population factor) is at most ``precision`` or every block is in;
+    ``max_blocks`` caps the blocks per level (alone: that many blocks drawn at random, as before).
+    Sampled levels say so (``sampled``) and report their ``ci95``; two seeds then agree to about
+    the sum of their half-widths. Cost per block ``O(n² N + n³)`` at most
     (:func:`~convac.datatensor._gram.squared_schmidt_values` says when less): every block of
     the 5,000 28x28 MNIST digits means about a thousand blocks, most of them an eigensolve of
-    5,000 x 5,000 (estimated: hours), so subsample blocks (``max_blocks``) or samples, and use
+    5,000 x 5,000 (estimated: hours), so sample blocks (``precision``, ``max_blocks``) or samples, and use
     ``progress=True`` to see the rate.
 
     >>> import numpy as np
     >>> X = np.random.default_rng(0).random((30, 8))
     >>> prof = canonical_entanglement(X)
-    >>> [lv.side for lv in prof.levels], [lv.n_blocks for lv in prof.levels]
-    ([1, 2, 4], [8, 4, 2])
+    >>> [lv.side for lv in prof.levels], [lv.n_blocks for lv in prof.levels], prof.levels[0].ci95
+    ([1, 2, 4], [8, 4, 2], 0.0)
     >>> bool(prof.levels[0].mean <= np.log(2) + 1e-12)
     True
+    >>> coarse = canonical_entanglement(np.random.default_rng(0).random((30, 64)), precision=0.05)
+    >>> [len(lv.blocks) for lv in coarse.levels], all(lv.ci95 <= 0.05 for lv in coarse.levels)
+    ([8, 8, 16, 8, 4, 2], True)
     """
     x, grid = check_data(X)
     check_targets(y, x.shape[0])
     if max_blocks is not None:
         max_blocks = positive_int(max_blocks, "max_blocks")
+    if precision is not None:
+        precision = positive_real(precision, "precision")
     n = int(np.prod(grid))
-    rng = np.random.default_rng(seed)
-    plan: list[tuple[Level, list[int]]] = []
-    sampled = False
-    for lv in canonical_levels(grid):
-        idx = [i for i, b in enumerate(lv.blocks) if len(b) < n]
-        if max_blocks is not None and len(idx) > max_blocks:
-            idx = sorted(rng.choice(idx, size=max_blocks, replace=False).tolist())
-            sampled = True
-        plan.append((lv, idx))
-    total = sum(len(idx) for _, idx in plan)
+    levels = [(lv, [i for i, b in enumerate(lv.blocks) if len(b) < n]) for lv in canonical_levels(grid)]
     bar = None
     if progress:
         from tqdm.auto import tqdm
 
-        bar = tqdm(total=total, desc="canonical partitions", unit="block")
-    out = []
+        bar = tqdm(
+            total=None if precision is not None else sum(len(i) for _, i in levels), desc="canonical", unit="block"
+        )
+
+    def measure(lv: Level, i: int) -> float:
+        part = Partition(n, lv.blocks[i], grid=grid, name=f"canonical(side={lv.side}, block={i})")
+        if bar is not None:
+            bar.update(1)
+        return data_entanglement(x, y, part, theta).entropy
+
     try:
-        for lv, idx in plan:
-            ents = []
-            for i in idx:
-                part = Partition(n, lv.blocks[i], grid=grid, name=f"canonical(side={lv.side}, block={i})")
-                ents.append(data_entanglement(x, y, part, theta).entropy)
-                if bar is not None:
-                    bar.update(1)
-            out.append(LevelEntanglement(lv.side, lv.depth, len(lv.blocks), tuple(idx), tuple(ents)))
+        if precision is None:
+            out = _fixed_blocks(levels, measure, max_blocks, seed)
+        else:
+            out = [_to_precision(lv, idx, measure, precision, max_blocks, seed) for lv, idx in levels]
     finally:
         if bar is not None:
             bar.close()
-    return CanonicalProfile(grid, float(theta), x.shape[0], tuple(out), sampled)
+    sampled = any(len(lv.blocks) < lv.n_blocks for lv in out)
+    return CanonicalProfile(grid, float(theta), x.shape[0], tuple(out), sampled, precision=precision)
+
+
+def _fixed_blocks(
+    levels: list[tuple[Level, list[int]]], measure: Any, max_blocks: int | None, seed: int
+) -> list[LevelEntanglement]:
+    """Every block, or ``max_blocks`` per level drawn from one generator (the original sampling)."""
+    rng = np.random.default_rng(seed)
+    plan = []
+    for lv, idx in levels:
+        if max_blocks is not None and len(idx) > max_blocks:
+            idx = sorted(rng.choice(idx, size=max_blocks, replace=False).tolist())
+        plan.append((lv, idx))
+    return [
+        LevelEntanglement(lv.side, lv.depth, len(lv.blocks), tuple(idx), tuple(measure(lv, i) for i in idx))
+        for lv, idx in plan
+    ]
+
+
+def _to_precision(
+    lv: Level, idx: list[int], measure: Any, precision: float, max_blocks: int | None, seed: int
+) -> LevelEntanglement:
+    """Blocks of one level in a seeded order, doubling from :data:`MIN_BLOCKS` until the CI half-width is met."""
+    order = np.random.default_rng([seed, lv.depth]).permutation(idx).tolist()
+    cap = len(order) if max_blocks is None else min(max_blocks, len(order))
+    done: dict[int, float] = {}
+    want = min(MIN_BLOCKS, cap)
+    while True:
+        for i in order[len(done) : want]:
+            done[i] = measure(lv, i)
+        keys = sorted(done)
+        level = LevelEntanglement(lv.side, lv.depth, len(lv.blocks), tuple(keys), tuple(done[k] for k in keys))
+        if level.ci95 <= precision or want >= cap:
+            return level
+        want = min(cap, 2 * want)
 
 
 def design_profile(profile: CanonicalProfile) -> dict[str, float]:

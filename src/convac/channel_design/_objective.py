@@ -43,7 +43,8 @@ import numpy.typing as npt
 from convac._validation import instance, integer, positive_int, positive_real, real
 from convac.analysis._channel_cuts import binding_layers, log2_min_cuts
 from convac.analysis._scales import Scale, parse_scale, scales
-from convac.errors import ArchitectureError, ConvacError, ConvacTypeError, InputError, TooLargeError
+from convac.channel_design._probe import probe_architecture
+from convac.errors import ConvacError, ConvacTypeError, InputError, TooLargeError
 from convac.mincut import min_cut
 from convac.spec import Architecture
 from convac.spec._paper import (
@@ -486,27 +487,11 @@ def design(
     >>> d.arch.windows, d.cuts[-1].label
     (((2, 2), (2, 2), (7, 7)), 'up_down')
     """
-    sides = (
-        (grid,)
-        if isinstance(grid, (int, np.integer))
-        else instance(grid, "grid", (tuple, list, np.ndarray), "N or (H, W)")
-    )
-    grid = tuple(positive_int(v, f"grid[{i}]") for i, v in enumerate(sides))
-    if len(grid) not in (1, 2):
-        raise InputError(f"grid must be N or (H, W), got {len(grid)} sides")
     budget = integer(budget, "budget")
     widths = tuple(positive_int(w, f"widths[{i}]") for i, w in enumerate(widths))
     if not widths:
         raise InputError("widths must list at least one candidate width")
-    depth = _depth(grid, 2 if window is None else window) if windows is None else len(windows)
-    if len(grid) == 1:
-        probe = Architecture.deep_1d(
-            grid[0], n_features, [1] * depth, n_outputs, shared, window=window, windows=windows
-        )
-    else:
-        probe = Architecture.deep_2d(
-            grid[0], grid[1], n_features, [1] * depth, n_outputs, shared, window=window, windows=windows
-        )
+    probe = probe_architecture(grid, n_features, window, n_outputs, shared, windows)
     cheapest = probe.with_channels([min(widths)] * probe.depth).n_params
     if budget < cheapest:
         raise InputError(
@@ -519,16 +504,6 @@ def design(
     idx, objective, best = _search(probe, cands, params, weights)
     arch = probe.with_channels(cands[idx].tolist())
     return _finish(arch, budget, weights, float(objective[idx]), best, cands.shape[0])
-
-
-def _depth(grid: tuple[int, ...], window: int) -> int:
-    side, depth = grid[0], 0
-    while side > 1 and side % window == 0:
-        side //= window
-        depth += 1
-    if side != 1 or depth == 0:
-        raise ArchitectureError(f"grid side {grid[0]} must be a power of the window {window} for a deep ConvAC")
-    return depth
 
 
 def design_schedule(

@@ -1,0 +1,184 @@
+"""method="feasible": ln min-cut >= S + margin at every canonical level, exactly the budget, no bottleneck."""
+
+import functools
+import itertools
+import math
+
+import numpy as np
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from convac import Architecture, Partition, min_cut
+from convac.channel_design import DEFAULT_MARGIN, design, design_feasible, design_schedule
+from convac.datatensor import canonical_levels
+from convac.errors import ConvacTypeError, InputError
+from convac.spec._paper import paper_architecture, paper_budget, paper_schedule
+
+
+@functools.cache
+def _block(grid, level):
+    return Partition(int(np.prod(grid)), canonical_levels(grid)[level].blocks[0], grid=grid)
+
+
+def _log_cut(arch, level):
+    """ln of the exact min-cut of the first block of ``level`` against the rest (convac.min_cut)."""
+    return math.log(min_cut(arch, _block(arch.grid, level)).value)
+
+
+def _check(d, entropies, margin):
+    arch = d.arch
+    for level, s in enumerate(entropies):
+        cap = 2 ** (level * arch.ndim) * math.log(arch.n_features)
+        assert d.levels[level].required == pytest.approx(min(s + margin, cap), abs=1e-12)
+        assert _log_cut(arch, level) >= d.levels[level].required - 1e-9
+        assert (d.levels[level].required < s + margin - 1e-9) == (f"level side {2**level} (ln" in d.explanation)
+        assert d.levels[level].log_min_cut == pytest.approx(_log_cut(arch, level), abs=1e-12)
+    c = arch.channels
+    # a layer narrower than some layer on each side (a run of narrow layers counts too)
+    inside = [k for k in range(1, arch.depth - 1) if c[k] < min(max(c[:k]), max(c[k + 1 :]))]
+    assert tuple(inside) == d.bottlenecks
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    entropies=st.lists(st.floats(0.0, 1.6), min_size=6, max_size=6),
+    r=st.sampled_from([2, 4, 6, 8, 12, 20]),
+    margin=st.sampled_from([0.0, 0.25, DEFAULT_MARGIN]),
+    spend=st.sampled_from(["entanglement", "uniform"]),
+)
+def test_paper_geometry_meets_every_constraint_and_the_budget_exactly(entropies, r, margin, spend):
+    try:
+        d = design_schedule(entropies, method="feasible", r=r, margin=margin, spend=spend)
+    except InputError as err:
+        assert "level" in str(err) or "budget" in str(err)
+        return
+    assert d.n_params == paper_budget(r) == paper_architecture(paper_schedule("wide_tip", r)).n_params
+    assert d.arch.with_channels(list(d.channels)).n_params == 31 * r * r + 50 * r
+    _check(d, entropies, margin)
+    # the token gives back the widths at this r
+    assert [max(1, round(m * r)) for m in d.multipliers] == list(d.channels)
+
+
+@settings(max_examples=25, deadline=None)
+@given(
+    entropies=st.lists(st.floats(0.0, 1.2), min_size=4, max_size=4),
+    budget=st.integers(60, 600),
+    ndim=st.sampled_from([1, 2]),
+)
+def test_general_grids_meet_the_constraints(entropies, budget, ndim):
+    grid = (16,) if ndim == 1 else (16, 16)
+    try:
+        d = design(grid, budget, entropies, method="feasible", n_features=4, shared=True)
+    except InputError:
+        return
+    assert d.n_params == budget
+    _check(d, entropies, DEFAULT_MARGIN)
+
+
+def test_binding_levels_are_those_a_one_narrower_layer_would_break():
+    for entropies, r in [([1.5] + [0.1] * 5, 2), ([0.1] * 4 + [0.5, 1.5], 4), ([0.3, 0.5, 1.0, 1.2, 0.4, 0.2], 4)]:
+        d = design_schedule(entropies, method="feasible", r=r)
+        for lv in d.levels:
+            broken = False
+            for k in range(d.arch.depth):
+                if d.channels[k] >= 2:
+                    narrower = d.arch.with_channels([c - (i == k) for i, c in enumerate(d.channels)])
+                    broken |= _log_cut(narrower, lv.layer) < lv.required - 1e-9
+            assert lv.binding == broken, (entropies, r, lv)
+        assert any(lv.binding for lv in d.levels) == ("Binding:" in d.explanation)
+        for lv in d.levels:
+            if lv.binding:
+                assert f"level side {lv.side} " in d.explanation
+
+
+@pytest.mark.parametrize(
+    ("entropies", "wide"),
+    [
+        ([2.0, 2.5, 0.3, 0.1, 0.1, 0.1], {0, 1}),  # short scale: wide base
+        ([0.1, 0.1, 1.0, 1.2, 0.1, 0.1], {1, 2, 3}),  # middle: wide middle
+        ([0.1, 0.1, 0.1, 0.1, 0.5, 1.5], {4, 5}),  # long: wide tip
+    ],
+)
+@pytest.mark.parametrize("r", [6, 8])
+def test_where_the_entanglement_sits_decides_the_shape(entropies, wide, r):
+    d = design_schedule(entropies, method="feasible", r=r, margin=0.0)
+    c = np.asarray(d.channels)
+    narrow = sorted(set(range(6)) - wide)
+    assert c[sorted(wide)].min() > 2 * c[narrow].max(), c
+    assert not d.bottlenecks
+
+
+def test_infeasible_profiles_name_the_level():
+    with pytest.raises(InputError, match=r"level 0 \(blocks of side 1\).*M=10"):
+        design_schedule([2.5, 0.1, 0.1, 0.1, 0.1, 0.1], method="feasible", r=8, margin=0.0)
+    with pytest.raises(InputError, match=r"above the budget 224; the most demanding is level 3 \(blocks of side 8"):
+        design_schedule([0.1, 0.1, 1.5, 2.0, 0.1, 0.1], method="feasible", r=2)
+    with pytest.raises(InputError, match="has 3 levels but the network has 6 layers"):
+        design_schedule([0.1, 0.2, 0.3], method="feasible")
+    with pytest.raises(ConvacTypeError, match="entanglement per canonical level"):
+        design_schedule("local", method="feasible")
+    with pytest.raises(InputError, match="canonical pooling tree"):
+        design((28, 28), 500, [0.1] * 3, method="feasible", windows=[2, 2, 7])
+    with pytest.raises(InputError, match="method"):
+        design_schedule([0.1] * 6, method="best")
+    with pytest.raises(InputError, match="spend"):
+        design_schedule([0.1] * 6, method="feasible", spend="greedy")
+
+
+def test_the_margin_is_honoured_and_larger_margins_cost_slack():
+    entropies = [0.2, 0.3, 0.4, 0.5, 0.8, 1.0]
+    slacks = []
+    for margin in (0.0, DEFAULT_MARGIN, 1.2):
+        d = design_schedule(entropies, method="feasible", r=6, margin=margin)
+        assert all(lv.required == pytest.approx(s + margin) for lv, s in zip(d.levels, entropies, strict=True))
+        slacks.append(min(lv.slack for lv in d.levels))
+    assert slacks[0] > slacks[1] > slacks[2] >= 0
+
+
+def test_objective_method_is_unchanged_by_default():
+    assert design_schedule("global").token() == "designed_global=1,1,1,2,2,6"
+    assert design_schedule("global", method="objective").token() == "designed_global=1,1,1,2,2,6"
+
+
+def test_to_dict_and_text():
+    d = design_schedule([0.02, 0.06, 0.08, 0.23, 0.58, 1.14], method="feasible", r=6, name="mine")
+    doc = d.to_dict()
+    assert doc["n_params"] == doc["budget"] == 1416 and doc["token"].startswith("mine=")
+    assert [lv["status"] for lv in doc["levels"]] == ["binding" if lv.binding else "free" for lv in d.levels]
+    text = str(d)
+    assert "slack" in text and "exact at r = 6" in text and "1416 params (budget 1416, equal)" in text
+
+
+def test_unshared_weights_hit_every_reachable_budget_and_say_when_none_is():
+    arch = Architecture.deep_1d(8, 2, [1, 1, 1], shared=False)
+    base = arch.with_channels([2, 2, 2]).n_params
+    hit = 0
+    for budget in range(base, base + 30):
+        try:
+            d = design_feasible(arch, budget, [0.3, 0.5, 0.6], margin=0.0)
+        except InputError as err:
+            assert f"cost exactly {budget} parameters" in str(err)
+            # independently: no width vector >= the lower bounds within the search box has this count
+            box = itertools.product(range(2, 12), range(2, 12), range(2, 40))
+            assert all(arch.with_channels(list(c)).n_params != budget for c in box)
+            continue
+        hit += 1
+        assert d.n_params == budget
+        _check(d, [0.3, 0.5, 0.6], 0.0)
+    assert hit >= 10
+
+
+@pytest.mark.parametrize("r", [2, 6, 8, 12])
+def test_closest_design_when_the_budget_is_too_small(r):
+    entropies = [0.02, 0.05, 0.1, 0.5, 1.6, 4.3]  # the paper's global task needs about width 114 at the top
+    with pytest.raises(InputError, match="closest"):
+        design_schedule(entropies, method="feasible", r=r)
+    d = design_schedule(entropies, method="feasible", r=r, infeasible="closest")
+    assert d.n_params == paper_budget(r) and d.shortfall < 0 and not d.bottlenecks
+    for level, lv in enumerate(d.levels):
+        # every level gets at least its requirement lowered by the common shortfall, checked by convac.min_cut
+        assert _log_cut(d.arch, level) >= lv.required + d.shortfall - 1e-9
+        assert (lv.status == "short") == (lv.slack < -1e-9)
+    assert "Infeasible at" in d.explanation and str(d).startswith("closest (infeasible) design")
+    assert min(lv.slack for lv in d.levels) == pytest.approx(d.shortfall, abs=0.05)
