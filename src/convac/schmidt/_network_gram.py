@@ -405,9 +405,10 @@ def _side_gram(run: _Run, tn: ConvACTensorNetwork, side: _Side, cut: list[Label]
 
 
 def _setup(
-    tn: ConvACTensorNetwork, partition: Partition, max_cut: int
+    tn: ConvACTensorNetwork, partition: Partition, max_cut: int, cut: Any = None
 ) -> tuple[list[np.ndarray], np.ndarray, list[Label], int]:
-    cut = check_cut(tn, partition, max_cut)
+    if cut is None:
+        cut = check_cut(tn, partition, max_cut)
     sides = [np.asarray(s, dtype=bool) for s in cut.node_sides]
     labels = _cut_labels(tn, partition.mask, sides)
     return sides, partition.mask, labels, int(cut.value)
@@ -447,13 +448,15 @@ def gram_singular_values(
     output: Sequence[int],
     max_cut: int = 1 << 62,
     max_bytes: int = NETWORK_MAX_BYTES,
+    cut: Any = None,
 ) -> list[tuple[np.ndarray, int]]:
     """Singular values of ``[A^y]_{A,B}`` for each ``y`` in ``output``, as (mantissa, log2 scale) pairs.
 
     The side without the output layer is reduced (and factorised) once. Raises
     :class:`~convac.errors.TooLargeError` before allocating if the planned peak exceeds ``max_bytes``.
+    ``cut``: the min-cut of ``partition`` if the caller has it.
     """
-    sides, in_side, labels, d = _setup(tn, partition, max_cut)
+    sides, in_side, labels, d = _setup(tn, partition, max_cut, cut)
     peak = _plan(tn, sides, in_side, labels, d)
     size_limit(
         f"the network path (Gram route) on this cut (min-cut {d})",
