@@ -49,6 +49,15 @@ def layered_tensor(tn: ConvACTensorNetwork, max_bytes: int = DEFAULT_MAX_BYTES) 
     The tree's windows are equal in size within a layer, so every step is one array operation;
     a power-of-two scale per node keeps the mantissas in range. At N = 8 this took 0.1 ms
     against 1.6 ms for the general contraction (a path search and one einsum per tensor).
+
+    Examples
+    --------
+    >>> import convac
+    >>> arch = convac.Architecture.deep_1d(n_inputs=4, n_features=2, channels=[2, 2], n_outputs=3)
+    >>> tn = convac.to_tensor_network(convac.DeepConvAC(arch, seed=0))
+    >>> t, log2_scale = layered_tensor(tn)
+    >>> t.shape, bool(np.allclose(t * 2.0**log2_scale, tn.contract(output=None)))
+    ((2, 2, 2, 2, 3), True)
     """
     arch = tn.arch
     check_dense_size(arch.n_features, arch.n_inputs, max_bytes)

@@ -14,6 +14,10 @@ replaces it by its ``R`` (the isometry drops out of every Gram matrix). So a sub
 all inputs on one side shrinks to a square matrix on its top bond, exactly the square
 root of the Gram recursion (input leg: ``I_M``; conv: ``G -> WᵀGW``; δ pooling: Hadamard
 product of the children's Grams), and only factors near the cut carry open cut legs.
+Most nodes of a large network are *clean*: their whole subtree, inputs included, lies on one
+side, so their factor does not depend on the cut. Those are computed for all nodes of a layer
+at once (:func:`clean_roots`: Khatri-Rao pooling, a batched matmul and a batched QR per layer),
+and only the nodes whose subtree straddles the cut (a few per cut leg) are merged one by one.
 Working with square roots instead of Grams keeps the small Schmidt values accurate
 (a Gram squares the condition number), and every factor carries a power-of-two scale so
 4096 inputs neither overflow nor underflow.
