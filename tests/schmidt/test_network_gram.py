@@ -242,3 +242,31 @@ def test_reduced_eigenvalues_are_those_of_the_gram_product(n: int) -> None:
 
     ev = _pivoted_eigvalsh(g_m.copy(), _gram_root(low @ low.T))
     np.testing.assert_allclose(np.sort(ev)[-len(ref_low) :], ref_low, rtol=1e-6, atol=1e-9 * ref_low[-1])
+
+
+def test_a_singular_fixed_side_takes_the_pivoted_route(monkeypatch: pytest.MonkeyPatch) -> None:
+    from convac.schmidt import _network_gram
+
+    # Left/right of 16 inputs: the output sits on side A, so side B's Gram on the cut leg is Cholesky-
+    # factored; a zero column in side B's top conv makes that Gram exactly singular.
+    arch = convac.Architecture.deep_1d(n_inputs=16, n_features=2, channels=[3] * 4, shared=False)
+    model = convac.DeepConvAC(arch, seed=1, weights="signed").double()
+    with torch.no_grad():
+        model.conv[2][2][:, 0] = 0.0
+    failed: list[bool] = []
+    real = _network_gram._cholesky
+
+    def spy(g: np.ndarray) -> np.ndarray | None:
+        out = real(g)
+        failed.append(out is None)
+        return out
+
+    monkeypatch.setattr(_network_gram, "_cholesky", spy)
+    part = convac.Partition.left_right(arch)
+    eigh = convac.entanglement(model, part, method="network", solver="eigh")
+    assert failed == [True]
+    dense = convac.entanglement(model, part, method="dense")
+    k = int((dense.schmidt_values > 1e-6).sum())
+    assert k == 2  # the zero column leaves two of the cut's three values
+    np.testing.assert_allclose(eigh.schmidt_values[:k], dense.schmidt_values[:k], rtol=1e-9)
+    assert eigh.log2_norm == pytest.approx(dense.log2_norm, abs=1e-9)

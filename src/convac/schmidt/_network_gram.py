@@ -473,6 +473,9 @@ def gram_singular_values(
     # The fixed side's Cholesky factor L, once: s² = eig(G_f G_m) = eig(Lᵀ G_m L), one LAPACK dsygst
     # (D³ flops) per output. A singular G_f (dpotrf fails) takes the pivoted route.
     chol = _cholesky(fixed.array) if reduction == "sygst" else None
+    if chol is None and reduction == "sygst":
+        # A failed Cholesky leaves the Gram partly overwritten: build it again (singular sides only).
+        fixed = _side_gram(_Run(False), tn, _Side(tn, sides, in_side, not top_side, labels), labels, 0)
     root_f = _gram_root(fixed.data) if chol is None else None
     fixed.data = None
     results = []
@@ -490,13 +493,16 @@ def gram_singular_values(
 
 
 def _cholesky(g: np.ndarray) -> np.ndarray | None:
-    """Lower Cholesky factor of ``g`` (Fortran order, upper triangle left as is), or None if not positive definite."""
+    """Lower Cholesky factor of ``g`` in ``g``'s memory (Fortran order), or None if ``g`` is not positive definite.
+
+    ``g`` is overwritten either way. It is symmetric, so its transpose is the Fortran-ordered array
+    LAPACK works on in place: no copy of the D x D matrix.
+    """
     from scipy.linalg import lapack
 
     if not g.size:
         return None
-    # A copy (g is needed again if this fails); g is symmetric, so its transpose is Fortran-ordered.
-    c, info = lapack.dpotrf(np.array(g.T, order="F"), lower=1, clean=0, overwrite_a=1)
+    c, info = lapack.dpotrf(g.T, lower=1, clean=0, overwrite_a=1)
     return c if info == 0 else None
 
 
