@@ -204,3 +204,69 @@ def test_auto_method_skips_the_min_cut_only_where_the_answer_is_dense(depth, m, 
     if m**n > AUTO_DENSE_MAX_ENTRIES:
         expected = "network"
     assert _auto_method(tn, part, max_cut=4096) == expected
+
+
+def test_sygst_reduction_matches_the_pivoted_route_at_a_large_cut() -> None:
+    # Every other input of the first 18 on side A: min-cut 512, so the eigensolver's LAPACK path runs.
+    arch = convac.Architecture.deep_1d(n_inputs=32, n_features=2, channels=[2] * 5, n_outputs=2)
+    part = convac.Partition(32, side_a=list(range(0, 18, 2)))
+    tn = convac.to_tensor_network(convac.DeepConvAC(arch, seed=11, weights="signed"))
+    assert convac.min_cut(arch, part).value == 512
+    new = gram_singular_values(tn, part, [0, 1])
+    old = gram_singular_values(tn, part, [0, 1], reduction="pivoted")
+    for (s, e), (r, f) in zip(new, old, strict=True):
+        s, r = s * 2.0**e, r * 2.0**f
+        k = int((r > 1e-4 * r[0]).sum())
+        assert k > 1
+        np.testing.assert_allclose(s[:k], r[:k], rtol=1e-9)
+        assert np.all(s[k:] <= 2e-4 * r[0])
+
+
+@pytest.mark.parametrize("n", [40, 600])
+def test_reduced_eigenvalues_are_those_of_the_gram_product(n: int) -> None:
+    from convac.schmidt._network_gram import _cholesky, _pivoted_eigvalsh, _reduced_eigvalsh
+
+    rng = np.random.default_rng(n)
+    a, b = rng.standard_normal((n, n + 5)), rng.standard_normal((n, n + 5))
+    g_f, g_m = a @ a.T, b @ b.T
+    # Independent: eig(G_f G_m) = singular values² of a^T b.
+    ref = np.sort(np.linalg.svd(a.T @ b, compute_uv=False) ** 2)[-n:]
+    chol = _cholesky(g_f)
+    assert chol is not None
+    np.testing.assert_allclose(_reduced_eigvalsh(g_m.copy(), chol), ref, rtol=1e-7, atol=1e-10 * ref[-1])
+    # A singular fixed side has no Cholesky factor; the pivoted route still gives the spectrum.
+    low = a[:, : n // 2]
+    assert _cholesky(low @ low.T) is None
+    ref_low = np.sort(np.linalg.svd(low.T @ b, compute_uv=False) ** 2)
+    from convac.schmidt._network_gram import _gram_root
+
+    ev = _pivoted_eigvalsh(g_m.copy(), _gram_root(low @ low.T))
+    np.testing.assert_allclose(np.sort(ev)[-len(ref_low) :], ref_low, rtol=1e-6, atol=1e-9 * ref_low[-1])
+
+
+def test_a_singular_fixed_side_takes_the_pivoted_route(monkeypatch: pytest.MonkeyPatch) -> None:
+    from convac.schmidt import _network_gram
+
+    # Left/right of 16 inputs: the output sits on side A, so side B's Gram on the cut leg is Cholesky-
+    # factored; a zero column in side B's top conv makes that Gram exactly singular.
+    arch = convac.Architecture.deep_1d(n_inputs=16, n_features=2, channels=[3] * 4, shared=False)
+    model = convac.DeepConvAC(arch, seed=1, weights="signed").double()
+    with torch.no_grad():
+        model.conv[2][2][:, 0] = 0.0
+    failed: list[bool] = []
+    real = _network_gram._cholesky
+
+    def spy(g: np.ndarray) -> np.ndarray | None:
+        out = real(g)
+        failed.append(out is None)
+        return out
+
+    monkeypatch.setattr(_network_gram, "_cholesky", spy)
+    part = convac.Partition.left_right(arch)
+    eigh = convac.entanglement(model, part, method="network", solver="eigh")
+    assert failed == [True]
+    dense = convac.entanglement(model, part, method="dense")
+    k = int((dense.schmidt_values > 1e-6).sum())
+    assert k == 2  # the zero column leaves two of the cut's three values
+    np.testing.assert_allclose(eigh.schmidt_values[:k], dense.schmidt_values[:k], rtol=1e-9)
+    assert eigh.log2_norm == pytest.approx(dense.log2_norm, abs=1e-9)

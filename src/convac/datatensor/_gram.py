@@ -39,6 +39,7 @@ import numpy as np
 import numpy.typing as npt
 
 from convac._validation import size_limit
+from convac.errors import InternalError
 
 __all__ = [
     "CHUNK",
@@ -83,16 +84,44 @@ def product_features(u: Array, v: Array, idx: Sequence[int]) -> Array:
     return f
 
 
-def gram(u: Array, v: Array, idx: Sequence[int], group: int = GROUP, rows: slice = slice(None)) -> Array:
-    """``G[m, k] = Π_{j∈idx} cos(πθ(x_j^m − x_j^k)/2)`` for the sample pairs of ``rows`` x all (n x n by default)."""
+def gram(
+    u: Array, v: Array, idx: Sequence[int], group: int = GROUP, rows: slice = slice(None), symmetric: bool = True
+) -> Array:
+    """``G[m, k] = Π_{j∈idx} cos(πθ(x_j^m − x_j^k)/2)`` for the sample pairs of ``rows`` x all (n x n by default).
+
+    ``symmetric`` (the whole matrix only): build the blocks on and above the diagonal and mirror them.
+    """
     n = u.shape[0]
     idx = list(idx)
     g = np.ones((len(range(n)[rows]), n))
     if g.size <= FEW_PAIRS:
         return _few_pairs_gram(u, v, idx, rows, g)
+    if symmetric and rows == slice(None):
+        return _symmetric_gram(u, v, idx, group, g)
     for start in range(0, len(idx), group):
         f = product_features(u, v, idx[start : start + group])
         g *= f[rows] @ f.T
+    return g
+
+
+SYM_BLOCK = 256
+"""Rows of a symmetric Gram built at once (all feature groups), so the partial products stay in cache."""
+
+
+def _symmetric_gram(u: Array, v: Array, idx: list[int], group: int, g: Array) -> Array:
+    """Build the whole Gram block row by block row, on and right of the diagonal, mirroring each block below it.
+
+    Half the products of :func:`gram`'s row route, and each block takes every group's factor while it is
+    in cache, instead of one pass over all ``n²`` entries per group.
+    """
+    n = len(g)
+    feats = [product_features(u, v, idx[start : start + group]) for start in range(0, len(idx), group)]
+    for r0 in range(0, n, SYM_BLOCK):
+        r1 = min(r0 + SYM_BLOCK, n)
+        block = g[r0:r1, r0:]
+        for f in feats:
+            block *= f[r0:r1] @ f[r0:].T
+        g[r1:, r0:r1] = block[:, r1 - r0 :].T
     return g
 
 
@@ -138,8 +167,16 @@ def _gram_in_rows(u: Array, v: Array, a: list[int], b: list[int], ys: Array, gro
     return [np.asarray(np.linalg.eigvalsh((w + w.T) * 0.5)[::-1], dtype=np.float64) for w in ws]
 
 
-def _gram_square_root(u: Array, v: Array, a: list[int], b: list[int], ys: Array, group: int) -> list[Array]:
-    """``V_A`` a square root of ``G_A``: needs a few ``n x n`` matrices, checked against the limit first."""
+def _gram_square_root(
+    u: Array, v: Array, a: list[int], b: list[int], ys: Array, group: int, reference: bool = False
+) -> list[Array]:
+    """``W``'s spectrum from both sides' Gram matrices: needs a few ``n x n`` matrices, checked against the limit.
+
+    ``G_A = L Lᵀ`` (Cholesky) makes ``eig(W) = eig(Lᵀ Y G_B Y L)``, formed by LAPACK ``dsygst`` (one
+    ``n³`` product using both symmetries) and read by the eigensolver from one triangle. A singular
+    ``G_A`` (Cholesky fails; e.g. repeated samples) or ``reference=True`` takes the route before: a
+    square root of ``G_A`` from ``eigh`` and two general products.
+    """
     n = u.shape[0]
     size_limit(
         f"the Gram matrices of {n:,} samples ({n:,} x {n:,}, 2^{len(a)} features on the smaller side)",
@@ -147,18 +184,58 @@ def _gram_square_root(u: Array, v: Array, a: list[int], b: list[int], ys: Array,
         MAX_GRAM_BYTES,
         hint="; use fewer samples, or batch_size= to average over random batches",
     )
-    va = _sqrt_factor(gram(u, v, a, group))
+    ga = gram(u, v, a, group, symmetric=not reference)
+    chol = None if reference else _cholesky(ga)
+    if chol is None:
+        # A failed Cholesky leaves G_A partly overwritten: build it again (only singular cases pay this).
+        va = _sqrt_factor(ga if reference else gram(u, v, a, group))
+        del ga
+        gb = gram(u, v, b, group, symmetric=not reference)
+        out = []
+        for y in ys:
+            left = va * y[None, :]
+            w = left @ gb @ left.T
+            out.append(np.linalg.eigvalsh((w + w.T) * 0.5)[::-1])
+        return out
+    del ga
     gb = gram(u, v, b, group)
     out = []
-    for y in ys:
-        left = va * y[None, :]
-        w = left @ gb @ left.T
-        out.append(np.linalg.eigvalsh((w + w.T) * 0.5)[::-1])
+    for i, y in enumerate(ys):
+        # Y G_B Y in place on the last class (G_B is not needed after it).
+        m = gb if i == len(ys) - 1 else gb.copy()
+        m *= y[:, None]
+        m *= y[None, :]
+        out.append(_reduced_eigvalsh(m, chol)[::-1])
     return out
 
 
+def _cholesky(g: Array) -> Array | None:
+    """Lower Cholesky factor of the symmetric ``g`` (Fortran order; ``g`` is overwritten), None if not definite."""
+    from scipy.linalg import lapack
+
+    c, info = lapack.dpotrf(g.T, lower=1, clean=0, overwrite_a=1)
+    return c if info == 0 else None
+
+
+def _reduced_eigvalsh(m: Array, chol: Array) -> Array:
+    """Eigenvalues (ascending) of ``Lᵀ m L``, ``m`` symmetric (overwritten), ``L`` lower triangular."""
+    from scipy.linalg import lapack
+
+    r, info = lapack.dsygst(m.T, chol, itype=2, lower=1, overwrite_a=1)
+    if info != 0:
+        raise InternalError(f"dsygst failed with info {info}")
+    # The result is in r's lower triangle, the only one numpy's eigvalsh (UPLO="L") reads.
+    return np.asarray(np.linalg.eigvalsh(r), dtype=np.float64)
+
+
 def squared_schmidt_values(
-    u: Array, v: Array, side_a: Sequence[int], side_b: Sequence[int], weights: Sequence[Array], group: int = GROUP
+    u: Array,
+    v: Array,
+    side_a: Sequence[int],
+    side_b: Sequence[int],
+    weights: Sequence[Array],
+    group: int = GROUP,
+    reference: bool = False,
 ) -> list[Array]:
     """Squared, unnormalised Schmidt values of the data tensor for each weight vector, descending.
 
@@ -170,7 +247,10 @@ def squared_schmidt_values(
     - ``2^|A| <= n``: ``W`` (module docstring) from explicit ``V_A`` and ``G_B`` built
       :data:`CHUNK` rows at a time (memory ``O(CHUNK n)``);
     - otherwise a square root of ``G_A``, which needs ``n x n`` matrices (refused above
-      :data:`MAX_GRAM_BYTES` with a :class:`~convac.errors.TooLargeError`).
+      :data:`MAX_GRAM_BYTES` with a :class:`~convac.errors.TooLargeError`), Cholesky-reduced.
+
+    ``reference=True``: the last route as it was before (eigh square root, Grams row by row), kept
+    for benchmarks/bench_data_entanglement.py.
     """
     ys = np.stack([np.asarray(w, dtype=np.float64) for w in weights])
     keep = np.any(ys != 0, axis=0)
@@ -182,5 +262,5 @@ def squared_schmidt_values(
     elif 2 ** len(a) <= n:
         spectra = _gram_in_rows(u, v, a, b, ys, group)
     else:
-        spectra = _gram_square_root(u, v, a, b, ys, group)
+        spectra = _gram_square_root(u, v, a, b, ys, group, reference)
     return [np.clip(lam2, 0.0, None) for lam2 in spectra]

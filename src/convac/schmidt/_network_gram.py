@@ -405,9 +405,10 @@ def _side_gram(run: _Run, tn: ConvACTensorNetwork, side: _Side, cut: list[Label]
 
 
 def _setup(
-    tn: ConvACTensorNetwork, partition: Partition, max_cut: int
+    tn: ConvACTensorNetwork, partition: Partition, max_cut: int, cut: Any = None
 ) -> tuple[list[np.ndarray], np.ndarray, list[Label], int]:
-    cut = check_cut(tn, partition, max_cut)
+    if cut is None:
+        cut = check_cut(tn, partition, max_cut)
     sides = [np.asarray(s, dtype=bool) for s in cut.node_sides]
     labels = _cut_labels(tn, partition.mask, sides)
     return sides, partition.mask, labels, int(cut.value)
@@ -447,13 +448,19 @@ def gram_singular_values(
     output: Sequence[int],
     max_cut: int = 1 << 62,
     max_bytes: int = NETWORK_MAX_BYTES,
+    cut: Any = None,
+    reduction: str = "sygst",
 ) -> list[tuple[np.ndarray, int]]:
     """Singular values of ``[A^y]_{A,B}`` for each ``y`` in ``output``, as (mantissa, log2 scale) pairs.
 
     The side without the output layer is reduced (and factorised) once. Raises
     :class:`~convac.errors.TooLargeError` before allocating if the planned peak exceeds ``max_bytes``.
+    ``cut``: the min-cut of ``partition`` if the caller has it. ``reduction``: ``"sygst"`` (a Cholesky
+    factor of the fixed side and one ``Lᵀ G L`` per output; the pivoted route if that side is
+    singular) or ``"pivoted"`` (pivoted Cholesky factors of both sides and two general products,
+    the route before; kept for benchmarks/bench_entanglement_eigh.py).
     """
-    sides, in_side, labels, d = _setup(tn, partition, max_cut)
+    sides, in_side, labels, d = _setup(tn, partition, max_cut, cut)
     peak = _plan(tn, sides, in_side, labels, d)
     size_limit(
         f"the network path (Gram route) on this cut (min-cut {d})",
@@ -463,17 +470,19 @@ def gram_singular_values(
     )
     top_side = bool(sides[tn.arch.depth][0])
     fixed = _side_gram(_Run(False), tn, _Side(tn, sides, in_side, not top_side, labels), labels, 0)
-    root_f = _gram_root(fixed.data)
+    # The fixed side's Cholesky factor L, once: s² = eig(G_f G_m) = eig(Lᵀ G_m L), one LAPACK dsygst
+    # (D³ flops) per output. A singular G_f (dpotrf fails) takes the pivoted route.
+    chol = _cholesky(fixed.array) if reduction == "sygst" else None
+    if chol is None and reduction == "sygst":
+        # A failed Cholesky leaves the Gram partly overwritten: build it again (singular sides only).
+        fixed = _side_gram(_Run(False), tn, _Side(tn, sides, in_side, not top_side, labels), labels, 0)
+    root_f = _gram_root(fixed.data) if chol is None else None
     fixed.data = None
     results = []
     for y in output:
         moving = _side_gram(_Run(False), tn, _Side(tn, sides, in_side, top_side, labels), labels, int(y))
-        root_m = _gram_root(moving.data)
+        ev = _reduced_eigvalsh(moving.array, chol) if root_f is None else _pivoted_eigvalsh(moving.array, root_f)
         moving.data = None
-        # s² = eig(G_A G_B) = eig(KᵀK) = eig(KKᵀ) with K = R_fᵀ R_m: the smaller of the two.
-        k = root_f.T @ root_m
-        m = k @ k.T if k.shape[0] <= k.shape[1] else k.T @ k
-        ev = _eigvalsh(0.5 * (m + m.T)) if m.size else np.zeros(1)
         exp = fixed.exp + moving.exp
         # The square root of 2**exp: an odd exponent leaves a factor 2 in the mantissa.
         ev = ev * (2.0 if exp % 2 else 1.0)
@@ -481,6 +490,44 @@ def gram_singular_values(
         ev = np.where(ev > d * np.finfo(np.float64).eps * top, ev, 0.0)
         results.append((np.sqrt(ev)[::-1].copy(), exp // 2))
     return results
+
+
+def _cholesky(g: np.ndarray) -> np.ndarray | None:
+    """Lower Cholesky factor of ``g`` in ``g``'s memory (Fortran order), or None if ``g`` is not positive definite.
+
+    ``g`` is overwritten either way. It is symmetric, so its transpose is the Fortran-ordered array
+    LAPACK works on in place: no copy of the D x D matrix.
+    """
+    from scipy.linalg import lapack
+
+    if not g.size:
+        return None
+    c, info = lapack.dpotrf(g.T, lower=1, clean=0, overwrite_a=1)
+    return c if info == 0 else None
+
+
+def _reduced_eigvalsh(g: np.ndarray, chol: Any) -> np.ndarray:
+    """Eigenvalues (ascending) of ``Lᵀ g L`` for the lower Cholesky factor ``L``; ``g`` is overwritten.
+
+    LAPACK ``dsygst`` (itype 2) forms ``Lᵀ g L`` in its lower triangle using both symmetries (one
+    D³ product, against 4 D³ for the two general products of the pivoted route), and the
+    eigensolver reads that triangle only: no symmetrised copy.
+    """
+    from scipy.linalg import lapack
+
+    m, info = lapack.dsygst(g.T, chol, itype=2, lower=1, overwrite_a=1)
+    if info != 0:
+        raise InternalError(f"dsygst failed with info {info}")
+    return _eigvalsh(m, lower=True)
+
+
+def _pivoted_eigvalsh(g: np.ndarray, root_f: np.ndarray) -> np.ndarray:
+    """Eigenvalues (ascending) of ``G_f g`` from pivoted Cholesky factors of both sides (any rank)."""
+    root_m = _gram_root(g)
+    # s² = eig(G_A G_B) = eig(KᵀK) = eig(KKᵀ) with K = R_fᵀ R_m: the smaller of the two.
+    k = root_f.T @ root_m
+    m = k @ k.T if k.shape[0] <= k.shape[1] else k.T @ k
+    return _eigvalsh(0.5 * (m + m.T)) if m.size else np.zeros(1)
 
 
 def _gram_root(g: Any) -> np.ndarray:
@@ -502,10 +549,16 @@ def _gram_root(g: Any) -> np.ndarray:
     return root
 
 
-def _eigvalsh(m: np.ndarray) -> np.ndarray:
-    """Eigenvalues, ascending. torch's LAPACK (MKL in the CPU wheels) measured faster than numpy's here."""
+def _eigvalsh(m: np.ndarray, lower: bool = False) -> np.ndarray:
+    """Eigenvalues, ascending. torch's LAPACK (MKL in the CPU wheels) measured faster than numpy's here.
+
+    ``lower``: only the lower triangle of ``m`` holds the matrix (the other is not read).
+    """
     if len(m) < 512:
-        return np.linalg.eigvalsh(m)
+        return np.linalg.eigvalsh(m)  # reads the lower triangle
     import torch
 
+    if lower:
+        # m's lower triangle is the upper one of its transpose, which is C-ordered when m is Fortran-ordered.
+        return torch.linalg.eigvalsh(torch.from_numpy(np.ascontiguousarray(m.T)), UPLO="U").numpy()
     return torch.linalg.eigvalsh(torch.from_numpy(np.ascontiguousarray(m))).numpy()

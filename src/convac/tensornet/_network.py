@@ -27,6 +27,7 @@ Examples
 
 from __future__ import annotations
 
+import functools
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -134,13 +135,25 @@ class ConvACTensorNetwork:
             raise InputError(f"need {arch.depth + 1} weight arrays (hidden layers and output), got {len(weights)}")
         self.arch = arch
         self.weights: tuple[np.ndarray, ...] = tuple(np.asarray(w, dtype=np.float64) for w in weights)
+        specs = arch.layers()
         for layer, w in enumerate(self.weights):
-            spec = arch.layers()[layer]
+            spec = specs[layer]
             expected = (1 if layer == arch.depth else spec.positions, spec.in_channels, spec.out_channels)
             if w.shape != expected:
                 raise InputError(f"weights of layer {layer} must have shape {expected}, got {w.shape}")
-        self.input_inds = tuple(f"x{p}" for p in range(arch.n_inputs))
         self.output_ind = "y"
+
+    # The named tensors and bonds are built on first use: the Schmidt and min-cut paths work on
+    # ``weights`` alone, and building one object per node cost 0.8 ms at N = 8 and 0.17 s at N = 4096.
+    @functools.cached_property
+    def input_inds(self) -> tuple[str, ...]:
+        """The open input legs ``x0 .. x{N-1}``."""
+        return tuple(f"x{p}" for p in range(self.arch.n_inputs))
+
+    @functools.cached_property
+    def tensors(self) -> tuple[TNTensor, ...]:
+        """Every tensor of the network, bottom-up (weights and δ tensors of each layer, then the output)."""
+        arch = self.arch
         tensors: list[TNTensor] = []
         for layer in range(arch.depth):
             w = self.weights[layer]
@@ -156,18 +169,27 @@ class ConvACTensorNetwork:
         top = f"u{arch.depth - 1}_0"
         out = self.weights[arch.depth][0]
         tensors.append(TNTensor("out", "output", (top, "y"), out.shape, arch.depth, 0, out))
-        self.tensors: tuple[TNTensor, ...] = tuple(tensors)
-        self.tensor_map: dict[str, TNTensor] = {t.name: t for t in tensors}
+        return tuple(tensors)
+
+    @functools.cached_property
+    def tensor_map(self) -> dict[str, TNTensor]:
+        """Tensor name -> :class:`TNTensor`."""
+        return {t.name: t for t in self.tensors}
+
+    @functools.cached_property
+    def bonds(self) -> dict[str, Bond]:
+        """Index name -> :class:`Bond`."""
         ends: dict[str, list[str]] = {}
         dims: dict[str, int] = {}
-        for t in tensors:
+        for t in self.tensors:
             for ind, d in zip(t.inds, t.shape, strict=False):
                 ends.setdefault(ind, []).append(t.name)
                 dims[ind] = d
-        self.bonds: dict[str, Bond] = {}
+        bonds: dict[str, Bond] = {}
         for ind, names in ends.items():
             kind = "input" if ind.startswith("x") else "output" if ind == "y" else "bond"
-            self.bonds[ind] = Bond(ind, dims[ind], kind, tuple(names))
+            bonds[ind] = Bond(ind, dims[ind], kind, tuple(names))
+        return bonds
 
     # ------------------------------------------------------------------ views
     @property
