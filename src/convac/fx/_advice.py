@@ -381,7 +381,7 @@ def advise(
             names.append(owner[0] if owner else label)
             for name in owner[:1]:
                 binds[name].append(row.scale.label)
-        scales.append((row.scale.label, float(math.log2(row.value)) if row.value > 0 else 0.0, tuple(names)))
+        scales.append((row.scale.label, float(row.log2), tuple(names)))
     layers = tuple(
         LayerAdvice(
             lw.name,
