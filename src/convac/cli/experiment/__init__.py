@@ -28,4 +28,8 @@ COMMANDS: dict[str, tuple[str, str]] = {
         "data_entanglement",
         "does low data entanglement predict CNN accuracy? natural, permuted and rearranged feature orders",
     ),
+    "scale-tasks": (
+        "scale_tasks",
+        "synthetic tasks with a known correlation scale: does the schedule that fits it win at equal budget?",
+    ),
 }
