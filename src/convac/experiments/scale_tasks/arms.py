@@ -62,7 +62,14 @@ def hand_made_shape(arm: str, n_levels: int) -> tuple[float, ...]:
 
 
 def architecture(widths: Sequence[int], n_inputs: int, n_features: int, n_outputs: int = 2) -> Architecture:
-    """Return the shared-weight deep 1D ConvAC (window 2) with these widths, first layer first."""
+    """Return the shared-weight deep 1D ConvAC (window 2) with these widths, first layer first.
+
+    Examples
+    --------
+    >>> arch = architecture((4, 3, 7, 3), 16, 4)
+    >>> arch.channels, arch.shared, arch.n_params  # 4*4 + 4*3 + 3*7 + 7*3 + 3*2
+    ((4, 3, 7, 3), True, 76)
+    """
     return Architecture.deep_1d(n_inputs, n_features, list(widths), n_outputs=n_outputs, shared=True)
 
 

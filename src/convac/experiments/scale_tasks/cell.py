@@ -95,7 +95,14 @@ def designed_shape(task: ScaleTask, budget: int, cfg: ScaleTasksConfig) -> tuple
 
 
 def arm_widths(arm: str, task: ScaleTask, cfg: ScaleTasksConfig) -> tuple[int, tuple[int, ...], dict[str, Any]]:
-    """Return the common budget, this arm's widths at exactly that budget, and the design's record."""
+    """Return the common budget, this arm's widths at exactly that budget, and the design's record.
+
+    Examples
+    --------
+    >>> cfg = ScaleTasksConfig()
+    >>> arm_widths("wide_tip", scale_task(10, "long", seed=0), cfg)
+    (76, (4, 2, 5, 6), {})
+    """
     budget, widths = hand_made_widths(cfg)
     if arm in widths:
         return budget, widths[arm], {}

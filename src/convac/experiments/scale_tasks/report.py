@@ -58,7 +58,13 @@ def paired_gap(a: Sequence[float], b: Sequence[float]) -> dict[str, Any]:
 
 
 def arm_label(record: dict[str, Any]) -> str:
-    """Return the arm's name in the report; a designed arm carries its method: ``designed (objective)``."""
+    """Return the arm's name in the report; a designed arm carries its method: ``designed (objective)``.
+
+    Examples
+    --------
+    >>> arm_label({"arm": "wide_tip"}), arm_label({"arm": "designed", "design_method": "feasible"})
+    ('wide_tip', 'designed (feasible)')
+    """
     if record["arm"] == "designed":
         return f"designed ({record.get('design_method', '?')})"
     return str(record["arm"])
@@ -174,7 +180,20 @@ def _figure(rows: Sequence[dict[str, Any]], path: Path) -> None:
 
 
 def summarize(out_dir: str | Path, records: Sequence[dict[str, Any]], n_positions: int) -> list[dict[str, Any]]:
-    """Write ``table.md``, ``results.csv``, ``summary.json`` and ``accuracy.png`` into ``out_dir``; return the rows."""
+    """Write ``table.md``, ``results.csv``, ``summary.json`` and ``accuracy.png`` into ``out_dir``; return the rows.
+
+    Examples
+    --------
+    >>> import pathlib, tempfile
+    >>> arms = (("wide_base", 1.0), ("uniform", 0.8))
+    >>> recs = [{"scale": "short", "distance": 2, "arm": arm, "seed": s, "test_accuracy": acc, "train_accuracy": acc,
+    ...          "widths": [4, 2, 2], "n_params": 40} for s in range(2) for arm, acc in arms]
+    >>> with tempfile.TemporaryDirectory() as out:
+    ...     rows = summarize(out, recs, 8)
+    ...     names = sorted(p.name for p in pathlib.Path(out).iterdir())
+    >>> names, [(r["arm"], r["mean"]) for r in rows]
+    (['accuracy.png', 'results.csv', 'summary.json', 'table.md'], [('wide_base', 1.0), ('uniform', 0.8)])
+    """
     out = Path(out_dir)
     rows = summary_rows(records, n_positions)
     (out / "table.md").write_text(_table(rows))
