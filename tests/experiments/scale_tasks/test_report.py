@@ -54,3 +54,5 @@ def test_each_arm_is_compared_with_the_best_other_hand_made_arm() -> None:
     assert rows["designed (objective)"]["versus"] == "wide_middle"
     assert rows["designed (objective)"]["right_shape"] == [True] * 4  # widest at block side 4 = d
     assert math.isclose(rows["wide_middle"]["gap"]["mean"], 0.15) and rows["wide_middle"]["gap"]["resolved"]
+    flat = [{**r, "designed_shape": [4.0, 4.0, 4.0]} if r["arm"] == "designed" else r for r in recs]
+    assert {r["arm"]: r for r in summary_rows(flat, 16)}["designed (objective)"]["right_shape"] == [False] * 4

@@ -75,6 +75,12 @@ def _labels(records: Sequence[dict[str, Any]]) -> list[str]:
     return [a for a in HAND_MADE if a in present] + sorted(a for a in present if a not in HAND_MADE)
 
 
+def _widest(shape: Sequence[float]) -> int | None:
+    """Return the index of the one widest level; None when several tie (a flat shape has no widest level)."""
+    top = max(shape)
+    return list(shape).index(top) if list(shape).count(top) == 1 else None
+
+
 def _fitting_arm(distance: int, n_positions: int) -> tuple[str, int]:
     """Return the hand-made arm widest where pairs at ``distance`` are cut, and that level's index."""
     from convac.experiments.scale_tasks.arms import hand_made_shape
@@ -83,7 +89,7 @@ def _fitting_arm(distance: int, n_positions: int) -> tuple[str, int]:
     index = int(math.log2(distance)) - 1
     for arm in ("wide_base", "wide_middle", "wide_tip"):
         shape = hand_made_shape(arm, levels)
-        if int(np.argmax(shape)) == index and list(shape).count(max(shape)) == 1:
+        if _widest(shape) == index:
             return arm, index
     return "", index
 
@@ -126,7 +132,7 @@ def summary_rows(records: Sequence[dict[str, Any]], n_positions: int) -> list[di
             }
             if arm.startswith("designed"):
                 shapes = [r["designed_shape"] for r in at if arm_label(r) == arm]
-                row["right_shape"] = [int(np.argmax(s)) == index for s in shapes]
+                row["right_shape"] = [_widest(s) == index for s in shapes]
             rows.append(row)
     return rows
 
