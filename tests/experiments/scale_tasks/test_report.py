@@ -50,6 +50,7 @@ def test_each_arm_is_compared_with_the_best_other_hand_made_arm() -> None:
              for r in recs if r["arm"] == "uniform"]  # fmt: skip
     rows = {r["arm"]: r for r in summary_rows(recs, 16)}
     assert rows["wide_middle"]["versus"] == "uniform" and rows["wide_middle"]["fits_scale"]
+    assert rows["wide_middle"]["widths"] == [(4, 1)]
     assert rows["uniform"]["versus"] == "wide_middle"
     assert rows["designed (objective)"]["versus"] == "wide_middle"
     assert rows["designed (objective)"]["right_shape"] == [True] * 4  # widest at block side 4 = d

@@ -39,6 +39,7 @@ def test_a_rerun_with_another_design_method_reruns_only_the_designed_cells(tmp_p
     assert second[2]["arm"] == "designed" and second[2]["design_method"] == "proportional"
     assert {r["arm"] for r in rows} == {"uniform", "designed (objective)", "designed (proportional)"}
     assert len({r["n_params"] for r in second}) == 1  # every arm at one count, the designed ones too
+    assert (tmp_path / "profiles.png").read_bytes()[:4] == b"\x89PNG"
     with pytest.raises(InputError, match="differs in: n_train"):
         run_scale_tasks(tmp_path, ScaleTasksConfig(**{**cfg.__dict__, "n_train": 41}), progress=False)
 

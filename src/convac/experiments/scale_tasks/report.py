@@ -122,7 +122,8 @@ def summary_rows(records: Sequence[dict[str, Any]], n_positions: int) -> list[di
                 "scale": scale,
                 "distance": at[0]["distance"],
                 "arm": arm,
-                "widths": next(r["widths"] for r in at if arm_label(r) == arm),
+                # a designed arm's widths may differ from seed to seed: every distinct vector, first seen first
+                "widths": list(dict.fromkeys(tuple(r["widths"]) for r in at if arm_label(r) == arm)),
                 "seeds": sorted(acc[arm]),
                 "mean": means[arm],
                 "sd": float(np.std(list(acc[arm].values()), ddof=1)) if len(acc[arm]) > 1 else math.nan,
@@ -151,7 +152,7 @@ def _table(rows: Sequence[dict[str, Any]]) -> str:
         if "right_shape" in r:
             arm += f" (right shape {sum(r['right_shape'])}/{len(r['right_shape'])})"
         lines.append(
-            f"| {r['scale']} ({r['distance']}) | {arm} | {','.join(map(str, r['widths']))} | "
+            f"| {r['scale']} ({r['distance']}) | {arm} | {' or '.join(','.join(map(str, w)) for w in r['widths'])} | "
             f"{100 * r['mean']:.1f} ± {100 * r['sd']:.1f} | {r['versus']} | "
             f"{100 * g['mean']:+.1f} [{100 * g['ci_low']:+.1f}, {100 * g['ci_high']:+.1f}] | "
             f"{g['wins']}/{g['losses']} | {g['sign_p']:.3f} | {'yes' if g['resolved'] else 'no'} |"
@@ -177,7 +178,7 @@ def _figure(rows: Sequence[dict[str, Any]], path: Path) -> None:
     ax.set_xticks(
         range(len(scales)), [f"{s} (d={next(r['distance'] for r in rows if r['scale'] == s)})" for s in scales]
     )
-    ax.set_ylabel("test accuracy (%), mean ± sd over seeds")
+    ax.set_ylabel("test accuracy (%), mean ± sd")
     ax.set_ylim(0, 105)
     ax.axhline(50, color="grey", lw=0.8, ls=":")
     ax.legend(fontsize=7, ncol=len(arms), loc="lower center")
@@ -185,8 +186,30 @@ def _figure(rows: Sequence[dict[str, Any]], path: Path) -> None:
     save_figure(fig, path, dpi=120)
 
 
+def _profiles(records: Sequence[dict[str, Any]], path: Path) -> None:
+    """Mean data entanglement per pooling level, one line per scale (from the designed cells' profiles)."""
+    fig = new_figure(figsize=(5.5, 3.6))
+    ax = fig.subplots()
+    for scale in dict.fromkeys(r["scale"] for r in records):
+        at = [r for r in records if r["scale"] == scale and "level_entropy" in r]
+        by_seed = {r["seed"]: r for r in at}  # one profile per seed (every design method measures the same data)
+        ents = np.array([r["level_entropy"] for r in by_seed.values()])
+        sides = at[0]["level_sides"]
+        ax.errorbar(sides, ents.mean(axis=0), yerr=ents.std(axis=0), marker="o", capsize=3,
+                    label=f"{scale} (d={at[0]['distance']})")  # fmt: skip
+    ax.set_xscale("log", base=2)
+    ax.set_xlabel("block side of the pooling level")
+    ax.set_ylabel("entanglement (nats), mean ± sd")
+    ax.grid(alpha=0.3)
+    ax.legend()
+    fig.tight_layout()
+    save_figure(fig, path, dpi=120)
+
+
 def summarize(out_dir: str | Path, records: Sequence[dict[str, Any]], n_positions: int) -> list[dict[str, Any]]:
     """Write ``table.md``, ``results.csv``, ``summary.json`` and ``accuracy.png`` into ``out_dir``; return the rows.
+
+    With designed cells, ``profiles.png`` shows the data-entanglement profile of each scale too.
 
     Examples
     --------
@@ -207,9 +230,11 @@ def summarize(out_dir: str | Path, records: Sequence[dict[str, Any]], n_position
     with (out / "results.csv").open("w", newline="") as f:
         writer = csv.writer(f)
         writer.writerow(["scale", "distance", "arm", "seed", "widths", "n_params", "test_accuracy", "train_accuracy"])
-        for r in sorted(records, key=lambda r: (r["distance"], ARMS.index(r["arm"]), r["seed"])):
-            writer.writerow([r["scale"], r["distance"], r["arm"], r["seed"], " ".join(map(str, r["widths"])),
+        for r in sorted(records, key=lambda r: (r["distance"], ARMS.index(r["arm"]), arm_label(r), r["seed"])):
+            writer.writerow([r["scale"], r["distance"], arm_label(r), r["seed"], " ".join(map(str, r["widths"])),
                              r["n_params"], r["test_accuracy"], r["train_accuracy"]])  # fmt: skip
     if rows:
         _figure(rows, out / "accuracy.png")
+    if any("level_entropy" in r for r in records):
+        _profiles([r for r in records if "level_entropy" in r], out / "profiles.png")
     return rows
