@@ -131,6 +131,7 @@ def test_every_int_flag_is_covered():
         "data-entanglement",
         "experiment function-entanglement",
         "experiment data-entanglement",
+        "experiment scale-tasks",
         "wavefunction",
     }
 
