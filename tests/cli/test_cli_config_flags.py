@@ -128,15 +128,17 @@ def _commands() -> dict[str, argparse.ArgumentParser]:
 
 def _derived():
     from convac.cli import train
-    from convac.cli.experiment import data_entanglement, function_entanglement
+    from convac.cli.experiment import data_entanglement, function_entanglement, scale_tasks
     from convac.experiments.data_entanglement import ValidationConfig
     from convac.experiments.digits import DigitsConfig
     from convac.experiments.function_entanglement import FunctionEntanglementConfig
+    from convac.experiments.scale_tasks import ScaleTasksConfig
 
     return [
         ("convac train", DigitsConfig, train.FIELDS),
         ("convac experiment function-entanglement", FunctionEntanglementConfig, function_entanglement.FIELDS),
         ("convac experiment data-entanglement", ValidationConfig, data_entanglement.FIELDS),
+        ("convac experiment scale-tasks", ScaleTasksConfig, scale_tasks.FIELDS),
     ]
 
 

@@ -133,6 +133,7 @@ def test_every_int_flag_is_covered():
         "experiment function-entanglement",
         "experiment data-entanglement",
         "experiment feature-order",
+        "experiment scale-tasks",
         "wavefunction",
     }
 

@@ -32,4 +32,8 @@ COMMANDS: dict[str, tuple[str, str]] = {
         "feature_order",
         "feature orders for a weight-sharing CNN: natural, permuted and each rearrange_features method",
     ),
+    "scale-tasks": (
+        "scale_tasks",
+        "synthetic tasks with a known correlation scale: does the schedule that fits it win at equal budget?",
+    ),
 }

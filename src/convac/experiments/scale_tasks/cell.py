@@ -1,0 +1,159 @@
+"""One scale-task cell: the task's data, the arm's widths at the common budget, training, test accuracy.
+
+A cell is a pure function of the configuration and ``(scale, arm, seed)``: the training data are
+drawn from ``seed``, the test data from ``seed + TEST_SEED_OFFSET``, and the network's initial
+weights and batch order from ``seed``, so every arm of one seed sees the same samples (the
+comparison is paired).
+"""
+
+from __future__ import annotations
+
+import inspect
+import math
+import time
+from typing import Any
+
+import numpy as np
+
+from convac.data.scale_tasks import ScaleTask, scale_task
+from convac.errors import InputError
+from convac.experiments.scale_tasks.arms import (
+    HAND_MADE,
+    architecture,
+    equal_budget_widths,
+    hand_made_shape,
+    widths_at_budget,
+)
+from convac.experiments.scale_tasks.config import DESIGN_METHODS, ScaleTasksConfig
+
+__all__ = ["TEST_SEED_OFFSET", "arm_widths", "designed_shape", "hand_made_widths", "run_cell"]
+
+TEST_SEED_OFFSET = 1_000_003
+"""The test data of seed ``s`` are drawn from seed ``s + TEST_SEED_OFFSET``."""
+
+MIN_ENTROPY = 1e-3
+"""The smallest relative width the proportional rule gives a level (a level of zero entanglement keeps a channel)."""
+
+
+def _levels(cfg: ScaleTasksConfig) -> int:
+    return int(math.log2(cfg.n_positions)) - 1
+
+
+def hand_made_widths(cfg: ScaleTasksConfig) -> tuple[int, dict[str, tuple[int, ...]]]:
+    """Return the common budget and every hand-made arm's widths (the same for every scale and seed).
+
+    Examples
+    --------
+    >>> budget, widths = hand_made_widths(ScaleTasksConfig())
+    >>> budget, widths["wide_middle"]
+    (76, (4, 3, 7, 3))
+    """
+    shapes = {arm: hand_made_shape(arm, _levels(cfg)) for arm in HAND_MADE}
+    return equal_budget_widths(shapes, cfg.budget, cfg.n_types + 1)
+
+
+def designed_shape(task: ScaleTask, budget: int, cfg: ScaleTasksConfig) -> tuple[tuple[float, ...], dict[str, Any]]:
+    """Return the designed arm's relative widths above the first layer, from ``task``'s data profile.
+
+    Returns the shape and what the record keeps about the design (profile means per level,
+    the method's own channels).
+
+    Examples
+    --------
+    >>> cfg = ScaleTasksConfig(design_method="proportional", n_positions=8)
+    >>> shape, info = designed_shape(scale_task(300, "long", n_positions=8, n_types=3), 60, cfg)
+    >>> int(np.argmax(shape)), info["level_sides"]   # long range: the widest level is the halves'
+    (1, [1, 2, 4])
+    """
+    from convac.datatensor import canonical_entanglement
+
+    if cfg.design_method not in DESIGN_METHODS:
+        raise InputError(f"unknown design_method {cfg.design_method!r}; choose one of {', '.join(DESIGN_METHODS)}")
+    profile = canonical_entanglement(task.X, task.y, theta=cfg.theta)
+    info: dict[str, Any] = {
+        "design_method": cfg.design_method,
+        "level_sides": [lv.side for lv in profile.levels],
+        "level_entropy": profile.means,
+    }
+    if cfg.design_method == "proportional":
+        return tuple(max(MIN_ENTROPY, m) for m in profile.means[1:]), info
+    from convac.channel_design import design
+
+    options: dict[str, Any] = {"n_features": cfg.n_types + 1, "shared": True, "n_outputs": 2}
+    options["widths"] = tuple(range(1, 33))
+    has_method = "method" in inspect.signature(design).parameters
+    if cfg.design_method == "feasible" and not has_method:
+        raise InputError(
+            "design_method 'feasible' needs convac.channel_design.design(..., method='feasible'), which this "
+            "convac does not have; use objective or proportional"
+        )
+    if has_method:
+        options["method"] = cfg.design_method
+    channels = tuple(int(c) for c in design((cfg.n_positions,), budget, profile, **options).channels)
+    info["design_channels"] = list(channels)
+    return tuple(float(c) for c in channels[1:]), info
+
+
+def arm_widths(arm: str, task: ScaleTask, cfg: ScaleTasksConfig) -> tuple[int, tuple[int, ...], dict[str, Any]]:
+    """Return the common budget, this arm's widths at exactly that budget, and the design's record.
+
+    Examples
+    --------
+    >>> cfg = ScaleTasksConfig()
+    >>> arm_widths("wide_tip", scale_task(10, "long", seed=0), cfg)
+    (76, (4, 2, 5, 6), {})
+    """
+    budget, widths = hand_made_widths(cfg)
+    if arm in widths:
+        return budget, widths[arm], {}
+    if arm != "designed":
+        raise InputError(f"unknown arm {arm!r}; choose one of {', '.join((*HAND_MADE, 'designed'))}")
+    shape, info = designed_shape(task, budget, cfg)
+    info["designed_shape"] = list(shape)
+    return budget, widths_at_budget(shape, budget, cfg.n_types + 1), info
+
+
+def run_cell(scale: str, arm: str, seed: int, cfg: ScaleTasksConfig) -> dict[str, Any]:
+    """Train the arm's network on the task at ``scale`` from ``seed``; return the cell's record.
+
+    Examples
+    --------
+    >>> cfg = ScaleTasksConfig(n_positions=8, n_train=60, n_test=40, epochs=1, budget=40)
+    >>> rec = run_cell("short", "uniform", 0, cfg)
+    >>> rec["widths"][0], rec["n_params"] == rec["budget"], 0.0 <= rec["test_accuracy"] <= 1.0
+    (4, True, True)
+    """
+    import torch
+
+    from convac.models import DeepConvAC
+    from convac.training import fit
+
+    start = time.perf_counter()
+    train = scale_task(cfg.n_train, scale, n_positions=cfg.n_positions, n_types=cfg.n_types, seed=seed)
+    test = scale_task(cfg.n_test, scale, n_positions=cfg.n_positions, n_types=cfg.n_types, seed=seed + TEST_SEED_OFFSET)
+    budget, widths, info = arm_widths(arm, train, cfg)
+    arch = architecture(widths, cfg.n_positions, cfg.n_types + 1)
+    model = DeepConvAC(arch, representation="onehot", seed=seed)
+    result = fit(
+        model,
+        (torch.from_numpy(train.symbols), torch.from_numpy(train.y)),
+        (torch.from_numpy(test.symbols), torch.from_numpy(test.y)),
+        epochs=cfg.epochs,
+        lr=cfg.lr,
+        batch_size=cfg.batch_size,
+        seed=seed,
+        progress=False,
+    )
+    return {
+        "scale": scale,
+        "distance": train.distance,
+        "arm": arm,
+        "seed": seed,
+        "widths": list(widths),
+        "n_params": arch.n_params,
+        "budget": budget,
+        "test_accuracy": float(np.float64(result.test_accuracy or 0.0)),
+        "train_accuracy": float(np.float64(result.train_accuracy or 0.0)),
+        "seconds": time.perf_counter() - start,
+        **info,
+    }
