@@ -1,7 +1,8 @@
 """Advice for a user's own CNN: which layer binds each scale, which are too narrow for the data, better widths.
 
 The same rule as ``convac design --method feasible`` (:mod:`convac.channel_design._feasible`), read on a
-chain CNN: a block of side ``s`` of the data's canonical partitions (:func:`convac.canonical_entanglement`)
+CNN (a chain, or a DAG of residual sums, concatenations, grouped and depthwise convolutions:
+:func:`layer_widths`): a block of side ``s`` of the data's canonical partitions (:func:`convac.canonical_entanglement`)
 reaches a layer whose output cell covers ``cell`` input positions per side through ``floor(s / cell)^d``
 of that layer's cells, so the layer needs ``floor(s / cell)^d ln c >= S_s + margin`` for every level with
 ``s >= cell`` (layers after a flatten see the whole input and carry no canonical block alone). Layers
@@ -10,9 +11,10 @@ below that lower bound are *too narrow* for the data.
 **Suggested widths** keep the net's own shape: every width is ``max(lo, x * c)`` for the one ``x`` at
 which the parameter count is the net's, then whole multiples of ``multiple`` (default 8) at *exactly* the
 net's count (:func:`convac.channel_design._solver.closest_exact`). Layers in one tie group (channels a
-residual addition joins) share one width. When no vector of multiples hits the count, the last free layer
-before the classifier takes any whole width (``fill``), then the last two, then every layer; the advice
-says which.
+residual addition or a depthwise convolution joins) share one width; with more than :data:`MAX_FREE`
+width variables, all but the last few keep their shape-keeping widths rounded to whole steps. When no
+vector of multiples hits the count, the last free layer before the classifier takes any whole width
+(``fill``), then the last two, then every layer; the advice says which.
 A vector of multiples counts only if every width is within a factor :data:`SHAPE_TOLERANCE` of the
 shape-keeping real width (a far-off exact hit is no advice).
 The classifier's width (the number of outputs) and the input channels stay. Some nets have no whole
