@@ -7,6 +7,7 @@ from torch import nn
 
 from convac.datatensor import canonical_entanglement
 from convac.datatensor._datasets import load_source
+from convac.errors import InputError
 from convac.fx import module_graph
 from convac.fx._advice import advise, layer_widths
 from convac.fx.zoo import mobilenet, resnet18
@@ -100,3 +101,33 @@ def test_advice_on_a_residual_net_keeps_ties_and_the_count():
     assert _torch_count(rebuilt) == a.suggested_params
     assert a.suggested_params == a.n_params or a.fill == "below"
     assert "tied to stem" in a.table()
+
+
+class _Odd(nn.Module):
+    def __init__(self, how):
+        super().__init__()
+        self.how = how
+        self.a, self.b = nn.Conv2d(1, 4, 1), nn.Conv2d(1, 2, 1)
+        self.fc = nn.Linear(4 * 16 if how == "cat" else 8 * 16, 2)
+
+    def forward(self, x):
+        if self.how == "cat":  # along the height: not a concatenation of channels
+            z = torch.cat([self.a(x)[:, :, :2], self.a(x)[:, :, 2:]], dim=2)
+        elif self.how == "repeat":
+            z = self.a(x).repeat(1, 2, 1, 1)
+        else:  # a sum of two concatenations made differently
+            z = torch.cat([self.a(x), self.a(x)], 1) + torch.cat([self.b(x), self.b(x), self.a(x)], 1)
+        return self.fc(torch.flatten(z, 1))
+
+
+@pytest.mark.parametrize(
+    ("how", "message"),
+    [
+        ("cat", "advise reads concatenations along the channels; cat joins along axis 2"),
+        ("repeat", "advise cannot tell how repeat makes 8 channels from its inputs"),
+        ("sum", "advise cannot keep the widths add joins equal: they are made differently"),
+    ],
+)
+def test_nets_the_width_model_cannot_read_are_refused_in_one_sentence(how, message):
+    with pytest.raises(InputError, match=message):
+        layer_widths(_Odd(how), (1, 4, 4))

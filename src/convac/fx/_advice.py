@@ -215,6 +215,8 @@ class _WidthWalk:
             dim = node.kwargs.get("dim", node.args[1] if len(node.args) > 1 else 0)
             if dim not in (1, -len(self.shape)):
                 raise InputError(f"advise reads concatenations along the channels; {label} joins along axis {dim}")
+            if any(a not in self.expr for a in node.args[0]):
+                raise InputError(f"advise cannot tell what {label} concatenates: not every part is a tensor")
             self.expr[node] = tuple(r for a in node.args[0] for r in self.expr[a])
         else:
             self.expr[node] = self.join(label, node, inputs)
