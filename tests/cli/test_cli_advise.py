@@ -59,3 +59,31 @@ def test_bad_input_is_one_line_exit_2(argv, fragment, capsys):
     err = capsys.readouterr().err
     assert len(err.strip().splitlines()) == 1, err
     assert fragment in err
+
+
+def test_advise_resnet18_from_the_zoo_keeps_ties_and_the_count(tmp_path, capsys):
+    import numpy as np
+    from torch import nn
+
+    from convac.fx.zoo import resnet18
+
+    np.save(tmp_path / "img.npy", np.random.default_rng(0).random((40, 32, 32)))
+    args = ["advise", "--module", "convac.fx.zoo:resnet18", "--input-shape", "3,32,32"]
+    assert main([*args, "--from-data", str(tmp_path / "img.npy"), "--json"]) == 0
+    doc = json.loads(capsys.readouterr().out)
+    net = resnet18()
+    torch_count = sum(p.numel() for m in net.modules() if isinstance(m, (nn.Conv2d, nn.Linear)) for p in m.parameters())
+    assert doc["n_params"] == doc["suggested_params"] == torch_count
+    layers = {lw["name"]: lw for lw in doc["layers"]}
+    # the stem and the second convolution of each identity block are summed: one tie group, one width
+    assert {layers[n]["tie_group"] for n in ("0", "4.conv2", "5.conv2")} == {"0"}
+    for group in {lw["tie_group"] for lw in doc["layers"]} - {None}:
+        assert len({lw["suggested"] for lw in doc["layers"] if lw["tie_group"] == group}) == 1
+    for lw in doc["layers"]:
+        assert lw["suggested"] >= lw["lower_bound"] and lw["too_narrow"] == (lw["channels"] < lw["lower_bound"])
+    # random pixels carry more than 64 channels of block entanglement: the first stage widens
+    assert layers["4.conv1"]["too_narrow"] and layers["4.conv1"]["suggested"] > 64
+    assert "blocks(2)" in layers["0"]["binds"] and layers["14"]["fixed"]
+    assert main(args) == 0
+    out = capsys.readouterr().out
+    assert "tied to 0" in out and "classifier (kept)" in out

@@ -103,7 +103,7 @@ def test_bad_inputs_are_one_sentence(digits_profile):
     with pytest.raises(InputError, match="measured on the grid 8x8, but the net reads 16x16"):
         advise(nn.Sequential(nn.Conv2d(1, 4, 1), nn.MaxPool2d(16), nn.Flatten(), nn.Linear(4, 2)), (1, 16, 16),
                data=digits_profile)  # fmt: skip
-    with pytest.raises(InputError, match="grouped"):
+    with pytest.raises(InputError, match="depthwise convolutions with as many outputs as inputs"):
         layer_widths(nn.Sequential(nn.Conv2d(2, 4, 1, groups=2), nn.Flatten(), nn.Linear(4 * 16, 2)), (2, 4, 4))
     with pytest.raises(InputError, match="at least one convolution"):
         layer_widths(nn.Sequential(nn.Flatten(), nn.Linear(16, 2)), (1, 4, 4))

@@ -13,16 +13,19 @@ from convac.cli.design import _no_block_cap
 __all__: list[str] = []
 
 DESCRIPTION = (
-    "Advice for your own CNN (a chain of convolutions, poolings and Linear layers): per length scale, which "
+    "Advice for your own CNN (convolutions, grouped or depthwise too, poolings, residual sums, concatenations and "
+    "Linear layers): per length scale, which "
     "layer its min-cut runs through; with --from-data, which layers are too narrow for the data's "
     "entanglement under the canonical partitions (ln width >= S + margin, the rule of `convac design "
     "--method feasible`); and suggested widths at exactly the net's parameter count (convolutions and Linear "
-    "layers), keeping its shape, in multiples of --multiple, tied layers equal."
+    "layers), keeping its shape, in multiples of --multiple, layers a residual sum or depthwise convolution "
+    "ties kept equal."
 )
 EPILOG = (
     "examples:\n"
     "  convac advise --module tests/fx/cnn_shapes.py:LeNet5 --input-shape 1,28,28\n"
-    "  convac advise --module tests/fx/cnn_shapes.py:LeNet5 --input-shape 1,28,28 --from-data mnist5k --samples 200"
+    "  convac advise --module tests/fx/cnn_shapes.py:LeNet5 --input-shape 1,28,28 --from-data mnist5k --samples 200\n"
+    "  convac advise --module convac.fx.zoo:resnet18 --input-shape 3,32,32"
 )
 
 

@@ -1,7 +1,8 @@
 """Advice for a user's own CNN: which layer binds each scale, which are too narrow for the data, better widths.
 
 The same rule as ``convac design --method feasible`` (:mod:`convac.channel_design._feasible`), read on a
-chain CNN: a block of side ``s`` of the data's canonical partitions (:func:`convac.canonical_entanglement`)
+CNN (a chain, or a DAG of residual sums, concatenations, grouped and depthwise convolutions:
+:func:`layer_widths`): a block of side ``s`` of the data's canonical partitions (:func:`convac.canonical_entanglement`)
 reaches a layer whose output cell covers ``cell`` input positions per side through ``floor(s / cell)^d``
 of that layer's cells, so the layer needs ``floor(s / cell)^d ln c >= S_s + margin`` for every level with
 ``s >= cell`` (layers after a flatten see the whole input and carry no canonical block alone). Layers
@@ -10,9 +11,10 @@ below that lower bound are *too narrow* for the data.
 **Suggested widths** keep the net's own shape: every width is ``max(lo, x * c)`` for the one ``x`` at
 which the parameter count is the net's, then whole multiples of ``multiple`` (default 8) at *exactly* the
 net's count (:func:`convac.channel_design._solver.closest_exact`). Layers in one tie group (channels a
-residual addition joins) share one width. When no vector of multiples hits the count, the last free layer
-before the classifier takes any whole width (``fill``), then the last two, then every layer; the advice
-says which.
+residual addition or a depthwise convolution joins) share one width; with more than :data:`MAX_FREE`
+width variables, all but the last few keep their shape-keeping widths rounded to whole steps. When no
+vector of multiples hits the count, the last free layer before the classifier takes any whole width
+(``fill``), then the last two, then every layer; the advice says which.
 A vector of multiples counts only if every width is within a factor :data:`SHAPE_TOLERANCE` of the
 shape-keeping real width (a far-off exact hit is no advice).
 The classifier's width (the number of outputs) and the input channels stay. Some nets have no whole
@@ -62,7 +64,11 @@ class LayerWidth:
     ``kernel`` is the weights per (input channel, output channel) pair (the kernel's area, or the
     positions per channel a Linear reads after a flatten); ``cell`` the input positions per side one
     output position covers (0 after a flatten: the whole input); ``tie_group`` names layers whose widths
-    must stay equal (a residual addition); ``fixed`` marks the classifier.
+    must stay equal (a residual addition, a depthwise convolution and its input); ``fixed`` marks the
+    classifier. ``reads`` lists the layers whose widths add up to this layer's input channels (a
+    concatenation reads several; ``-1`` is the net's input; None: the layer before, as in a chain);
+    a convolution with ``groups`` costs ``kernel * in * out / groups`` weights, a ``depthwise`` one
+    ``kernel * out`` (its width is its input's).
 
     Examples
     --------
@@ -78,10 +84,14 @@ class LayerWidth:
     fixed: bool = False
     tie_group: str | None = None
     labels: tuple[str, ...] = ()
+    reads: tuple[int, ...] | None = None
+    groups: int = 1
+    depthwise: bool = False
 
     def params(self, in_channels: int, channels: int | None = None) -> int:
         c = self.channels if channels is None else channels
-        return self.kernel * in_channels * c + (c if self.bias else 0)
+        weights = self.kernel * c if self.depthwise else self.kernel * in_channels * c // self.groups
+        return weights + (c if self.bias else 0)
 
 
 @dataclass(frozen=True)
@@ -100,11 +110,7 @@ class WidthChain:
     layers: tuple[LayerWidth, ...]
 
     def n_params(self) -> int:
-        prev, total = self.in_channels, 0
-        for lw in self.layers:
-            total += lw.params(prev)
-            prev = lw.channels
-        return total
+        return int(self._count(np.asarray([[lw.channels for lw in self.layers]], dtype=np.int64))[0])
 
     def groups(self) -> list[list[int]]:
         """Return the free layers per width variable: one per tie group, one per untied layer."""
@@ -119,16 +125,26 @@ class WidthChain:
         widths = np.tile(np.asarray([lw.channels for lw in self.layers], dtype=np.int64), (variables.shape[0], 1))
         for col, members in enumerate(self.groups()):
             widths[:, members] = variables[:, [col]]
-        prev = np.full(variables.shape[0], self.in_channels, dtype=np.int64)
-        total = np.zeros(variables.shape[0], dtype=np.int64)
+        return self._count(widths)
+
+    def _count(self, widths: npt.NDArray[np.int64]) -> npt.NDArray[np.int64]:
+        """Parameter counts for rows of per-layer widths: each layer reads the widths its ``reads`` name."""
+        total = np.zeros(widths.shape[0], dtype=np.int64)
         for j, lw in enumerate(self.layers):
-            total += lw.kernel * prev * widths[:, j] + (widths[:, j] if lw.bias else 0)
-            prev = widths[:, j]
+            reads = lw.reads if lw.reads is not None else (j - 1,)
+            cin = sum((widths[:, r] if r >= 0 else np.int64(self.in_channels) for r in reads), np.int64(0))
+            c = widths[:, j]
+            total += (lw.kernel * c if lw.depthwise else lw.kernel * cin * c // lw.groups) + (c if lw.bias else 0)
         return total
 
 
 def layer_widths(module: Any, input_shape: Sequence[int]) -> WidthChain:
-    """Read the convolutions and Linear layers of a chain CNN, in execution order, with their costs.
+    """Read the convolutions and Linear layers of a CNN, in execution order, with their costs and ties.
+
+    The module is traced with ``torch.fx``: each layer learns which layers feed it (a concatenation
+    feeds the sum of its inputs' widths), a residual sum (or product) ties the widths it joins, a
+    depthwise convolution is tied to its input, and a grouped convolution costs ``kernel * in * out /
+    groups``. Layers tied to the net's input channels, and the classifier (the last layer), stay.
 
     Examples
     --------
@@ -137,37 +153,122 @@ def layer_widths(module: Any, input_shape: Sequence[int]) -> WidthChain:
     >>> [(lw.name, lw.channels, lw.kernel, lw.cell) for lw in layer_widths(net, (1, 8, 8)).layers]
     [('0', 4, 9, 1), ('3', 3, 16, 0)]
     """
-    from torch import nn
-
     shape = tuple(positive_int(v, f"input_shape[{i}]") for i, v in enumerate(input_shape))
     batch = (1, *shape)
     gm = trace(module, batch)
     propagate_shapes(gm, module, batch)
-    layers: list[LayerWidth] = []
-    prev = shape[0]
+    walk = _WidthWalk(shape)
     for node in gm.graph.nodes:
+        walk.visit(node, gm)
+    return walk.finish()
+
+
+class _WidthWalk:
+    """The fx walk behind :func:`layer_widths`: per tensor, the layers whose widths make up its channels."""
+
+    def __init__(self, shape: tuple[int, ...]) -> None:
+        self.shape = shape
+        self.layers: list[dict[str, Any]] = []
+        self.expr: dict[Any, tuple[int, ...]] = {}
+        self.owner: dict[int, int] = {-1: -1}
+
+    def find(self, x: int) -> int:
+        while self.owner[x] != x:
+            self.owner[x] = self.owner[self.owner[x]]
+            x = self.owner[x]
+        return x
+
+    def tie(self, a: int, b: int) -> None:
+        ra, rb = self.find(a), self.find(b)
+        self.owner[max(ra, rb)] = min(ra, rb)
+
+    def channels(self, expr: tuple[int, ...]) -> int:
+        return sum(self.layers[r]["channels"] if r >= 0 else self.shape[0] for r in expr)
+
+    def add(self, name: str, channels: int, kernel: int, bias: bool, cell: int, reads: tuple[int, ...],
+            **extra: Any) -> tuple[int, ...]:  # fmt: skip
+        self.layers.append(dict(name=name, channels=channels, kernel=kernel, bias=bias, cell=cell, reads=reads,
+                                labels=[name], **extra))  # fmt: skip
+        self.owner[len(self.layers) - 1] = len(self.layers) - 1
+        return (len(self.layers) - 1,)
+
+    def visit(self, node: Any, gm: Any) -> None:
+        from torch import nn
+
+        label = str(node.target) if node.op == "call_module" else node.name
+        inputs = [a for a in node.all_input_nodes if a in self.expr]
         sub = gm.get_submodule(node.target) if node.op == "call_module" else None
+        if node.op == "placeholder":
+            self.expr[node] = (-1,)
+            return
+        if not inputs:
+            return
+        src = self.expr[inputs[0]]
         if isinstance(sub, (nn.Conv1d, nn.Conv2d)):
-            if sub.groups != 1:
-                raise InputError(f"advise reads chain CNNs without grouped convolutions; {node.target} has groups")
-            out = node_shape(node) or ()
-            cell = max(1, shape[1] // int(out[2])) if len(out) > 2 else 1
-            layers.append(LayerWidth(str(node.target), sub.out_channels, math.prod(sub.kernel_size),
-                                     sub.bias is not None, cell, labels=(str(node.target), node.name)))  # fmt: skip
+            self.expr[node] = self.conv(label, sub, src, node_shape(node) or ())
         elif isinstance(sub, nn.Linear):
-            if sub.in_features % prev:
-                raise InputError(
-                    f"advise cannot tell what {node.target} reads: {sub.in_features} inputs, {prev} channels"
-                )
-            layers.append(LayerWidth(str(node.target), sub.out_features, sub.in_features // prev,
-                                     sub.bias is not None, 0, labels=(str(node.target), node.name)))  # fmt: skip
+            cin = self.channels(src)
+            if sub.in_features % cin:
+                raise InputError(f"advise cannot tell what {label} reads: {sub.in_features} inputs, {cin} channels")
+            self.expr[node] = self.add(label, sub.out_features, sub.in_features // cin, sub.bias is not None, 0, src)
+        elif node.op == "call_function" and getattr(node.target, "__name__", "") in ("cat", "concat"):
+            dim = node.kwargs.get("dim", node.args[1] if len(node.args) > 1 else 0)
+            if dim not in (1, -len(self.shape)):
+                raise InputError(f"advise reads concatenations along the channels; {label} joins along axis {dim}")
+            if any(a not in self.expr for a in node.args[0]):
+                raise InputError(f"advise cannot tell what {label} concatenates: not every part is a tensor")
+            self.expr[node] = tuple(r for a in node.args[0] for r in self.expr[a])
         else:
-            continue
-        prev = layers[-1].channels
-    if len(layers) < 2:
-        raise InputError("advise needs at least one convolution or Linear layer before the classifier")
-    layers[-1] = LayerWidth(**{**layers[-1].__dict__, "fixed": True})
-    return WidthChain(shape[0], len(shape) - 1, tuple(layers))
+            self.expr[node] = self.join(label, node, inputs)
+        if self.expr[node][0] >= 0:
+            self.layers[self.expr[node][0]]["labels"].append(node.name)
+            self.layers[self.expr[node][0]]["labels"].append(label)
+
+    def conv(self, label: str, sub: Any, src: tuple[int, ...], out: tuple[int, ...]) -> tuple[int, ...]:
+        cell = max(1, self.shape[1] // int(out[2])) if len(out) > 2 else 1
+        kernel, bias = math.prod(sub.kernel_size), sub.bias is not None
+        if sub.groups == 1 or sub.groups < sub.in_channels:
+            return self.add(label, sub.out_channels, kernel, bias, cell, src, groups=sub.groups)
+        if sub.out_channels != sub.in_channels or len(src) != 1:
+            raise InputError(
+                f"advise resizes depthwise convolutions with as many outputs as inputs, from one layer; {label} "
+                f"maps {sub.in_channels} channels from {len(src)} layer(s) to {sub.out_channels}"
+            )
+        new = self.add(label, sub.out_channels, kernel, bias, cell, src, depthwise=True)
+        self.tie(new[0], src[0])
+        return new
+
+    def join(self, label: str, node: Any, inputs: list[Any]) -> tuple[int, ...]:
+        """Map an element-wise node: sums and products tie the inputs of its full channel count."""
+        out = node_shape(node) or ()
+        src = self.expr[inputs[0]]
+        if len(out) != len(self.shape) + 1:
+            return src  # a flatten: the Linear after it reads the channels times the positions
+        full = [a for a in inputs if (node_shape(a) or (0, 0))[1:2] == out[1:2]]
+        if not full or self.channels(self.expr[full[0]]) != out[1]:
+            raise InputError(f"advise cannot tell how {label} makes {out[1]} channels from its inputs")
+        for other in full[1:]:
+            if len(self.expr[other]) != len(self.expr[full[0]]):
+                raise InputError(f"advise cannot keep the widths {label} joins equal: they are made differently")
+            for a, b in zip(self.expr[full[0]], self.expr[other], strict=True):
+                self.tie(a, b)
+        return self.expr[full[0]]
+
+    def finish(self) -> WidthChain:
+        if len(self.layers) < 2:
+            raise InputError("advise needs at least one convolution or Linear layer before the classifier")
+        last = len(self.layers) - 1
+        members: dict[int, list[int]] = {}
+        for j in range(len(self.layers)):
+            members.setdefault(self.find(j), []).append(j)
+        layers = []
+        for j, d in enumerate(self.layers):
+            group = members[self.find(j)]
+            fixed = self.find(j) == -1 or self.find(last) == self.find(j)
+            tie = self.layers[group[0]]["name"] if len(group) > 1 else None
+            labels = tuple(dict.fromkeys(d["labels"]))
+            layers.append(LayerWidth(**{**d, "labels": labels}, fixed=fixed, tie_group=tie))
+        return WidthChain(self.shape[0], len(self.shape) - 1, tuple(layers))
 
 
 @dataclass(frozen=True)
@@ -181,6 +282,7 @@ class LayerAdvice:
     binds: tuple[str, ...]
     too_narrow: bool
     fixed: bool
+    tie_group: str | None = None
 
     def to_dict(self) -> dict[str, Any]:
         return dict(self.__dict__, binds=list(self.binds))
@@ -227,12 +329,13 @@ class Advice:
 
     def table(self) -> str:
         rows = [f"{'layer':<14} {'width':>6} {'data need':>9} {'suggested':>9}  verdict"]
-        for lw in self.layers:
+        for j, lw in enumerate(self.layers):
             if lw.fixed:
-                verdict = "classifier (kept)"
+                verdict = "classifier (kept)" if j == len(self.layers) - 1 else "tied to the input channels (kept)"
             else:
                 verdict = "too narrow for the data" if lw.too_narrow else "wide enough"
                 verdict += f"; binds {', '.join(lw.binds)}" if lw.binds else ""
+                verdict += f"; tied to {lw.tie_group}" if lw.tie_group not in (None, lw.name) else ""
             need = "-" if self.data is None or lw.fixed else str(lw.lower_bound)
             rows.append(f"{lw.name:<14} {lw.channels:>6} {need:>9} {lw.suggested:>9}  {verdict}")
         scales = [f"  {s:<14} log2 min-cut {v:>10.4g}  cut through {', '.join(by) or '-'}" for s, v, by in self.scales]
@@ -275,12 +378,16 @@ def _suggest(chain: WidthChain, lo: npt.NDArray[np.int64], multiple: int) -> tup
     )
     n = len(groups)
     passes = []
-    for how, free in [("none", 0), ("last", 1), ("last two", 2), ("all", n)]:
+    for how, n_fill in [("none", 0), ("last", 1), ("last two", 2), ("all", n)]:
         steps = np.full(n, multiple, dtype=np.int64)
-        steps[n - free :] = 1
+        steps[n - n_fill :] = 1
         passes.append((how, steps))
     for how, steps in passes:
-        found = closest_exact(chain.counts, lo_v, target, budget, steps.astype(np.int64))
+        free, count, base = _reduced(chain, lo_v, target, steps)
+        part = closest_exact(count, lo_v[free], target[free], budget, steps[free])
+        found = None if part is None else base.copy()
+        if found is not None and part is not None:
+            found[free] = part
         # a vector of multiples far from the net's shape is no advice: let one layer fill instead
         near = found is not None and np.abs(np.log(found / target)).max() <= math.log(SHAPE_TOLERANCE)
         if found is not None and (near or how == "all"):
@@ -291,16 +398,42 @@ def _suggest(chain: WidthChain, lo: npt.NDArray[np.int64], multiple: int) -> tup
     return _closest_below(chain, lo_v, target, budget), "below"
 
 
+MAX_FREE = 4
+"""Most width variables one exact search moves; with more (a ResNet), the rest keep their rounded targets."""
+
+
+def _reduced(
+    chain: WidthChain, lo_v: npt.NDArray[np.int64], target: npt.NDArray[np.float64], steps: npt.NDArray[np.int64]
+) -> tuple[list[int], Any, npt.NDArray[np.int64]]:
+    """Return the last :data:`MAX_FREE` variables, the count as their function, the others' rounded widths.
+
+    The exact search enumerates a grid whose size grows like ``13^(n-1)`` in the number of variables,
+    so a net with many width variables keeps all but the last few at their targets rounded to
+    whole steps (at or above the data's needs) and solves the count with the last few (the widest
+    layers near the classifier, whose single channels cost most and move the count in coarse steps).
+    """
+    n = len(lo_v)
+    free = list(range(max(0, n - MAX_FREE), n))
+    base = np.maximum(-(-lo_v // steps), np.rint(target / steps)).astype(np.int64) * steps
+
+    def count(v: npt.NDArray[np.int64]) -> npt.NDArray[np.int64]:
+        rows = np.tile(base, (v.shape[0], 1))
+        rows[:, free] = v
+        return chain.counts(rows)
+
+    return free, count, base
+
+
 def _closest_below(
     chain: WidthChain, lo_v: npt.NDArray[np.int64], target: npt.NDArray[np.float64], budget: int
 ) -> npt.NDArray[np.int64]:
     """Widths near ``target`` with the largest count at most ``budget`` (when no count is exact)."""
-    axes = [
-        np.unique(np.maximum(lo, np.rint(t) + np.arange(-6, 7))).astype(np.int64)
-        for lo, t in zip(lo_v, target, strict=True)
-    ]
-    grid = np.stack(np.meshgrid(*axes, indexing="ij"), axis=-1).reshape(-1, len(axes))
-    counts = chain.counts(grid)
+    free, count, base = _reduced(chain, lo_v, target, np.ones(len(lo_v), dtype=np.int64))
+    axes = [np.unique(np.maximum(lo_v[k], np.rint(target[k]) + np.arange(-6, 7))).astype(np.int64) for k in free]
+    part = np.stack(np.meshgrid(*axes, indexing="ij"), axis=-1).reshape(-1, len(axes))
+    grid = np.tile(base, (part.shape[0], 1))
+    grid[:, free] = part
+    counts = count(part)
     ok = counts <= budget
     if not ok.any():
         raise InputError(f"no whole widths at or above {lo_v.tolist()} fit the net's {budget} parameters")
@@ -377,11 +510,17 @@ def advise(
         for lay in row.cut_layers:
             # the first convolution is the representation layer: a cut at the "input" runs through it
             label = labels[0] if lay < 0 and labels else labels[lay + 1] if 0 <= lay < len(labels) - 1 else "input"
-            owner = [lw.name for lw in chain.layers if set(lw.labels) & set(label.split("+"))]
+            parts = set(label.split("+"))
+            # a layer's own names first; then the poolings, sums and flattens that carry its width
+            owner = [lw.name for lw in chain.layers if set(lw.labels[:2]) & parts] or [
+                lw.name for lw in chain.layers if set(lw.labels) & parts
+            ]
             names.append(owner[0] if owner else label)
             for name in owner[:1]:
                 binds[name].append(row.scale.label)
-        scales.append((row.scale.label, float(row.log2), tuple(names)))
+        log2 = float(row.log2) if row.value is None else float(math.log2(row.value)) if row.value > 0 else 0.0
+        scales.append((row.scale.label, log2, tuple(dict.fromkeys(names))))
+    binds = {name: list(dict.fromkeys(b)) for name, b in binds.items()}
     layers = tuple(
         LayerAdvice(
             lw.name,
@@ -391,6 +530,7 @@ def advise(
             tuple(binds[lw.name]),
             bool(not lw.fixed and lw.channels < lo[j]),
             lw.fixed,
+            lw.tie_group,
         )
         for j, lw in enumerate(chain.layers)
     )
