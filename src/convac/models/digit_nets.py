@@ -24,6 +24,7 @@ from torch import nn
 from convac._validation import choice
 from convac.data.patches import image_patches
 from convac.errors import InputError, InternalError
+from convac.models.blank_skip import active_scaled_scores, skippable
 from convac.models.deep import DeepConvAC
 from convac.models.relu_convnet import ReLUConvNet
 from convac.models.representation import GaussianRepresentation, all_finite
@@ -56,6 +57,28 @@ class _NeutralDeepConvAC(DeepConvAC):
     @property
     def output(self) -> torch.Tensor:
         return torch.softmax(self.output_raw, dim=-2)
+
+
+def _active_patches(x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+    """Return the 3x3 patches (n, 9) of the positions that see a nonzero pixel, and their flat positions (n,).
+
+    Positions are flat over (batch, H, W) and sorted; patch pixels are row-major, zero beyond the edge.
+    """
+    batch, height, width = x.shape[0], x.shape[-2], x.shape[-1]
+    images = x.reshape(batch, height, width)
+    b, i, j = images.detach().ne(0).nonzero(as_tuple=True)
+    step = torch.arange(-1, 2, device=x.device)
+    # Every position within one pixel of an inked pixel; the grid's border clips the neighbourhood.
+    rows, cols = (i.unsqueeze(1) + step).unsqueeze(2), (j.unsqueeze(1) + step).unsqueeze(1)
+    inside = ((rows >= 0) & (rows < height) & (cols >= 0) & (cols < width)).reshape(-1)
+    flat = (b.view(-1, 1, 1) * (height * width) + rows * width + cols).reshape(-1)[inside]
+    index = torch.unique(flat)
+    padded = nn.functional.pad(images, (1, 1, 1, 1)).reshape(-1)
+    sample, within = index // (height * width), index % (height * width)
+    # Top-left corner of each patch in the padded images, then the 3x3 offsets.
+    corner = sample * ((height + 2) * (width + 2)) + (within // width) * (width + 2) + within % width
+    offsets = (step.unsqueeze(1) + 1) * (width + 2) + (step + 1)
+    return padded[corner.unsqueeze(1) + offsets.reshape(1, 9)], index
 
 
 class ConvACImageNet(nn.Module):
@@ -118,6 +141,17 @@ class ConvACImageNet(nn.Module):
         rep = self._gaussian()
         rep.initialize_from(image_patches(images, 3), seed=seed)
 
+    @staticmethod
+    def _checked_images(x: torch.Tensor) -> torch.Tensor:
+        """``x`` as (batch, 1, H, W), after checking it is a finite float image batch."""
+        if x.dim() == 3:
+            x = x.unsqueeze(1)
+        if x.dim() != 4 or x.shape[1] != 1 or not x.is_floating_point():
+            raise InputError(f"images must be float (batch, 1, H, W) or (batch, H, W), got {tuple(x.shape)} {x.dtype}")
+        if not all_finite(x):
+            raise InputError("images contain NaN or infinite values; clean or impute them first")
+        return x
+
     def features(self, x: torch.Tensor) -> torch.Tensor:
         """Return the Gaussian features of every pixel's 3x3 patch, (batch, H*W, M).
 
@@ -128,13 +162,8 @@ class ConvACImageNet(nn.Module):
         backward): measured with torch.profiler, those copies and a second convolution were a third
         of the 64x64 training step.
         """
-        if x.dim() == 3:
-            x = x.unsqueeze(1)
+        x = self._checked_images(x)
         rep = self._gaussian()
-        if x.dim() != 4 or x.shape[1] != 1 or not x.is_floating_point():
-            raise InputError(f"images must be float (batch, 1, H, W) or (batch, H, W), got {tuple(x.shape)} {x.dtype}")
-        if not all_finite(x):
-            raise InputError("images contain NaN or infinite values; clean or impute them first")
         a, b, c = rep.quadratic_form()  # (M, 9), (M, 9), (M,)
         m = rep.n_features
         # -quad/2 = (x*x).(-a/2) + x.b - c/2 in one convolution; the neutral kind leaves out c (the
@@ -151,11 +180,37 @@ class ConvACImageNet(nn.Module):
         # (batch, M, H, W) stored channels-last is (batch, H, W, M) in memory: this reshape is a view.
         return features.permute(0, 2, 3, 1).reshape(x.shape[0], -1, m)
 
+    def _active_features(self, x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        """Neutral features (n, M) of the positions whose patch is not blank, and their flat positions (n,).
+
+        The same numbers as :meth:`features` at those positions, up to rounding, from a matrix product
+        of the gathered patches instead of a convolution over every pixel; everywhere else the
+        neutral features are exactly 1.
+        """
+        rep = self._gaussian()
+        a, b, _ = rep.quadratic_form()
+        patches, index = _active_patches(x)
+        log_f = (patches * patches) @ (-0.5 * a).T + patches @ b.T
+        log_f = log_f - log_f.detach().amax(dim=1, keepdim=True)
+        return torch.exp(log_f), index
+
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         """Return the class logits of images ``x`` of shape (batch, 1, H, W)."""
-        features = self.features(x)
         convac = self.convac
         rep = self._gaussian()
+        if (
+            self.neutral
+            and rep.normalize
+            and skippable(convac.arch)
+            and x.shape[-1] == x.shape[-2] == convac.arch.grid[0]
+        ):
+            self._checked_images(x)
+            # Exact in this gauge only: blank patches are exactly 1 and every weight column sums to 1.
+            weights = [convac.conv_weight(layer) for layer in range(convac.arch.depth)]
+            values, index = self._active_features(x)
+            mantissa, _ = active_scaled_scores(values, index, x.shape[0], weights, convac.output, convac.arch)
+            return convac._mantissa_logits(mantissa) + self.class_bias
+        features = self.features(x)
         if rep.normalize:
             # Max-normalised features peak at exactly exp(0) = 1, all the circuit needs to skip its
             # first renormalisation, and are finite because the images were checked.
