@@ -1,4 +1,4 @@
-"""The neutral gauge's blank skipping: the same logits and gradients as the full circuit, used only where exact."""
+"""Blank skipping: the same logits and gradients as the full circuit, in every weight kind."""
 
 import pytest
 import torch
@@ -7,16 +7,17 @@ from torch import nn
 from convac.data.patches import image_patches
 from convac.errors import InputError, InternalError
 from convac.models import blank_skip
-from convac.models.digit_nets import ConvACImageNet, _active_patches
+from convac.models.digit_nets import ConvACImageNet, _inked_positions, _patches_at
 from convac.spec import Architecture
 
 CHANNELS = [4, 3, 4, 2, 3, 4]
 
 
 def _full_logits(net: ConvACImageNet, x: torch.Tensor) -> torch.Tensor:
-    """The circuit over every position (what the neutral forward computed before blank skipping)."""
+    """The circuit over every position (what the forward computed before blank skipping)."""
     model = net.convac
-    return model._mantissa_logits(model._scaled_scores(net.features(x), peak_at_most_one=True)[0]) + net.class_bias
+    logits = model._mantissa_logits(model._scaled_scores(net.features(x), peak_at_most_one=True)[0])
+    return logits + net.class_bias if net.neutral else logits
 
 
 def _images(seed: int) -> torch.Tensor:
@@ -29,8 +30,8 @@ def _images(seed: int) -> torch.Tensor:
     return x  # x[4] stays blank
 
 
-def _neutral_net(seed: int) -> ConvACImageNet:
-    net = ConvACImageNet(CHANNELS, seed=seed, weights="neutral").double()
+def _net(seed: int, weights: str = "neutral") -> ConvACImageNet:
+    net = ConvACImageNet(CHANNELS, seed=seed, weights=weights).double()
     g = torch.Generator().manual_seed(seed)
     with torch.no_grad():  # away from the identity init, so every weight and mean matters
         for p in net.parameters():
@@ -38,9 +39,11 @@ def _neutral_net(seed: int) -> ConvACImageNet:
     return net
 
 
-@pytest.mark.parametrize("seed", [0, 1])
-def test_skipping_forward_and_gradients_equal_the_full_circuit(seed):
-    net, x = _neutral_net(seed), _images(seed)
+@pytest.mark.parametrize(("seed", "weights"), [(0, "neutral"), (1, "neutral"), (2, "positive"), (3, "signed")])
+def test_skipping_forward_and_gradients_equal_the_full_circuit(seed, weights, monkeypatch):
+    calls = _spy(monkeypatch)
+    monkeypatch.setattr("convac.models.digit_nets._SKIP_MAX_ACTIVE", 1.0)  # skip even with this much ink
+    net, x = _net(seed, weights), _images(seed)
     y = torch.tensor([0, 3, 7, 9, 2])
     results = []
     for forward in (net, lambda t: _full_logits(net, t)):
@@ -49,6 +52,7 @@ def test_skipping_forward_and_gradients_equal_the_full_circuit(seed):
         nn.functional.cross_entropy(logits, y).backward()
         results.append((logits, [p.grad.clone() for p in net.parameters()]))
     (fast, fast_grads), (full, full_grads) = results
+    assert calls == [1]
     # The two differ by a per-sample power of two (each path normalises blank regions differently),
     # which the softmax ignores; beyond that only by float64 rounding.
     torch.testing.assert_close(torch.log_softmax(fast, 1), torch.log_softmax(full, 1), rtol=1e-10, atol=1e-10)
@@ -58,7 +62,7 @@ def test_skipping_forward_and_gradients_equal_the_full_circuit(seed):
 
 
 def test_blank_image_scores_every_class_alike_but_the_bias():
-    net = _neutral_net(0)
+    net = _net(0)
     with torch.no_grad():
         net.class_bias.copy_(torch.arange(10.0))
     logits = net(torch.zeros(2, 1, 64, 64, dtype=torch.float64))
@@ -69,23 +73,38 @@ def test_blank_image_scores_every_class_alike_but_the_bias():
 
 def test_active_patches_are_the_non_blank_patches():
     x = _images(3)
-    patches, index = _active_patches(x)
+    index = _inked_positions(x)
+    patches = _patches_at(x, index)
     every = image_patches(x, 3).reshape(-1, 9)
     expected = every.ne(0).any(dim=1).nonzero().squeeze(1)  # brute force: every patch looked at
     assert torch.equal(index, expected)
     assert torch.equal(patches, every[index])
 
 
-def test_only_the_neutral_gauge_skips(monkeypatch):
-    calls = []
-    original = blank_skip.active_scaled_scores
-    monkeypatch.setattr("convac.models.digit_nets.active_scaled_scores", lambda *a: calls.append(1) or original(*a))
-    x = _images(0).float()
-    for weights in ("positive", "signed"):
-        net = ConvACImageNet(CHANNELS, seed=0, weights=weights)
-        torch.testing.assert_close(net(x), net.convac.logits(image_patches(x, 3)), rtol=1e-4, atol=1e-4)
-    assert calls == []
-    ConvACImageNet(CHANNELS, seed=0, weights="neutral")(x)
+def _spy(monkeypatch) -> list[int]:
+    calls: list[int] = []
+    original = blank_skip.active_scores
+    monkeypatch.setattr("convac.models.digit_nets.active_scores", lambda *a: calls.append(1) or original(*a))
+    return calls
+
+
+def test_much_ink_takes_the_full_path(monkeypatch):
+    calls = _spy(monkeypatch)
+    net = ConvACImageNet(CHANNELS, seed=0)
+    net(_images(0)[:1].float())  # one 11x12 "digit": 3.5 % of the positions see ink
+    assert calls == [1]
+    net(_images(0)[1:2].float())  # 3 % of the pixels inked anywhere: about a quarter of the positions
+    assert calls == [1]
+
+
+def test_features_that_are_not_max_normalised_take_the_full_path(monkeypatch):
+    calls = _spy(monkeypatch)
+    x = _images(0)[:1].float()
+    net = ConvACImageNet(CHANNELS, seed=0, weights="positive")
+    net(x)
+    assert calls == [1]
+    net.convac.representation_layer.normalize = False  # products could then leave float range unguarded
+    torch.testing.assert_close(net(x), net.convac.logits(image_patches(x, 3)), rtol=1e-4, atol=1e-4)
     assert calls == [1]
 
 
@@ -95,9 +114,10 @@ def test_skipping_needs_a_square_grid_pooled_two_by_two():
     assert not blank_skip.skippable(Architecture.deep_2d(8, 8, n_features=2, channels=[2, 2, 2], shared=False))
     assert not blank_skip.skippable(Architecture.deep_1d(n_inputs=8, n_features=2, channels=[2, 2, 2]))
     with pytest.raises(InternalError, match="shared 2D deep ConvAC"):
-        blank_skip.active_scaled_scores(
+        blank_skip.active_scores(
             torch.ones(1, 2),
             torch.zeros(1, dtype=torch.long),
+            torch.ones(2),
             1,
             [],
             torch.eye(2),
