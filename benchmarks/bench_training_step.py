@@ -11,11 +11,13 @@ the functional ops, the same function up to float rounding). A step is ``--batch
 take it (paper profile: 128 in pieces of 8). The script prints and writes (``--out``) a markdown table
 with the median step times (min in brackets) and the ConvAC / ReLU ratios (target: 1.3 or less).
 
-``--neutral`` adds two more steps, of the neutral-gauge ConvAC (``convac_weights="neutral"``): computed
-on every position (the full circuit) and on the non-blank positions only (``convac.models.blank_skip``,
-what its forward does now). ``--ink`` picks the images: ``scatter`` (3 % of the pixels on, anywhere:
-few blank regions), ``local`` or ``global`` (one 8x8 or 32x32 square of random ink at a random place
-on a blank canvas, like the experiment's tasks).
+The ConvAC's forward computes on the non-blank positions only (``convac.models.blank_skip``) where at
+most 1/16 of the positions see ink. ``--neutral`` adds two more steps, of the neutral-gauge ConvAC
+(``convac_weights="neutral"``): computed on every position (the full circuit, as before blank
+skipping) and as its forward computes it now. ``--ink`` picks the images: ``scatter`` (3 % of the
+pixels on, anywhere: few blank regions, so the forward takes the full circuit), ``local`` or
+``global`` (one 8x8 or 32x32 square of random ink at a random place on a blank canvas, like the
+experiment's tasks).
 
     PYTHONPATH=src python benchmarks/bench_training_step.py [--rs 4,8,16] [--batch 128] [--micro-batch 8] \
         [--neutral] [--ink scatter|local|global] [--out FILE]
@@ -57,10 +59,11 @@ def convac_logits_before(net: ConvACImageNet, x: torch.Tensor) -> torch.Tensor:
     return model._mantissa_logits(h[:, 0, :] @ model.output)
 
 
-def neutral_logits_full(net: ConvACImageNet, x: torch.Tensor) -> torch.Tensor:
-    """Return the neutral image ConvAC's logits computed on every position (the path before blank skipping)."""
+def logits_full(net: ConvACImageNet, x: torch.Tensor) -> torch.Tensor:
+    """Return the image ConvAC's logits computed on every position (the path before blank skipping)."""
     model = net.convac
-    return model._mantissa_logits(model._scaled_scores(net.features(x), peak_at_most_one=True)[0]) + net.class_bias
+    logits = model._mantissa_logits(model._scaled_scores(net.features(x), peak_at_most_one=True)[0])
+    return logits + net.class_bias if net.neutral else logits
 
 
 def _images(ink: str, batch: int, g: torch.Generator) -> torch.Tensor:
@@ -96,7 +99,7 @@ def main() -> None:
     parser.add_argument("--batch", type=int, default=128)
     parser.add_argument("--micro-batch", type=int, default=8)
     parser.add_argument("--repeats", type=int, default=7)
-    parser.add_argument("--neutral", action="store_true", help="also time the neutral-gauge ConvAC, full and skipping")
+    parser.add_argument("--neutral", action="store_true", help="also time the neutral-gauge ConvAC, full and now")
     parser.add_argument("--ink", choices=("scatter", "local", "global"), default="scatter")
     parser.add_argument("--out", type=Path, default=None, help="write the markdown table here")
     args = parser.parse_args()
@@ -104,7 +107,7 @@ def main() -> None:
     g = torch.Generator().manual_seed(0)
     x = _images(args.ink, args.batch, g)
     y = torch.randint(0, 10, (args.batch,), generator=g)
-    extra = ("neutral full", "neutral skip") if args.neutral else ()
+    extra = ("neutral full", "neutral now") if args.neutral else ()
     load = os.getloadavg()
     lines = [
         f"ink {args.ink}; batch {args.batch} in pieces of {args.micro_batch}, 1 thread, median (min) of "
@@ -137,10 +140,10 @@ def main() -> None:
                 neutral = build_family_model("convac", channels, seed=0, convac_weights="neutral")
                 assert isinstance(neutral, ConvACImageNet)
                 steps["neutral full"] = (
-                    lambda t, net=neutral: neutral_logits_full(net, t),
+                    lambda t, net=neutral: logits_full(net, t),
                     torch.optim.Adam(neutral.parameters(), lr=0.0),
                 )
-                steps["neutral skip"] = (neutral, torch.optim.Adam(neutral.parameters(), lr=0.0))
+                steps["neutral now"] = (neutral, torch.optim.Adam(neutral.parameters(), lr=0.0))
             times: dict[str, list[float]] = {k: [] for k in steps}
             for i in range(args.repeats + 1):
                 for k, (forward, opt) in steps.items():  # alternate, so load changes hit all alike

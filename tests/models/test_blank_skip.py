@@ -7,7 +7,7 @@ from torch import nn
 from convac.data.patches import image_patches
 from convac.errors import InputError, InternalError
 from convac.models import blank_skip
-from convac.models.digit_nets import ConvACImageNet, _inked_positions, _patches_at
+from convac.models.digit_nets import ConvACImageNet, _inked_mask, _patches_at
 from convac.spec import Architecture
 
 CHANNELS = [4, 3, 4, 2, 3, 4]
@@ -73,7 +73,7 @@ def test_blank_image_scores_every_class_alike_but_the_bias():
 
 def test_active_patches_are_the_non_blank_patches():
     x = _images(3)
-    index = _inked_positions(x)
+    index = _inked_mask(x).reshape(-1).nonzero().squeeze(1)
     patches = _patches_at(x, index)
     every = image_patches(x, 3).reshape(-1, 9)
     expected = every.ne(0).any(dim=1).nonzero().squeeze(1)  # brute force: every patch looked at

@@ -65,16 +65,13 @@ class _NeutralDeepConvAC(DeepConvAC):
 _SKIP_MAX_ACTIVE = 1 / 16
 
 
-def _inked_positions(x: torch.Tensor) -> torch.Tensor:
-    """Return the sorted flat (batch, H, W) positions (n,) whose 3x3 patch holds a nonzero pixel."""
+def _inked_mask(x: torch.Tensor) -> torch.Tensor:
+    """Return (batch, H*W): whether each position's 3x3 patch (zero beyond the edge) holds a nonzero pixel."""
     batch, height, width = x.shape[0], x.shape[-2], x.shape[-1]
-    b, i, j = x.detach().reshape(batch, height, width).ne(0).nonzero(as_tuple=True)
-    step = torch.arange(-1, 2, device=x.device)
-    # Every position within one pixel of an inked pixel; the grid's border clips the neighbourhood.
-    rows, cols = (i.unsqueeze(1) + step).unsqueeze(2), (j.unsqueeze(1) + step).unsqueeze(1)
-    inside = ((rows >= 0) & (rows < height) & (cols >= 0) & (cols < width)).reshape(-1)
-    flat = (b.view(-1, 1, 1) * (height * width) + rows * width + cols).reshape(-1)[inside]
-    return torch.unique(flat)
+    ink = nn.functional.pad(x.detach().reshape(batch, height, width).ne(0), (1, 1, 1, 1))
+    # A 3x3 dilation as two passes of three shifted ORs: elementwise on booleans, cheaper than a max-pool.
+    rows = ink[:, :, :-2] | ink[:, :, 1:-1] | ink[:, :, 2:]
+    return (rows[:, :-2] | rows[:, 1:-1] | rows[:, 2:]).reshape(batch, height * width)
 
 
 def _patches_at(x: torch.Tensor, index: torch.Tensor) -> torch.Tensor:
@@ -211,8 +208,9 @@ class ConvACImageNet(nn.Module):
         rep = self._gaussian()
         if rep.normalize and skippable(convac.arch) and x.shape[-1] == x.shape[-2] == convac.arch.grid[0]:
             self._checked_images(x)
-            index = _inked_positions(x)
-            if index.numel() <= _SKIP_MAX_ACTIVE * x.shape[0] * convac.arch.n_inputs:
+            active = _inked_mask(x)
+            if int(active.sum()) <= _SKIP_MAX_ACTIVE * active.numel():
+                index = active.reshape(-1).nonzero().squeeze(1)
                 # Blank regions have one input-independent value per layer (exactly 1 in the neutral
                 # kind), so only the positions that see ink are computed (convac.models.blank_skip).
                 # Max-normalised features keep every product in float range, as in the full circuit.
