@@ -11,7 +11,16 @@ the functional ops, the same function up to float rounding). A step is ``--batch
 take it (paper profile: 128 in pieces of 8). The script prints and writes (``--out``) a markdown table
 with the median step times (min in brackets) and the ConvAC / ReLU ratios (target: 1.3 or less).
 
-    PYTHONPATH=src python benchmarks/bench_training_step.py [--rs 4,8,16] [--batch 128] [--micro-batch 8] [--out FILE]
+The ConvAC's forward computes on the non-blank positions only (``convac.models.blank_skip``) where at
+most 1/16 of the positions see ink. ``--neutral`` adds two more steps, of the neutral-gauge ConvAC
+(``convac_weights="neutral"``): computed on every position (the full circuit, as before blank
+skipping) and as its forward computes it now. ``--ink`` picks the images: ``scatter`` (3 % of the
+pixels on, anywhere: few blank regions, so the forward takes the full circuit), ``local`` or
+``global`` (one 8x8 or 32x32 square of random ink at a random place on a blank canvas, like the
+experiment's tasks).
+
+    PYTHONPATH=src python benchmarks/bench_training_step.py [--rs 4,8,16] [--batch 128] [--micro-batch 8] \
+        [--neutral] [--ink scatter|local|global] [--out FILE]
 """
 
 from __future__ import annotations
@@ -50,6 +59,24 @@ def convac_logits_before(net: ConvACImageNet, x: torch.Tensor) -> torch.Tensor:
     return model._mantissa_logits(h[:, 0, :] @ model.output)
 
 
+def logits_full(net: ConvACImageNet, x: torch.Tensor) -> torch.Tensor:
+    """Return the image ConvAC's logits computed on every position (the path before blank skipping)."""
+    model = net.convac
+    logits = model._mantissa_logits(model._scaled_scores(net.features(x), peak_at_most_one=True)[0])
+    return logits + net.class_bias if net.neutral else logits
+
+
+def _images(ink: str, batch: int, g: torch.Generator) -> torch.Tensor:
+    if ink == "scatter":
+        return (torch.rand(batch, 1, 64, 64, generator=g) > 0.97).float()  # sparse "ink" anywhere
+    side = {"local": 8, "global": 32}[ink]
+    x = torch.zeros(batch, 1, 64, 64)
+    corners = torch.randint(0, 64 - side + 1, (batch, 2), generator=g).tolist()
+    for image, (top, left) in zip(x, corners, strict=True):
+        image[0, top : top + side, left : left + side] = (torch.rand(side, side, generator=g) > 0.5).float()
+    return x
+
+
 def _step_seconds(
     forward: Callable[[torch.Tensor], torch.Tensor],
     opt: torch.optim.Optimizer,
@@ -72,22 +99,27 @@ def main() -> None:
     parser.add_argument("--batch", type=int, default=128)
     parser.add_argument("--micro-batch", type=int, default=8)
     parser.add_argument("--repeats", type=int, default=7)
+    parser.add_argument("--neutral", action="store_true", help="also time the neutral-gauge ConvAC, full and now")
+    parser.add_argument("--ink", choices=("scatter", "local", "global"), default="scatter")
     parser.add_argument("--out", type=Path, default=None, help="write the markdown table here")
     args = parser.parse_args()
     torch.set_num_threads(1)
     g = torch.Generator().manual_seed(0)
-    x = (torch.rand(args.batch, 1, 64, 64, generator=g) > 0.97).float()  # sparse "ink" like the canvases
+    x = _images(args.ink, args.batch, g)
     y = torch.randint(0, 10, (args.batch,), generator=g)
+    extra = ("neutral full", "neutral now") if args.neutral else ()
     load = os.getloadavg()
     lines = [
-        f"batch {args.batch} in pieces of {args.micro_batch}, 1 thread, median (min) of {args.repeats} steps "
+        f"ink {args.ink}; batch {args.batch} in pieces of {args.micro_batch}, 1 thread, median (min) of "
+        f"{args.repeats} steps "
         f"after one warm-up step; load average at start {load[0]:.1f}, {load[1]:.1f}, {load[2]:.1f}",
         "",
-        "| schedule | r | ReLU ms | ConvAC before ms | ConvAC now ms | before / ReLU | now / ReLU |",
-        "|---|---:|---:|---:|---:|---:|---:|",
+        "| schedule | r | ReLU ms | ConvAC before ms | ConvAC now ms | before / ReLU | now / ReLU |"
+        + "".join(f" {k} ms | {k} / ReLU |" for k in extra),
+        "|---|---:|---:|---:|---:|---:|---:|" + "---:|---:|" * len(extra),
     ]
     print("\n".join(lines), flush=True)
-    ratios: dict[str, list[float]] = {"before": [], "now": []}
+    ratios: dict[str, list[float]] = {k: [] for k in ("before", "now", *extra)}
     for name in args.schedules.split(","):
         for r in (int(v) for v in args.rs.split(",")):
             channels = parse_schedule(name).channels(r)
@@ -104,6 +136,14 @@ def main() -> None:
                 ),
                 "now": (convac, torch.optim.Adam(convac.parameters(), lr=0.0)),
             }
+            if args.neutral:
+                neutral = build_family_model("convac", channels, seed=0, convac_weights="neutral")
+                assert isinstance(neutral, ConvACImageNet)
+                steps["neutral full"] = (
+                    lambda t, net=neutral: logits_full(net, t),
+                    torch.optim.Adam(neutral.parameters(), lr=0.0),
+                )
+                steps["neutral now"] = (neutral, torch.optim.Adam(neutral.parameters(), lr=0.0))
             times: dict[str, list[float]] = {k: [] for k in steps}
             for i in range(args.repeats + 1):
                 for k, (forward, opt) in steps.items():  # alternate, so load changes hit all alike
@@ -111,10 +151,13 @@ def main() -> None:
                     if i:
                         times[k].append(t)
             med = {k: statistics.median(v) for k, v in times.items()}
-            ratios["before"].append(med["before"] / med["relu"])
-            ratios["now"].append(med["now"] / med["relu"])
+            for k in ratios:
+                ratios[k].append(med[k] / med["relu"])
             cells = " | ".join(f"{med[k] * 1e3:.1f} ({min(times[k]) * 1e3:.1f})" for k in ("relu", "before", "now"))
             row = f"| {name} | {r} | {cells} | {med['before'] / med['relu']:.2f} | {med['now'] / med['relu']:.2f} |"
+            row += "".join(
+                f" {med[k] * 1e3:.1f} ({min(times[k]) * 1e3:.1f}) | {med[k] / med['relu']:.2f} |" for k in extra
+            )
             lines.append(row)
             print(row, flush=True)
     load = os.getloadavg()
@@ -122,7 +165,9 @@ def main() -> None:
         "",
         f"median ratio ConvAC / ReLU: before {statistics.median(ratios['before']):.2f}, "
         f"now **{statistics.median(ratios['now']):.2f}** (worst row: before {max(ratios['before']):.2f}, "
-        f"now {max(ratios['now']):.2f}); load average at end {load[0]:.1f}, {load[1]:.1f}, {load[2]:.1f}",
+        f"now {max(ratios['now']):.2f})"
+        + "".join(f"; {k} {statistics.median(ratios[k]):.2f} (worst {max(ratios[k]):.2f})" for k in extra)
+        + f"; load average at end {load[0]:.1f}, {load[1]:.1f}, {load[2]:.1f}",
     ]
     print(lines[-1])
     if args.out is not None:
