@@ -11,7 +11,7 @@ the functional ops, the same function up to float rounding). A step is ``--batch
 take it (paper profile: 128 in pieces of 8). The script prints and writes (``--out``) a markdown table
 with the median step times (min in brackets) and the ConvAC / ReLU ratios (target: 1.3 or less).
 
-The ConvAC's forward computes on the non-blank positions only (``convac.models.blank_skip``) where at
+The ConvAC's forward computes on the non-blank positions only (``convac.models._blank_skip``) where at
 most 1/16 of the positions see ink. ``--neutral`` adds two more steps, of the neutral-gauge ConvAC
 (``convac_weights="neutral"``): computed on every position (the full circuit, as before blank
 skipping) and as its forward computes it now. ``--ink`` picks the images: ``scatter`` (3 % of the

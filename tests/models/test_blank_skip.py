@@ -6,7 +6,7 @@ from torch import nn
 
 from convac.data.patches import image_patches
 from convac.errors import InputError, InternalError
-from convac.models import blank_skip
+from convac.models import _blank_skip as blank_skip
 from convac.models.digit_nets import ConvACImageNet, _inked_mask, _patches_at
 from convac.spec import Architecture
 

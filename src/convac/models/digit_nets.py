@@ -24,7 +24,7 @@ from torch import nn
 from convac._validation import choice
 from convac.data.patches import image_patches
 from convac.errors import InputError, InternalError
-from convac.models.blank_skip import active_scores, skippable
+from convac.models._blank_skip import active_scores, skippable
 from convac.models.deep import DeepConvAC
 from convac.models.relu_convnet import ReLUConvNet
 from convac.models.representation import GaussianRepresentation, all_finite
@@ -212,7 +212,7 @@ class ConvACImageNet(nn.Module):
             if int(active.sum()) <= _SKIP_MAX_ACTIVE * active.numel():
                 index = active.reshape(-1).nonzero().squeeze(1)
                 # Blank regions have one input-independent value per layer (exactly 1 in the neutral
-                # kind), so only the positions that see ink are computed (convac.models.blank_skip).
+                # kind), so only the positions that see ink are computed (convac.models._blank_skip).
                 # Max-normalised features keep every product in float range, as in the full circuit.
                 weights = [convac.conv_weight(layer) for layer in range(convac.arch.depth)]
                 values, blank = self._active_features(x, index)
