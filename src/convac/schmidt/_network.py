@@ -156,8 +156,10 @@ def clean_roots(tn: ConvACTensorNetwork) -> list[tuple[np.ndarray, np.ndarray]]:
             for j in range(1, win.shape[1]):
                 part = prev[win[:, j]]
                 acc = (acc[:, :, None, :] * part[:, None, :, :]).reshape(len(win), -1, acc.shape[-1])
-            if acc.shape[1] > acc.shape[2]:
-                acc = np.linalg.qr(acc, mode="r")
+                # only the Gram of acc matters (it is the Hadamard product of the children's Grams), so
+                # compressing after every product keeps rows <= columns squared instead of columns**window
+                if acc.shape[1] > acc.shape[2]:
+                    acc = np.linalg.qr(acc, mode="r")
             f = np.matmul(acc, tn.weights[layer])
             exp = prev_exp[win].sum(axis=1)
         if f.shape[1] > f.shape[2]:
