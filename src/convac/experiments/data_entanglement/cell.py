@@ -69,12 +69,27 @@ def _train(
 ) -> dict[str, float]:
     import torch
 
-    from convac.training import fit
-
     torch.manual_seed(seed)
     model = _model(name, grid)
+    epochs, lr = (cfg.epochs_1d, cfg.lr_1d) if name == "mnist1d" else (cfg.epochs_2d, cfg.lr_2d)
+    return fit_and_score(model, (xtr, ytr, xte, yte), epochs=epochs, lr=lr, batch_size=cfg.batch_size, seed=seed)
+
+
+def fit_and_score(
+    model: Any, data: tuple[np.ndarray, ...], *, epochs: int, lr: float, batch_size: int, seed: int
+) -> dict[str, float]:
+    """Standardise, train ``model`` with :func:`convac.fit` and return its train and test accuracy.
+
+    ``data`` is ``(x_train, y_train, x_test, y_test)``; inputs are flattened and standardised with one
+    mean and std over all training features, so the result cannot depend on the feature order. Batches
+    come from one seeded stream over all epochs. Shared by the feature-order study.
+    """
+    import torch
+
+    from convac.training import fit
+
+    xtr, ytr, xte, yte = data
     xt = torch.tensor(xtr.reshape(len(xtr), -1), dtype=torch.float32)
-    # standardise with training statistics (one mean and std for all features: the order does not matter)
     mu, sd = float(xt.mean()), float(xt.std())
     xt = (xt - mu) / sd
     xv = (torch.tensor(xte.reshape(len(xte), -1), dtype=torch.float32) - mu) / sd
@@ -84,9 +99,9 @@ def _train(
     fit(
         model,
         (xt, yt),
-        epochs=cfg.epochs_1d if name == "mnist1d" else cfg.epochs_2d,
-        lr=cfg.lr_1d if name == "mnist1d" else cfg.lr_2d,
-        batch_size=cfg.batch_size,
+        epochs=epochs,
+        lr=lr,
+        batch_size=batch_size,
         schedule="constant",
         seed=seed,
         progress=False,

@@ -79,36 +79,14 @@ def _model(grid: tuple[int, ...], n_classes: int) -> Any:
 def _train(name: str, data: tuple[np.ndarray, ...], seed: int, cfg: FeatureOrderConfig) -> dict[str, float]:
     import torch
 
-    from convac.training import fit
+    from convac.experiments.data_entanglement.cell import fit_and_score
 
-    xtr, ytr, xte, yte = data
+    xtr, ytr, _, yte = data
     torch.manual_seed(seed)
     model = _model(tuple(xtr.shape[1:]), int(max(ytr.max(), yte.max())) + 1)
-    xt = torch.tensor(xtr.reshape(len(xtr), -1), dtype=torch.float32)
-    # one mean and std for all features: standardising cannot depend on the order
-    mu, sd = float(xt.mean()), float(xt.std())
-    xt = (xt - mu) / sd
-    xv = (torch.tensor(xte.reshape(len(xte), -1), dtype=torch.float32) - mu) / sd
-    yt, yv = torch.tensor(ytr), torch.tensor(yte)
-    model(xt[:2])  # materialise the lazy layer
-    order = torch.Generator().manual_seed(seed)
-    fit(
-        model,
-        (xt, yt),
-        epochs=cfg.epochs_of(name),
-        lr=cfg.lr_of(name),
-        batch_size=cfg.batch_size,
-        schedule="constant",
-        seed=seed,
-        progress=False,
-        evaluate=False,
-        batch_order=lambda epoch, n: torch.randperm(n, generator=order),  # one stream over all epochs
+    return fit_and_score(
+        model, data, epochs=cfg.epochs_of(name), lr=cfg.lr_of(name), batch_size=cfg.batch_size, seed=seed
     )
-    model.eval()
-    with torch.no_grad():
-        train_acc = float((model(xt).argmax(1) == yt).float().mean())
-        test_acc = float((model(xv).argmax(1) == yv).float().mean())
-    return {"train_accuracy": train_acc, "test_accuracy": test_acc}
 
 
 def _order(xtr: np.ndarray, order: str, seed: int, cfg: FeatureOrderConfig) -> tuple[np.ndarray, float | None]:
