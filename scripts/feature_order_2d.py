@@ -3,9 +3,10 @@ r"""The 2D part of the feature-order suite, a chosen subset of its cells: digits
 Runs the cells of ``convac experiment feature-order`` (same cell function, configuration and store, so
 ``convac experiment feature-order --out OUT --datasets digits,mnist5k`` would resume from these lines and
 compute the same records) but only the ``--orders`` asked for, and methods the suite does not run (e.g.
-``entanglement-blocks``) too; one thread; writes ``OUT/results.jsonl``, then the table, CSV and figure.
-``--layout-figure PNG`` draws where the methods put MNIST's pixels instead. A rerun resumes; the seeds
-and the set of datasets are part of the store's configuration (another set needs another ``--out``).
+``entanglement-blocks``) too; one thread; writes ``OUT/results.jsonl``, then the table, CSV and figure,
+and ``paired.txt``: ``entanglement`` minus each other order, paired by seed. ``--layout-figure PNG`` draws where
+the methods put MNIST's pixels instead (and prints their scores). A rerun resumes; the seeds and the set of
+datasets are part of the store's configuration (another set needs another ``--out``).
 
     PYTHONPATH=src nice -n 10 python scripts/feature_order_2d.py --out docs/results/feature_order/2d \
         --datasets mnist5k,digits \
@@ -16,6 +17,7 @@ from __future__ import annotations
 
 import argparse
 from dataclasses import asdict
+from pathlib import Path
 from typing import Any
 
 from convac._threads import thread_limit
@@ -30,7 +32,8 @@ def layout_figure(path: str, dataset: str = "mnist5k", seed: int = 0) -> None:
     import numpy as np
 
     from convac._figures import new_figure, save_figure
-    from convac.datatensor import rearrange_features
+    from convac.datatensor import affinity, rearrange_features
+    from convac.datatensor._seriate import grid_score
     from convac.experiments.feature_order.cell import neighbours_kept, split
 
     xtr = split(dataset, seed)[0]
@@ -45,6 +48,8 @@ def layout_figure(path: str, dataset: str = "mnist5k", seed: int = 0) -> None:
         if method != "natural":
             back = perm[rearrange_features(flat[:, perm].reshape(xtr.shape), grid=grid, method=method, seed=seed)]
         r, c = np.divmod(back.reshape(grid), grid[1])
+        score = grid_score(affinity(flat), back.reshape(grid))  # what the polish climbs
+        print(f"{method}: summed neighbour affinity {score:.1f}, neighbours kept {neighbours_kept(back, grid):.3f}")
         images = (r, c, flat[:, back].mean(0).reshape(grid))
         titles = (f"{method}: original row", "original column", f"mean image (kept {neighbours_kept(back, grid):.2f})")
         for ax, img, title in zip(axes[row], images, titles, strict=True):
@@ -99,6 +104,30 @@ def main() -> None:
         LocalExecutor(workers=1), one, todo, save, saved=lambda: len(store.finished), total=len(todo), where=args.out
     )
     summarize(args.out)
+    paired(args.out)
+
+
+def paired(out: str, against: str = "entanglement") -> None:
+    """Print (and write to ``out/paired.txt``) ``against`` minus every other order, paired by seed."""
+    import numpy as np
+
+    from convac.experiments._runner import read_records
+    from convac.experiments.feature_order.report import mean_ci
+
+    recs = [r for _, r in read_records(Path(out) / "results.jsonl", "delete that line")]
+    acc = {(r["dataset"], r["order"], r["seed"]): 100 * r["test_accuracy"] for r in recs}
+    lines = []
+    for d in sorted({k[0] for k in acc}):
+        for o in sorted({k[1] for k in acc if k[0] == d} - {against}):
+            seeds = sorted(s for (dd, oo, s) in acc if dd == d and oo == o and (d, against, s) in acc)
+            if len(seeds) < 2:
+                continue
+            gap = np.array([acc[d, against, s] - acc[d, o, s] for s in seeds])
+            mean, sd, half = mean_ci(list(gap))
+            lines.append(f"{d}: {against} - {o}: {mean:+.2f} ± {sd:.2f} (sd), 95 % CI ± {half:.2f}, "
+                         f"{int((gap > 0).sum())}/{len(seeds)} seeds above, {int((gap < 0).sum())} below")  # fmt: skip
+    print("\n".join(lines))
+    (Path(out) / "paired.txt").write_text("\n".join(lines) + "\n")
 
 
 if __name__ == "__main__":
