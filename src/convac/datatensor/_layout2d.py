@@ -73,7 +73,9 @@ def embedding_layout(
 ) -> IntArray:
     """Lay the features of affinity ``w`` on an ``(H, W)`` grid by embedding, assignment and swaps (module doc).
 
-    Returns the row-major feature at each cell (a permutation of ``range(H * W)``).
+    Returns the row-major feature at each cell (a permutation of ``range(H * W)``). Cost: dense ``N x N``
+    arrays (MDS, one assignment per rotation, the polish's gains), about 2 s for MNIST's 28x28 and 20 s for a
+    32x32 grid on one busy core; grids much larger than that are slow.
     """
     from scipy.optimize import linear_sum_assignment
 
