@@ -55,8 +55,9 @@ def test_ar1_order_is_lost_without_block_order(seed):
     assert sorted(back[:16] // 16) in ([0] * 16, [1] * 16)  # ... while the halves are right
 
 
+@pytest.mark.parametrize("method", ["entanglement", "entanglement-blocks"])
 @pytest.mark.parametrize("seed", [0, 1, 2])
-def test_smooth_2d_field_recovered_up_to_symmetry(seed):
+def test_smooth_2d_field_recovered_up_to_symmetry(seed, method):
     """A smooth isotropic field on 8x8: the grid comes back up to a flip/rotation of the whole, with tolerance.
 
     Tolerance: at least 90 % of the 4-neighbour pairs of the result are neighbours in the original grid,
@@ -64,7 +65,7 @@ def test_smooth_2d_field_recovered_up_to_symmetry(seed):
     """
     X = smooth_fields(2000, 8, 1.5, seed).reshape(2000, 64)
     shuffle = np.random.default_rng([seed, 2]).permutation(64)
-    perm = convac.rearrange_features(X[:, shuffle].reshape(-1, 8, 8), seed=seed)
+    perm = convac.rearrange_features(X[:, shuffle].reshape(-1, 8, 8), method=method, seed=seed)
     back = shuffle[perm].reshape(8, 8)
     r, c = np.divmod(back, 8)
     steps = np.concatenate([(abs(np.diff(r, axis=a)) + abs(np.diff(c, axis=a))).ravel() for a in (0, 1)])
@@ -83,7 +84,7 @@ def test_ordering_keeps_the_canonical_entanglement():
     b = canonical_entanglement(X[:200, unordered]).means
     np.testing.assert_allclose(a, b, atol=1e-9)
     Y = smooth_fields(300, 4, 1.0, 6).reshape(300, 16)[:, np.random.default_rng(6).permutation(16)]
-    ordered = convac.rearrange_features(Y.reshape(-1, 4, 4))
+    ordered = convac.rearrange_features(Y.reshape(-1, 4, 4), method="entanglement-blocks")
     unordered = convac.rearrange_features(Y.reshape(-1, 4, 4), method="entanglement-unordered")
     a = canonical_entanglement(Y[:150, ordered].reshape(-1, 4, 4)).means
     b = canonical_entanglement(Y[:150, unordered].reshape(-1, 4, 4)).means

@@ -42,8 +42,9 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument(
         "--method",
         default="auto",
-        help="rearrangement: entanglement (blocks also ordered and oriented), entanglement-unordered, greedy-chain, "
-        "spectral, igtd, or auto, metis, kernighan_lin (the unordered bisection with that bisector; default: auto)",
+        help="rearrangement: entanglement (1D: blocks ordered and oriented; 2D: embedding layout), "
+        "entanglement-blocks, entanglement-unordered, greedy-chain, spectral, igtd, "
+        "or auto, metis, kernighan_lin (the unordered bisection with that bisector; default: auto)",
     )
     p.add_argument(
         "--figure", type=ImageFlag("--figure"), metavar="PNG", help="write the per-level figure here (default: none)"

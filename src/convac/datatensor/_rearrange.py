@@ -7,10 +7,18 @@ tree (2D: rows and columns split alternately) of the pooling tree, so that stron
 up in the same blocks. Canonical-partition entanglement cannot see where a block sits nor how it is
 oriented (it is invariant under the pooling tree's symmetries), but a CNN whose kernels are shared across
 positions can: the default method therefore also orders and orients the blocks at every level, down to
-single features, by their affinity (:mod:`~convac.datatensor._seriate`). Methods (:data:`METHODS`):
+single features, by their affinity (:mod:`~convac.datatensor._seriate`). On images the bisection itself
+loses the geometry (blank border pixels take a half of their own, blocks come out as blobs), so on a 2D
+grid the default lays the features out by an embedding of the affinity graph instead
+(:mod:`~convac.datatensor._layout2d`); the canonical entanglement of either is measured the same way.
+Methods (:data:`METHODS`):
 
-- ``"entanglement"`` (default): bisection (exact on graphs of at most 14 features, where the
-  heuristics stumble), then blocks ordered and oriented by affinity;
+- ``"entanglement"`` (default): in 1D, ``"entanglement-blocks"``; on a 2D grid, the features laid out
+  by a 2D embedding of the affinity graph, assigned to cells and polished by swaps
+  (:mod:`~convac.datatensor._layout2d`): on permuted MNIST it keeps the image's geometry, which
+  quadrant bisection does not;
+- ``"entanglement-blocks"``: bisection (exact on graphs of at most 14 features, where the
+  heuristics stumble), then blocks ordered and oriented by affinity (the default's 2D method before);
 - ``"entanglement-unordered"``: bisection only, blocks where the bisector put them (the behaviour
   before blocks were ordered; the names ``"auto"``, ``"metis"`` and ``"kernighan_lin"`` still mean it,
   with that bisector);
@@ -47,6 +55,7 @@ from convac.datatensor._bisect import BISECTORS, Bisector, exact_below
 from convac.datatensor._canonical import check_grid
 from convac.datatensor._entanglement import check_data
 from convac.datatensor._igtd import igtd
+from convac.datatensor._layout2d import embedding_layout
 from convac.datatensor._seriate import (
     bisection_tree,
     greedy_chain,
@@ -60,7 +69,15 @@ from convac.errors import InputError
 __all__ = ["BISECTORS", "LEGACY_METHODS", "METHODS", "Method", "affinity", "rearrange_features"]
 
 Method = Literal[
-    "entanglement", "entanglement-unordered", "greedy-chain", "spectral", "igtd", "auto", "metis", "kernighan_lin"
+    "entanglement",
+    "entanglement-blocks",
+    "entanglement-unordered",
+    "greedy-chain",
+    "spectral",
+    "igtd",
+    "auto",
+    "metis",
+    "kernighan_lin",
 ]
 BisectorName = Literal["auto", "metis", "kernighan_lin"]
 OrderMethod = Callable[[npt.NDArray[np.float64], tuple[int, int], int, Bisector], npt.NDArray[np.int64]]
@@ -113,6 +130,12 @@ def affinity(x: npt.NDArray[np.float64], y: Any = None) -> npt.NDArray[np.float6
 
 
 def _entanglement(w: npt.NDArray[np.float64], shape: tuple[int, int], seed: int, bisect: Bisector) -> Any:
+    if min(shape) > 1:
+        return embedding_layout(w, shape)
+    return _blocks(w, shape, seed, bisect)
+
+
+def _blocks(w: npt.NDArray[np.float64], shape: tuple[int, int], seed: int, bisect: Bisector) -> Any:
     tree = bisection_tree(w, np.arange(w.shape[0]), shape, exact_below(bisect), seed)
     return ordered_layout(w, tree).ravel()
 
@@ -135,6 +158,7 @@ def _igtd(w: npt.NDArray[np.float64], shape: tuple[int, int], seed: int, bisect:
 
 METHODS: dict[str, OrderMethod] = {
     "entanglement": _entanglement,
+    "entanglement-blocks": _blocks,
     "entanglement-unordered": _unordered,
     "greedy-chain": _greedy_chain,
     "spectral": _spectral,

@@ -59,7 +59,8 @@ def _rows(recs: list[dict[str, Any]]) -> list[dict[str, Any]]:
     rows = []
     for d in [d for d in DATASETS if any(r["dataset"] == d for r in recs)]:
         natural = {r["seed"]: 100 * r["test_accuracy"] for r in recs if r["dataset"] == d and r["order"] == "natural"}
-        for o in orders_of(d):
+        extra = sorted({r["order"] for r in recs if r["dataset"] == d} - set(orders_of(d)))  # e.g. other methods
+        for o in (*orders_of(d), *extra):
             rs = [r for r in recs if r["dataset"] == d and r["order"] == o]
             if rs:
                 rows.append(_row(d, o, rs, natural))
