@@ -8,9 +8,10 @@ Used by :func:`convac.rearrange_features`:
   returned); :func:`ordered_layout` also orders and orients the blocks at every level, which the
   pooling tree's symmetries allow without changing any block's content: in 1D the optimal leaf
   ordering of the tree (Bar-Joseph et al. 2001, scipy's ``optimal_leaf_ordering``: the flips of every
-  node that minimise the summed distance ``1 - affinity`` of neighbours), polished by 2-opt moves (which
-  may move a feature across a block boundary) and opened at its weakest link when the order closes
-  into a ring (:func:`cut_ring`: blocks then shift along the ring); in 2D a bottom-up choice of
+  node that minimise the summed distance ``1 - affinity`` of neighbours), polished by 2-opt and Or-opt
+  moves (which may move features across block boundaries) and opened at its weakest link when the order closes
+  into a ring (:func:`cut_ring`: blocks then shift along the ring), then turned to start at its weaker end
+  (:func:`orient`); in 2D a bottom-up choice of
   the flips, swaps and (square blocks) rotations of the two children that maximise the affinity across
   their shared boundary, then sweeps that re-orient each block in place while the total grows;
 - :func:`greedy_chain` (nearest-neighbour chain, then 2-opt) and :func:`spectral_order` (Fiedler
@@ -37,6 +38,7 @@ __all__ = [
     "cut_ring",
     "greedy_chain",
     "ordered_layout",
+    "orient",
     "snake",
     "spectral_order",
     "tree_layout",
@@ -177,7 +179,7 @@ def ordered_layout(w: npt.NDArray[np.float64], tree: Tree, sweeps: int = 3) -> I
     if all(axis == 1 for axis in _axes(tree)):  # 1D: the exact optimum for neighbours exists
         # ... within the tree; a few 2-opt moves mend what a wrong small split broke (they may move a
         # feature across a block boundary), and a ring is opened at its weakest link
-        return cut_ring(w, _two_opt(1.0 - w, _optimal_leaf_order(w, tree), max_passes=50))[None, :]
+        return orient(w, cut_ring(w, _polish(1.0 - w, _optimal_leaf_order(w, tree))))[None, :]
     return _refine(w, tree, _join(w, tree), sweeps)
 
 
@@ -204,6 +206,60 @@ def greedy_chain(w: npt.NDArray[np.float64], max_passes: int = 50) -> IntArray:
         order.append(nxt)
         free[nxt] = False
     return cut_ring(w, _two_opt(1.0 - w, np.array(order, dtype=np.int64), max_passes))
+
+
+def _path_cost(d: npt.NDArray[np.float64], path: IntArray) -> float:
+    return float(d[path[:-1], path[1:]].sum())
+
+
+def _polish(d: npt.NDArray[np.float64], path: IntArray, rounds: int = 10) -> IntArray:
+    """2-opt and Or-opt moves in turn until neither shortens the open path (cost ``d``).
+
+    2-opt only reverses segments; a block that the tree put in the wrong place (e.g. the flat ends
+    of GunPoint's series, alike in affinity) needs a segment *moved*, which Or-opt does.
+    """
+    path = _two_opt(d, path.copy(), max_passes=50)
+    for _ in range(rounds):
+        before = _path_cost(d, path)
+        path = _two_opt(d, _or_opt(d, path), max_passes=50)
+        if _path_cost(d, path) >= before - 1e-12:
+            break
+    return path
+
+
+def _or_opt(d: npt.NDArray[np.float64], path: IntArray, max_passes: int = 50) -> IntArray:
+    """Or-opt on an open path: move a segment (any length, either way round) to where it shortens the path most."""
+    n = len(path)
+    if n < 4:
+        return path
+    dd = np.zeros((n + 1, n + 1))  # node n: a free end on both sides of the path (open path = cycle through it)
+    dd[:n, :n] = d
+    p = np.concatenate([[n], path, [n]])
+    k = np.arange(n + 1)
+    for _ in range(max_passes):
+        improved = False
+        for length in range(1, n):
+            # segment p[i..j] leaves its place and goes between p[k] and p[k + 1], forwards or reversed
+            i = np.arange(1, n - length + 2)
+            j = i + length - 1
+            removed = dd[p[i - 1], p[i]] + dd[p[j], p[j + 1]] - dd[p[i - 1], p[j + 1]]
+            base = dd[p[k], p[k + 1]]
+            fwd = dd[p[k][None, :], p[i][:, None]] + dd[p[j][:, None], p[k + 1][None, :]] - base
+            rev = dd[p[k][None, :], p[j][:, None]] + dd[p[i][:, None], p[k + 1][None, :]] - base
+            gain = removed[:, None] - np.minimum(fwd, rev)
+            gain[(k[None, :] >= i[:, None] - 1) & (k[None, :] <= j[:, None])] = -np.inf
+            a, b = np.unravel_index(int(np.argmax(gain)), gain.shape)
+            if gain[a, b] <= 1e-12:
+                continue
+            ii, jj, kk = int(i[a]), int(j[a]), int(k[b])
+            seg = p[ii : jj + 1][:: -1 if rev[a, b] < fwd[a, b] else 1]
+            rest = np.concatenate([p[:ii], p[jj + 1 :]])
+            at = kk + 1 if kk < ii else kk + 1 - length
+            p = np.concatenate([rest[:at], seg, rest[at:]])
+            improved = True
+        if not improved:
+            break
+    return p[1:-1].copy()
 
 
 def _two_opt(d: npt.NDArray[np.float64], path: IntArray, max_passes: int) -> IntArray:
@@ -258,6 +314,23 @@ def cut_ring(w: npt.NDArray[np.float64], order: IntArray) -> IntArray:
     if links[k] >= w[order[-1], order[0]]:
         return order
     return np.concatenate([order[k + 1 :], order[: k + 1]])
+
+
+def orient(w: npt.NDArray[np.float64], order: IntArray) -> IntArray:
+    """Return the 1D order or its reverse: the one that starts at the end whose strongest affinity is weaker.
+
+    Affinities (symmetric) cannot tell an order from its reverse; without a rule the direction would
+    follow the bisector's seed. The rule is greedy-chain's choice of its first feature, applied to the
+    two ends, so that the direction depends on the data alone.
+
+    >>> w = np.diag([0.9, 0.5, 0.2], 1)
+    >>> w = w + w.T  # a path 0-1-2-3 whose links weaken towards feature 3
+    >>> orient(w, np.arange(4)).tolist()
+    [3, 2, 1, 0]
+    """
+    if len(order) > 1 and w[order[0]].max() > w[order[-1]].max():
+        return order[::-1].copy()
+    return order
 
 
 def snake(order: IntArray, shape: tuple[int, int]) -> IntArray:
