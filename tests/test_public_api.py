@@ -77,6 +77,7 @@ SUBPACKAGES = {
         "WavefunctionRun",
         "architecture_for",
         "build_hamiltonian",
+        "canonical_profile",
         "compare_designs",
         "design_from_state",
         "entanglement_figure",

@@ -3,13 +3,16 @@
 import itertools
 import json
 
+import numpy as np
 import pytest
 
 import convac
+from convac.channel_design import DEFAULT_MARGIN
 from convac.errors import ConvacTypeError, InputError
 from convac.wavefunction import (
     WavefunctionRun,
     architecture_for,
+    canonical_profile,
     compare_designs,
     design_from_state,
     entanglement_profile,
@@ -51,31 +54,84 @@ def test_equal_param_channels_hit_the_count_exactly_and_are_monotone(shape, kind
     assert all(a >= b for a, b in pairs) if kind == "wide_base" else all(a <= b for a, b in pairs)
 
 
-def test_designed_and_hand_made_arms_have_identical_parameter_counts():
+def _dense_entropy(state, block, n):
+    """Von Neumann entropy of the reduced density matrix of ``block``, by eigvalsh (no SVD, no convac.schmidt)."""
+    rest = [i for i in range(n) if i not in block]
+    matrix = state.reshape((2,) * n).transpose(list(block) + rest).reshape(2 ** len(block), -1)
+    p = np.linalg.eigvalsh(matrix @ matrix.T)
+    p = p[p > 1e-14]
+    return float(-(p * np.log(p)).sum())
+
+
+@pytest.fixture(scope="module")
+def tfim16_state():
+    return ground_state(tfim((16,)))[1]
+
+
+@pytest.fixture(scope="module")
+def heis44_state():
+    return ground_state(heisenberg((4, 4), marshall=True), magnetization=0)[1]
+
+
+def test_canonical_profile_of_the_tfim_chain_is_the_dense_block_entropy(tfim16_state):
+    profile = canonical_profile(tfim16_state, (16,))
+    assert [lv.side for lv in profile.levels] == [1, 2, 4, 8]
+    for lv in profile.levels:
+        blocks = [list(range(start, start + lv.side)) for start in range(0, 16, lv.side)]
+        assert lv.ci95 == 0.0 and len(lv.entropies) == len(blocks) == lv.n_blocks
+        assert lv.entropies == pytest.approx([_dense_entropy(tfim16_state, b, 16) for b in blocks], abs=1e-10)
+    # the issue's reference block entropies, L = 1, 2, 4, 8
+    assert profile.means == pytest.approx([0.4732, 0.5894, 0.6922, 0.7501], abs=1e-4)
+
+
+def test_canonical_profile_of_heisenberg_4x4_is_the_dense_site_and_square_entropy(heis44_state):
+    profile = canonical_profile(heis44_state, (4, 4))
+    squares = [[r * 4 + c for r in (r0, r0 + 1) for c in (c0, c0 + 1)] for r0 in (0, 2) for c0 in (0, 2)]
+    sites = [[i] for i in range(16)]
+    for lv, blocks in zip(profile.levels, (sites, squares), strict=True):
+        assert lv.entropies == pytest.approx([_dense_entropy(heis44_state, b, 16) for b in blocks], abs=1e-10)
+    assert profile.means == pytest.approx([np.log(2), 1.5772], abs=1e-4)  # a singlet's site; the 2x2 corner
+
+
+def test_feasible_design_from_the_state_meets_every_level_at_exactly_the_budget(tfim16_state):
+    profile = canonical_profile(tfim16_state, (16,))
+    d = design_from_state(tfim16_state, (16,), 605)
+    arch = architecture_for((16,), d.channels)
+    assert arch.n_params == d.n_params == 605
+    for lv in profile.levels:  # ln min-cut >= S + margin (capped at the inputs' ln 2^side), by convac.min_cut
+        part = convac.Partition(16, range(lv.side), grid=(16,))
+        required = min(lv.mean + DEFAULT_MARGIN, lv.side * np.log(2))
+        assert np.log(convac.min_cut(arch, part).value) >= required - 1e-9
+
+
+def test_a_budget_below_the_requirements_gives_the_closest_design_or_raises(tfim16_state):
+    d = design_from_state(tfim16_state, (16,), 300)
+    assert architecture_for((16,), d.channels).n_params == 300
+    assert "short" in [lv.status for lv in d.levels]
+    with pytest.raises(InputError, match=r"need \d+ parameters, above the budget 300"):
+        design_from_state(tfim16_state, (16,), 300, infeasible="raise")
+
+
+def test_the_objective_rule_stays_available_for_any_schedule():
     _, state = ground_state(tfim((8,)))
-    arms = equal_arms(state, (8,), budget=150, max_width=8)
-    counts = {arm: architecture_for((8,), arms[arm]).n_params for arm in ("wide_base", "wide_tip", "designed")}
-    assert len(set(counts.values())) == 1 and counts["designed"] <= 150
-    design = design_from_state(state, (8,), 150, widths=range(1, 9))
-    assert design.n_params <= 150
-
-
-def test_equal_arms_are_three_distinct_networks_with_one_count_when_possible():
-    _, state = ground_state(tfim((16,)))
-    arms = equal_arms(state, (16,), budget=600, max_width=16)
-    assert len({arms[a] for a in ("wide_base", "wide_tip", "designed")}) == 3
-    counts = {architecture_for((16,), arms[a]).n_params for a in ("wide_base", "wide_tip", "designed")}
-    assert len(counts) == 1 and counts.pop() <= architecture_for((16,), arms["design"]).n_params
-
-
-def test_equal_arms_follow_a_pooling_schedule():
+    assert design_from_state(state, (8,), 150, method="objective", widths=range(1, 9)).n_params <= 150
     windows = [(1, 2), (2, 1), (1, 2)]
     _, state = ground_state(tfim((2, 4)))
-    arms = equal_arms(state, (2, 4), budget=300, max_width=8, windows=windows)
+    arms = equal_arms(state, (2, 4), budget=300, max_width=8, windows=windows, method="objective")
     assert all(len(arms[a]) == 3 for a in ("wide_base", "wide_tip", "designed", "design"))
     assert (
         len({architecture_for((2, 4), arms[a], windows).n_params for a in ("wide_base", "wide_tip", "designed")}) == 1
     )
+
+
+def test_equal_arms_put_the_feasible_design_against_both_hand_made_shapes_at_one_count(tfim16_state):
+    arms = equal_arms(tfim16_state, (16,), budget=600, max_width=16)
+    assert arms["designed"] == arms["design"]
+    assert len({arms[a] for a in ("wide_base", "wide_tip", "designed")}) == 3
+    counts = {architecture_for((16,), arms[a]).n_params for a in ("wide_base", "wide_tip", "designed")}
+    assert len(counts) == 1 and counts.pop() <= 600
+    exact = architecture_for((16,), arms["designed"]).n_params
+    assert design_from_state(tfim16_state, (16,), exact).channels == arms["designed"]
 
 
 def test_compare_designs_reports_every_arm_and_seed():
@@ -122,6 +178,21 @@ def test_run_writes_summary_history_and_figure(tmp_path):
             "full_sum=True needs N <= 20",
         ),
         (lambda: run({"model": "tfim"}), ConvacTypeError, "config must be a WavefunctionRun"),
+        (
+            lambda: design_from_state(np.eye(16)[0], (4,), 40, method="mincut"),
+            InputError,
+            "method must be 'feasible' or 'objective'",
+        ),
+        (
+            lambda: design_from_state(np.full(256, 0.0625), (2, 4), 100, windows=[(1, 2), (2, 2)]),
+            InputError,
+            "a feasible design needs the canonical pooling tree",
+        ),
+        (
+            lambda: equal_arms(np.full(16, 0.25), (4,), 5),
+            InputError,
+            "no parameter count up to 5 is hit by a wide-base and a wide-tip vector",
+        ),
     ],
 )
 def test_bad_inputs_raise_convac_errors(call, error, message):

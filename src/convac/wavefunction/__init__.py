@@ -24,6 +24,7 @@ from convac.wavefunction._ansatz import ConvACWaveFunction
 from convac.wavefunction._design import (
     ARMS,
     architecture_for,
+    canonical_profile,
     compare_designs,
     design_from_state,
     entanglement_profile,
@@ -62,6 +63,7 @@ __all__ = [
     "WavefunctionRun",
     "architecture_for",
     "build_hamiltonian",
+    "canonical_profile",
     "compare_designs",
     "design_from_state",
     "entanglement_figure",

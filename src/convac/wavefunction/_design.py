@@ -1,8 +1,12 @@
 """Design from the state: entanglement profile -> channel widths, and equal-parameter comparisons.
 
-:func:`entanglement_profile` measures a state's entropy at each probe scale (checkerboard,
-blocks, halves); :func:`design_from_state` hands it to :func:`convac.design` as the profile's
-weights. :func:`equal_param_channels` finds a wide-base (non-increasing) or wide-tip
+:func:`canonical_profile` measures a state's entropy under every canonical partition of the
+ansatz's pooling tree (each block of each level against the rest, exact from the state vector);
+:func:`design_from_state` feeds it to :func:`convac.design` with ``method="feasible"``, which meets
+``ln c_l >= S_l + margin`` at every level where the budget allows and returns widths with *exactly*
+the budget (``method="objective"``: the older rule, the entropy per probe scale of
+:func:`entanglement_profile` as weights, within the budget, for any pooling schedule).
+:func:`equal_param_channels` finds a wide-base (non-increasing) or wide-tip
 (non-decreasing) channel vector with *exactly* a given parameter count, by exhaustive search
 over monotone, non-constant vectors (widths ``2 .. max_width``; a width-1 layer would make the
 state a product across its cut): of those that hit the count, the one closest
@@ -28,7 +32,9 @@ from typing import Any
 import numpy as np
 
 from convac._validation import choice, integer
+from convac.datatensor import CanonicalProfile, LevelEntanglement, canonical_levels
 from convac.errors import InputError
+from convac.partitions import Partition
 from convac.spec import Architecture
 from convac.wavefunction._entanglement import standard_partitions
 from convac.wavefunction._exact import state_entanglement
@@ -36,6 +42,7 @@ from convac.wavefunction._exact import state_entanglement
 __all__ = [
     "ARMS",
     "architecture_for",
+    "canonical_profile",
     "compare_designs",
     "design_from_state",
     "entanglement_profile",
@@ -76,22 +83,62 @@ def entanglement_profile(state: Any, shape: Sequence[int]) -> dict[str, float]:
     return {label: state_entanglement(state, part).entropy for label, part in standard_partitions(shape).items()}
 
 
-def design_from_state(state: Any, shape: Sequence[int], budget: int, **options: Any) -> Any:
-    """:func:`convac.design` with the state's :func:`entanglement_profile` as the profile.
+def canonical_profile(state: Any, shape: Sequence[int]) -> CanonicalProfile:
+    """Entropy (nats) of ``state`` under every canonical partition of the lattice's pooling tree.
 
-    Options go to :func:`convac.design` (``widths``, ``windows``, ``shared``); ``n_features`` is 2.
+    Level ``l`` (finest first) holds every block of side ``2^l`` (``2^l x 2^l`` on a square
+    lattice) against the rest, each exact from the state vector (:func:`state_entanglement`), so
+    no level is sampled and every ``ci95`` is 0; a sector state (zeros outside its ``sum sz``, as
+    :func:`ground_state` returns it) is decomposed as it is. ``theta`` and ``n_samples`` are 0: a
+    state has neither a kernel nor samples. This is the profile ``method="feasible"`` designs for.
 
     Examples
     --------
     >>> from convac.wavefunction import ground_state, tfim
     >>> _, state = ground_state(tfim((8,)))
-    >>> design_from_state(state, (8,), budget=120).n_params <= 120
-    True
+    >>> prof = canonical_profile(state, (8,))
+    >>> [lv.side for lv in prof.levels], [round(m, 4) for m in prof.means]
+    ([1, 2, 4], [0.4708, 0.5769, 0.6351])
+    """
+    grid = tuple(int(s) for s in shape)
+    n = int(np.prod(grid))
+    levels = []
+    for level in canonical_levels(grid):
+        blocks = [i for i, block in enumerate(level.blocks) if len(block) < n]
+        entropies = tuple(state_entanglement(state, Partition(n, level.blocks[i], grid=grid)).entropy for i in blocks)
+        levels.append(LevelEntanglement(level.side, level.depth, len(level.blocks), tuple(blocks), entropies))
+    return CanonicalProfile(grid, 0.0, 0, tuple(levels), extra={"source": "state vector"})
+
+
+def design_from_state(
+    state: Any, shape: Sequence[int], budget: int, *, method: str = "feasible", **options: Any
+) -> Any:
+    """:func:`convac.design` for ``state``'s entanglement on the lattice ``shape`` (``n_features`` 2).
+
+    ``method="feasible"`` (default): the profile is :func:`canonical_profile`, the widths meet
+    ``ln mincut_l >= S_l + margin`` at every canonical level and have exactly ``budget``
+    parameters (a :class:`convac.channel_design.FeasibleDesign`); a budget too small for every
+    level gives the design closest to feasible (``infeasible="closest"``, the levels short of their
+    requirement marked ``short``) unless ``infeasible="raise"`` is passed. It needs the canonical
+    pooling tree (2 or 2x2 per layer). ``method="objective"``: the entropy per probe scale
+    (:func:`entanglement_profile`) as weights, within the budget, for any ``windows``.
+    Options go to :func:`convac.design` (``margin``, ``spend``, ``infeasible``, ``shared``;
+    ``widths``, ``windows`` for ``objective``).
+
+    Examples
+    --------
+    >>> from convac.wavefunction import ground_state, tfim
+    >>> _, state = ground_state(tfim((8,)))
+    >>> d = design_from_state(state, (8,), budget=235)
+    >>> d.n_params, d.channels, [lv.status for lv in d.levels]
+    (235, (5, 5, 5), ['free', 'free', 'free'])
     """
     from convac.channel_design import design  # a sibling on this layer; it never imports wavefunction
 
-    profile = entanglement_profile(state, shape)
-    return design(tuple(int(s) for s in shape), budget, profile=profile, n_features=2, **options)
+    grid = tuple(int(s) for s in shape)
+    if choice(method, "method", ("feasible", "objective")) == "objective":
+        return design(grid, budget, profile=entanglement_profile(state, grid), n_features=2, **options)
+    return _feasible_design(canonical_profile(state, grid), grid, budget, **options)
 
 
 def _template(shape: Sequence[int], windows: Any) -> Architecture:
@@ -157,28 +204,41 @@ def equal_param_channels(
 
 
 def equal_arms(
-    state: Any, shape: Sequence[int], budget: int, max_width: int = 16, windows: Any = None
+    state: Any,
+    shape: Sequence[int],
+    budget: int,
+    max_width: int = 16,
+    windows: Any = None,
+    *,
+    method: str = "feasible",
+    **design_options: Any,
 ) -> dict[str, tuple[int, ...]]:
     """Channels of the three arms with one common parameter count, and how they were chosen.
 
-    The state's design within ``budget`` (:func:`design_from_state`) bounds the count: the arms
-    share the largest count ``<= P`` (the design's count) that a wide-base, a wide-tip and *some*
-    vector (widths 2..max_width) all hit exactly and at which the vector closest to the design
-    (in ``sum (log2 c - log2 d)^2``) is neither hand-made arm, so that the comparison has three
-    distinct networks (falling back to the largest common count when there is no such count). Wide-base and wide-tip are
-    :func:`equal_param_channels`; the designed arm is that closest vector. The result also holds
-    the design itself under ``"design"``. ``windows``: a pooling schedule (default 2 per layer).
+    ``method="feasible"`` (default): the arms share the largest count ``<= budget`` that a
+    wide-base and a wide-tip vector (widths 2..max_width) both hit exactly and at which the state's
+    feasible design (:func:`design_from_state`, exactly that count, ``design_options`` passed on) is
+    neither hand-made vector, so that the comparison has three distinct networks (falling back to
+    the largest common count when there is no such count); the designed arm *is* that design.
+    ``method="objective"``: the older rule for any pooling schedule ``windows``: the design within
+    ``budget`` bounds the count, which is lowered to one that some vector also hits, and the
+    designed arm is the vector with that count closest to the design in ``sum (log2 c - log2 d)^2``.
+    Wide-base and wide-tip are :func:`equal_param_channels`. The result also holds the design
+    itself under ``"design"``.
 
     Examples
     --------
     >>> from convac.wavefunction import ground_state, tfim
     >>> _, state = ground_state(tfim((8,)))
     >>> arms = equal_arms(state, (8,), budget=150, max_width=8)
-    >>> len({architecture_for((8,), arms[a]).n_params for a in ARMS})
-    1
+    >>> len({architecture_for((8,), arms[a]).n_params for a in ARMS}), arms["designed"] == arms["design"]
+    (1, True)
     """
+    if choice(method, "method", ("feasible", "objective")) == "feasible":
+        return _feasible_arms(state, shape, budget, max_width, **design_options)
     widths = tuple(range(2, max_width + 1))
-    design = tuple(int(c) for c in design_from_state(state, shape, budget, widths=widths, windows=windows).channels)
+    design = design_from_state(state, shape, budget, method="objective", widths=widths, windows=windows)
+    design = tuple(int(c) for c in design.channels)
     template = _template(shape, windows)
     every = np.array(list(itertools.product(widths, repeat=template.depth)), dtype=np.int64)
     families = {kind: _monotone(template.depth, max_width, kind) for kind in ("wide_base", "wide_tip")}
@@ -196,6 +256,52 @@ def equal_arms(
         "designed": designed,
         "design": design,
     }
+
+
+def _feasible_arms(
+    state: Any, shape: Sequence[int], budget: int, max_width: int, **design_options: Any
+) -> dict[str, tuple[int, ...]]:
+    """Return :func:`equal_arms`'s arms for ``method="feasible"``: the design at a count both hand arms hit."""
+    budget = integer(budget, "budget", minimum=1)
+    max_width = integer(max_width, "max_width", minimum=2, maximum=128)
+    template = _template(shape, None)
+    kinds = ("wide_base", "wide_tip")
+    hand = {kind: set(_param_counts(template, _monotone(template.depth, max_width, kind)).tolist()) for kind in kinds}
+    common = sorted(c for c in hand["wide_base"] & hand["wide_tip"] if c <= budget)
+    profile = canonical_profile(state, shape)  # measured once, designed at every candidate count
+    first: dict[str, tuple[int, ...]] | None = None
+    failure: InputError | None = None
+    for count in reversed(common):
+        try:
+            designed = tuple(int(c) for c in _feasible_design(profile, shape, count, **design_options).channels)
+        except InputError as error:  # mostly: no integer widths with exactly this count near the continuous design
+            failure = error
+            continue
+        arms = {
+            "wide_base": equal_param_channels(shape, count, "wide_base", max_width=max_width),
+            "wide_tip": equal_param_channels(shape, count, "wide_tip", max_width=max_width),
+            "designed": designed,
+            "design": designed,
+        }
+        if designed not in (arms["wide_base"], arms["wide_tip"]):
+            return arms
+        first = first or arms
+    if first is None and failure is not None:
+        raise failure  # no count could be designed: the design's own reason (geometry, entanglement, ...)
+    if first is None:
+        raise InputError(
+            f"no parameter count up to {budget} is hit by a wide-base and a wide-tip vector (widths 2..{max_width}) "
+            f"and a feasible design on {tuple(shape)}; raise the budget or max_width"
+        )
+    return first
+
+
+def _feasible_design(profile: CanonicalProfile, shape: Sequence[int], budget: int, **options: Any) -> Any:
+    """:func:`convac.design` with ``method="feasible"`` for a measured canonical ``profile``."""
+    from convac.channel_design import design  # a sibling on this layer; it never imports wavefunction
+
+    options.setdefault("infeasible", "closest")
+    return design(tuple(int(s) for s in shape), budget, profile=profile, method="feasible", n_features=2, **options)
 
 
 def _designed_arm(
@@ -229,6 +335,7 @@ def compare_designs(
     max_width: int = 16,
     weights: str = "signed",
     windows: Any = None,
+    method: str = "feasible",
     log: Any = None,
     **optimize_options: Any,
 ) -> list[dict[str, Any]]:
@@ -236,7 +343,9 @@ def compare_designs(
 
     The exact ground state of ``H`` gives the profile for the designed arm and the reference
     energy; every network has ``weights`` (signed by default: positive ConvACs plateau, see
-    docs/wavefunction); ``windows`` is the pooling schedule of every arm.
+    docs/wavefunction); ``method`` chooses the design rule (:func:`equal_arms`: ``"feasible"``,
+    the canonical-level constraints at exactly the common count, by default) and ``windows`` is the
+    pooling schedule of every arm (``"objective"`` only).
     Each row: arm, channels, n_params, seed, energy, relative error, seconds.
     ``optimize_options`` go to :func:`~convac.wavefunction.optimize` (``steps``, ``lr``,
     ``optimizer``, ``magnetization``, ...); ``log(row)`` is called after every run.
@@ -254,7 +363,7 @@ def compare_designs(
 
     magnetization = optimize_options.get("magnetization")
     e0, state = ground_state(H, magnetization)
-    arms = equal_arms(state, H.shape, budget, max_width, windows)
+    arms = equal_arms(state, H.shape, budget, max_width, windows, method=method)
     rows: list[dict[str, Any]] = []
     trained: dict[tuple[tuple[int, ...], int], dict[str, Any]] = {}
     for seed in seeds:  # seeds outermost: a run stopped early still holds complete, paired seeds

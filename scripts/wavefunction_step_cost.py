@@ -1,0 +1,53 @@
+"""Cost of one sampled SR step on TFIM 6x6, Γ = 3: the core-hour estimate of docs/wavefunction.
+
+Usage (``nice -n 15``, ``OMP_NUM_THREADS=1``)::
+
+    python scripts/wavefunction_step_cost.py
+
+Channels 16,32 with windows 3x3, 2x2 (3 232 parameters, minSR: parameters outnumber samples),
+signed weights; unsymmetrised with 1 024 samples (3 steps), symmetrised over the 72 translations
+and spin flips with 256 samples (2 steps). One JSON line per ansatz (the optimiser's seconds per
+step) to ``docs/results/wavefunction/step_cost_6x6.jsonl``, written as each finishes.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from pathlib import Path
+
+import torch
+
+from convac.wavefunction import ConvACWaveFunction, architecture_for, optimize, tfim
+
+OUT = Path("docs/results/wavefunction/step_cost_6x6.jsonl")
+
+
+def main() -> None:
+    """Time a few sampled SR steps of each ansatz and append one line each."""
+    torch.set_num_threads(1)
+    H = tfim((6, 6), field=3.0)
+    for symmetry, chains, per, steps in (("none", 64, 16, 3), ("translation_spin_flip", 32, 8, 2)):
+        arch = architecture_for((6, 6), [16, 32], windows=[(3, 3), (2, 2)])
+        psi = ConvACWaveFunction(arch, weights="signed", seed=0, symmetry=symmetry)
+        tic = time.perf_counter()
+        res = optimize(
+            psi, H, full_sum=False, optimizer="sr", steps=steps, lr=0.05, n_chains=chains, n_per_chain=per, seed=0,
+            threads=1,
+        )  # fmt: skip
+        row = {
+            "symmetry": symmetry,
+            "n_params": arch.n_params,
+            "samples": chains * per,
+            "step_seconds": [r["seconds"] for r in res.history],
+            "total": time.perf_counter() - tic,
+            "energy": res.history[-1]["energy"],
+            "acceptance": res.history[-1]["acceptance"],
+        }
+        with OUT.open("a") as fh:
+            fh.write(json.dumps(row) + "\n")
+        print(json.dumps(row), flush=True)
+
+
+if __name__ == "__main__":
+    main()
