@@ -26,12 +26,24 @@ at the input cap ``(2^l)^d ln M`` (input edges are no width to design); entangle
 an error naming the level.
 
 **Spending what is free.** The constraints leave budget over; a rule from :data:`SPEND_RULES` spends
-it: ``"entanglement"`` (default) raises every level's requirement by one common amount ``x`` (each
-capped at what its inputs allow, ``(2^l)^d ln M``) and takes the widths that just meet it, so every level
-gets the same log-slack and the smallest slack is as large as the budget allows (max-min);
-``"uniform"`` raises every layer to one common width above its lower bound. The widths are lifted to
-their smallest valley-free envelope (``min(max before, max after)``), so no layer sits below both
-neighbours (a bottleneck for a ReLU net) unless the lower bounds themselves ask for one.
+it. ``"proportional"`` (default, :data:`DEFAULT_SPEND`): the constraints stay as stated on both bonds
+of every level, and each level's *own* width (layer ``l``, the bond that carries its block to the
+pooling above) gets log-slack in proportion to its entanglement, ``ln c_l = S_l + margin + x S_l /
+max S``, one common ``x`` for all: the design is the largest common factor ``1 + x / max S`` on the
+measured entanglement that the budget buys. Why a factor: the measured ``S_l`` under-reads the
+task's (it is capped at ``ln n`` for ``n`` samples and depends on the feature map), plausibly by a
+common factor, so the budget goes where the entanglement is largest, and nothing goes to a level of
+zero entanglement. Why the own width only: raising both bonds of a level makes neighbouring layers
+equally wide, so the shape could not say which scale the data need (measured on the known-scale
+tasks, docs/findings/scale-tasks.md). Once the most entangled level's width reaches its input cap,
+the rest is spent as equal log-slack. ``"entanglement"`` raises every level's requirement (both
+bonds) by one common amount ``x`` (each capped at what its inputs allow, ``(2^l)^d ln M``) and takes
+the widths that just meet it, so every level gets the same log-slack and the smallest slack is as
+large as the budget allows (max-min); it spreads a budget evenly where the entanglement is far below
+every width's capacity. ``"uniform"`` raises every layer to one common width above its lower bound.
+The widths are lifted to their smallest valley-free envelope (``min(max before, max after)``), so no
+layer sits below both neighbours (a bottleneck for a ReLU net) unless the lower bounds themselves ask
+for one.
 
 **Exactly the budget.** The real widths meet the budget for one ``x`` (bisection; the count rises
 with ``x``). Integers then come from an exact search: the
@@ -45,9 +57,11 @@ Examples
 --------
 >>> from convac.spec._paper import paper_architecture, paper_budget
 >>> d = design_feasible(paper_architecture([1] * 6), paper_budget(6), [0.02, 0.06, 0.08, 0.23, 0.58, 1.14])
->>> d.n_params == paper_budget(6), [lv.binding for lv in d.levels]
-(True, [False, False, False, False, False, False])
->>> d.channels
+>>> d.n_params == paper_budget(6), [lv.binding for lv in d.levels]  # the four finest levels at their bound
+(True, [True, True, True, True, False, False])
+>>> d.channels  # the spare budget goes where the entanglement is largest (spend="proportional")
+(3, 3, 3, 5, 13, 56)
+>>> design_feasible(d.arch, paper_budget(6), [0.02, 0.06, 0.08, 0.23, 0.58, 1.14], spend="entanglement").channels
 (7, 9, 9, 14, 22, 24)
 """
 
@@ -70,14 +84,24 @@ from convac.mincut import min_cut
 from convac.partitions import Partition
 from convac.spec import Architecture
 
-__all__ = ["DEFAULT_MARGIN", "SPEND_RULES", "FeasibleDesign", "LevelConstraint", "SpendRule", "design_feasible"]
+__all__ = [
+    "DEFAULT_MARGIN",
+    "DEFAULT_SPEND",
+    "SPEND_RULES",
+    "FeasibleDesign",
+    "LevelConstraint",
+    "SpendRule",
+    "design_feasible",
+]
 
 FloatArray = npt.NDArray[np.float64]
 IntArray = npt.NDArray[np.int64]
 
 DEFAULT_MARGIN = math.log(2)
 """Nats every level must clear beyond its entanglement: one bit, each bond twice the width the data need."""
-SpendRule = Literal["entanglement", "uniform"]
+SpendRule = Literal["proportional", "entanglement", "uniform"]
+DEFAULT_SPEND: SpendRule = "proportional"
+"""The default rule for the budget the constraints leave free (module docstring, *Spending what is free*)."""
 _TOL = 1e-9
 NO_ENTANGLEMENT = 1e-9
 """Data whose mean entanglement (nats) stays below this at every level carry no correlations to design for."""
@@ -147,7 +171,7 @@ class FeasibleDesign:
     >>> from convac.spec._paper import paper_architecture, paper_budget
     >>> d = design_feasible(paper_architecture([1] * 6), paper_budget(4), [0.1] * 4 + [0.5, 1.5], reference_r=4)
     >>> d.channels, d.n_params, d.token("tip")
-    ((4, 4, 4, 6, 20, 16), 696, 'tip=1,1,1,1.5,5,4')
+    ((4, 4, 4, 6, 10, 27), 696, 'tip=1,1,1,1.5,2.5,6.75')
     """
 
     arch: Architecture
@@ -345,17 +369,30 @@ def input_caps(template: Architecture) -> FloatArray:
     return np.asarray([2 ** (lv * template.ndim) * math.log(template.n_features) for lv in range(template.depth)])
 
 
-def _equal_slack(template: Architecture, required: FloatArray, extra: float) -> FloatArray:
+def _equal_slack(template: Architecture, required: FloatArray, entropy: FloatArray, extra: float) -> FloatArray:
     # every level asks ``extra`` nats more (up to what its inputs allow): the max-min slack allocation
     return needed_widths(template, np.minimum(required + extra, input_caps(template)))
 
 
-def _common_width(template: Architecture, required: FloatArray, extra: float) -> FloatArray:
+def _common_width(template: Architecture, required: FloatArray, entropy: FloatArray, extra: float) -> FloatArray:
     # one common width exp(extra) wherever the constraints ask for less
     return np.maximum(needed_widths(template, required), math.exp(extra))
 
 
-SPEND_RULES: dict[str, Callable[[Architecture, FloatArray, float], FloatArray]] = {
+def _proportional_slack(template: Architecture, required: FloatArray, entropy: FloatArray, extra: float) -> FloatArray:
+    # the constraints stay on both bonds of every level (needed_widths); the spare goes to each level's own
+    # width, log-slack ``extra * S_l / max S``: one common factor on the measured entanglement (module docstring)
+    caps = input_caps(template)
+    top = float(entropy.max())
+    share = entropy / top if top > 0 else np.ones_like(entropy)
+    # once the most entangled level's own width is at its input cap, the rest is spent as equal log-slack
+    full = max(float((caps - required)[share >= 1.0 - 1e-12].max()), 0.0)
+    own = np.exp(np.minimum(required + extra * share + max(extra - full, 0.0), caps))
+    return np.maximum(needed_widths(template, required), own)
+
+
+SPEND_RULES: dict[str, Callable[[Architecture, FloatArray, FloatArray, float], FloatArray]] = {
+    "proportional": _proportional_slack,
     "entanglement": _equal_slack,
     "uniform": _common_width,
 }
@@ -379,12 +416,16 @@ def no_valley(shape: FloatArray) -> FloatArray:
 
 
 def continuous_widths(
-    template: Architecture, lo: IntArray, required: FloatArray, spend: str, budget: int
+    template: Architecture, lo: IntArray, required: FloatArray, entropy: FloatArray, spend: str, budget: int
 ) -> FloatArray:
-    """Return the valley-free real widths of rule ``spend`` whose parameter count is the budget (bisection)."""
+    """Return the valley-free real widths of rule ``spend`` whose parameter count is the budget (bisection).
+
+    ``required`` is what each level's ``ln mincut`` must reach, ``entropy`` its measured entanglement
+    (upper confidence bound), which the ``proportional`` rule spends by.
+    """
 
     def widths(extra: float) -> FloatArray:
-        return np.maximum(lo, no_valley(SPEND_RULES[spend](template, required, extra)))
+        return np.maximum(lo, no_valley(SPEND_RULES[spend](template, required, entropy, extra)))
 
     def count(c: FloatArray) -> float:
         return float(param_counts(template, c[None, :])[0])
@@ -463,7 +504,7 @@ def design_feasible(
     profile: Any,
     *,
     margin: float = DEFAULT_MARGIN,
-    spend: SpendRule = "entanglement",
+    spend: SpendRule = DEFAULT_SPEND,
     reference_r: int | None = None,
     name: str = "designed",
     infeasible: Literal["raise", "closest"] = "raise",
@@ -481,7 +522,7 @@ def design_feasible(
     >>> from convac import Architecture
     >>> d = design_feasible(Architecture.deep_1d(16, 4, [1] * 4, shared=True), 300, [0.5, 1.0, 1.0, 1.2])
     >>> d.channels, d.n_params, [lv.slack > 0 for lv in d.levels]
-    ((8, 10, 10, 8), 300, [True, True, True, True])
+    ((6, 9, 10, 12), 300, [True, True, True, True])
     >>> design_feasible(Architecture.deep_1d(16, 4, [1] * 4, shared=True), 120, [0.5, 3.0, 1.0, 1.2])
     Traceback (most recent call last):
         ...
@@ -516,7 +557,7 @@ def design_feasible(
     for attempt in range(40):
         met = np.maximum(required + shortfall, 0.0)
         lo = lower_bounds(template, met)
-        target = continuous_widths(template, lo, met, rule, budget)
+        target = continuous_widths(template, lo, met, means + cis, rule, budget)
         last = shortfall == 0.0 or attempt == 39
         try:
             widths = exact_widths(template, lo, target, budget)

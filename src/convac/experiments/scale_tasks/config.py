@@ -11,15 +11,14 @@ from convac.experiments.scale_tasks.arms import ARMS
 
 __all__ = ["DESIGN_METHODS", "ScaleTasksConfig"]
 
-DESIGN_METHODS: tuple[str, ...] = ("objective", "feasible", "proportional")
-"""How the designed arm turns the task's data-entanglement profile into a shape of widths:
+DESIGN_METHODS: tuple[str, ...] = ("feasible", "objective")
+"""How the designed arm turns the task's data-entanglement profile into a shape of widths, both by
+:func:`convac.channel_design.design` at the study's budget:
 
-- ``objective``: :func:`convac.channel_design.design` with the profile (today's rule: per-level
-  entanglement as weights of a min-cut objective), widths 1..32, at the study's budget;
-- ``feasible``: the same call with ``method="feasible"`` (the feasibility rule ``ln c_l >= S_l +
-  margin``; needs a convac whose ``design`` has it);
-- ``proportional``: widths proportional to each level's mean entanglement (a transparent
-  baseline rule, not convac's design).
+- ``feasible``: ``method="feasible"``, the theorem as constraints (``ln mincut_l >= S_l + margin``)
+  and the free budget spent by the default rule (``proportional``: log-slack in proportion to
+  each level's entanglement); the shape is the rule's real widths;
+- ``objective``: per-level entanglement as weights of a min-cut objective, widths 1..32.
 
 Whatever the method, only the designed widths' *shape* above the first layer is kept; the
 widths themselves are placed at the study's exact budget like every other arm's."""
@@ -57,7 +56,8 @@ class ScaleTasksConfig:
     epochs: int = 30
     batch_size: int = 50
     lr: float = 0.05
-    design_method: str = "objective"
+    design_method: str = "feasible"
+    restarts: int = 1
     theta: float = 1.0
 
     def __post_init__(self) -> None:
@@ -73,7 +73,7 @@ class ScaleTasksConfig:
             raise InputError(f"n_positions must be at least 8 (two levels above the first), got {self.n_positions}")
         if self.n_types < 2:
             raise InputError(f"n_types must be at least 2 (class 0 needs two different mark types), got {self.n_types}")
-        for name in ("n_train", "n_test", "budget", "epochs", "batch_size"):
+        for name in ("n_train", "n_test", "budget", "epochs", "batch_size", "restarts"):
             positive_int(getattr(self, name), name)
         real(self.lr, "lr", low=0.0, high=10.0, low_open=True)  # convac.training.MAX_LR
         real(self.theta, "theta", low=0.0, low_open=True)
