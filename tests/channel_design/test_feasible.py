@@ -124,6 +124,8 @@ def test_proportional_rule_is_widest_exactly_where_the_entanglement_is_largest(e
     d = design(16, budget, entropies, method="feasible", n_features=4, shared=True, n_outputs=2)
     top = int(np.argmax(entropies))
     assert d.spend == "proportional" and d.n_params == budget
+    extra = math.log(d.continuous[top]) - d.levels[top].required  # the explanation says where the spare went
+    assert f"{extra:.3f} nats at the most entangled level (side {2**top}, width {d.channels[top]})" in d.explanation
     _check(d, entropies, DEFAULT_MARGIN)
     # own log-slack extra * S_l / max S: with budget left over, the most entangled level's own width is the
     # widest real width, strictly, with log-slack in proportion to its entanglement beyond every level it leads

@@ -68,7 +68,7 @@ Examples
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Literal
 
@@ -78,6 +78,14 @@ import numpy.typing as npt
 from convac._validation import choice, real
 from convac.analysis._channel_cuts import binding_layers
 from convac.channel_design._solver import closest_exact, scale_to_budget
+from convac.channel_design._spend import (
+    DEFAULT_SPEND,
+    SPEND_RULES,
+    SpendRule,
+    bonds_inside,
+    input_caps,
+    lower_bounds,
+)
 from convac.datatensor import canonical_levels
 from convac.errors import ConvacTypeError, InputError, InternalError
 from convac.mincut import min_cut
@@ -99,9 +107,6 @@ IntArray = npt.NDArray[np.int64]
 
 DEFAULT_MARGIN = math.log(2)
 """Nats every level must clear beyond its entanglement: one bit, each bond twice the width the data need."""
-SpendRule = Literal["proportional", "entanglement", "uniform"]
-DEFAULT_SPEND: SpendRule = "proportional"
-"""The default rule for the budget the constraints leave free (module docstring, *Spending what is free*)."""
 _TOL = 1e-9
 NO_ENTANGLEMENT = 1e-9
 """Data whose mean entanglement (nats) stays below this at every level carry no correlations to design for."""
@@ -209,6 +214,21 @@ class FeasibleDesign:
         return f"{_schedule_name(name or self.name)}=" + ",".join(f"{m:g}" for m in self.multipliers)
 
     @property
+    def spent(self) -> str:
+        """Where the budget the constraints left free went (for ``spend="proportional"``: the common factor)."""
+        if self.spend != "proportional":
+            return f"The rest of the budget spent by '{self.spend}'."
+        ent = [lv.entropy + lv.ci95 for lv in self.levels]
+        top = self.levels[int(np.argmax(ent))]
+        extra = math.log(self.continuous[top.layer]) - max(top.required + self.shortfall, 0.0)
+        if extra < 1e-6:
+            return "No budget was left over to spend."
+        return (
+            f"The rest of the budget spent by 'proportional': each level's own width got log-slack in proportion to "
+            f"its entanglement, {extra:.3f} nats at the most entangled level (side {top.side}, width {top.width})."
+        )
+
+    @property
     def explanation(self) -> str:
         if self.shortfall < 0:
             short = [lv for lv in self.levels if lv.slack < -_TOL]
@@ -217,12 +237,13 @@ class FeasibleDesign:
                 f"every level. Closest design: every requirement lowered by {-self.shortfall:.3f} nats (the largest "
                 f"smallest slack); short: "
                 + ", ".join(f"level side {lv.side} (slack {lv.slack:.3f})" for lv in short)
-                + f"; the rest of the budget spent by '{self.spend}'."
+                + ". "
+                + self.spent
             )
         binding = [lv for lv in self.levels if lv.binding]
         lines = [
-            f"Rule: ln min-cut >= S + margin ({self.margin:.3g} nats) at every canonical level; the rest of the "
-            f"budget spent by '{self.spend}'; exactly {self.budget} parameters."
+            f"Rule: ln min-cut >= S + margin ({self.margin:.3g} nats) at every canonical level; exactly "
+            f"{self.budget} parameters. {self.spent}"
         ]
         if binding:
             lines.append(
@@ -332,71 +353,6 @@ def _check_geometry(template: Architecture) -> None:
             "a feasible design needs the canonical pooling tree: a 1D grid of 2^L inputs or a 2^L x 2^L grid "
             "pooled 2 (or 2x2) at every layer; use method='objective' for other pooling schedules"
         )
-
-
-def bonds_inside(level: int, layer: int, ndim: int) -> int:
-    """Count the layer-``layer`` bonds a level-``level`` block must cut to stand alone.
-
-    Its own conv output at ``layer == level``, else one pooling delta per layer-``layer`` window inside it.
-    """
-    return 1 if layer == level else 2 ** ((level - 1 - layer) * ndim)
-
-
-def needed_widths(template: Architecture, required: FloatArray) -> FloatArray:
-    """Smallest real width per layer with ``ln mincut_l >= required_l`` at every level (module docstring)."""
-    d, depth = template.ndim, template.depth
-    need = np.ones(depth)
-    for level in range(depth):
-        inputs = 2 ** (level * d)
-        if required[level] > inputs * math.log(template.n_features) + _TOL:
-            raise InputError(
-                f"level {level} (blocks of side {2**level}) needs ln min-cut >= {required[level]:.4g} nats, but its "
-                f"{inputs} input edge(s) of M={template.n_features} features allow at most "
-                f"{inputs * math.log(template.n_features):.4g}: no width fits; lower the margin or use more features"
-            )
-        for k in range(level + 1):
-            need[k] = max(need[k], math.exp(required[level] / bonds_inside(level, k, d)))
-    return need
-
-
-def lower_bounds(template: Architecture, required: FloatArray) -> IntArray:
-    """Smallest whole width per layer with ``ln mincut_l >= required_l`` at every level."""
-    return np.ceil(needed_widths(template, required) * (1 - 1e-12)).astype(np.int64)
-
-
-def input_caps(template: Architecture) -> FloatArray:
-    """Largest ``ln mincut`` per level whatever the widths: its input edges, ``(2^l)^d ln M``."""
-    return np.asarray([2 ** (lv * template.ndim) * math.log(template.n_features) for lv in range(template.depth)])
-
-
-def _equal_slack(template: Architecture, required: FloatArray, entropy: FloatArray, extra: float) -> FloatArray:
-    # every level asks ``extra`` nats more (up to what its inputs allow): the max-min slack allocation
-    return needed_widths(template, np.minimum(required + extra, input_caps(template)))
-
-
-def _common_width(template: Architecture, required: FloatArray, entropy: FloatArray, extra: float) -> FloatArray:
-    # one common width exp(extra) wherever the constraints ask for less
-    return np.maximum(needed_widths(template, required), math.exp(extra))
-
-
-def _proportional_slack(template: Architecture, required: FloatArray, entropy: FloatArray, extra: float) -> FloatArray:
-    # the constraints stay on both bonds of every level (needed_widths); the spare goes to each level's own
-    # width, log-slack ``extra * S_l / max S``: one common factor on the measured entanglement (module docstring)
-    caps = input_caps(template)
-    top = float(entropy.max())
-    share = entropy / top if top > 0 else np.ones_like(entropy)
-    # once the most entangled level's own width is at its input cap, the rest is spent as equal log-slack
-    full = max(float((caps - required)[share >= 1.0 - 1e-12].max()), 0.0)
-    own = np.exp(np.minimum(required + extra * share + max(extra - full, 0.0), caps))
-    return np.maximum(needed_widths(template, required), own)
-
-
-SPEND_RULES: dict[str, Callable[[Architecture, FloatArray, FloatArray, float], FloatArray]] = {
-    "proportional": _proportional_slack,
-    "entanglement": _equal_slack,
-    "uniform": _common_width,
-}
-"""Rules that spend the budget the constraints leave free: real widths for an extra amount (module docstring)."""
 
 
 def param_counts(template: Architecture, channels: npt.NDArray[Any]) -> npt.NDArray[Any]:
