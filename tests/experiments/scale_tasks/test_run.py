@@ -13,7 +13,7 @@ from convac.errors import InputError
 from convac.experiments.scale_tasks import ScaleTasksConfig, run_cell, run_scale_tasks
 from convac.experiments.scale_tasks.cell import designed_shape
 
-TINY = {"n_positions": 8, "n_train": 40, "n_test": 20, "epochs": 1, "budget": 40, "seeds": (0,)}
+TINY = {"n_positions": 8, "n_train": 40, "n_test": 20, "epochs": 1, "budget": 40, "seeds": (0,), "restarts": 1}
 
 
 def _lines(path: Path) -> list[dict[str, object]]:

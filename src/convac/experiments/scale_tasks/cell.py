@@ -46,7 +46,7 @@ def hand_made_widths(cfg: ScaleTasksConfig) -> tuple[int, dict[str, tuple[int, .
     --------
     >>> budget, widths = hand_made_widths(ScaleTasksConfig())
     >>> budget, widths["wide_middle"]
-    (76, (4, 3, 7, 3))
+    (160, (4, 6, 10, 5))
     """
     shapes = {arm: hand_made_shape(arm, _levels(cfg)) for arm in HAND_MADE}
     return equal_budget_widths(shapes, cfg.budget, cfg.n_types + 1)
@@ -95,7 +95,7 @@ def arm_widths(arm: str, task: ScaleTask, cfg: ScaleTasksConfig) -> tuple[int, t
     --------
     >>> cfg = ScaleTasksConfig()
     >>> arm_widths("wide_tip", scale_task(10, "long", seed=0), cfg)
-    (76, (4, 2, 5, 6), {})
+    (160, (4, 4, 6, 13), {})
     """
     budget, widths = hand_made_widths(cfg)
     if arm in widths:
