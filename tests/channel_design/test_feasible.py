@@ -45,7 +45,7 @@ def _check(d, entropies, margin):
     entropies=st.lists(st.floats(0.0, 1.6), min_size=6, max_size=6),
     r=st.sampled_from([2, 4, 6, 8, 12, 20]),
     margin=st.sampled_from([0.0, 0.25, DEFAULT_MARGIN]),
-    spend=st.sampled_from(["entanglement", "uniform"]),
+    spend=st.sampled_from(["proportional", "entanglement", "uniform"]),
 )
 def test_paper_geometry_meets_every_constraint_and_the_budget_exactly(entropies, r, margin, spend):
     try:
@@ -92,21 +92,63 @@ def test_binding_levels_are_those_a_one_narrower_layer_would_break():
                 assert f"level side {lv.side} " in d.explanation
 
 
-@pytest.mark.parametrize(
-    ("entropies", "wide"),
-    [
-        ([2.0, 2.5, 0.3, 0.1, 0.1, 0.1], {0, 1}),  # short scale: wide base
-        ([0.1, 0.1, 1.0, 1.2, 0.1, 0.1], {1, 2, 3}),  # middle: wide middle
-        ([0.1, 0.1, 0.1, 0.1, 0.5, 1.5], {4, 5}),  # long: wide tip
-    ],
-)
+SHAPES = [
+    # (entropies, wide layers under "entanglement" (equal log-slack), under "proportional")
+    ([2.0, 2.5, 0.3, 0.1, 0.1, 0.1], {0, 1}, {0, 1}),  # short scale: wide base
+    ([0.1, 0.1, 1.0, 1.2, 0.1, 0.1], {1, 2, 3}, {2, 3}),  # middle: wide middle
+    ([0.1, 0.1, 0.1, 0.1, 0.5, 1.5], {4, 5}, {5}),  # long: wide tip
+]
+
+
+@pytest.mark.parametrize(("entropies", "wide", "spend"), [(e, w, "entanglement") for e, w, _ in SHAPES]
+                         + [(e, w, "proportional") for e, _, w in SHAPES])  # fmt: skip
 @pytest.mark.parametrize("r", [6, 8])
-def test_where_the_entanglement_sits_decides_the_shape(entropies, wide, r):
-    d = design_schedule(entropies, method="feasible", r=r, margin=0.0)
+def test_where_the_entanglement_sits_decides_the_shape(entropies, wide, spend, r):
+    d = design_schedule(entropies, method="feasible", r=r, margin=0.0, spend=spend)
     c = np.asarray(d.channels)
     narrow = sorted(set(range(6)) - wide)
     assert c[sorted(wide)].min() > 2 * c[narrow].max(), c
     assert not d.bottlenecks
+    if spend == "proportional":  # the free budget goes where the entanglement is largest
+        assert int(np.argmax(c)) == int(np.argmax(entropies))
+
+
+@settings(max_examples=40, deadline=None)
+@given(
+    entropies=st.lists(st.floats(0.01, 1.0), min_size=4, max_size=4).filter(
+        lambda e: sorted(e)[-1] - sorted(e)[-2] > 0.02 and int(np.argmax(e)) >= 2  # room below the input cap
+    ),
+    budget=st.integers(150, 1000),
+)
+def test_proportional_rule_is_widest_exactly_where_the_entanglement_is_largest(entropies, budget):
+    d = design(16, budget, entropies, method="feasible", n_features=4, shared=True, n_outputs=2)
+    top = int(np.argmax(entropies))
+    assert d.spend == "proportional" and d.n_params == budget
+    extra = math.log(d.continuous[top]) - d.levels[top].required  # the explanation says where the spare went
+    assert f"{extra:.3f} nats at the most entangled level (side {2**top}, width {d.channels[top]})" in d.explanation
+    _check(d, entropies, DEFAULT_MARGIN)
+    # own log-slack extra * S_l / max S: with budget left over, the most entangled level's own width is the
+    # widest real width, strictly, with log-slack in proportion to its entanglement beyond every level it leads
+    c = np.asarray(d.continuous)
+    assert int(np.argmax(c)) == top and np.sort(c)[-1] > np.sort(c)[-2]
+    slack = np.log(c) - (np.asarray(entropies) + DEFAULT_MARGIN)
+    assert slack[top] > 0
+    for k in range(top + 1, 4):  # levels after the top are lifted by no finer level: proportional exactly
+        assert slack[k] <= slack[top] * entropies[k] / entropies[top] + 1e-6 or c[k] <= c[k - 1] + 1e-9
+
+
+def test_proportional_rule_picks_the_scale_of_the_known_scale_tasks():
+    from convac.data.scale_tasks import scale_task
+    from convac.datatensor import canonical_entanglement
+
+    for scale, level in (("short", 1), ("middle", 2), ("long", 3)):
+        task = scale_task(1000, scale, n_positions=16, n_types=3, seed=0)
+        profile = canonical_entanglement(task.X, task.y, theta=1.0)
+        d = design(16, 160, profile, method="feasible", n_features=4, shared=True, n_outputs=2)
+        assert int(np.argmax(profile.means)) == level  # the data peak at the pairs' scale ...
+        assert int(np.argmax(d.continuous)) == level, (scale, d.continuous)  # ... and so does the design
+        assert int(np.argmax(d.channels)) == level, (scale, d.channels)
+        assert d.n_params == 160 and "spent by 'proportional'" in d.explanation
 
 
 def test_infeasible_profiles_name_the_level():
@@ -130,7 +172,7 @@ def test_the_margin_is_honoured_and_larger_margins_cost_slack():
     entropies = [0.2, 0.3, 0.4, 0.5, 0.8, 1.0]
     slacks = []
     for margin in (0.0, DEFAULT_MARGIN, 1.2):
-        d = design_schedule(entropies, method="feasible", r=6, margin=margin)
+        d = design_schedule(entropies, method="feasible", r=6, margin=margin, spend="entanglement")
         assert all(lv.required == pytest.approx(s + margin) for lv, s in zip(d.levels, entropies, strict=True))
         slacks.append(min(lv.slack for lv in d.levels))
     assert slacks[0] > slacks[1] > slacks[2] >= 0

@@ -14,6 +14,7 @@ Two rules behind one front-end (:func:`design`, :func:`design_schedule`, ``metho
 
 from convac.channel_design._feasible import (
     DEFAULT_MARGIN,
+    DEFAULT_SPEND,
     SPEND_RULES,
     FeasibleDesign,
     LevelConstraint,
@@ -33,6 +34,7 @@ from convac.channel_design._objective import (
 __all__ = [
     "DEFAULT_MARGIN",
     "DEFAULT_MULTIPLIERS",
+    "DEFAULT_SPEND",
     "DEFAULT_WIDTHS",
     "METHODS",
     "PRESETS",

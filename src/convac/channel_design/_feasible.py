@@ -26,12 +26,24 @@ at the input cap ``(2^l)^d ln M`` (input edges are no width to design); entangle
 an error naming the level.
 
 **Spending what is free.** The constraints leave budget over; a rule from :data:`SPEND_RULES` spends
-it: ``"entanglement"`` (default) raises every level's requirement by one common amount ``x`` (each
-capped at what its inputs allow, ``(2^l)^d ln M``) and takes the widths that just meet it, so every level
-gets the same log-slack and the smallest slack is as large as the budget allows (max-min);
-``"uniform"`` raises every layer to one common width above its lower bound. The widths are lifted to
-their smallest valley-free envelope (``min(max before, max after)``), so no layer sits below both
-neighbours (a bottleneck for a ReLU net) unless the lower bounds themselves ask for one.
+it. ``"proportional"`` (default, :data:`DEFAULT_SPEND`): the constraints stay as stated on both bonds
+of every level, and each level's *own* width (layer ``l``, the bond that carries its block to the
+pooling above) gets log-slack in proportion to its entanglement, ``ln c_l = S_l + margin + x S_l /
+max S``, one common ``x`` for all: the design is the largest common factor ``1 + x / max S`` on the
+measured entanglement that the budget buys. Why a factor: the measured ``S_l`` under-reads the
+task's (it is capped at ``ln n`` for ``n`` samples and depends on the feature map), plausibly by a
+common factor, so the budget goes where the entanglement is largest, and nothing goes to a level of
+zero entanglement. Why the own width only: raising both bonds of a level makes neighbouring layers
+equally wide, so the shape could not say which scale the data need (measured on the known-scale
+tasks, docs/findings/scale-tasks.md). Once the most entangled level's width reaches its input cap,
+the rest is spent as equal log-slack. ``"entanglement"`` raises every level's requirement (both
+bonds) by one common amount ``x`` (each capped at what its inputs allow, ``(2^l)^d ln M``) and takes
+the widths that just meet it, so every level gets the same log-slack and the smallest slack is as
+large as the budget allows (max-min); it spreads a budget evenly where the entanglement is far below
+every width's capacity. ``"uniform"`` raises every layer to one common width above its lower bound.
+The widths are lifted to their smallest valley-free envelope (``min(max before, max after)``), so no
+layer sits below both neighbours (a bottleneck for a ReLU net) unless the lower bounds themselves ask
+for one.
 
 **Exactly the budget.** The real widths meet the budget for one ``x`` (bisection; the count rises
 with ``x``). Integers then come from an exact search: the
@@ -45,16 +57,18 @@ Examples
 --------
 >>> from convac.spec._paper import paper_architecture, paper_budget
 >>> d = design_feasible(paper_architecture([1] * 6), paper_budget(6), [0.02, 0.06, 0.08, 0.23, 0.58, 1.14])
->>> d.n_params == paper_budget(6), [lv.binding for lv in d.levels]
-(True, [False, False, False, False, False, False])
->>> d.channels
+>>> d.n_params == paper_budget(6), [lv.binding for lv in d.levels]  # the four finest levels at their bound
+(True, [True, True, True, True, False, False])
+>>> d.channels  # the spare budget goes where the entanglement is largest (spend="proportional")
+(3, 3, 3, 5, 13, 56)
+>>> design_feasible(d.arch, paper_budget(6), [0.02, 0.06, 0.08, 0.23, 0.58, 1.14], spend="entanglement").channels
 (7, 9, 9, 14, 22, 24)
 """
 
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Literal
 
@@ -64,20 +78,35 @@ import numpy.typing as npt
 from convac._validation import choice, real
 from convac.analysis._channel_cuts import binding_layers
 from convac.channel_design._solver import closest_exact, scale_to_budget
+from convac.channel_design._spend import (
+    DEFAULT_SPEND,
+    SPEND_RULES,
+    SpendRule,
+    bonds_inside,
+    input_caps,
+    lower_bounds,
+)
 from convac.datatensor import canonical_levels
 from convac.errors import ConvacTypeError, InputError, InternalError
 from convac.mincut import min_cut
 from convac.partitions import Partition
 from convac.spec import Architecture
 
-__all__ = ["DEFAULT_MARGIN", "SPEND_RULES", "FeasibleDesign", "LevelConstraint", "SpendRule", "design_feasible"]
+__all__ = [
+    "DEFAULT_MARGIN",
+    "DEFAULT_SPEND",
+    "SPEND_RULES",
+    "FeasibleDesign",
+    "LevelConstraint",
+    "SpendRule",
+    "design_feasible",
+]
 
 FloatArray = npt.NDArray[np.float64]
 IntArray = npt.NDArray[np.int64]
 
 DEFAULT_MARGIN = math.log(2)
 """Nats every level must clear beyond its entanglement: one bit, each bond twice the width the data need."""
-SpendRule = Literal["entanglement", "uniform"]
 _TOL = 1e-9
 NO_ENTANGLEMENT = 1e-9
 """Data whose mean entanglement (nats) stays below this at every level carry no correlations to design for."""
@@ -147,7 +176,7 @@ class FeasibleDesign:
     >>> from convac.spec._paper import paper_architecture, paper_budget
     >>> d = design_feasible(paper_architecture([1] * 6), paper_budget(4), [0.1] * 4 + [0.5, 1.5], reference_r=4)
     >>> d.channels, d.n_params, d.token("tip")
-    ((4, 4, 4, 6, 20, 16), 696, 'tip=1,1,1,1.5,5,4')
+    ((4, 4, 4, 6, 10, 27), 696, 'tip=1,1,1,1.5,2.5,6.75')
     """
 
     arch: Architecture
@@ -185,6 +214,21 @@ class FeasibleDesign:
         return f"{_schedule_name(name or self.name)}=" + ",".join(f"{m:g}" for m in self.multipliers)
 
     @property
+    def spent(self) -> str:
+        """Where the budget the constraints left free went (for ``spend="proportional"``: the common factor)."""
+        if self.spend != "proportional":
+            return f"The rest of the budget spent by '{self.spend}'."
+        ent = [lv.entropy + lv.ci95 for lv in self.levels]
+        top = self.levels[int(np.argmax(ent))]
+        extra = math.log(self.continuous[top.layer]) - max(top.required + self.shortfall, 0.0)
+        if extra < 1e-6:
+            return "No budget was left over to spend."
+        return (
+            f"The rest of the budget spent by 'proportional': each level's own width got log-slack in proportion to "
+            f"its entanglement, {extra:.3f} nats at the most entangled level (side {top.side}, width {top.width})."
+        )
+
+    @property
     def explanation(self) -> str:
         if self.shortfall < 0:
             short = [lv for lv in self.levels if lv.slack < -_TOL]
@@ -193,12 +237,13 @@ class FeasibleDesign:
                 f"every level. Closest design: every requirement lowered by {-self.shortfall:.3f} nats (the largest "
                 f"smallest slack); short: "
                 + ", ".join(f"level side {lv.side} (slack {lv.slack:.3f})" for lv in short)
-                + f"; the rest of the budget spent by '{self.spend}'."
+                + ". "
+                + self.spent
             )
         binding = [lv for lv in self.levels if lv.binding]
         lines = [
-            f"Rule: ln min-cut >= S + margin ({self.margin:.3g} nats) at every canonical level; the rest of the "
-            f"budget spent by '{self.spend}'; exactly {self.budget} parameters."
+            f"Rule: ln min-cut >= S + margin ({self.margin:.3g} nats) at every canonical level; exactly "
+            f"{self.budget} parameters. {self.spent}"
         ]
         if binding:
             lines.append(
@@ -310,58 +355,6 @@ def _check_geometry(template: Architecture) -> None:
         )
 
 
-def bonds_inside(level: int, layer: int, ndim: int) -> int:
-    """Count the layer-``layer`` bonds a level-``level`` block must cut to stand alone.
-
-    Its own conv output at ``layer == level``, else one pooling delta per layer-``layer`` window inside it.
-    """
-    return 1 if layer == level else 2 ** ((level - 1 - layer) * ndim)
-
-
-def needed_widths(template: Architecture, required: FloatArray) -> FloatArray:
-    """Smallest real width per layer with ``ln mincut_l >= required_l`` at every level (module docstring)."""
-    d, depth = template.ndim, template.depth
-    need = np.ones(depth)
-    for level in range(depth):
-        inputs = 2 ** (level * d)
-        if required[level] > inputs * math.log(template.n_features) + _TOL:
-            raise InputError(
-                f"level {level} (blocks of side {2**level}) needs ln min-cut >= {required[level]:.4g} nats, but its "
-                f"{inputs} input edge(s) of M={template.n_features} features allow at most "
-                f"{inputs * math.log(template.n_features):.4g}: no width fits; lower the margin or use more features"
-            )
-        for k in range(level + 1):
-            need[k] = max(need[k], math.exp(required[level] / bonds_inside(level, k, d)))
-    return need
-
-
-def lower_bounds(template: Architecture, required: FloatArray) -> IntArray:
-    """Smallest whole width per layer with ``ln mincut_l >= required_l`` at every level."""
-    return np.ceil(needed_widths(template, required) * (1 - 1e-12)).astype(np.int64)
-
-
-def input_caps(template: Architecture) -> FloatArray:
-    """Largest ``ln mincut`` per level whatever the widths: its input edges, ``(2^l)^d ln M``."""
-    return np.asarray([2 ** (lv * template.ndim) * math.log(template.n_features) for lv in range(template.depth)])
-
-
-def _equal_slack(template: Architecture, required: FloatArray, extra: float) -> FloatArray:
-    # every level asks ``extra`` nats more (up to what its inputs allow): the max-min slack allocation
-    return needed_widths(template, np.minimum(required + extra, input_caps(template)))
-
-
-def _common_width(template: Architecture, required: FloatArray, extra: float) -> FloatArray:
-    # one common width exp(extra) wherever the constraints ask for less
-    return np.maximum(needed_widths(template, required), math.exp(extra))
-
-
-SPEND_RULES: dict[str, Callable[[Architecture, FloatArray, float], FloatArray]] = {
-    "entanglement": _equal_slack,
-    "uniform": _common_width,
-}
-"""Rules that spend the budget the constraints leave free: real widths for an extra amount (module docstring)."""
-
-
 def param_counts(template: Architecture, channels: npt.NDArray[Any]) -> npt.NDArray[Any]:
     """``Architecture.n_params`` of every row of ``channels`` (ints or reals), vectorised."""
     copies = [1 if template.shared else template.positions(layer) for layer in range(template.depth)]
@@ -379,12 +372,16 @@ def no_valley(shape: FloatArray) -> FloatArray:
 
 
 def continuous_widths(
-    template: Architecture, lo: IntArray, required: FloatArray, spend: str, budget: int
+    template: Architecture, lo: IntArray, required: FloatArray, entropy: FloatArray, spend: str, budget: int
 ) -> FloatArray:
-    """Return the valley-free real widths of rule ``spend`` whose parameter count is the budget (bisection)."""
+    """Return the valley-free real widths of rule ``spend`` whose parameter count is the budget (bisection).
+
+    ``required`` is what each level's ``ln mincut`` must reach, ``entropy`` its measured entanglement
+    (upper confidence bound), which the ``proportional`` rule spends by.
+    """
 
     def widths(extra: float) -> FloatArray:
-        return np.maximum(lo, no_valley(SPEND_RULES[spend](template, required, extra)))
+        return np.maximum(lo, no_valley(SPEND_RULES[spend](template, required, entropy, extra)))
 
     def count(c: FloatArray) -> float:
         return float(param_counts(template, c[None, :])[0])
@@ -463,7 +460,7 @@ def design_feasible(
     profile: Any,
     *,
     margin: float = DEFAULT_MARGIN,
-    spend: SpendRule = "entanglement",
+    spend: SpendRule = DEFAULT_SPEND,
     reference_r: int | None = None,
     name: str = "designed",
     infeasible: Literal["raise", "closest"] = "raise",
@@ -481,7 +478,7 @@ def design_feasible(
     >>> from convac import Architecture
     >>> d = design_feasible(Architecture.deep_1d(16, 4, [1] * 4, shared=True), 300, [0.5, 1.0, 1.0, 1.2])
     >>> d.channels, d.n_params, [lv.slack > 0 for lv in d.levels]
-    ((8, 10, 10, 8), 300, [True, True, True, True])
+    ((6, 9, 10, 12), 300, [True, True, True, True])
     >>> design_feasible(Architecture.deep_1d(16, 4, [1] * 4, shared=True), 120, [0.5, 3.0, 1.0, 1.2])
     Traceback (most recent call last):
         ...
@@ -516,7 +513,7 @@ def design_feasible(
     for attempt in range(40):
         met = np.maximum(required + shortfall, 0.0)
         lo = lower_bounds(template, met)
-        target = continuous_widths(template, lo, met, rule, budget)
+        target = continuous_widths(template, lo, met, means + cis, rule, budget)
         last = shortfall == 0.0 or attempt == 39
         try:
             widths = exact_widths(template, lo, target, budget)

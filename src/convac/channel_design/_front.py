@@ -13,7 +13,7 @@ from typing import Any, Literal
 
 from convac._validation import choice, integer, positive_int
 from convac.channel_design import _objective
-from convac.channel_design._feasible import DEFAULT_MARGIN, FeasibleDesign, SpendRule, design_feasible
+from convac.channel_design._feasible import DEFAULT_MARGIN, DEFAULT_SPEND, FeasibleDesign, SpendRule, design_feasible
 from convac.channel_design._objective import DEFAULT_MULTIPLIERS, DEFAULT_WIDTHS, Design
 from convac.channel_design._probe import probe_architecture
 from convac.errors import InputError
@@ -44,7 +44,7 @@ def design(
     *,
     method: Method = "objective",
     margin: float = DEFAULT_MARGIN,
-    spend: SpendRule = "entanglement",
+    spend: SpendRule = DEFAULT_SPEND,
     infeasible: Literal["raise", "closest"] = "raise",
     n_features: int = 2,
     window: int | None = None,
@@ -90,7 +90,7 @@ def design_schedule(
     method: Method = "objective",
     r: int | None = None,
     margin: float = DEFAULT_MARGIN,
-    spend: SpendRule = "entanglement",
+    spend: SpendRule = DEFAULT_SPEND,
     infeasible: Literal["raise", "closest"] = "raise",
     r_values: Sequence[int] = PAPER_R_VALUES,
     reference_r: int = 8,

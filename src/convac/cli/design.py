@@ -158,9 +158,10 @@ def _add_feasible_flags(p: argparse.ArgumentParser) -> None:
     )
     p.add_argument(
         "--spend",
-        choices=["entanglement", "uniform"],
-        default="entanglement",
-        help="feasible: how the budget the constraints leave free is spent: equal log-slack at every level "
+        choices=["proportional", "entanglement", "uniform"],
+        default="proportional",
+        help="feasible: how the budget the constraints leave free is spent: each level's own width gets "
+        "log-slack in proportion to its entanglement (proportional, default), equal log-slack at every level "
         "(entanglement) or one common width (uniform)",
     )
     p.add_argument(

@@ -20,7 +20,7 @@ def _script():
     return module
 
 
-@pytest.mark.parametrize("name", ["paper-mnist5k", "paper-r6"])
+@pytest.mark.parametrize("name", ["paper-mnist5k", "paper-r6", "paper-mnist5k-feasible"])
 def test_committed_table_is_regenerated_byte_for_byte(name: str, tmp_path: Path) -> None:
     script = _script()
     (md,) = [p for p in script.regenerate(name, out=tmp_path) if p.suffix == ".md"]

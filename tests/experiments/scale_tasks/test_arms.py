@@ -54,8 +54,8 @@ def test_hand_made_shapes_put_their_widest_level_where_they_say() -> None:
 
 
 def test_the_default_widths_follow_their_shapes() -> None:
-    budget, widths = equal_budget_widths({a: hand_made_shape(a, 3) for a in HAND_MADE}, 80, 4)
-    assert budget == 76
+    budget, widths = equal_budget_widths({a: hand_made_shape(a, 3) for a in HAND_MADE}, 160, 4)
+    assert budget == 160
     assert widths["wide_base"][1] > widths["wide_base"][3] and widths["wide_tip"][3] > widths["wide_tip"][1]
     assert max(widths["wide_middle"][1:]) == widths["wide_middle"][2]
 

@@ -25,7 +25,7 @@ DESCRIPTION = (
 EPILOG = (
     "examples:\n"
     "  convac experiment scale-tasks --out st --seeds 0,1 --epochs 10\n"
-    "  convac experiment scale-tasks --out st --arms designed --design-method proportional"
+    "  convac experiment scale-tasks --out st --arms designed --design-method objective"
 )
 
 # The ScaleTasksConfig fields on the command line; every default is the dataclass's.
@@ -41,6 +41,7 @@ FIELDS = {
     "epochs": Field("training epochs"),
     "batch_size": Field("samples per optimiser step"),
     "lr": Field("Adam learning rate"),
+    "restarts": Field("trainings per cell; the one with the lowest final training loss is kept (every arm alike)"),
     "design_method": Field("how the designed arm reads the data profile", choices=DESIGN_METHODS),
     "theta": Field("feature map angle of the data profile: phi(x) = (cos(pi theta x/2), sin(...))"),
 }
