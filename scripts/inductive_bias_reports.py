@@ -50,12 +50,14 @@ REPORTS: dict[str, list[str]] = {
         "paper-r6-mnist5k-designed-global",
     ],
     # the equal-budget designs (feasibility rule, spend "proportional"; 31r^2+50r weights) against the same
-    # hand-made cells (protocol version 1); add paper-r8-mnist5k-feasible-{local,global} once they exist
+    # hand-made cells (protocol version 1)
     "paper-mnist5k-feasible": [
         "paper-r6-mnist5k",
         "paper-r8-mnist5k",
         "paper-r6-mnist5k-feasible-local",
         "paper-r6-mnist5k-feasible-global",
+        "paper-r8-mnist5k-feasible-local",
+        "paper-r8-mnist5k-feasible-global",
     ],
 }
 
