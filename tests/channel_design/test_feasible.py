@@ -224,3 +224,23 @@ def test_closest_design_when_the_budget_is_too_small(r):
         assert (lv.status == "short") == (lv.slack < -1e-9)
     assert "Infeasible at" in d.explanation and str(d).startswith("closest (infeasible) design")
     assert min(lv.slack for lv in d.levels) == pytest.approx(d.shortfall, abs=0.05)
+
+
+def test_proportional_rule_spends_as_far_as_the_input_caps_then_says_so():
+    # 4x4 with 2 features: the own widths cap at 2 and 16, so budgets above what they reach need the
+    # level-1 bond of layer 0 too (a 4x4 Heisenberg design crashed there); both rules reach the same set
+    reached = {}
+    for spend in ("proportional", "entanglement"):
+        reached[spend] = []
+        for budget in range(1105, 1553, 7):
+            try:
+                d = design((4, 4), budget, [0.69, 1.82], method="feasible", n_features=2, spend=spend)
+            except InputError as err:
+                assert "cost exactly" in str(err)
+                continue
+            assert d.n_params == budget
+            _check(d, [0.69, 1.82], DEFAULT_MARGIN)
+            reached[spend].append(budget)
+    assert reached["proportional"] == reached["entanglement"] and max(reached["proportional"]) > 1400
+    with pytest.raises(InputError, match=r"more than rule 'proportional' can spend.*at most 1552"):
+        design((4, 4), 5000, [0.69, 1.82], method="feasible", n_features=2)

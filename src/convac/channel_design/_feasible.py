@@ -85,6 +85,7 @@ from convac.channel_design._spend import (
     bonds_inside,
     input_caps,
     lower_bounds,
+    needed_widths,
 )
 from convac.datatensor import canonical_levels
 from convac.errors import ConvacTypeError, InputError, InternalError
@@ -386,6 +387,17 @@ def continuous_widths(
     def count(c: FloatArray) -> float:
         return float(param_counts(template, c[None, :])[0])
 
+    if spend != "uniform":  # the other rules stop where no width can add to any level's min-cut
+        try:
+            ceiling = count(np.maximum(lo, no_valley(needed_widths(template, input_caps(template)))))
+        except OverflowError:  # deep levels of a large input: the caps are out of float range, no ceiling
+            ceiling = math.inf
+        if budget > ceiling:
+            raise InputError(
+                f"a budget of {budget} parameters is more than rule {spend!r} can spend: widths beyond the input "
+                f"caps ((2^l)^d ln M per level) add nothing to any min-cut and use at most {ceiling:.0f}; "
+                "lower the budget or use spend='uniform'"
+            )
     return scale_to_budget(widths, count, budget)
 
 

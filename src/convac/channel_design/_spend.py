@@ -101,7 +101,12 @@ def _proportional_slack(template: Architecture, required: FloatArray, entropy: F
     # once the most entangled level's own width is at its input cap, the rest is spent as equal log-slack
     full = max(float((caps - required)[share >= 1.0 - 1e-12].max()), 0.0)
     own = np.exp(np.minimum(required + extra * share + max(extra - full, 0.0), caps))
-    return np.maximum(needed_widths(template, required), own)
+    # past ``saturated`` every own width is at its cap; what is left goes to both bonds of every level as
+    # equal log-slack, so this rule can spend as much as the entanglement rule (a 4x4 Heisenberg design
+    # at 727 parameters could not be reached from the own widths alone)
+    saturated = full + max(float((caps - required).max()), 0.0)
+    both = _equal_slack(template, required, entropy, max(extra - saturated, 0.0))
+    return np.maximum(np.maximum(needed_widths(template, required), own), both)
 
 
 SPEND_RULES: dict[str, Callable[[Architecture, FloatArray, FloatArray, float], FloatArray]] = {

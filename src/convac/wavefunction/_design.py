@@ -26,7 +26,7 @@ from __future__ import annotations
 
 import itertools
 import math
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 import numpy as np
@@ -336,6 +336,7 @@ def compare_designs(
     weights: str = "signed",
     windows: Any = None,
     method: str = "feasible",
+    design_options: Mapping[str, Any] | None = None,
     log: Any = None,
     **optimize_options: Any,
 ) -> list[dict[str, Any]]:
@@ -345,7 +346,8 @@ def compare_designs(
     energy; every network has ``weights`` (signed by default: positive ConvACs plateau, see
     docs/wavefunction); ``method`` chooses the design rule (:func:`equal_arms`: ``"feasible"``,
     the canonical-level constraints at exactly the common count, by default) and ``windows`` is the
-    pooling schedule of every arm (``"objective"`` only).
+    pooling schedule of every arm (``"objective"`` only); ``design_options`` go to the design
+    (e.g. ``{"spend": "entanglement"}``).
     Each row: arm, channels, n_params, seed, energy, relative error, seconds.
     ``optimize_options`` go to :func:`~convac.wavefunction.optimize` (``steps``, ``lr``,
     ``optimizer``, ``magnetization``, ...); ``log(row)`` is called after every run.
@@ -363,7 +365,7 @@ def compare_designs(
 
     magnetization = optimize_options.get("magnetization")
     e0, state = ground_state(H, magnetization)
-    arms = equal_arms(state, H.shape, budget, max_width, windows, method=method)
+    arms = equal_arms(state, H.shape, budget, max_width, windows, method=method, **dict(design_options or {}))
     rows: list[dict[str, Any]] = []
     trained: dict[tuple[tuple[int, ...], int], dict[str, Any]] = {}
     for seed in seeds:  # seeds outermost: a run stopped early still holds complete, paired seeds
