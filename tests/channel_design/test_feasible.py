@@ -6,11 +6,13 @@ import math
 
 import numpy as np
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from convac import Architecture, Partition, min_cut
 from convac.channel_design import DEFAULT_MARGIN, design, design_feasible, design_schedule
+from convac.channel_design._feasible import param_counts, valleys
+from convac.channel_design._spend import lower_bounds
 from convac.datatensor import canonical_levels
 from convac.errors import ConvacTypeError, InputError
 from convac.spec._paper import paper_architecture, paper_budget, paper_schedule
@@ -113,6 +115,16 @@ def test_where_the_entanglement_sits_decides_the_shape(entropies, wide, spend, r
         assert int(np.argmax(c)) == int(np.argmax(entropies))
 
 
+def _assert_budget_off_the_lattice(entropies, budget):
+    """No valley-free widths at or a little above the lower bounds cost exactly ``budget`` (brute force)."""
+    template = Architecture.deep_1d(16, 4, [1] * 4, shared=True, n_outputs=2)
+    caps = np.array([2**level * math.log(4) for level in range(4)])
+    lo = lower_bounds(template, np.minimum(np.asarray(entropies) + DEFAULT_MARGIN, caps))
+    grid = np.array(list(itertools.product(*(range(b, b + 25) for b in lo))))
+    exact = grid[param_counts(template, grid) == budget]
+    assert valleys(exact).any(axis=1).all(), exact[~valleys(exact).any(axis=1)][:3]
+
+
 @settings(max_examples=40, deadline=None)
 @given(
     entropies=st.lists(st.floats(0.01, 1.0), min_size=4, max_size=4).filter(
@@ -120,8 +132,14 @@ def test_where_the_entanglement_sits_decides_the_shape(entropies, wide, spend, r
     ),
     budget=st.integers(150, 1000),
 )
+@example(entropies=[0.5, 0.9375, 1.0, 0.5], budget=150)  # lower bounds 6,6,6,4: no exact widths cost 150
 def test_proportional_rule_is_widest_exactly_where_the_entanglement_is_largest(entropies, budget):
-    d = design(16, budget, entropies, method="feasible", n_features=4, shared=True, n_outputs=2)
+    try:
+        d = design(16, budget, entropies, method="feasible", n_features=4, shared=True, n_outputs=2)
+    except InputError as err:
+        assert "cost exactly" in str(err)
+        _assert_budget_off_the_lattice(entropies, budget)
+        return
     top = int(np.argmax(entropies))
     assert d.spend == "proportional" and d.n_params == budget
     extra = math.log(d.continuous[top]) - d.levels[top].required  # the explanation says where the spare went
