@@ -4,6 +4,10 @@ Usage (``nice -n 19``, ``OMP_NUM_THREADS=1``)::
 
     python scripts/wavefunction_design.py tfim16 BUDGET STEPS SEEDS [MAX_WIDTH [FIRST_SEED]]
     python scripts/wavefunction_design.py heis44 BUDGET STEPS SEEDS [MAX_WIDTH [FIRST_SEED]]
+    python scripts/wavefunction_design.py --spend proportional tfim16 BUDGET STEPS SEEDS [...]
+
+``--spend RULE`` trains only the designed arm, designed with that spend rule, and logs it as the arm
+``designed_RULE`` in the same file (the hand-made arms it is paired with are already there).
 
 Every network has signed weights and is trained by SR on exact full sums; the designed arm is
 the feasible design (``convac.wavefunction.design_from_state``: ``ln c_l >= S_l + margin`` at every
@@ -36,7 +40,9 @@ RESULTS = Path("docs/results/wavefunction")
 SPEND = "entanglement"
 
 
-def main(name: str, budget: int, steps: int, seeds: int, max_width: int = 16, first_seed: int = 0) -> None:
+def main(
+    name: str, budget: int, steps: int, seeds: int, max_width: int = 16, first_seed: int = 0, spend: str = SPEND
+) -> None:
     """Run the comparison ``name`` (tfim16 or heis44) and log every network as it finishes."""
     if name == "tfim16":
         H, options = tfim((16,), field=1.0), {"lr": 0.3}
@@ -45,6 +51,8 @@ def main(name: str, budget: int, steps: int, seeds: int, max_width: int = 16, fi
     path = RESULTS / f"feasible_design_{name}.jsonl"
 
     def log(row: dict) -> None:
+        if spend != SPEND:
+            row = {**row, "arm": f"designed_{spend}"}
         with open(path, "a") as fh:
             fh.write(json.dumps(row) + "\n")
         print(row, flush=True)
@@ -54,7 +62,8 @@ def main(name: str, budget: int, steps: int, seeds: int, max_width: int = 16, fi
         budget,
         seeds=tuple(range(first_seed, first_seed + seeds)),
         max_width=max_width,
-        design_options={"spend": SPEND},
+        design_options={"spend": spend},
+        arms=("wide_base", "wide_tip", "designed") if spend == SPEND else ("designed",),
         log=log,
         steps=steps,
         optimizer="sr",
@@ -64,18 +73,19 @@ def main(name: str, budget: int, steps: int, seeds: int, max_width: int = 16, fi
     )
 
 
-def paired_gaps(rows: list[dict], other: str) -> dict:
-    """``log10 rel.err(designed) - log10 rel.err(other)`` per seed: mean, sd, 95% t interval (< 0: designed wins)."""
+def paired_gaps(rows: list[dict], other: str, arm: str = "designed") -> dict:
+    """``log10 rel.err(arm) - log10 rel.err(other)`` per seed: mean, sd, 95% t interval (< 0: ``arm`` wins)."""
     by = {(r["arm"], r["seed"]): r["log10_relative_error"] for r in rows}
-    same = {tuple(r["channels"]) for r in rows if r["arm"] == "designed"} == {
+    same = {tuple(r["channels"]) for r in rows if r["arm"] == arm} == {
         tuple(r["channels"]) for r in rows if r["arm"] == other
     }
-    seeds = sorted(s for a, s in by if a == "designed" and (other, s) in by)
-    gaps = np.array([by[("designed", s)] - by[(other, s)] for s in seeds])
+    seeds = sorted(s for a, s in by if a == arm and (other, s) in by)
+    gaps = np.array([by[(arm, s)] - by[(other, s)] for s in seeds])
     sd = float(gaps.std(ddof=1)) if gaps.size > 1 else math.nan
     half = float(stats.t.ppf(0.975, gaps.size - 1) * sd / math.sqrt(gaps.size)) if gaps.size > 1 else math.nan
     mean = float(gaps.mean())
     return {
+        "arm": arm,
         "vs": other,
         "same_network": same,
         "n": int(gaps.size),
@@ -93,7 +103,13 @@ def summary(name: str) -> None:
         "| arm | channels | params | seeds | rel. error per seed | log10 rel. error, mean ± sd | minutes per run |",
         "|---|---|---|---|---|---|---|",
     ]
-    for arm in ("wide_base", "wide_tip", "designed"):
+    arms = [
+        "wide_base",
+        "wide_tip",
+        "designed",
+        *sorted({r["arm"] for r in rows} - {"wide_base", "wide_tip", "designed"}),
+    ]
+    for arm in arms:
         mine = sorted((r for r in rows if r["arm"] == arm), key=lambda r: r["seed"])
         values = [r["log10_relative_error"] for r in mine]
         sd = np.std(values, ddof=1) if len(values) > 1 else math.nan
@@ -105,15 +121,16 @@ def summary(name: str) -> None:
         )
     lines += [
         "",
-        "| designed vs | same network | paired log10 gap, mean ± sd | 95% CI | designed better in |",
-        "|---|---|---|---|---|",
+        "| designed arm | vs | same network | paired log10 gap, mean ± sd | 95% CI | designed better in |",
+        "|---|---|---|---|---|---|",
     ]
-    for other in ("wide_base", "wide_tip"):
-        g = paired_gaps(rows, other)
-        lines.append(
-            f"| {other} | {g['same_network']} | {g['mean']:.3f} ± {g['sd']:.3f} | "
-            f"[{g['ci95'][0]:.3f}, {g['ci95'][1]:.3f}] | {g['designed_wins']} of {g['n']} seeds |"
-        )
+    for arm in arms[2:]:
+        for other in ("wide_base", "wide_tip"):
+            g = paired_gaps(rows, other, arm)
+            lines.append(
+                f"| {arm} | {other} | {g['same_network']} | {g['mean']:.3f} ± {g['sd']:.3f} | "
+                f"[{g['ci95'][0]:.3f}, {g['ci95'][1]:.3f}] | {g['designed_wins']} of {g['n']} seeds |"
+            )
     text = "\n".join(lines) + "\n"
     (RESULTS / f"feasible_design_{name}.md").write_text(text)
     print(text)
@@ -123,4 +140,8 @@ if __name__ == "__main__":
     if sys.argv[1] == "--summary":
         summary(sys.argv[2])
     else:
-        main(*sys.argv[1:2], *(int(v) for v in sys.argv[2:]))
+        args = sys.argv[1:]
+        spend = SPEND
+        if args[0] == "--spend":
+            spend, args = args[1], args[2:]
+        main(args[0], *(int(v) for v in args[1:]), spend=spend)

@@ -141,6 +141,13 @@ def test_compare_designs_reports_every_arm_and_seed():
     ]
     assert len({r["n_params"] for r in rows}) == 1
     assert all(r["energy"] >= r["exact_energy"] - 1e-9 for r in rows)
+    # one arm alone is the same run as in the full comparison (same widths, seed, optimiser)
+    alone = compare_designs(
+        tfim((8,)), budget=120, seeds=(1,), arms=("designed",), max_width=8, steps=5, lr=0.05, threads=1
+    )
+    assert [(r["arm"], r["seed"]) for r in alone] == [("designed", 1)]
+    assert alone[0]["energy"] == pytest.approx(rows[-1]["energy"], abs=1e-12)
+    assert alone[0]["channels"] == rows[-1]["channels"]
 
 
 def test_run_writes_summary_history_and_figure(tmp_path):
@@ -170,6 +177,8 @@ def test_run_writes_summary_history_and_figure(tmp_path):
     ("call", "error", "message"),
     [
         (lambda: equal_param_channels((16,), 298, "wide"), InputError, "kind must be 'wide_base' or 'wide_tip'"),
+        (lambda: compare_designs(tfim((8,)), 120, arms=("designed", "tall")), InputError, "arm must be one of"),
+        (lambda: compare_designs(tfim((8,)), 120, arms=()), InputError, "arms is empty"),
         (lambda: equal_param_channels((16,), 3, "wide_base"), InputError, "has exactly 3 parameters"),
         (lambda: run(WavefunctionRun(model="hubbard")), InputError, "model must be one of 'tfim', 'heisenberg'"),
         (

@@ -337,6 +337,7 @@ def compare_designs(
     windows: Any = None,
     method: str = "feasible",
     design_options: Mapping[str, Any] | None = None,
+    arms: Sequence[str] = ARMS,
     log: Any = None,
     **optimize_options: Any,
 ) -> list[dict[str, Any]]:
@@ -347,7 +348,8 @@ def compare_designs(
     docs/wavefunction); ``method`` chooses the design rule (:func:`equal_arms`: ``"feasible"``,
     the canonical-level constraints at exactly the common count, by default) and ``windows`` is the
     pooling schedule of every arm (``"objective"`` only); ``design_options`` go to the design
-    (e.g. ``{"spend": "entanglement"}``).
+    (e.g. ``{"spend": "entanglement"}``); ``arms`` picks which of :data:`ARMS` to train (e.g. only
+    ``("designed",)`` to add a design rule to a comparison already run).
     Each row: arm, channels, n_params, seed, energy, relative error, seconds.
     ``optimize_options`` go to :func:`~convac.wavefunction.optimize` (``steps``, ``lr``,
     ``optimizer``, ``magnetization``, ...); ``log(row)`` is called after every run.
@@ -363,14 +365,17 @@ def compare_designs(
     from convac.wavefunction._exact import ground_state
     from convac.wavefunction._optimize import optimize
 
+    chosen = [choice(arm, "arm", ARMS) for arm in arms]
+    if not chosen:
+        raise InputError(f"arms is empty; give one or more of {', '.join(ARMS)}")
     magnetization = optimize_options.get("magnetization")
     e0, state = ground_state(H, magnetization)
-    arms = equal_arms(state, H.shape, budget, max_width, windows, method=method, **dict(design_options or {}))
+    widths = equal_arms(state, H.shape, budget, max_width, windows, method=method, **dict(design_options or {}))
     rows: list[dict[str, Any]] = []
     trained: dict[tuple[tuple[int, ...], int], dict[str, Any]] = {}
     for seed in seeds:  # seeds outermost: a run stopped early still holds complete, paired seeds
-        for arm in ARMS:
-            arch = architecture_for(H.shape, arms[arm], windows)
+        for arm in chosen:
+            arch = architecture_for(H.shape, widths[arm], windows)
             key = (tuple(arch.channels), seed)
             if key not in trained:  # an arm equal to an earlier one (same channels, same seed) is the same run
                 psi = ConvACWaveFunction(arch, weights=weights, seed=integer(seed, "seed", minimum=0))
@@ -380,7 +385,7 @@ def compare_designs(
             row = {
                 "arm": arm,
                 "channels": list(arch.channels),
-                "design": list(arms["design"]),
+                "design": list(widths["design"]),
                 "n_params": arch.n_params,
                 "seed": seed,
                 "energy": energy,
