@@ -89,7 +89,8 @@ def main() -> None:
     cells = [(d, o, s) for d in args.datasets.split(",") for s in seeds for o in orders_of(d) if o in orders] + [
         (d, o, s) for d in args.datasets.split(",") for s in seeds for o in orders if o in extra
     ]
-    todo = [c for c in cells if c not in set(store.finished)]
+    finished = set(store.finished)
+    todo = [c for c in cells if c not in finished]
 
     def one(cell: tuple[str, str, int], _: Any) -> dict[str, Any]:
         with thread_limit(1):

@@ -63,15 +63,21 @@ def test_distance_affinity_is_recovered_exactly_up_to_symmetry():
     assert any(np.array_equal(back, np.rot90(b, k)) for b in (natural, natural.T) for k in range(4))
 
 
+def _random_affinity(rng, n):
+    """A symmetric random affinity with a zero diagonal (n x n)."""
+    w = rng.random((n, n))
+    w = (w + w.T) / 2
+    np.fill_diagonal(w, 0)
+    return w
+
+
 @settings(max_examples=30, deadline=None)
 @given(seed=st.integers(0, 10_000), shape=st.sampled_from([(2, 3), (3, 3), (3, 4), (4, 4)]))
 def test_swap_polish_climbs_to_a_swap_local_optimum(seed, shape):
     """The score never drops, and at the end no single swap (brute force over all pairs) raises it."""
     rng = np.random.default_rng(seed)
     n = shape[0] * shape[1]
-    w = rng.random((n, n))
-    w = (w + w.T) / 2
-    np.fill_diagonal(w, 0)
+    w = _random_affinity(rng, n)
     start = rng.permutation(n).reshape(shape)
     out = swap_polish(w, start)
     assert sorted(out.ravel().tolist()) == list(range(n))
@@ -90,9 +96,7 @@ def test_swap_polish_climbs_to_a_swap_local_optimum(seed, shape):
 def test_grid_adjacency_is_the_grid_score(seed, shape):
     rng = np.random.default_rng(seed)
     n = shape[0] * shape[1]
-    w = rng.random((n, n))
-    w = (w + w.T) / 2
-    np.fill_diagonal(w, 0)
+    w = _random_affinity(rng, n)
     grid = rng.permutation(n)
     adj = grid_adjacency(shape).toarray()
     assert 0.5 * np.sum(adj * w[np.ix_(grid, grid)]) == pytest.approx(grid_score(w, grid.reshape(shape)))

@@ -79,6 +79,7 @@ from convac._validation import choice, real
 from convac.analysis._channel_cuts import binding_layers
 from convac.channel_design._solver import closest_exact, scale_to_budget
 from convac.channel_design._spend import (
+    _TOL,
     DEFAULT_SPEND,
     SPEND_RULES,
     SpendRule,
@@ -108,7 +109,6 @@ IntArray = npt.NDArray[np.int64]
 
 DEFAULT_MARGIN = math.log(2)
 """Nats every level must clear beyond its entanglement: one bit, each bond twice the width the data need."""
-_TOL = 1e-9
 NO_ENTANGLEMENT = 1e-9
 """Data whose mean entanglement (nats) stays below this at every level carry no correlations to design for."""
 

@@ -61,7 +61,8 @@ def run_suite(
     store = ResultStore(out / RESULTS, config, key=_key, check=_check_record, what="feature-order")
     store.open()
     cells = [(d, o, s) for d in cfg.datasets for s in cfg.seeds for o in orders_of(d) if o in cfg.orders]
-    todo = [c for c in cells if c not in set(store.finished)]
+    finished = set(store.finished)
+    todo = [c for c in cells if c not in finished]
 
     def one(cell: tuple[str, str, int], _: Any) -> dict[str, Any]:
         with thread_limit(1):
