@@ -25,7 +25,9 @@ def on_startup(**kwargs: Any) -> None:
 
 
 # :func:`~convac.x.y`, :class:`Partition`, :py:meth:`Architecture.deep_1d`, :mod:`convac.mincut` ...
-SPHINX_ROLE = re.compile(r":(?:py:)?(?P<role>func|meth|class|mod|attr|data|exc|obj|const):`(?P<tilde>~?)(?P<target>[^`<>]+)`")
+SPHINX_ROLE = re.compile(
+    r":(?:py:)?(?P<role>func|meth|class|mod|attr|data|exc|obj|const):`(?P<tilde>~?)(?P<target>[^`<>]+)`"
+)
 CALLABLE_ROLES = {"func", "meth"}
 
 

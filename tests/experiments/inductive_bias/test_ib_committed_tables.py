@@ -20,7 +20,16 @@ def _script():
     return module
 
 
-@pytest.mark.parametrize("name", ["paper-mnist5k", "paper-r6", "paper-mnist5k-feasible"])
+@pytest.mark.parametrize(
+    "name",
+    [
+        "paper-mnist5k",
+        "paper-r6",
+        "paper-mnist5k-feasible",
+        "paper-r6-mnist5k-feasible-eq-local",
+        "paper-r6-mnist5k-feasible-eq-local-seeds5-9",
+    ],
+)
 def test_committed_table_is_regenerated_byte_for_byte(name: str, tmp_path: Path) -> None:
     script = _script()
     (md,) = [p for p in script.regenerate(name, out=tmp_path) if p.suffix == ".md"]
