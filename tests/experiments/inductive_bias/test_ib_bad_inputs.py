@@ -12,7 +12,7 @@ import pytest
 
 from convac.errors import InputError, TooLargeError
 from convac.experiments.inductive_bias import Protocol, Sweep
-from convac.experiments.inductive_bias.report import merge_results
+from convac.experiments.inductive_bias.report import merge_results, write_report
 
 SRC = str(Path(__file__).resolve().parents[3] / "src")
 TINY = ["--source", "digits", "--tasks", "local", "--rs", "1", "--seeds", "0", "--n-train", "32", "--n-test", "16"]
@@ -94,3 +94,21 @@ def test_equal_budget_refuses_a_third_arm_with_another_weight_count(tmp_path: Pa
     done = _cli(*args, "--schedules", "wide_base;wide_tip;d=1,1,1,6,1,6")
     assert done.returncode == 2 and message in done.stderr and len(done.stderr.strip().splitlines()) == 1
     assert not (tmp_path / "results.jsonl").exists()
+
+
+@pytest.mark.parametrize(
+    ("baselines", "message"),
+    [
+        ("wide_tip,uniform", "baseline 'uniform' has no cells in these results; schedules present: wide_tip"),
+        ("wide_tip,wide_tip", "baselines has repeated names: ['wide_tip', 'wide_tip']"),
+        ("", "give at least one baseline schedule to compare the other schedules with"),
+    ],
+)
+def test_report_refuses_baselines_it_cannot_compare_with(tmp_path: Path, baselines: str, message: str) -> None:
+    (tmp_path / "results.jsonl").write_text(json.dumps(_record(0, 0.5)) + "\n")
+    names = [name for name in baselines.split(",") if name]
+    with pytest.raises(InputError, match="^" + message.replace("[", r"\[") + "$"):
+        write_report(merge_results([tmp_path]), tmp_path / "r", names)
+    out = tmp_path / "cli"
+    _one_line(_cli("experiment", "report", str(tmp_path), "--out", str(out), "--baselines", baselines), message)
+    assert not out.exists()  # refused before anything is written

@@ -247,6 +247,28 @@ def test_against_arms_compares_with_each_arm_and_their_mean_on_the_same_seeds():
         assert row["wins"] == sum(g > 0 for g in expect[row["versus"]])
 
 
+def test_against_arms_with_three_baselines_matches_scipy_on_hand_made_differences(tmp_path):
+    from scipy import stats
+
+    arms = {"wide_base": [0.50, 0.55, 0.40, 0.61], "wide_tip": [0.60, 0.52, 0.45, 0.50],
+            "uniform": [0.57, 0.49, 0.44, 0.58], "designed": [0.58, 0.50, 0.47, 0.59]}  # fmt: skip
+    values = {("local", s, 6, k): a for s, accs in arms.items() for k, a in enumerate(accs)}
+    baselines = ("wide_base", "wide_tip", "uniform")
+    rows = against_arms(_grid(values), baselines)
+    assert [(row["schedule"], row["versus"]) for row in rows] == [("designed", v) for v in (*baselines, "mean")]
+    for row in rows:
+        others = [arms[row["versus"]]] if row["versus"] != "mean" else [arms[b] for b in baselines]
+        diffs = [d - sum(o[k] for o in others) / len(others) for k, d in enumerate(arms["designed"])]
+        assert row["gap_mean"] == pytest.approx(statistics.fmean(diffs))
+        assert row["t_p"] == pytest.approx(stats.ttest_1samp(diffs, 0.0).pvalue)
+        assert row["wins"] == sum(d > 1e-9 for d in diffs)
+    write_report(_grid(values), tmp_path, ["wide_base", "wide_tip", "uniform"])
+    text = (tmp_path / "table.md").read_text()
+    assert "against each baseline (wide-base, wide-tip, uniform) and against the mean of all 3" in text
+    assert "| local | relu | designed | 6 | uniform | 4 | +1.5 ± 1.0 |" in text
+    assert "| local | relu | uniform | 6 |" not in text.split("against each baseline")[1]  # a baseline, not an arm
+
+
 def test_the_per_seed_better_arm_is_biased_against_a_third_arm_of_equal_mean():
     """E[max(a, b)] = mean + sd/sqrt(pi) for two iid normal arms: against_best's bias, which against_arms avoids."""
     import numpy as np

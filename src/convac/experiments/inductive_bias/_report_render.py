@@ -106,11 +106,19 @@ def _seeds(out: io.StringIO, seeds: list[dict[str, Any]]) -> None:
         )
 
 
-def _arms(out: io.StringIO, arms: list[dict[str, Any]]) -> None:
-    out.write(
-        "\nOther schedules against each hand-made schedule and against their mean, paired by seed (test "
-        "accuracy points; not against the per-seed better of the two, which is biased by about sd/√π):\n\n"
-    )
+def _arms(out: io.StringIO, arms: list[dict[str, Any]], baselines: Sequence[str] | None) -> None:
+    if baselines is None:
+        out.write(
+            "\nOther schedules against each hand-made schedule and against their mean, paired by seed (test "
+            "accuracy points; not against the per-seed better of the two, which is biased by about sd/√π):\n\n"
+        )
+    else:
+        names = ", ".join(name.replace("_", "-") for name in baselines)
+        out.write(
+            f"\nOther schedules against each baseline ({names}) and against the mean of all {len(baselines)}, "
+            "paired by seed (test accuracy points; not against the per-seed best of them, which is biased "
+            "against any other arm):\n\n"
+        )
     out.write(f"| task | family | schedule | r | versus | {STATS_HEADER} |\n|---|---|---|---:|---|{STATS_RULE}|\n")
     for row in arms:
         versus = row["versus"].replace("_", "-")
@@ -126,6 +134,7 @@ def markdown(
     inter: list[dict[str, Any]],
     seeds: list[dict[str, Any]],
     arms: list[dict[str, Any]],
+    baselines: Sequence[str] | None = None,
 ) -> str:
     """Return ``table.md``: protocol version(s), cells, paired gaps, interaction, seeds, other schedules."""
     out = io.StringIO()
@@ -135,7 +144,7 @@ def markdown(
     if seeds:
         _seeds(out, seeds)
     if arms:
-        _arms(out, arms)
+        _arms(out, arms, baselines)
     return out.getvalue()
 
 

@@ -29,9 +29,14 @@ from convac.experiments._stats import PairedTest, paired_test
 from convac.experiments.inductive_bias._report_render import figure, markdown
 from convac.experiments.inductive_bias.protocol import VERSIONS, paper_weights
 
+HAND_MADE: tuple[str, str] = ("wide_base", "wide_tip")
+"""The paper's two schedules: the default baselines of :func:`against_arms` and :func:`write_report`."""
+
 __all__ = [
+    "HAND_MADE",
     "against_arms",
     "against_best",
+    "check_baselines",
     "interaction",
     "merge_results",
     "paired_gaps",
@@ -316,9 +321,36 @@ def against_best(
     return rows
 
 
-def against_arms(
-    records: Sequence[dict[str, Any]], baselines: tuple[str, ...] = ("wide_base", "wide_tip")
-) -> list[dict[str, Any]]:
+def check_baselines(records: Sequence[dict[str, Any]], baselines: Sequence[str]) -> tuple[str, ...]:
+    """Return ``baselines`` as a tuple if each is a distinct schedule with cells in ``records``; else raise.
+
+    Examples
+    --------
+    >>> recs = [{"schedule": s} for s in ("wide_tip", "uniform")]
+    >>> check_baselines(recs, ["wide_tip", "uniform"])
+    ('wide_tip', 'uniform')
+    >>> check_baselines(recs, ["wide_tip", "wide"])
+    Traceback (most recent call last):
+        ...
+    convac.errors.InputError: baseline 'wide' has no cells in these results; schedules present: uniform, wide_tip
+    """
+    if isinstance(baselines, str) or not all(isinstance(name, str) for name in baselines):
+        raise InputError(f"baselines must be a list of schedule names, got {baselines!r}")
+    names = tuple(baselines)
+    if not names:
+        raise InputError("give at least one baseline schedule to compare the other schedules with")
+    if len(set(names)) != len(names):
+        raise InputError(f"baselines has repeated names: {list(names)}")
+    present = sorted({x["schedule"] for x in records})
+    for name in names:
+        if name not in present:
+            raise InputError(
+                f"baseline {name!r} has no cells in these results; schedules present: {', '.join(present)}"
+            )
+    return names
+
+
+def against_arms(records: Sequence[dict[str, Any]], baselines: tuple[str, ...] = HAND_MADE) -> list[dict[str, Any]]:
     """Every other schedule (a designed net) against each of ``baselines`` and their mean, paired by seed.
 
     Per (task, family, schedule, r) and per comparison (``versus``: a baseline's name, or
@@ -428,12 +460,17 @@ def merge_results(sources: Sequence[str | Path]) -> list[dict[str, Any]]:
     return [record for record, _ in merged.values()]
 
 
-def write_report(records: Sequence[dict[str, Any]], out_dir: str | Path) -> dict[str, Path]:
+def write_report(
+    records: Sequence[dict[str, Any]], out_dir: str | Path, baselines: Sequence[str] | None = None
+) -> dict[str, Path]:
     """Write ``table.md``, ``table.csv`` and ``figure.png`` for ``records`` into ``out_dir`` (created if needed).
 
     ``table.md`` opens with the protocol version(s), then per cell accuracies and parameter counts,
     the wide-base minus wide-tip gaps per r and pooled over r, the task x schedule interaction,
-    every seed, and every other schedule against each hand-made arm and their mean.
+    every seed, and every other schedule against each baseline and their mean (:func:`against_arms`).
+    ``baselines`` defaults to the paper's two hand-made arms (:data:`HAND_MADE`); name others, e.g.
+    ``("wide_base", "wide_tip", "uniform")``, to judge a designed arm against a third simple net too
+    (:func:`check_baselines` refuses a name without cells).
 
     Examples
     --------
@@ -444,6 +481,7 @@ def write_report(records: Sequence[dict[str, Any]], out_dir: str | Path) -> dict
     ...     sorted(write_report(records, out))
     ['figure', 'table_csv', 'table_md']
     """
+    chosen = HAND_MADE if baselines is None else check_baselines(records, baselines)
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     rows = summarize(records)
@@ -456,7 +494,8 @@ def write_report(records: Sequence[dict[str, Any]], out_dir: str | Path) -> dict
             paired_gaps(records, pooled=True),
             interaction(records),
             per_seed(records),
-            against_arms(records),
+            against_arms(records, chosen),
+            baselines=None if baselines is None else chosen,
         )
     )
     with files["table_csv"].open("w", newline="") as f:
