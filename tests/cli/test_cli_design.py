@@ -120,10 +120,18 @@ def test_feasible_design_on_the_command_line(capsys):
     doc = json.loads(capsys.readouterr().out)
     assert doc["method"] == "feasible" and doc["n_params"] == doc["budget"] == 31 * 36 + 50 * 6
     assert all(lv["slack"] >= 0 for lv in doc["levels"]) and doc["margin"] == pytest.approx(math.log(2))
+    assert doc["spend"] == "proportional"  # --spend auto, and a ConvAC unless --for-experiment
+    assert main(["design", "--entropies", entropies, "--reference-r", "6", "--family", "relu", "--json"]) == 0
+    relu = json.loads(capsys.readouterr().out)
+    assert relu["spend"] == "entanglement" and relu["n_params"] == doc["n_params"]
     argv = ["design", "--for-experiment", "--entropies", entropies, "--reference-r", "6", "--name", "mine", "--token"]
     assert main(argv) == 0
-    token = capsys.readouterr().out.strip()
-    assert token.startswith("mine=") and parse_schedule(token).channels(6) == doc["channels"]
+    token = capsys.readouterr().out.strip()  # the experiment's nets are ReLU nets: the relu rule
+    assert token.startswith("mine=") and parse_schedule(token).channels(6) == relu["channels"]
+    assert main([*argv[:-1], "--spend", "proportional", "--token"]) == 0
+    assert parse_schedule(capsys.readouterr().out.strip()).channels(6) == doc["channels"]
+    assert main(["design", "--for-experiment", "--entropies", entropies, "--reference-r", "6"]) == 0
+    assert "--spend auto takes 'entanglement' for a relu net" in capsys.readouterr().out
     assert main(["design", "--entropies", entropies, "--reference-r", "6", "--margin", "0", "--spend", "uniform"]) == 0
     out = capsys.readouterr().out
     assert "feasible design" in out and "'uniform'" in out and "1416 params (budget 1416, equal)" in out

@@ -21,7 +21,7 @@ from convac.channel_design._feasible import (
     SpendRule,
     design_feasible,
 )
-from convac.channel_design._front import METHODS, Method, design, design_schedule
+from convac.channel_design._front import FAMILY_SPEND, METHODS, Family, Method, design, design_schedule, spend_for
 from convac.channel_design._objective import (
     DEFAULT_MULTIPLIERS,
     DEFAULT_WIDTHS,
@@ -36,10 +36,12 @@ __all__ = [
     "DEFAULT_MULTIPLIERS",
     "DEFAULT_SPEND",
     "DEFAULT_WIDTHS",
+    "FAMILY_SPEND",
     "METHODS",
     "PRESETS",
     "SPEND_RULES",
     "Design",
+    "Family",
     "FeasibleDesign",
     "LevelConstraint",
     "Method",
@@ -49,4 +51,5 @@ __all__ = [
     "design_schedule",
     "parse_profile",
     "resolve_profile",
+    "spend_for",
 ]

@@ -9,22 +9,48 @@ pooling tree and spend exactly the budget by a stated rule.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any, Literal
+from typing import Any, Literal, cast
 
 from convac._validation import choice, integer, positive_int
 from convac.channel_design import _objective
-from convac.channel_design._feasible import DEFAULT_MARGIN, DEFAULT_SPEND, FeasibleDesign, SpendRule, design_feasible
+from convac.channel_design._feasible import DEFAULT_MARGIN, SPEND_RULES, FeasibleDesign, SpendRule, design_feasible
 from convac.channel_design._objective import DEFAULT_MULTIPLIERS, DEFAULT_WIDTHS, Design
 from convac.channel_design._probe import probe_architecture
 from convac.errors import InputError
 from convac.spec import Architecture
 from convac.spec._paper import PAPER_R_VALUES, paper_architecture, paper_budget
 
-__all__ = ["METHODS", "Method", "design", "design_schedule"]
+__all__ = ["FAMILY_SPEND", "METHODS", "Family", "Method", "design", "design_schedule", "spend_for"]
 
 Method = Literal["objective", "feasible"]
 METHODS: tuple[str, ...] = ("objective", "feasible")
 """Design rules: ``objective`` (weighted min-cut fractions, within the budget) and ``feasible`` (the theorem)."""
+
+Family = Literal["relu", "convac"]
+FAMILY_SPEND: dict[str, SpendRule] = {"relu": "entanglement", "convac": "proportional"}
+"""The spend rule ``spend="auto"`` picks for the net the widths are for, each the one measured to suit it.
+
+``relu`` (ReLU/max-pool CNNs, the paper's experiment): ``entanglement``, equal log-slack. On the paper's
+local task at r = 6 (real digits, ten seeds) it gave ``8,9,11,13,22,23``, 56.5 ± 2.8 % against wide-tip's
+53.0 ± 2.4 (paired +3.4 [+1.0, +5.9]); ``proportional`` gave ``3,3,3,5,13,56`` and lost to both hand-made
+nets on every seed (36.9 %): a ReLU net needs width at the fine levels to extract features, which the
+data's small fine-level entanglement does not ask for. ``convac`` (ConvACs, wave functions):
+``proportional``, which picked the right shape on 30 of 30 known-scale tasks, where equal slack gave one
+shape for every scale (docs/findings/scale-tasks.md, docs/findings/inductive-bias.md).
+"""
+
+
+def spend_for(spend: SpendRule | Literal["auto"], family: Family) -> SpendRule:
+    """Return the spend rule ``spend`` names, or for ``"auto"`` the one :data:`FAMILY_SPEND` gives ``family``.
+
+    Examples
+    --------
+    >>> spend_for("auto", "relu"), spend_for("auto", "convac"), spend_for("uniform", "relu")
+    ('entanglement', 'proportional', 'uniform')
+    """
+    net = choice(family, "family", tuple(FAMILY_SPEND))
+    rule = choice(spend, "spend", ("auto", *SPEND_RULES))
+    return FAMILY_SPEND[net] if rule == "auto" else cast(SpendRule, rule)
 
 
 def _check_grid(profile: Any, template: Architecture) -> None:
@@ -44,7 +70,8 @@ def design(
     *,
     method: Method = "objective",
     margin: float = DEFAULT_MARGIN,
-    spend: SpendRule = DEFAULT_SPEND,
+    spend: SpendRule | Literal["auto"] = "auto",
+    family: Family = "convac",
     infeasible: Literal["raise", "closest"] = "raise",
     n_features: int = 2,
     window: int | None = None,
@@ -60,9 +87,11 @@ def design(
     ``method="feasible"``: ``profile`` is the data's entanglement per canonical level
     (:func:`convac.canonical_entanglement`, or entropies in nats, finest level first); the design
     meets ``ln mincut_l >= S_l + margin`` at every level and has exactly ``budget`` parameters, the
-    free budget spent by ``spend`` (:mod:`convac.channel_design._feasible`); a budget too small for
-    every level raises, or with ``infeasible="closest"`` gives the closest design. ``margin``,
-    ``spend`` and ``infeasible`` apply to ``feasible`` only, ``widths`` to ``objective`` only.
+    free budget spent by ``spend`` (:mod:`convac.channel_design._feasible`; ``"auto"``: the rule
+    :data:`FAMILY_SPEND` gives ``family``, the kind of net the widths are for, a ConvAC by default);
+    a budget too small for every level raises, or with ``infeasible="closest"`` gives the closest
+    design. ``margin``, ``spend``, ``family`` and ``infeasible`` apply to ``feasible`` only,
+    ``widths`` to ``objective`` only.
 
     Examples
     --------
@@ -81,7 +110,8 @@ def design(
     budget = integer(budget, "budget")
     probe = probe_architecture(grid, n_features, window, n_outputs, shared, windows)
     _check_grid(profile, probe)
-    return design_feasible(probe, budget, profile, margin=margin, spend=spend, infeasible=infeasible)
+    rule = spend_for(spend, family)
+    return design_feasible(probe, budget, profile, margin=margin, spend=rule, infeasible=infeasible)
 
 
 def design_schedule(
@@ -90,7 +120,8 @@ def design_schedule(
     method: Method = "objective",
     r: int | None = None,
     margin: float = DEFAULT_MARGIN,
-    spend: SpendRule = DEFAULT_SPEND,
+    spend: SpendRule | Literal["auto"] = "auto",
+    family: Family = "relu",
     infeasible: Literal["raise", "closest"] = "raise",
     r_values: Sequence[int] = PAPER_R_VALUES,
     reference_r: int = 8,
@@ -103,24 +134,27 @@ def design_schedule(
     ``r_values``, scored at ``reference_r`` (:mod:`convac.channel_design._objective`).
     ``method="feasible"``: widths meeting ``ln mincut_l >= S_l + margin`` at each of the six
     canonical levels with *exactly* ``31 r^2 + 50 r`` parameters, the budget of wide-base and wide-tip
-    at ``r`` (default ``reference_r``); its :meth:`~FeasibleDesign.token` is exact at that ``r``.
+    at ``r`` (default ``reference_r``); its :meth:`~FeasibleDesign.token` is exact at that ``r``. The
+    free budget is spent by ``spend``; ``"auto"`` takes the rule :data:`FAMILY_SPEND` gives ``family``,
+    the experiment's net (a ReLU net by default: equal log-slack).
 
     Examples
     --------
     >>> design_schedule("global").token()
     'designed_global=1,1,1,2,2,6'
     >>> d = design_schedule([0.02, 0.06, 0.08, 0.23, 0.58, 1.14], method="feasible", r=6)
-    >>> d.n_params == 31 * 6**2 + 50 * 6, d.token().startswith("designed_feasible=")
-    (True, True)
+    >>> d.n_params == 31 * 6**2 + 50 * 6, d.token().startswith("designed_feasible="), d.spend
+    (True, True, 'entanglement')
     """
     if choice(method, "method", METHODS) == "objective":
         return _objective.design_schedule(
             profile, r_values=r_values, reference_r=reference_r, multipliers=multipliers, name=name
         )
     r = positive_int(reference_r if r is None else r, "r")
+    rule = spend_for(spend, family)
     probe = paper_architecture([1] * 6)
     _check_grid(profile, probe)
     label = _objective._schedule_name(name or "designed_feasible")
     return design_feasible(
-        probe, paper_budget(r), profile, margin=margin, spend=spend, reference_r=r, name=label, infeasible=infeasible
+        probe, paper_budget(r), profile, margin=margin, spend=rule, reference_r=r, name=label, infeasible=infeasible
     )

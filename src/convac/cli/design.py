@@ -158,11 +158,18 @@ def _add_feasible_flags(p: argparse.ArgumentParser) -> None:
     )
     p.add_argument(
         "--spend",
-        choices=["proportional", "entanglement", "uniform"],
-        default="proportional",
+        choices=["auto", "proportional", "entanglement", "uniform"],
+        default="auto",
         help="feasible: how the budget the constraints leave free is spent: each level's own width gets "
-        "log-slack in proportion to its entanglement (proportional, default), equal log-slack at every level "
-        "(entanglement) or one common width (uniform)",
+        "log-slack in proportion to its entanglement (proportional), equal log-slack at every level "
+        "(entanglement), one common width (uniform), or auto (default): the rule measured to suit --family, "
+        "entanglement for a ReLU net, proportional for a ConvAC",
+    )
+    p.add_argument(
+        "--family",
+        choices=["relu", "convac"],
+        help="feasible: the kind of net the widths are for, which --spend auto follows (default: relu with "
+        "--for-experiment, the paper's ReLU nets; convac otherwise)",
     )
     p.add_argument(
         "--closest",
@@ -210,7 +217,19 @@ def run(args: argparse.Namespace) -> int:
             print(data_profile.table())
             print()
         print(result)
+        if feasible and args.spend == "auto":
+            print(_auto_spend_note(args.family or ("relu" if schedule_only else "convac")))
     return 0
+
+
+def _auto_spend_note(family: str) -> str:
+    from convac.channel_design import FAMILY_SPEND
+
+    (other,) = set(FAMILY_SPEND) - {family}
+    return (
+        f"Spend rule: --spend auto takes {FAMILY_SPEND[family]!r} for a {family} net (the rule measured to suit "
+        f"it); --family {other} would take {FAMILY_SPEND[other]!r}, --spend RULE names one."
+    )
 
 
 def _method(args: argparse.Namespace) -> str:
@@ -253,6 +272,8 @@ def _grid_text(grid: tuple[int, ...]) -> str:
 
 def _feasible_kwargs(args: argparse.Namespace) -> dict[str, Any]:
     kwargs: dict[str, Any] = {"method": "feasible", "spend": args.spend}
+    if args.family is not None:
+        kwargs["family"] = args.family
     if args.closest:
         kwargs["infeasible"] = "closest"
     if args.margin is not None:
