@@ -1,12 +1,12 @@
 r"""The 2D part of the feature-order suite, a chosen subset of its cells: digits (8x8) and mnist5k (28x28).
 
-Runs the cells of ``convac experiment feature-order`` (same cell function, configuration and store, so
-``convac experiment feature-order --out OUT --datasets digits,mnist5k`` would resume from these lines and
-compute the same records) but only the ``--orders`` asked for, and methods the suite does not run (e.g.
-``entanglement-blocks``) too; one thread; writes ``OUT/results.jsonl``, then the table, CSV and figure,
-and ``paired.txt``: ``entanglement`` minus each other order, paired by seed. ``--layout-figure PNG`` draws where
-the methods put MNIST's pixels instead (and prints their scores). A rerun resumes; the seeds and the set of
-datasets are part of the store's configuration (another set needs another ``--out``).
+The suite's own driver (:func:`convac.experiments.feature_order.run_suite`, as ``convac experiment
+feature-order --out OUT --datasets digits,mnist5k --orders ...``) on the ``--orders`` asked for, which may
+include methods the suite does not run by default (``EXTRA_ORDERS``: ``entanglement-blocks``); one
+thread; writes ``OUT/results.jsonl``, the table, CSV and figure, then ``paired.txt``: ``entanglement``
+minus each other order, paired by seed. ``--layout-figure PNG`` draws where the methods put MNIST's
+pixels instead (and prints their scores). A rerun resumes, and one results file grows by datasets,
+seeds or orders run at different times.
 
     PYTHONPATH=src nice -n 10 python scripts/feature_order_2d.py --out docs/results/feature_order/2d \
         --datasets mnist5k,digits \
@@ -16,15 +16,9 @@ datasets are part of the store's configuration (another set needs another ``--ou
 from __future__ import annotations
 
 import argparse
-from dataclasses import asdict
 from pathlib import Path
-from typing import Any
 
-from convac._threads import thread_limit
-from convac.datatensor._rearrange import METHODS
-from convac.experiments._runner import ResultStore, run_tasks
-from convac.experiments._runner.local import LocalExecutor
-from convac.experiments.feature_order import METHOD_ORDERS, FeatureOrderConfig, orders_of, run_cell, summarize
+from convac.experiments.feature_order import FeatureOrderConfig, run_suite
 
 
 def layout_figure(path: str, dataset: str = "mnist5k", seed: int = 0) -> None:
@@ -73,38 +67,12 @@ def main() -> None:
     if args.layout_figure:
         layout_figure(args.layout_figure)
         return
-    orders = args.orders.split(",")
-    seeds = [int(s) for s in args.seeds.split(",")]
-    extra = [o for o in orders if o in METHODS and o not in METHOD_ORDERS]  # methods the suite does not run
-    # the store's header holds this configuration: another --datasets set or --seeds needs another --out
-    config = FeatureOrderConfig(datasets=tuple(sorted(args.datasets.split(","))), seeds=tuple(seeds))
-    store = ResultStore(
-        f"{args.out}/results.jsonl",
-        asdict(config),
-        key=lambda r: (r["dataset"], r["order"], r["seed"]),
-        check=lambda r: None if "test_accuracy" in r else "is not a feature-order cell",
-        what="feature-order",
+    config = FeatureOrderConfig(
+        datasets=tuple(args.datasets.split(",")),
+        seeds=tuple(int(s) for s in args.seeds.split(",")),
+        orders=tuple(args.orders.split(",")),
     )
-    store.open()
-    cells = [(d, o, s) for d in args.datasets.split(",") for s in seeds for o in orders_of(d) if o in orders] + [
-        (d, o, s) for d in args.datasets.split(",") for s in seeds for o in orders if o in extra
-    ]
-    finished = set(store.finished)
-    todo = [c for c in cells if c not in finished]
-
-    def one(cell: tuple[str, str, int], _: Any) -> dict[str, Any]:
-        with thread_limit(1):
-            return run_cell(*cell, config)
-
-    def save(index: int, record: dict[str, Any]) -> None:
-        store.append(record)
-        print(f"{record['dataset']} {record['order']} seed {record['seed']}: test {record['test_accuracy']:.4f} "
-              f"({record['seconds']:.0f} s)", flush=True)  # fmt: skip
-
-    run_tasks(
-        LocalExecutor(workers=1), one, todo, save, saved=lambda: len(store.finished), total=len(todo), where=args.out
-    )
-    summarize(args.out)
+    run_suite(args.out, config)
     paired(args.out)
 
 

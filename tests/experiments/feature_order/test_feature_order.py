@@ -171,3 +171,52 @@ def test_orders_select_cells_and_old_headers_resume(tmp_path):
     assert "datasets" not in json.loads(lines[0])["config"]
     with pytest.raises(InputError, match="was written by another feature-order configuration"):
         run_suite(old, FeatureOrderConfig(datasets=("breast_cancer",), seeds=(0,), epochs_small=2), progress=False)
+
+
+def test_every_rearrange_method_is_a_suite_order_or_an_extra_one():
+    from convac.datatensor._rearrange import METHODS
+    from convac.experiments.feature_order import EXTRA_ORDERS, METHOD_ORDERS
+
+    assert set(METHODS) == set(METHOD_ORDERS) | set(EXTRA_ORDERS) and not set(METHOD_ORDERS) & set(EXTRA_ORDERS)
+
+
+def test_extra_orders_run_after_the_suites_own_and_resume(tmp_path):
+    cfg = FeatureOrderConfig(
+        datasets=("breast_cancer",), seeds=(0,), orders=("entanglement-blocks", "permuted"), **TINY
+    )
+    run_suite(tmp_path, cfg, progress=False)
+    results = tmp_path / "results.jsonl"
+    recs = [json.loads(line) for line in results.read_text().splitlines()[1:]]
+    assert [r["order"] for r in recs] == ["permuted", "entanglement-blocks"]
+    assert sorted(recs[1]["permutation"]) == list(range(30)) and recs[1]["method_seconds"] is not None
+    before = results.read_bytes()
+    run_suite(tmp_path, cfg, progress=False)
+    assert results.read_bytes() == before
+
+
+@pytest.mark.parametrize("name", ["2d", "2d_mnist5k_seeds0-9", "mnist5k_seed0"])
+def test_the_committed_2d_results_resume_under_the_suite_driver(tmp_path, monkeypatch, name):
+    """scripts/feature_order_2d.py wrote these with its own store loop; the suite's driver now runs it."""
+    import shutil
+    from pathlib import Path
+
+    from convac.experiments.feature_order import run as driver
+
+    committed = Path(__file__).resolve().parents[3] / "docs" / "results" / "feature_order" / name / "results.jsonl"
+    recs = [json.loads(line) for line in committed.read_text().splitlines()[1:]]
+    shutil.copy(committed, tmp_path / "results.jsonl")
+
+    def no_cell(*args):
+        raise AssertionError(f"a finished cell ran again: {args[:3]}")
+
+    monkeypatch.setattr(driver, "run_cell", no_cell)
+    cfg = FeatureOrderConfig(
+        datasets=tuple(sorted({r["dataset"] for r in recs})),
+        seeds=tuple(sorted({r["seed"] for r in recs})),
+        orders=tuple(sorted({r["order"] for r in recs})),
+    )
+    rows = run_suite(tmp_path, cfg, progress=False)
+    lines = (tmp_path / "results.jsonl").read_text().splitlines()
+    assert [json.loads(line) for line in lines[1:]] == recs  # every record kept as it was
+    assert "datasets" not in json.loads(lines[0])["config"]  # the header now has the suite's fingerprint
+    assert sum(len(row["seeds"]) for row in rows) == len(recs)

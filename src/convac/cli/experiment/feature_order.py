@@ -31,7 +31,10 @@ EPILOG = (
 FIELDS = {
     "datasets": Field("comma-separated datasets: " + ", ".join(experiment.DATASETS)),
     "seeds": Field("comma-separated seeds (permutation, split, initialisation)"),
-    "orders": Field("comma-separated orders to run: " + ", ".join(experiment.ORDERS)),
+    "orders": Field(
+        "comma-separated orders to run: " + ", ".join(experiment.ORDERS) + ", and methods the suite does not run "
+        "unless asked: " + ", ".join(experiment.EXTRA_ORDERS)
+    ),
     "epochs_1d": Field("training epochs on MNIST-1D"),
     "epochs_small": Field("training epochs on the UCR sets, breast_cancer and digits"),
     "epochs_2d": Field("training epochs on mnist5k"),

@@ -16,12 +16,20 @@ The package: :mod:`.config`, :mod:`.cell` (one cell), :mod:`.run` (the driver) a
 """
 
 from convac.experiments.feature_order.cell import run_cell
-from convac.experiments.feature_order.config import DATASETS, METHOD_ORDERS, ORDERS, FeatureOrderConfig, orders_of
+from convac.experiments.feature_order.config import (
+    DATASETS,
+    EXTRA_ORDERS,
+    METHOD_ORDERS,
+    ORDERS,
+    FeatureOrderConfig,
+    orders_of,
+)
 from convac.experiments.feature_order.report import summarize
 from convac.experiments.feature_order.run import run_suite
 
 __all__ = [
     "DATASETS",
+    "EXTRA_ORDERS",
     "METHOD_ORDERS",
     "ORDERS",
     "FeatureOrderConfig",

@@ -4,7 +4,16 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-__all__ = ["DATASETS", "METHOD_ORDERS", "ORDERS", "OWN_SPLIT", "SELECTION_FIELDS", "FeatureOrderConfig", "orders_of"]
+__all__ = [
+    "DATASETS",
+    "EXTRA_ORDERS",
+    "METHOD_ORDERS",
+    "ORDERS",
+    "OWN_SPLIT",
+    "SELECTION_FIELDS",
+    "FeatureOrderConfig",
+    "orders_of",
+]
 
 #: dataset -> (grid kind, has a natural order, train samples, test samples): the suite's splits
 DATASETS: dict[str, tuple[str, bool, int, int]] = {
@@ -24,8 +33,12 @@ OWN_SPLIT: frozenset[str] = frozenset({"mnist1d", "gunpoint", "arrowhead", "ital
 #: orders computed by convac.rearrange_features (on the permuted training split)
 METHOD_ORDERS: tuple[str, ...] = ("entanglement", "entanglement-unordered", "greedy-chain", "spectral", "igtd")
 
-#: every order a cell may have
+#: the orders of the suite (a run's default)
 ORDERS: tuple[str, ...] = ("natural", "permuted", *METHOD_ORDERS)
+
+#: methods of convac.rearrange_features the suite does not run unless asked (``orders=``): variants studied on
+#: one dataset, e.g. ``entanglement-blocks`` (the bisection's blocks ordered without the 2D layout)
+EXTRA_ORDERS: tuple[str, ...] = ("entanglement-blocks",)
 
 #: config fields that choose which cells run, not what a cell computes (left out of the results' fingerprint)
 SELECTION_FIELDS: tuple[str, ...] = ("datasets", "seeds", "orders")

@@ -11,7 +11,14 @@ from convac._threads import thread_limit
 from convac.experiments._runner import ResultStore, run_tasks
 from convac.experiments._runner.local import LocalExecutor
 from convac.experiments.feature_order.cell import run_cell
-from convac.experiments.feature_order.config import DATASETS, ORDERS, SELECTION_FIELDS, FeatureOrderConfig, orders_of
+from convac.experiments.feature_order.config import (
+    DATASETS,
+    EXTRA_ORDERS,
+    ORDERS,
+    SELECTION_FIELDS,
+    FeatureOrderConfig,
+    orders_of,
+)
 from convac.experiments.feature_order.report import summarize
 
 __all__ = ["RESULTS", "run_suite"]
@@ -27,7 +34,8 @@ def run_suite(
     A rerun with the same configuration resumes (finished cells are skipped); the store's header
     holds the configuration, so a different one is refused rather than mixed in. The fields that
     only choose cells (:data:`~.config.SELECTION_FIELDS`: datasets, seeds, orders) are not part of it:
-    one results file grows by datasets, seeds or orders run at different times.
+    one results file grows by datasets, seeds or orders run at different times. ``cfg.orders`` may name
+    :data:`~.config.EXTRA_ORDERS` too; they run on every dataset, after the suite's own orders.
 
     Examples
     --------
@@ -50,9 +58,10 @@ def run_suite(
         raise InputError(
             f"unknown dataset {unknown[0]!r} for the feature-order suite; choose from {', '.join(DATASETS)}"
         )
-    bad = [o for o in cfg.orders if o not in ORDERS]
+    bad = [o for o in cfg.orders if o not in (*ORDERS, *EXTRA_ORDERS)]
     if bad:
-        raise InputError(f"unknown order {bad[0]!r} for the feature-order suite; choose from {', '.join(ORDERS)}")
+        allowed = ", ".join((*ORDERS, *EXTRA_ORDERS))
+        raise InputError(f"unknown order {bad[0]!r} for the feature-order suite; choose from {allowed}")
     choice(cfg.bisector, "bisector", ("auto", *BISECTORS))
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
@@ -60,7 +69,9 @@ def run_suite(
     _adopt_old_header(out / RESULTS, config)
     store = ResultStore(out / RESULTS, config, key=_key, check=_check_record, what="feature-order")
     store.open()
+    extra = [o for o in EXTRA_ORDERS if o in cfg.orders]
     cells = [(d, o, s) for d in cfg.datasets for s in cfg.seeds for o in orders_of(d) if o in cfg.orders]
+    cells += [(d, o, s) for d in cfg.datasets for s in cfg.seeds for o in extra]
     finished = set(store.finished)
     todo = [c for c in cells if c not in finished]
 
