@@ -174,12 +174,13 @@ def test_sampled_sr_optimisation_runs_and_reports_acceptance():
     assert math.isfinite(result.energy) and math.isfinite(result.error)
 
 
-@pytest.mark.parametrize("full_sum", [True, False])
-def test_resume_continues_exactly_like_an_uninterrupted_run(tmp_path, full_sum):
+@pytest.mark.parametrize(("full_sum", "sampler"), [(True, "metropolis"), (False, "metropolis"), (False, "exact")])
+def test_resume_continues_exactly_like_an_uninterrupted_run(tmp_path, full_sum, sampler):
     H = tfim((8,), field=1.0)
     options = dict(
-        full_sum=full_sum, optimizer="adam", lr=0.05, n_chains=8, n_per_chain=2, threads=1, checkpoint_every=3
-    )
+        full_sum=full_sum, optimizer="adam", lr=0.05, n_chains=8, n_per_chain=2, threads=1, checkpoint_every=3,
+        sampler=sampler,
+    )  # fmt: skip
 
     def fresh():
         return ConvACWaveFunction(_arch8(), seed=7)

@@ -59,7 +59,14 @@ FIELDS = {
     "diag_shift_decay": Field("step t uses max(diag_shift_min, diag_shift * decay^t)", parse=_finite),
     "diag_shift_min": Field("floor of the decaying diagonal shift", parse=_finite),
     "magnetization": Field("fix sum sz (full sum: that sector; sampling: exchange moves)", parse=int),
-    "n_chains": Field("Metropolis chains", flag="--chains", minimum=1),
+    "n_chains": Field(
+        "Metropolis chains (exact sampling: groups of samples for the error bar)", flag="--chains", minimum=1
+    ),
+    "sampler": Field(
+        "with --sample: metropolis (local flips, or exchanges with --magnetization) or exact (independent samples "
+        "drawn down the tree; real, unsymmetrised ansatz, no --magnetization)",
+        choices=("metropolis", "exact"),
+    ),
     "n_per_chain": Field("samples per chain and step", flag="--samples-per-chain", minimum=1),
     "seed": Field("seed of the weights, the sampler and the optimiser", minimum=0),
     "threads": Field("torch threads (default: torch's)", minimum=1),

@@ -4,8 +4,8 @@ A ConvAC on one-hot spins (``M = 2``) has its coefficient tensor as amplitude ta
 many-body wave function whose entanglement across any partition is bounded by
 :func:`convac.min_cut`. This package builds spin Hamiltonians (:func:`tfim`, :func:`heisenberg`,
 :func:`j1j2`), exact references (:func:`ground_state`, :func:`state_entanglement`), the ansatz
-(:class:`ConvACWaveFunction`), its optimisation (:func:`optimize`: full sums or Metropolis,
-Adam or stochastic reconfiguration), and the comparison of its entanglement with the exact
+(:class:`ConvACWaveFunction`), its optimisation (:func:`optimize`: full sums, Metropolis or exact
+samples drawn down the tree, Adam or stochastic reconfiguration), and the comparison of its entanglement with the exact
 state's and with the min-cut bound.
 
 Examples
@@ -39,8 +39,9 @@ from convac.wavefunction._entanglement import (
 )
 from convac.wavefunction._estimators import Estimate, FullSum, Sampled
 from convac.wavefunction._exact import ground_state, state_entanglement, state_schmidt_values
+from convac.wavefunction._exact_sampler import ExactSampler
 from convac.wavefunction._hamiltonian import MAX_SPARSE_SITES, Hamiltonian, heisenberg, j1j2, sector_basis, tfim
-from convac.wavefunction._optimize import OPTIMIZERS, VMCConfig, VMCResult, optimize, sr_direction
+from convac.wavefunction._optimize import OPTIMIZERS, SAMPLERS, VMCConfig, VMCResult, optimize, sr_direction
 from convac.wavefunction._run import MODELS, WavefunctionRun, build_hamiltonian, run
 from convac.wavefunction._sampler import MetropolisSampler
 from convac.wavefunction._symmetry import SYMMETRIES
@@ -50,9 +51,11 @@ __all__ = [
     "MAX_SPARSE_SITES",
     "MODELS",
     "OPTIMIZERS",
+    "SAMPLERS",
     "SYMMETRIES",
     "ConvACWaveFunction",
     "Estimate",
+    "ExactSampler",
     "FullSum",
     "Hamiltonian",
     "MetropolisSampler",

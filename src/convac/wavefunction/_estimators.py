@@ -34,6 +34,7 @@ import torch
 
 from convac.errors import InputError
 from convac.wavefunction._ansatz import ConvACWaveFunction
+from convac.wavefunction._exact_sampler import ExactSampler
 from convac.wavefunction._hamiltonian import Hamiltonian
 from convac.wavefunction._sampler import MetropolisSampler
 from convac.wavefunction._tree import amplitude_vector
@@ -184,7 +185,10 @@ class FullSum:
 
 
 class Sampled:
-    """Monte Carlo estimates from a :class:`MetropolisSampler`; the error bar is from the chains' means.
+    """Monte Carlo estimates from a :class:`MetropolisSampler` or an :class:`ExactSampler`.
+
+    The error bar is the standard error of the chains' means (an exact sampler's samples are all
+    independent; its "chains" only group them).
 
     Examples
     --------
@@ -196,7 +200,7 @@ class Sampled:
     (True, True)
     """
 
-    def __init__(self, psi: ConvACWaveFunction, H: Hamiltonian, sampler: MetropolisSampler) -> None:
+    def __init__(self, psi: ConvACWaveFunction, H: Hamiltonian, sampler: MetropolisSampler | ExactSampler) -> None:
         self.psi, self.H, self.sampler = psi, H, sampler
 
     def local_energies(self, sigma: torch.Tensor, log_psi: torch.Tensor) -> torch.Tensor:

@@ -1,7 +1,9 @@
 """Variational Monte Carlo: minimise ``<psi|H|psi> / <psi|psi>`` with Adam or stochastic reconfiguration.
 
 ``full_sum=True`` sums over every configuration (or one ``sum sz`` sector): exact energy and
-gradient, no noise, N <= 20. ``full_sum=False`` samples with :class:`MetropolisSampler`.
+gradient, no noise, N <= 20. ``full_sum=False`` samples, with ``sampler`` (:data:`SAMPLERS`):
+``"metropolis"`` (:class:`MetropolisSampler`, any ansatz) or ``"exact"`` (:class:`ExactSampler`:
+independent samples drawn down the tree, for real unsymmetrised ansätze).
 
 Optimisers (:data:`OPTIMIZERS`): ``"adam"`` on the energy gradient; ``"sr"``, stochastic
 reconfiguration ``theta -= lr (S + shift I)^{-1} F`` with a diagonal shift, solved in the
@@ -40,14 +42,18 @@ from convac._validation import choice, instance, integer, positive_real, real
 from convac.errors import InputError, InternalError
 from convac.wavefunction._ansatz import ConvACWaveFunction
 from convac.wavefunction._estimators import Estimate, FullSum, Sampled
+from convac.wavefunction._exact_sampler import ExactSampler, check_exact_sampling
 from convac.wavefunction._hamiltonian import MAX_SPARSE_SITES, Hamiltonian
 from convac.wavefunction._sampler import MetropolisSampler
 
-__all__ = ["OPTIMIZERS", "VMCConfig", "VMCResult", "optimize", "sr_direction"]
+__all__ = ["OPTIMIZERS", "SAMPLERS", "VMCConfig", "VMCResult", "optimize", "sr_direction"]
 
 Optimizer = Literal["adam", "sr"]
 OPTIMIZERS: tuple[str, ...] = ("adam", "sr")
 """The optimisers :func:`optimize` accepts."""
+
+SAMPLERS: tuple[str, ...] = ("metropolis", "exact")
+"""The samplers of :func:`optimize` with ``full_sum=False``."""
 
 
 @dataclass(frozen=True)
@@ -79,6 +85,7 @@ class VMCConfig:
     n_chains: int = 64
     n_per_chain: int = 16
     n_discard: int = 2
+    sampler: str = "metropolis"
     exact_energy: float | None = None
     e_inf: float = 0.0
     threads: int | None = None
@@ -87,6 +94,7 @@ class VMCConfig:
     def __post_init__(self) -> None:
         instance(self.full_sum, "full_sum", bool, "True or False")
         choice(self.optimizer, "optimizer", OPTIMIZERS)
+        choice(self.sampler, "sampler", SAMPLERS)
         integer(self.steps, "steps", minimum=0)
         positive_real(self.lr, "lr")
         integer(self.seed, "seed", minimum=0)
@@ -212,6 +220,8 @@ def _check_problem(psi: Any, H: Any, config: VMCConfig) -> None:
             f"symmetry={psi.symmetry!r} flips every spin, which leaves the sector sum sz = {config.magnetization}; "
             "use magnetization=0 or None, or a symmetry without spin_flip"
         )
+    if not config.full_sum and config.sampler == "exact":
+        check_exact_sampling(psi, config.magnetization)
     if config.full_sum and H.n_sites > MAX_SPARSE_SITES:
         raise InputError(
             f"full_sum=True sums over 2^{H.n_sites} configurations, over the limit of 2^{MAX_SPARSE_SITES}; "
@@ -226,11 +236,12 @@ class _Run:
         self.psi, self.H, self.config, self.out = psi, H, config, out
         self.params = psi.variational_parameters()
         self.adam = torch.optim.Adam(self.params, lr=config.lr) if config.optimizer == "adam" else None
-        self.sampler: MetropolisSampler | None = None
+        self.sampler: MetropolisSampler | ExactSampler | None = None
         if config.full_sum:
             self.full = FullSum(psi, H, config.magnetization)
         else:
-            self.sampler = MetropolisSampler(psi, config.n_chains, config.magnetization, config.seed)
+            kind = ExactSampler if config.sampler == "exact" else MetropolisSampler
+            self.sampler = kind(psi, config.n_chains, config.magnetization, config.seed)
             self.sampled = Sampled(psi, H, self.sampler)
         self.step = 0
         self.guess: torch.Tensor | None = None
@@ -357,7 +368,7 @@ def optimize(
         ``lr / (1 + lr_decay * t)``), ``magnetization`` (a ``sum sz`` sector),
         ``diag_shift`` (step ``t`` uses ``max(diag_shift_min, diag_shift * diag_shift_decay^t)``),
         ``cg_tol``, ``cg_steps`` (conjugate gradients of full-sum SR), ``n_chains``,
-        ``n_per_chain``, ``n_discard``, ``exact_energy``, ``e_inf``,
+        ``n_per_chain``, ``n_discard``, ``sampler`` (``"metropolis"`` or ``"exact"``), ``exact_energy``, ``e_inf``,
         ``threads``, ``checkpoint_every``.
 
     Examples

@@ -48,7 +48,7 @@ class WavefunctionRun:
     ``channels``/``windows``/``shared``/``weights``/``phase``/``symmetry``/``init_seed``: the ansatz.
     ``full_sum``, ``optimizer``, ``steps``, ``lr``, ``lr_decay``, ``seed``, ``magnetization``,
     ``diag_shift``, ``diag_shift_decay``, ``diag_shift_min``, ``cg_steps``,
-    ``n_chains``, ``n_per_chain``, ``threads``: the optimisation.
+    ``n_chains``, ``n_per_chain``, ``sampler``, ``threads``: the optimisation.
     ``exact_energy``: a known reference energy (computed by Lanczos when None and N <= 20).
     ``out``/``resume``: the run folder and whether to continue it.
 
@@ -84,6 +84,7 @@ class WavefunctionRun:
     cg_steps: int = 100
     n_chains: int = 64
     n_per_chain: int = 16
+    sampler: str = "metropolis"
     threads: int | None = None
     exact_energy: float | None = None
     out: str | None = None
@@ -156,6 +157,7 @@ def run(config: WavefunctionRun, log: Any = None) -> dict[str, Any]:
         cg_steps=config.cg_steps,
         n_chains=config.n_chains,
         n_per_chain=config.n_per_chain,
+        sampler=config.sampler,
         threads=config.threads,
         exact_energy=exact,
     )

@@ -1,0 +1,101 @@
+"""Exact tree sampling against Metropolis: seconds per batch of samples, and cost per unit of precision.
+
+Run from the repository root (not part of the test suite; about a minute per lattice):
+
+    PYTHONPATH=src OMP_NUM_THREADS=1 python benchmarks/bench_exact_sampler.py            # 4x4 and 6x6
+    PYTHONPATH=src OMP_NUM_THREADS=1 python benchmarks/bench_exact_sampler.py --quick    # 4x4 only
+
+Both samplers feed the same VMC step: ``n_chains * n_per_chain`` samples (64 x 16 = 1,024, the
+optimiser's defaults), Metropolis with ``n_discard = 2`` sweeps after chains already burnt in (as
+between VMC steps), the exact sampler drawing that many independent samples down the tree. Timed:
+one cold call, then ``--repeats`` warm calls (min, median). Because Metropolis samples are
+correlated, seconds alone understate its cost: each repeat also estimates the TFIM energy
+(Gamma = 3, PBC) with its error bar, and ``seconds x error^2`` (the cost of a given precision,
+since the error falls as 1/sqrt(samples)) is compared too; the error bars are the chain means'
+standard error for both, averaged over the repeats as a variance. The ansatz is the unsymmetrised
+one of ``scripts/wavefunction_step_cost.py`` (signed weights, seed 0, untrained).
+"""
+
+from __future__ import annotations
+
+import argparse
+import statistics
+import time
+
+import torch
+
+from convac.wavefunction import (
+    ConvACWaveFunction,
+    ExactSampler,
+    MetropolisSampler,
+    Sampled,
+    architecture_for,
+    tfim,
+)
+
+LATTICES = {
+    (4, 4): dict(channels=[8, 16], windows=None),
+    (6, 6): dict(channels=[16, 32], windows=[(3, 3), (2, 2)]),
+}
+
+
+def bench(shape: tuple[int, int], repeats: int, chains: int, per_chain: int) -> dict[str, float]:
+    """Time both samplers on one lattice; return the row's numbers."""
+    spec = LATTICES[shape]
+    arch = architecture_for(shape, spec["channels"], windows=spec["windows"])
+    psi = ConvACWaveFunction(arch, weights="signed", seed=0)
+    H = tfim(shape, field=3.0)
+    row: dict[str, float] = {"n_params": arch.n_params}
+    for name, sampler in (
+        ("metropolis", MetropolisSampler(psi, chains, seed=0)),
+        ("exact", ExactSampler(psi, chains, seed=0)),
+    ):
+        estimator = Sampled(psi, H, sampler)
+        if name == "metropolis":
+            sampler.sample(1, n_discard=50)  # burn in, as the chains are between VMC steps
+        tic = time.perf_counter()
+        sampler.refresh()
+        sampler.sample(per_chain, 2)
+        row[f"{name}_cold"] = time.perf_counter() - tic
+        times, variances = [], []
+        for _ in range(repeats):
+            tic = time.perf_counter()
+            sampler.refresh()
+            sigma, _ = sampler.sample(per_chain, 2)
+            times.append(time.perf_counter() - tic)
+            with torch.no_grad():
+                local = estimator.local_energies(sigma, psi.log_psi(sigma)).real
+            means = local.view(per_chain, chains).mean(0)
+            variances.append(float(means.var() / chains))
+        row[f"{name}_min"], row[f"{name}_median"] = min(times), statistics.median(times)
+        row[f"{name}_error"] = statistics.fmean(variances) ** 0.5
+        row[f"{name}_cost"] = row[f"{name}_median"] * statistics.fmean(variances)
+    return row
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true", help="4x4 only")
+    parser.add_argument("--repeats", type=int, default=5)
+    parser.add_argument("--chains", type=int, default=64)
+    parser.add_argument("--per-chain", type=int, default=16)
+    args = parser.parse_args()
+    torch.set_num_threads(1)
+    print(f"{args.chains} x {args.per_chain} samples per call, {args.repeats} warm repeats, one thread")
+    print("| lattice | params | Metropolis cold / min / median s | exact cold / min / median s | "
+          "Metropolis/exact (median) | error bar M / exact | seconds x error^2, M/exact |")  # fmt: skip
+    print("|---|---:|---:|---:|---:|---:|---:|")
+    for shape in [(4, 4)] if args.quick else list(LATTICES):
+        r = bench(shape, args.repeats, args.chains, args.per_chain)
+        print(
+            f"| {shape[0]}x{shape[1]} | {r['n_params']:,} | "
+            f"{r['metropolis_cold']:.3f} / {r['metropolis_min']:.3f} / {r['metropolis_median']:.3f} | "
+            f"{r['exact_cold']:.3f} / {r['exact_min']:.3f} / {r['exact_median']:.3f} | "
+            f"{r['metropolis_median'] / r['exact_median']:.1f}x | "
+            f"{r['metropolis_error']:.4f} / {r['exact_error']:.4f} | {r['metropolis_cost'] / r['exact_cost']:.1f}x |",
+            flush=True,
+        )
+
+
+if __name__ == "__main__":
+    main()

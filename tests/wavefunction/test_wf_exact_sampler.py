@@ -1,0 +1,118 @@
+"""Exact sampling down the tree: every drawn sample's probability is |psi|^2 / Z, at any depth."""
+
+import math
+
+import pytest
+import torch
+from scipy import stats
+
+import convac
+from convac.cli import main
+from convac.errors import InputError
+from convac.wavefunction import ConvACWaveFunction, ExactSampler, FullSum, Sampled, optimize, tfim
+from convac.wavefunction._tree import amplitude_vector
+
+ARCHS = {
+    "chain 8, per position": convac.Architecture.deep_1d(n_inputs=8, n_features=2, channels=[3, 4, 2]),
+    "chain 8, shared": convac.Architecture.deep_1d(n_inputs=8, n_features=2, channels=[3, 4, 2], shared=True),
+    "chain 9, windows of 3": convac.Architecture.deep_1d(n_inputs=9, n_features=2, channels=[3, 2], windows=[3, 3]),
+    "2x4, windows 1x2 and 2x2": convac.Architecture.deep_2d(
+        height=2, width=4, n_features=2, channels=[3, 2], windows=[(1, 2), (2, 2)]
+    ),
+    "4x4, 2x2 pooling": convac.Architecture.deep_2d(height=4, width=4, n_features=2, channels=[4, 3]),
+    "chain 12, windows 2, 3, 2": convac.Architecture.deep_1d(
+        n_inputs=12, n_features=2, channels=[2, 3, 2], windows=[2, 3, 2]
+    ),
+}
+
+
+def _index(sigma: torch.Tensor) -> torch.Tensor:
+    n = sigma.shape[1]
+    return (sigma * 2 ** torch.arange(n - 1, -1, -1)).sum(1)  # site 0 most significant, as amplitude_vector
+
+
+@pytest.mark.parametrize("weights", ["positive", "signed"])
+@pytest.mark.parametrize("name", list(ARCHS))
+def test_each_sample_comes_with_its_exact_probability(name, weights):
+    psi = ConvACWaveFunction(ARCHS[name], weights=weights, seed=3)
+    sigma, log_p = ExactSampler(psi, seed=1).draw(200)
+    amp = amplitude_vector(psi).detach()
+    exact = torch.log(amp[_index(sigma)] ** 2) - torch.log((amp**2).sum())
+    # log p is the sum of every conditional along the way: each one must be right for this to hold
+    assert torch.allclose(log_p, exact, atol=1e-9)
+    assert ((sigma == 0) | (sigma == 1)).all()
+
+
+def test_frequencies_follow_psi_squared():
+    arch = convac.Architecture.deep_1d(n_inputs=6, n_features=2, channels=[2, 2], windows=[2, 3])
+    psi = ConvACWaveFunction(arch, seed=5)
+    n = 40_000
+    sigma, _ = ExactSampler(psi, seed=2).draw(n)
+    amp = amplitude_vector(psi).detach()
+    p = (amp**2 / (amp**2).sum()).numpy()
+    counts = torch.bincount(_index(sigma), minlength=64).numpy()
+    keep = p * n >= 5  # chi-square needs expected counts of at least 5; the rest pooled
+    observed, expected = [*counts[keep]], [*(p[keep] * n)]
+    if not keep.all():
+        observed, expected = [*observed, counts[~keep].sum()], [*expected, p[~keep].sum() * n]
+    assert stats.chisquare(observed, expected).pvalue > 1e-3
+
+
+def test_a_uniform_state_on_4096_spins_is_sampled_without_overflow():
+    # All positive weights 1 (init_noise 0): psi is the same on every configuration, so every sample has
+    # probability 2^-N exactly, and each spin is a fair coin. 12 levels of pooling, 4096 leaves.
+    arch = convac.Architecture.deep_1d(n_inputs=4096, n_features=2, channels=[2] * 12)
+    psi = ConvACWaveFunction(arch, seed=0, init_noise=0.0)
+    sigma, log_p = ExactSampler(psi, seed=0).draw(8)
+    assert torch.allclose(log_p, torch.full((8,), -4096 * math.log(2), dtype=torch.float64), rtol=1e-12)
+    assert abs(float(sigma.double().mean()) - 0.5) < 0.02
+
+
+def test_sampled_energy_with_exact_samples_agrees_with_full_sum():
+    H = tfim((8,), field=1.0)
+    psi = ConvACWaveFunction(ARCHS["chain 8, per position"], weights="signed", seed=4)
+    exact = FullSum(psi, H).estimate().energy
+    est = Sampled(psi, H, ExactSampler(psi, n_chains=100, seed=0)).estimate(n_per_chain=40, n_discard=0)
+    assert est.acceptance == 1.0 and est.error > 0
+    assert abs(est.energy - exact) < 4 * est.error
+
+
+def test_exact_sampled_optimisation_lowers_the_energy():
+    H = tfim((8,), field=1.0)
+    psi = ConvACWaveFunction(ARCHS["chain 8, per position"], weights="signed", seed=0)
+    result = optimize(psi, H, full_sum=False, sampler="exact", optimizer="sr", steps=15, lr=0.1, n_chains=32,
+                      n_per_chain=8, threads=1)  # fmt: skip
+    assert all(r["acceptance"] == 1.0 for r in result.history)
+    assert result.history[-1]["energy"] < result.history[0]["energy"]
+
+
+@pytest.mark.parametrize(
+    ("psi", "magnetization", "message"),
+    [
+        (
+            dict(phase=True),
+            None,
+            "exact sampling needs real amplitudes; an ansatz with phase=True needs the Metropolis",
+        ),
+        (dict(symmetry="spin_flip"), None, "exact sampling follows the tree, and symmetry='spin_flip' sums several"),
+        ({}, 0, "exact sampling draws from every sector; a fixed magnetization needs the Metropolis sampler's"),
+    ],
+)
+def test_what_exact_sampling_cannot_do_is_refused(psi, magnetization, message):
+    ansatz = ConvACWaveFunction(ARCHS["chain 8, per position"], **psi)
+    with pytest.raises(InputError, match="^" + message.replace("(", r"\(").replace(")", r"\)")):
+        ExactSampler(ansatz, magnetization=magnetization)
+    with pytest.raises(InputError, match="^" + message.replace("(", r"\(").replace(")", r"\)")):
+        optimize(ansatz, tfim((8,)), full_sum=False, sampler="exact", magnetization=magnetization, steps=1)
+    with pytest.raises(InputError, match="sampler must be 'metropolis' or 'exact', got 'gibbs'"):
+        optimize(ansatz, tfim((8,)), full_sum=False, sampler="gibbs", steps=1)
+
+
+def test_cli_samples_exactly_and_refuses_a_symmetrised_ansatz(tmp_path, capsys):
+    argv = ["wavefunction", "--model", "tfim", "--shape", "8", "--channels", "2,2,2", "--steps", "2", "--sample",
+            "--sampler", "exact", "--chains", "8", "--samples-per-chain", "2", "--threads", "1"]  # fmt: skip
+    assert main([*argv, "--out", str(tmp_path / "run")]) == 0
+    assert "E = " in capsys.readouterr().out
+    assert main([*argv, "--symmetry", "translation"]) == 2
+    err = capsys.readouterr().err.strip()
+    assert len(err.splitlines()) == 1 and "symmetry='translation' sums several trees" in err
