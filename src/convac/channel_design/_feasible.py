@@ -256,7 +256,9 @@ class FeasibleDesign:
             tight = min(self.levels, key=lambda lv: lv.slack)
             lines.append(
                 f"No level binds: every width is above what the entanglement needs; the smallest slack is "
-                f"{tight.slack:.3f} nats at level side {tight.side}."
+                f"{tight.slack:.3f} nats at level side {tight.side}. The theorem does not constrain the shape "
+                f"here: the spend rule ({self.spend!r}) alone decides it, so compare it with a uniform-width net "
+                "of the same budget."
             )
         capped = [lv for lv in self.levels if lv.required < lv.entropy + lv.ci95 + self.margin - _TOL]
         if capped:
