@@ -63,11 +63,13 @@ REPORTS: dict[str, list[str]] = {
     ],
     # the same feasibility rule with spend "entanglement" (equal log-slack), local task, r = 6 (the global task
     # is infeasible at that budget, so both rules give its closest design), seeds 0-9, with the hand-made cells of
-    # seeds 3-9 run for it (protocol version 1, like seeds 0-2)
+    # seeds 3-9 run for it (protocol version 1, like seeds 0-2), and the uniform net of 15 channels as one more
+    # schedule against the paper's two
     "paper-r6-mnist5k-feasible-eq-local": [
         "paper-r6-mnist5k",
         "paper-r6-mnist5k-local-seeds3-4",
         "paper-r6-mnist5k-local-seeds5-9",
+        "paper-r6-mnist5k-uniform-local",
         "paper-r6-mnist5k-feasible-local",
         "paper-r6-mnist5k-feasible-eq-local",
         "paper-r6-mnist5k-feasible-eq-local-seeds5-9",
@@ -84,6 +86,7 @@ REPORTS: dict[str, list[str]] = {
         "paper-r6-mnist5k-local-seeds3-4",
         "paper-r6-mnist5k-local-seeds5-9",
         "paper-r6-mnist5k-uniform-local",
+        "paper-r6-mnist5k-feasible-local",
         "paper-r6-mnist5k-feasible-eq-local",
         "paper-r6-mnist5k-feasible-eq-local-seeds5-9",
     ],

@@ -268,17 +268,20 @@ def test_spend_auto_follows_the_net_family():
     entropies = [0.02, 0.06, 0.08, 0.23, 0.58, 1.14]
     relu = design_schedule(entropies, method="feasible", r=6)  # the experiment's nets are ReLU nets
     convac = design_schedule(entropies, method="feasible", r=6, family="convac")
-    assert (relu.spend, convac.spend) == ("entanglement", "proportional")
-    assert relu.channels == design_schedule(entropies, method="feasible", r=6, spend="entanglement").channels
+    assert (relu.spend, convac.spend) == ("uniform", "proportional")
+    assert relu.channels == design_schedule(entropies, method="feasible", r=6, spend="uniform").channels
     assert convac.channels == design_schedule(entropies, method="feasible", r=6, spend="proportional").channels
     assert relu.n_params == convac.n_params == 31 * 36 + 50 * 6 and relu.channels != convac.channels
     # nothing binds for the relu design: the explanation says the spend rule, not the theorem, made the shape
     assert not any(lv.binding for lv in relu.levels)
-    assert "the spend rule ('entanglement') alone decides it" in str(relu)
+    assert "the spend rule ('uniform') alone decides it" in str(relu)
     assert any(lv.binding for lv in convac.levels) and "alone decides it" not in str(convac)
     # a ConvAC by default on any other grid; a named rule wins over the family
     assert design(16, 300, [0.1, 0.2, 0.4, 1.5], method="feasible", n_features=4, shared=True).spend == "proportional"
-    assert design_schedule(entropies, method="feasible", r=6, spend="uniform", family="convac").spend == "uniform"
+    assert (
+        design_schedule(entropies, method="feasible", r=6, spend="entanglement", family="convac").spend
+        == "entanglement"
+    )
     with pytest.raises(InputError, match=r"^family must be 'relu' or 'convac', got 'cnn'$"):
         design_schedule(entropies, method="feasible", r=6, family="cnn")
     with pytest.raises(InputError, match=r"^spend must be one of 'auto', 'proportional', .*got 'greedy'$"):

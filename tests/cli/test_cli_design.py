@@ -123,7 +123,7 @@ def test_feasible_design_on_the_command_line(capsys):
     assert doc["spend"] == "proportional"  # --spend auto, and a ConvAC unless --for-experiment
     assert main(["design", "--entropies", entropies, "--reference-r", "6", "--family", "relu", "--json"]) == 0
     relu = json.loads(capsys.readouterr().out)
-    assert relu["spend"] == "entanglement" and relu["n_params"] == doc["n_params"]
+    assert relu["spend"] == "uniform" and relu["n_params"] == doc["n_params"]
     argv = ["design", "--for-experiment", "--entropies", entropies, "--reference-r", "6", "--name", "mine", "--token"]
     assert main(argv) == 0
     token = capsys.readouterr().out.strip()  # the experiment's nets are ReLU nets: the relu rule
@@ -131,7 +131,7 @@ def test_feasible_design_on_the_command_line(capsys):
     assert main([*argv[:-1], "--spend", "proportional", "--token"]) == 0
     assert parse_schedule(capsys.readouterr().out.strip()).channels(6) == doc["channels"]
     assert main(["design", "--for-experiment", "--entropies", entropies, "--reference-r", "6"]) == 0
-    assert "--spend auto takes 'entanglement' for a relu net" in capsys.readouterr().out
+    assert "--spend auto takes 'uniform' for a relu net" in capsys.readouterr().out
     assert main(["design", "--entropies", entropies, "--reference-r", "6", "--margin", "0", "--spend", "uniform"]) == 0
     out = capsys.readouterr().out
     assert "feasible design" in out and "'uniform'" in out and "1416 params (budget 1416, equal)" in out

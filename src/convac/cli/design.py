@@ -163,7 +163,7 @@ def _add_feasible_flags(p: argparse.ArgumentParser) -> None:
         help="feasible: how the budget the constraints leave free is spent: each level's own width gets "
         "log-slack in proportion to its entanglement (proportional), equal log-slack at every level "
         "(entanglement), one common width (uniform), or auto (default): the rule measured to suit --family, "
-        "entanglement for a ReLU net, proportional for a ConvAC",
+        "uniform for a ReLU net, proportional for a ConvAC",
     )
     p.add_argument(
         "--family",

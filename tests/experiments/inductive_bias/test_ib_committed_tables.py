@@ -28,6 +28,7 @@ def _script():
         "paper-mnist5k-feasible",
         "paper-r6-mnist5k-feasible-eq-local",
         "paper-r6-mnist5k-feasible-eq-local-seeds5-9",
+        "paper-r6-mnist5k-uniform-local",
     ],
 )
 def test_committed_table_is_regenerated_byte_for_byte(name: str, tmp_path: Path) -> None:
