@@ -80,7 +80,8 @@ REPORTS: dict[str, list[str]] = {
         "paper-r6-mnist5k-feasible-eq-local-seeds5-9",
     ],
     # the simplest practitioner's net beside the paper's two: 15 channels in every layer (1,425 weights, 9 more
-    # than the others' 1,416, which can only favour it), local task, r = 6, seeds 0-9, protocol version 1
+    # than the others' 1,416, which can only favour it), local task, r = 6, seeds 0-9, protocol version 1; and the
+    # feasibility design with the uniform spend (12,15,16,16,16,14, the default for ReLU nets since), seeds 0-2
     "paper-r6-mnist5k-uniform-local": [
         "paper-r6-mnist5k",
         "paper-r6-mnist5k-local-seeds3-4",
@@ -89,6 +90,7 @@ REPORTS: dict[str, list[str]] = {
         "paper-r6-mnist5k-feasible-local",
         "paper-r6-mnist5k-feasible-eq-local",
         "paper-r6-mnist5k-feasible-eq-local-seeds5-9",
+        "paper-r6-mnist5k-feasible-uniform-local",
     ],
 }
 
