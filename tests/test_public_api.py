@@ -61,6 +61,8 @@ TOP_LEVEL = {
 SUBPACKAGES = {
     "convac.wavefunction": {
         "ARMS",
+        "ExactSampler",
+        "SAMPLERS",
         "MAX_SPARSE_SITES",
         "MODELS",
         "OPTIMIZERS",

@@ -162,8 +162,8 @@ def _add_feasible_flags(p: argparse.ArgumentParser) -> None:
         default="auto",
         help="feasible: how the budget the constraints leave free is spent: each level's own width gets "
         "log-slack in proportion to its entanglement (proportional), equal log-slack at every level "
-        "(entanglement), one common width (uniform), or auto (default): the rule measured to suit --family, "
-        "uniform for a ReLU net, proportional for a ConvAC",
+        "(entanglement), one common width (uniform), or auto: the rule measured to suit --family, "
+        "uniform for a ReLU net, proportional for a ConvAC (default: auto)",
     )
     p.add_argument(
         "--family",

@@ -143,38 +143,31 @@ class ExactSampler:
         log_p = torch.zeros(n, dtype=torch.float64)
         done: list[dict[int, torch.Tensor]] = [{} for _ in range(depth)]  # finished nodes' vectors (n, c)
         for site in layout.leaves:
-            # both values of the spin at once: axis 0 of every tensor below
-            vec: torch.Tensor | None = self._weight(0, site).unsqueeze(1).expand(2, n, -1)
-            mat: torch.Tensor | None = None
+            # both values of the spin at once: axis 0 of ``state``, a vector per (value, sample) while the
+            # path's subtree is fully drawn, then a second-moment matrix once an undrawn sibling joins
+            state = self._weight(0, site).unsqueeze(1).expand(2, n, -1)
+            is_matrix = False
             log_scale = torch.zeros(2, n, dtype=torch.float64)
             node = site
             for layer in range(depth):
                 p, k = layout.parent[layer][node]
                 window = layout.windows[layer][p]
                 for left in window[:k]:  # finished siblings: one vector each
-                    if mat is None:
-                        vec = vec * done[layer][left]  # type: ignore[operator]
-                    else:
-                        mat = done[layer][left].unsqueeze(-1) * mat * done[layer][left].unsqueeze(-2)
+                    drawn = done[layer][left]
+                    state = drawn.unsqueeze(-1) * state * drawn.unsqueeze(-2) if is_matrix else state * drawn
                 for right in window[k + 1 :]:  # undrawn siblings: their free second moment
-                    if mat is None:
-                        assert vec is not None
-                        mat, vec = vec.unsqueeze(-1) * vec.unsqueeze(-2), None
-                    mat = mat * self.free[layer][right]
+                    if not is_matrix:
+                        state, is_matrix = state.unsqueeze(-1) * state.unsqueeze(-2), True
+                    state = state * self.free[layer][right]
                 w = self._weight(layer + 1, p)
-                if mat is None:  # log_scale counts in units of psi^2: a vector's scale enters twice
-                    assert vec is not None
-                    vec, scale = _unit(vec @ w, 1)
-                    log_scale += 2 * scale
-                else:
-                    mat, scale = _unit(w.T @ mat @ w, 2)
+                if is_matrix:
+                    state, scale = _unit(w.T @ state @ w, 2)
                     log_scale += scale
+                else:  # log_scale counts in units of psi^2: a vector's scale enters twice
+                    state, scale = _unit(state @ w, 1)
+                    log_scale += 2 * scale
                 node = p
-            if mat is None:
-                assert vec is not None
-                top = vec[..., 0] ** 2
-            else:
-                top = mat[..., 0, 0]
+            top = state[..., 0, 0] if is_matrix else state[..., 0] ** 2
             weight = torch.log(top.clamp_min(torch.finfo(top.dtype).tiny)) + log_scale  # (2, n)
             log_cond = weight - torch.logsumexp(weight, dim=0, keepdim=True)
             up = torch.rand(n, generator=self.generator, dtype=torch.float64) < log_cond[1].exp()
