@@ -103,7 +103,6 @@ class ExactSampler:
         check_exact_sampling(psi, magnetization)
         self.psi = psi
         self.n_chains = integer(n_chains, "n_chains", minimum=1)
-        self.magnetization = None
         self.generator = torch.Generator().manual_seed(integer(seed, "seed", minimum=0))
         self.layout = _Layout.of(psi.arch)
         self.refresh()

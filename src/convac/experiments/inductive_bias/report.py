@@ -268,9 +268,7 @@ def per_seed(
     return rows
 
 
-def against_best(
-    records: Sequence[dict[str, Any]], baselines: tuple[str, str] = ("wide_base", "wide_tip")
-) -> list[dict[str, Any]]:
+def against_best(records: Sequence[dict[str, Any]], baselines: tuple[str, str] = HAND_MADE) -> list[dict[str, Any]]:
     """Every other schedule against the better of ``baselines`` on the same seed (biased; kept for old scripts).
 
     Per (task, family, schedule, r): the mean and std over seeds of its test accuracy minus the
