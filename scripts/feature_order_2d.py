@@ -17,7 +17,9 @@ from __future__ import annotations
 
 import argparse
 from pathlib import Path
+from typing import Literal
 
+from convac.datatensor._rearrange import Method
 from convac.experiments.feature_order import FeatureOrderConfig, run_suite
 
 
@@ -34,12 +36,12 @@ def layout_figure(path: str, dataset: str = "mnist5k", seed: int = 0) -> None:
     grid = xtr.shape[1:]
     perm = np.random.default_rng([seed, 11]).permutation(int(np.prod(grid)))  # as the suite permutes
     flat = xtr.reshape(len(xtr), -1)
-    methods = ("natural", "entanglement-blocks", "entanglement")
+    methods: tuple[Method | Literal["natural"], ...] = ("natural", "entanglement-blocks", "entanglement")
     fig = new_figure(figsize=(9, 3 * len(methods)))
     axes = fig.subplots(len(methods), 3)
     for row, method in enumerate(methods):
         back = np.arange(flat.shape[1])
-        if method != "natural":
+        if method != "natural":  # narrows method to a rearrange_features method for the type checker
             back = perm[rearrange_features(flat[:, perm].reshape(xtr.shape), grid=grid, method=method, seed=seed)]
         r, c = np.divmod(back.reshape(grid), grid[1])
         score = grid_score(affinity(flat), back.reshape(grid))  # what the polish climbs
