@@ -4,13 +4,16 @@ import math
 
 import pytest
 import torch
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from scipy import stats
 
 import convac
 from convac.cli import main
 from convac.errors import InputError
 from convac.wavefunction import ConvACWaveFunction, ExactSampler, FullSum, Sampled, optimize, tfim
-from convac.wavefunction._tree import amplitude_vector
+from convac.wavefunction._symmetry import basis_images
+from convac.wavefunction._tree import amplitude_vector, tree_scores
 
 ARCHS = {
     "chain 8, per position": convac.Architecture.deep_1d(n_inputs=8, n_features=2, channels=[3, 4, 2]),
@@ -94,7 +97,6 @@ def test_exact_sampled_optimisation_lowers_the_energy():
             None,
             "exact sampling needs real amplitudes; an ansatz with phase=True needs the Metropolis",
         ),
-        (dict(symmetry="spin_flip"), None, "exact sampling follows the tree, and symmetry='spin_flip' sums several"),
         ({}, 0, "exact sampling draws from every sector; a fixed magnetization needs the Metropolis sampler's"),
     ],
 )
@@ -108,11 +110,112 @@ def test_what_exact_sampling_cannot_do_is_refused(psi, magnetization, message):
         optimize(ansatz, tfim((8,)), full_sum=False, sampler="gibbs", steps=1)
 
 
-def test_cli_samples_exactly_and_refuses_a_symmetrised_ansatz(tmp_path, capsys):
+def test_cli_samples_exactly_with_and_without_symmetry_and_refuses_a_fixed_magnetization(tmp_path, capsys):
     argv = ["wavefunction", "--model", "tfim", "--shape", "8", "--channels", "2,2,2", "--steps", "2", "--sample",
             "--sampler", "exact", "--chains", "8", "--samples-per-chain", "2", "--threads", "1"]  # fmt: skip
     assert main([*argv, "--out", str(tmp_path / "run")]) == 0
     assert "E = " in capsys.readouterr().out
-    assert main([*argv, "--symmetry", "translation"]) == 2
+    assert main([*argv, "--symmetry", "translation", "--out", str(tmp_path / "sym")]) == 0
+    history = (tmp_path / "sym" / "history.jsonl").read_text().splitlines()
+    assert len(history) == 2 and all("effective_samples" in line for line in history)
+    capsys.readouterr()
+    heisenberg = [a if a != "tfim" else "heisenberg" for a in argv]
+    assert main([*heisenberg, "--magnetization", "0"]) == 2
     err = capsys.readouterr().err.strip()
-    assert len(err.splitlines()) == 1 and "symmetry='translation' sums several trees" in err
+    assert len(err.splitlines()) == 1 and "exact sampling draws from every sector" in err
+
+
+# ---------------------------------------------------------------- symmetrised ansatz: importance sampling
+SYMMETRISED = [
+    ("translation", "positive"),
+    ("translation_spin_flip", "signed"),
+    ("spin_flip", "signed"),
+]
+
+
+def _tree_and_images(psi: ConvACWaveFunction) -> tuple[torch.Tensor, torch.Tensor]:
+    """The tree's own vector T on every basis index (not the group sum), and index(g sigma) per g."""
+    raws = psi.variational_parameters()
+    tree = tree_scores(psi.amplitude, raws[: len(psi.amplitude.conv) + 1])[:, 0].detach()
+    return tree, basis_images(psi.group_perms.numpy(), psi.group_flips.numpy())
+
+
+@pytest.mark.parametrize(("symmetry", "weights"), SYMMETRISED)
+def test_symmetrised_samples_follow_the_group_average_of_the_tree(symmetry, weights):
+    # tau ~ T^2 exactly, then a uniform group element: q(sigma) = mean_g T(g sigma)^2 / Z, computed here from
+    # the tree's full vector and the basis images, a route that shares no code with the sampler
+    arch = convac.Architecture.deep_1d(n_inputs=6, n_features=2, channels=[2, 2], windows=[2, 3])
+    psi = ConvACWaveFunction(arch, symmetry=symmetry, weights=weights, seed=5)
+    tree, images = _tree_and_images(psi)
+    q = (tree[images] ** 2).mean(0)
+    q = (q / q.sum()).numpy()
+    n = 40_000
+    sigma, acceptance = ExactSampler(psi, n_chains=100, seed=2).sample(n // 100)
+    assert acceptance == 1.0
+    counts = torch.bincount(_index(sigma), minlength=64).numpy()
+    keep = q * n >= 5
+    observed, expected = [*counts[keep]], [*(q[keep] * n)]
+    if not keep.all():
+        observed, expected = [*observed, counts[~keep].sum()], [*expected, q[~keep].sum() * n]
+    assert stats.chisquare(observed, expected).pvalue > 1e-3
+
+
+@pytest.mark.parametrize(("symmetry", "weights"), SYMMETRISED)
+@settings(max_examples=15, deadline=None)
+@given(seed=st.integers(0, 10_000))
+def test_importance_weights_are_psi_sym_squared_over_the_group_sum_and_at_most_the_group_order(symmetry, weights, seed):
+    arch = convac.Architecture.deep_1d(n_inputs=6, n_features=2, channels=[3, 2], windows=[2, 3])
+    psi = ConvACWaveFunction(arch, symmetry=symmetry, weights=weights, seed=seed)
+    sampler = ExactSampler(psi, n_chains=16, seed=seed)
+    sigma, _ = sampler.sample(4)
+    log_w = sampler.log_weights(sigma, psi.log_psi(sigma).detach())
+    tree, images = _tree_and_images(psi)
+    index = _index(sigma)
+    sym = amplitude_vector(psi).detach()[index]
+    expected = torch.log(sym**2) - torch.log((tree[images[:, index]] ** 2).sum(0))
+    assert torch.allclose(log_w, expected, atol=1e-9)
+    assert (log_w <= math.log(images.shape[0]) + 1e-9).all()  # Cauchy-Schwarz: |sum of G terms|^2 <= G sum |.|^2
+
+
+def test_an_unsymmetrised_ansatz_has_no_weights():
+    psi = ConvACWaveFunction(ARCHS["chain 8, per position"], seed=0)
+    sampler = ExactSampler(psi, seed=0)
+    sigma, _ = sampler.sample(2)
+    assert sampler.log_weights(sigma, psi.log_psi(sigma)) is None
+    assert Sampled(psi, tfim((8,)), sampler).estimate(4, 0).effective_samples is None
+
+
+@pytest.mark.parametrize(("symmetry", "weights"), SYMMETRISED)
+def test_weighted_energy_and_gradient_agree_with_full_sum(symmetry, weights):
+    H = tfim((8,), field=1.0)
+    psi = ConvACWaveFunction(ARCHS["chain 8, per position"], symmetry=symmetry, weights=weights, seed=1)
+    full = FullSum(psi, H).estimate()
+    n = 12_800
+    est = Sampled(psi, H, ExactSampler(psi, n_chains=64, seed=0)).estimate(n // 64, 0)
+    assert 0 < est.effective_samples <= n
+    assert abs(est.energy - full.energy) < 4 * est.error
+    cosine = torch.dot(est.gradient, full.gradient) / (est.gradient.norm() * full.gradient.norm())
+    assert cosine > 0.9
+
+
+def test_weighted_sr_rows_give_the_full_sum_metric():
+    # S = sum_i w_i (O_i - <O>)(O_i - <O>)^T from the weighted rows, against the full sum's matrix-free S
+    H = tfim((8,), field=1.0)
+    psi = ConvACWaveFunction(ARCHS["chain 8, per position"], symmetry="translation_spin_flip", weights="signed", seed=2)
+    full = FullSum(psi, H).estimate(with_sr=True)
+    est = Sampled(psi, H, ExactSampler(psi, n_chains=64, seed=0)).estimate(100, 0, with_sr=True)
+    v = torch.randn(psi.n_params, generator=torch.Generator().manual_seed(0), dtype=torch.float64)
+    sampled_sv = est.sr_x.T @ (est.sr_x @ v)
+    exact_sv = full.sr_operator(v)
+    assert torch.linalg.norm(sampled_sv - exact_sv) < 0.15 * torch.linalg.norm(exact_sv)
+    force = est.sr_x.T @ est.sr_e  # the weighted rows' force is the energy gradient / 2
+    assert torch.allclose(force, est.gradient / 2, rtol=1e-8, atol=1e-10)
+
+
+def test_symmetrised_exact_sampled_optimisation_lowers_the_energy():
+    H = tfim((8,), field=1.0)
+    psi = ConvACWaveFunction(ARCHS["chain 8, per position"], symmetry="translation_spin_flip", seed=0)
+    result = optimize(psi, H, full_sum=False, sampler="exact", optimizer="sr", steps=15, lr=0.1, n_chains=32,
+                      n_per_chain=8, threads=1)  # fmt: skip
+    assert all(r["acceptance"] == 1.0 and 0 < r["effective_samples"] <= 256 for r in result.history)
+    assert result.history[-1]["energy"] < result.history[0]["energy"]

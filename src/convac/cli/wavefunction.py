@@ -64,7 +64,7 @@ FIELDS = {
     ),
     "sampler": Field(
         "with --sample: metropolis (local flips, or exchanges with --magnetization) or exact (independent samples "
-        "drawn down the tree; real, unsymmetrised ansatz, no --magnetization)",
+        "drawn down the tree, importance-weighted for --symmetry; real ansatz, no --magnetization)",
         choices=("metropolis", "exact"),
     ),
     "n_per_chain": Field("samples per chain and step", flag="--samples-per-chain", minimum=1),

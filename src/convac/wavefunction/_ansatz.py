@@ -170,18 +170,35 @@ class ConvACWaveFunction(nn.Module):
         leading batch axis (B, ...), so that backpropagating ``log_psi(...).sum()`` gives every
         sample's own gradient (the per-sample Jacobian used by stochastic reconfiguration).
         """
-        group = self.group_perms.shape[0]
-        if group == 1:
+        if self.group_perms.shape[0] == 1:
             return self._log_psi_network(sigma, per_sample)
-        images = group_images(sigma.to(torch.int64), self.group_perms, self.group_flips).reshape(-1, self.n_sites)
-        if per_sample is not None:
-            per_sample = [p.repeat_interleave(group, dim=0) for p in per_sample]
-        terms = self._log_psi_network(images, per_sample).reshape(-1, group)
+        terms = self.log_psi_terms(sigma, per_sample)
         if not terms.is_complex():
             return torch.logsumexp(terms, dim=1)
         # sum_g exp(terms_g) in log scale: signs live in the imaginary parts (0 or pi)
         top = terms.real.detach().amax(dim=1, keepdim=True)
         return top[:, 0] + torch.log(torch.exp(terms - top).sum(dim=1))
+
+    def log_psi_terms(self, sigma: torch.Tensor, per_sample: list[torch.Tensor] | None = None) -> torch.Tensor:
+        """``log psi_tree(g sigma)`` for every group element: (B, G), the terms that :meth:`log_psi` sums.
+
+        An unsymmetrised ansatz has ``G = 1`` and its one term is :meth:`log_psi` itself.
+
+        Examples
+        --------
+        >>> import convac
+        >>> psi = ConvACWaveFunction(convac.Architecture.deep_1d(n_inputs=4, n_features=2, channels=[2, 2]),
+        ...                          symmetry="translation", seed=0)
+        >>> sigma = torch.tensor([[1, 0, 0, 0]])
+        >>> terms = psi.log_psi_terms(sigma)
+        >>> terms.shape, bool(torch.allclose(torch.logsumexp(terms, 1), psi.log_psi(sigma)))
+        (torch.Size([1, 4]), True)
+        """
+        group = self.group_perms.shape[0]
+        images = group_images(sigma.to(torch.int64), self.group_perms, self.group_flips).reshape(-1, self.n_sites)
+        if per_sample is not None and group > 1:
+            per_sample = [p.repeat_interleave(group, dim=0) for p in per_sample]
+        return self._log_psi_network(images, per_sample).reshape(-1, group)
 
     def _log_psi_network(self, sigma: torch.Tensor, per_sample: list[torch.Tensor] | None) -> torch.Tensor:
         """``log psi`` of the network itself, before any symmetrisation."""

@@ -58,6 +58,7 @@ class Estimate:
     error: float
     gradient: torch.Tensor
     acceptance: float | None = None
+    effective_samples: float | None = None
     sr_force: torch.Tensor | None = None
     sr_operator: Callable[[torch.Tensor], torch.Tensor] | None = None
     sr_x: torch.Tensor | None = None
@@ -188,7 +189,11 @@ class Sampled:
     """Monte Carlo estimates from a :class:`MetropolisSampler` or an :class:`ExactSampler`.
 
     The error bar is the standard error of the chains' means (an exact sampler's samples are all
-    independent; its "chains" only group them).
+    independent; its "chains" only group them). When the sampler gives importance weights (an
+    exact sampler of a symmetrised ansatz, :meth:`ExactSampler.log_weights`), every mean is the
+    self-normalised weighted mean, the error bar is the independent-sample one
+    ``sqrt(sum w_i^2 (E_i - E)^2)`` (normalised ``w``), the stochastic-reconfiguration rows are scaled
+    by ``sqrt(w_i)``, and the estimate reports the effective sample size ``1 / sum w_i^2``.
 
     Examples
     --------
@@ -223,6 +228,9 @@ class Sampled:
         with torch.enable_grad():
             log_psi = self.psi.log_psi(sigma)
             local = self.local_energies(sigma, log_psi.detach())
+            log_weights = self.sampler.log_weights(sigma, log_psi.detach())
+            if log_weights is not None:
+                return self._weighted(sigma, log_psi, local, torch.softmax(log_weights, 0), acceptance, with_sr)
             energy = local.real.mean()
             centred = (local - local.mean()).detach()
             # d/dtheta Re[conj(eps) log psi] = Re[conj(eps) O]: the surrogate's gradient is the force.
@@ -236,4 +244,28 @@ class Sampled:
             scale = 1.0 / math.sqrt(sigma.shape[0])
             est.sr_x = _real_rows(scale * (jac - jac.mean(0)))
             est.sr_e = _real_rows((scale * centred).unsqueeze(1))[:, 0]
+        return est
+
+    def _weighted(
+        self,
+        sigma: torch.Tensor,
+        log_psi: torch.Tensor,
+        local: torch.Tensor,
+        w: torch.Tensor,
+        acceptance: float,
+        with_sr: bool,
+    ) -> Estimate:
+        """Return the estimate from importance-weighted samples, ``w`` normalised to sum 1 (class docstring)."""
+        energy = (w * local.real).sum()
+        centred = (local - (w * local).sum()).detach()
+        surrogate = 2.0 * (w * (centred.conj() * log_psi).real).sum()
+        gradient = _flat_grad(self.psi, surrogate)
+        error = float((w.square() * centred.real.square()).sum().sqrt())
+        variance = float((w * centred.abs().square()).sum())
+        est = Estimate(float(energy), variance, error, gradient, acceptance, float(1.0 / w.square().sum()))
+        if with_sr:
+            jac = self.psi.per_sample_jacobian(sigma)
+            root = w.sqrt().unsqueeze(1)
+            est.sr_x = _real_rows(root * (jac - (w.unsqueeze(1) * jac).sum(0)))
+            est.sr_e = _real_rows((root[:, 0] * centred).unsqueeze(1))[:, 0]
         return est

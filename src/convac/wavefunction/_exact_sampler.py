@@ -16,8 +16,17 @@ drawn subtrees are vectors, the undrawn ones their precomputed ``M``), and the s
 the ratio. The cost per sample is ``N * depth`` small matrix products; every sample is independent
 (no burn-in, no autocorrelation, acceptance 1), and the log-probability of each sample comes with it.
 
-Real amplitudes only (positive or signed weights, no phase network), no symmetrisation (the group
-sum is not a tree) and no fixed magnetisation: those use :class:`~.MetropolisSampler`.
+A symmetrised ansatz ``psi_sym(sigma) = sum_g T(g sigma)`` is a sum of trees, not a tree, so it is
+sampled by importance: draw ``tau`` exactly from the tree ``T`` and a group element ``h`` uniformly,
+and return ``sigma = h tau``. Its density is the group average ``q(sigma) = mean_g T(g sigma)^2 / Z``
+(the group is closed under inverses), which :meth:`ExactSampler.log_weights` evaluates from the same
+``G`` tree amplitudes that ``psi_sym`` itself sums, and each sample carries the weight
+``w = psi_sym^2 / sum_g T(g sigma)^2 <= G`` (Cauchy-Schwarz), so the weights are bounded and, for a tree
+that is itself nearly symmetric, nearly constant. :class:`~.Sampled` then takes self-normalised
+weighted means and reports the effective sample size ``(sum w)^2 / sum w^2``.
+
+Real amplitudes only (positive or signed weights, no phase network) and no fixed magnetisation:
+those use :class:`~.MetropolisSampler`.
 
 Examples
 --------
@@ -80,11 +89,13 @@ def _unit(x: torch.Tensor, dims: int) -> tuple[torch.Tensor, torch.Tensor]:
 
 
 class ExactSampler:
-    """Independent exact samples of ``|psi|^2`` for a real, unsymmetrised ConvAC (module docstring).
+    """Independent exact samples of ``|psi|^2`` for a real ConvAC (module docstring).
 
     The interface of :class:`~.MetropolisSampler`: :meth:`sample` returns ``n_per_chain * n_chains``
     samples (``n_chains`` only groups them for the error bar; every sample is independent) and an
     acceptance of 1; :meth:`refresh` after the parameters change; the state is the generator's.
+    For a symmetrised ansatz the samples come from the group average of the tree's ``|T|^2`` and
+    :meth:`log_weights` gives their importance weights (``None`` for an unsymmetrised one).
 
     Examples
     --------
@@ -195,7 +206,36 @@ class ExactSampler:
         """``n_per_chain * n_chains`` independent samples and an acceptance of 1 (``n_discard`` is ignored)."""
         n_per_chain = integer(n_per_chain, "n_per_chain", minimum=1)
         integer(n_discard, "n_discard", minimum=0)
-        return self.draw(n_per_chain * self.n_chains)[0], 1.0
+        tau = self.draw(n_per_chain * self.n_chains)[0]
+        perms, flips = self.psi.group_perms, self.psi.group_flips
+        if perms.shape[0] == 1:
+            return tau, 1.0
+        h = torch.randint(perms.shape[0], (tau.shape[0],), generator=self.generator)
+        return tau[torch.arange(tau.shape[0])[:, None], perms[h]] ^ flips[h][:, None], 1.0
+
+    @torch.no_grad()
+    def log_weights(self, sigma: torch.Tensor, log_psi: torch.Tensor) -> torch.Tensor | None:
+        """``log(psi_sym^2 / sum_g T(g sigma)^2)`` per sample, at most ``log G``; ``None`` when unsymmetrised.
+
+        ``log_psi`` is the ansatz's ``log psi(sigma)`` (already computed by the caller). The
+        weights are the ratio of the target ``|psi_sym|^2`` to the sampling density ``q`` up to
+        one constant, which the self-normalised means cancel.
+
+        Examples
+        --------
+        >>> import convac
+        >>> from convac.wavefunction import ConvACWaveFunction
+        >>> psi = ConvACWaveFunction(convac.Architecture.deep_1d(n_inputs=4, n_features=2, channels=[2, 2]),
+        ...                          symmetry="translation", seed=0)
+        >>> sampler = ExactSampler(psi, n_chains=8, seed=0)
+        >>> sigma, _ = sampler.sample(4)
+        >>> bool((sampler.log_weights(sigma, psi.log_psi(sigma)) <= torch.log(torch.tensor(4.0)) + 1e-12).all())
+        True
+        """
+        if self.psi.group_perms.shape[0] == 1:
+            return None
+        terms = self.psi.log_psi_terms(sigma)
+        return 2.0 * log_psi.real - torch.logsumexp(2.0 * terms.real, dim=1)
 
     def state_dict(self) -> dict[str, Any]:
         """Return the generator's state, for a checkpoint."""
@@ -208,16 +248,11 @@ class ExactSampler:
 
 
 def check_exact_sampling(psi: Any, magnetization: int | None) -> None:
-    """Raise unless ``psi`` is a real, unsymmetrised ConvAC wave function and no magnetisation is fixed."""
+    """Raise unless ``psi`` is a real ConvAC wave function and no magnetisation is fixed."""
     if not isinstance(psi, ConvACWaveFunction):
         raise InputError(f"exact sampling needs a ConvACWaveFunction, got {type(psi).__name__}")
     if psi.phase is not None:
         raise InputError("exact sampling needs real amplitudes; an ansatz with phase=True needs the Metropolis sampler")
-    if psi.symmetry != "none":
-        raise InputError(
-            f"exact sampling follows the tree, and symmetry={psi.symmetry!r} sums several trees; "
-            "use symmetry='none' or the Metropolis sampler"
-        )
     if magnetization is not None:
         raise InputError(
             "exact sampling draws from every sector; a fixed magnetization needs the Metropolis sampler's "

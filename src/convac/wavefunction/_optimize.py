@@ -3,7 +3,8 @@
 ``full_sum=True`` sums over every configuration (or one ``sum sz`` sector): exact energy and
 gradient, no noise, N <= 20. ``full_sum=False`` samples, with ``sampler`` (:data:`SAMPLERS`):
 ``"metropolis"`` (:class:`MetropolisSampler`, any ansatz) or ``"exact"`` (:class:`ExactSampler`:
-independent samples drawn down the tree, for real unsymmetrised ansätze).
+independent samples drawn down the tree, for real ansätze; a symmetrised one is sampled from the
+group average of its tree with importance weights, and each record gains ``effective_samples``).
 
 Optimisers (:data:`OPTIMIZERS`): ``"adam"`` on the energy gradient; ``"sr"``, stochastic
 reconfiguration ``theta -= lr (S + shift I)^{-1} F`` with a diagonal shift, solved in the
@@ -294,6 +295,8 @@ class _Run:
             "v_score": self.H.n_sites * est.variance / (gap * gap) if gap != 0 else math.inf,
             "seconds": seconds,
         }
+        if est.effective_samples is not None:
+            rec["effective_samples"] = est.effective_samples
         if c.exact_energy is not None:
             rec["relative_error"] = abs(est.energy - c.exact_energy) / abs(c.exact_energy)
         return rec

@@ -110,6 +110,10 @@ class MetropolisSampler:
             kept.append(self.sigma.clone())
         return torch.cat(kept, dim=0), sum(rates) / len(rates)
 
+    def log_weights(self, sigma: torch.Tensor, log_psi: torch.Tensor) -> None:
+        """Return ``None``: Metropolis samples already follow ``|psi|^2`` (the interface of :class:`~.ExactSampler`)."""
+        return None
+
     def refresh(self) -> None:
         """Recompute the chains' ``log |psi|`` after the parameters changed."""
         self.log_psi = self._evaluate(self.sigma)
