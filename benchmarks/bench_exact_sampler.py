@@ -50,49 +50,32 @@ LATTICES = {
 }
 
 
-def bench(shape: tuple[int, int], repeats: int, chains: int, per_chain: int) -> dict[str, float]:
-    """Time both samplers on one lattice; return the row's numbers."""
-    spec = LATTICES[shape]
-    arch = architecture_for(shape, spec["channels"], windows=spec["windows"])
-    psi = ConvACWaveFunction(arch, weights="signed", seed=0)
-    H = tfim(shape, field=3.0)
-    row: dict[str, float] = {"n_params": arch.n_params}
-    for name, sampler in (
-        ("metropolis", MetropolisSampler(psi, chains, seed=0)),
-        ("exact", ExactSampler(psi, chains, seed=0)),
-    ):
-        estimator = Sampled(psi, H, sampler)
-        if name == "metropolis":
-            sampler.sample(1, n_discard=50)  # burn in, as the chains are between VMC steps
-        tic = time.perf_counter()
-        sampler.refresh()
-        sampler.sample(per_chain, 2)
-        row[f"{name}_cold"] = time.perf_counter() - tic
-        times, variances = [], []
-        for _ in range(repeats):
-            tic = time.perf_counter()
-            sampler.refresh()
-            sigma, _ = sampler.sample(per_chain, 2)
-            times.append(time.perf_counter() - tic)
-            with torch.no_grad():
-                local = estimator.local_energies(sigma, psi.log_psi(sigma)).real
-            means = local.view(per_chain, chains).mean(0)
-            variances.append(float(means.var() / chains))
-        row[f"{name}_min"], row[f"{name}_median"] = min(times), statistics.median(times)
-        row[f"{name}_error"] = statistics.fmean(variances) ** 0.5
-        row[f"{name}_cost"] = row[f"{name}_median"] * statistics.fmean(variances)
-    return row
+def _timed_sampling(estimator: Sampled, per_chain: int, chains: int) -> tuple[float, float, float, float]:
+    """One batch of samples, timed alone: (seconds, chain-mean variance of the energy, energy, samples)."""
+    tic = time.perf_counter()
+    estimator.sampler.refresh()
+    sigma, _ = estimator.sampler.sample(per_chain, 2)
+    seconds = time.perf_counter() - tic
+    with torch.no_grad():
+        local = estimator.local_energies(sigma, estimator.psi.log_psi(sigma)).real
+    means = local.view(per_chain, chains).mean(0)
+    return seconds, float(means.var() / chains), float(local.mean()), float(sigma.shape[0])
 
 
-def bench_symmetrised(repeats: int, chains: int, per_chain: int, trained: str | None) -> dict[str, float]:
-    """Time one energy estimate per sampler on the symmetrised 4x4 ansatz; return the row's numbers."""
-    shape = (4, 4)
-    arch = architecture_for(shape, [8, 16])
-    psi = ConvACWaveFunction(arch, weights="signed", symmetry="translation_spin_flip", seed=0)
-    if trained is not None:
-        state = torch.load(trained, weights_only=False)["psi"]
-        psi.load_state_dict(state)
+def _timed_estimate(estimator: Sampled, per_chain: int, chains: int) -> tuple[float, float, float, float]:
+    """One whole energy estimate, timed: (seconds, the estimator's error squared, energy, effective samples)."""
+    tic = time.perf_counter()
+    est = estimator.estimate(per_chain, 2)
+    seconds = time.perf_counter() - tic
+    return seconds, est.error**2, est.energy, est.effective_samples or float(chains * per_chain)
+
+
+def compare(
+    psi: ConvACWaveFunction, shape: tuple[int, int], repeats: int, chains: int, per_chain: int, whole: bool
+) -> dict[str, float]:
+    """Time both samplers on ``psi`` (TFIM Gamma = 3 on ``shape``): sampling alone, or ``whole`` estimates."""
     H = tfim(shape, field=3.0)
+    measure = _timed_estimate if whole else _timed_sampling
     row: dict[str, float] = {"n_params": psi.n_params}
     for name, sampler in (
         ("metropolis", MetropolisSampler(psi, chains, seed=0)),
@@ -100,24 +83,33 @@ def bench_symmetrised(repeats: int, chains: int, per_chain: int, trained: str | 
     ):
         estimator = Sampled(psi, H, sampler)
         if name == "metropolis":
-            sampler.sample(1, n_discard=50)
-        tic = time.perf_counter()
-        estimator.estimate(per_chain, 2)
-        row[f"{name}_cold"] = time.perf_counter() - tic
-        times, variances, energies, ess = [], [], [], []
-        for _ in range(repeats):
-            tic = time.perf_counter()
-            est = estimator.estimate(per_chain, 2)
-            times.append(time.perf_counter() - tic)
-            variances.append(est.error**2)
-            energies.append(est.energy)
-            ess.append(est.effective_samples or chains * per_chain)
+            sampler.sample(1, n_discard=50)  # burn in, as the chains are between VMC steps
+        row[f"{name}_cold"] = measure(estimator, per_chain, chains)[0]
+        times, variances, energies, effective = zip(
+            *(measure(estimator, per_chain, chains) for _ in range(repeats)), strict=True
+        )
         row[f"{name}_min"], row[f"{name}_median"] = min(times), statistics.median(times)
         row[f"{name}_error"] = statistics.fmean(variances) ** 0.5
         row[f"{name}_cost"] = row[f"{name}_median"] * statistics.fmean(variances)
         row[f"{name}_energy"] = statistics.fmean(energies)
-        row[f"{name}_ess"] = statistics.fmean(ess)
+        row[f"{name}_ess"] = statistics.fmean(effective)
     return row
+
+
+def bench(shape: tuple[int, int], repeats: int, chains: int, per_chain: int) -> dict[str, float]:
+    """Time both samplers' sampling on one lattice's unsymmetrised ansatz; return the row's numbers."""
+    spec = LATTICES[shape]
+    arch = architecture_for(shape, spec["channels"], windows=spec["windows"])
+    return compare(ConvACWaveFunction(arch, weights="signed", seed=0), shape, repeats, chains, per_chain, False)
+
+
+def bench_symmetrised(repeats: int, chains: int, per_chain: int, trained: str | None) -> dict[str, float]:
+    """Time one energy estimate per sampler on the symmetrised 4x4 ansatz; return the row's numbers."""
+    arch = architecture_for((4, 4), [8, 16])
+    psi = ConvACWaveFunction(arch, weights="signed", symmetry="translation_spin_flip", seed=0)
+    if trained is not None:
+        psi.load_state_dict(torch.load(trained, weights_only=False)["psi"])
+    return compare(psi, (4, 4), repeats, chains, per_chain, True)
 
 
 def main() -> None:
