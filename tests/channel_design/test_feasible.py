@@ -244,6 +244,27 @@ def test_closest_design_when_the_budget_is_too_small(r):
     assert min(lv.slack for lv in d.levels) == pytest.approx(d.shortfall, abs=0.05)
 
 
+@pytest.mark.parametrize("entropies", [[0.02, 0.05, 0.1, 0.5, 1.6, 4.3], [0.1, 0.25, 0.45, 0.77, 1.48, 3.19]])
+def test_an_infeasible_design_names_the_smallest_feasible_budget(entropies):
+    d = design_schedule(entropies, method="feasible", r=6, infeasible="closest")
+    need = d.feasible_from
+    assert need == paper_architecture(list(d.floor)).n_params > paper_budget(6)
+    # the floor meets every level (checked by convac.min_cut) and no narrower vector does: one less on any layer
+    # breaks some level, so no budget below the floor's count is feasible
+    floor = paper_architecture(list(d.floor))
+    required = [lv.required for lv in d.levels]
+    assert all(_log_cut(floor, level) >= req - 1e-9 for level, req in enumerate(required))
+    for layer in range(6):
+        if d.floor[layer] > 1:
+            narrower = paper_architecture([c - (i == layer) for i, c in enumerate(d.floor)])
+            assert any(_log_cut(narrower, level) < req - 1e-9 for level, req in enumerate(required))
+    r = next(r for r in itertools.count(6) if paper_budget(r) >= need)
+    assert f"take {need} parameters" in d.explanation and f"reaches it at r = {r} ({paper_budget(r)})" in d.explanation
+    feasible = design_feasible(paper_architecture([1] * 6), paper_budget(r), entropies)  # raises if not feasible
+    assert feasible.shortfall == 0 and feasible.n_params == paper_budget(r)
+    assert "smallest feasible budget" not in feasible.explanation
+
+
 def test_proportional_rule_spends_as_far_as_the_input_caps_then_says_so():
     # 4x4 with 2 features: the own widths cap at 2 and 16, so budgets above what they reach need the
     # level-1 bond of layer 0 too (a 4x4 Heisenberg design crashed there); both rules reach the same set

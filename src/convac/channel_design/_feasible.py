@@ -190,6 +190,13 @@ class FeasibleDesign:
     reference_r: int | None = None
     name: str = "designed"
     shortfall: float = 0.0
+    floor: tuple[int, ...] = ()
+    """The narrowest widths that meet every level's requirement; their count is the smallest feasible budget."""
+
+    @property
+    def feasible_from(self) -> int | None:
+        """Return the smallest parameter count that meets every level (the count of :attr:`floor`)."""
+        return None if not self.floor else self.arch.with_channels(list(self.floor)).n_params
 
     @property
     def channels(self) -> tuple[int, ...]:
@@ -240,6 +247,7 @@ class FeasibleDesign:
                 + ", ".join(f"level side {lv.side} (slack {lv.slack:.3f})" for lv in short)
                 + ". "
                 + self.spent
+                + self._feasible_budget()
             )
         binding = [lv for lv in self.levels if lv.binding]
         lines = [
@@ -271,6 +279,24 @@ class FeasibleDesign:
             lines.append(f"Bottleneck forced by the lower bounds at layer(s) {list(self.bottlenecks)}.")
         return "\n".join(lines)
 
+    def _feasible_budget(self) -> str:
+        """Return the sentence naming the smallest budget that meets every level (empty when unknown)."""
+        need = self.feasible_from
+        if need is None:
+            return ""
+        text = (
+            f"\nThe narrowest widths that meet every level, {list(self.floor)}, take {need} parameters "
+            f"({need / self.budget:.2f}x this budget): the smallest feasible budget"
+        )
+        if self.reference_r is not None:
+            from convac.spec._paper import paper_budget
+
+            r = self.reference_r
+            while paper_budget(r) < need:
+                r += 1
+            text += f"; the paper's budget 31r^2 + 50r reaches it at r = {r} ({paper_budget(r)})"
+        return text + "."
+
     def to_dict(self) -> dict[str, Any]:
         out: dict[str, Any] = {
             "method": "feasible",
@@ -283,6 +309,8 @@ class FeasibleDesign:
             "continuous": list(self.continuous),
             "bottlenecks": list(self.bottlenecks),
             "shortfall": self.shortfall,
+            "floor": list(self.floor),
+            "feasible_from": self.feasible_from,
             "levels": [lv.to_dict() for lv in self.levels],
             "explanation": self.explanation,
         }
@@ -512,6 +540,7 @@ def design_feasible(
     # the margin is for the widths: where the inputs cap the min-cut, the requirement stops at the cap
     required = np.minimum(means + cis + margin, caps)
     lo = lower_bounds(template, required)
+    floor_widths = tuple(int(c) for c in lo)
     floor = int(param_counts(template, lo[None, :])[0])
     shortfall = 0.0
     if floor > budget:
@@ -545,7 +574,17 @@ def design_feasible(
     levels = _level_rows(arch, means, cis, required, met, lo)
     bottlenecks = tuple(int(i) for i in np.flatnonzero(valleys(widths[None, :])[0]))
     return FeasibleDesign(
-        arch, budget, margin, rule, levels, tuple(float(v) for v in target), bottlenecks, reference_r, name, shortfall
+        arch,
+        budget,
+        margin,
+        rule,
+        levels,
+        tuple(float(v) for v in target),
+        bottlenecks,
+        reference_r,
+        name,
+        shortfall,
+        floor_widths,
     )
 
 
