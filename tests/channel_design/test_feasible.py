@@ -265,6 +265,46 @@ def test_an_infeasible_design_names_the_smallest_feasible_budget(entropies):
     assert "smallest feasible budget" not in feasible.explanation
 
 
+@pytest.mark.parametrize("r", [4, 6, 8])
+@pytest.mark.parametrize("spend", ["uniform", "proportional"])
+def test_drop_meets_every_level_but_the_fewest_most_demanding(r, spend):
+    entropies = [0.1, 0.25, 0.45, 0.77, 1.48, 3.19]  # the global task's profile: infeasible up to r = 9
+    d = design_schedule(entropies, method="feasible", r=r, infeasible="drop", spend=spend)
+    assert d.n_params == paper_budget(r) and d.shortfall == 0 and d.dropped
+    required = np.array([lv.required for lv in d.levels])
+    for level, lv in enumerate(d.levels):
+        if level not in d.dropped:  # met in full, by convac.min_cut
+            assert _log_cut(d.arch, level) >= lv.required - 1e-9
+    # the dropped levels are the most demanding ones, and no smaller set would do: restoring the least demanding
+    # of them makes the floors overflow the budget
+    order = sorted(range(6), key=lambda i: -required[i])
+    assert set(d.dropped) == set(order[: len(d.dropped)])
+    template = paper_architecture([1] * 6)
+    fewer = required.copy()
+    fewer[order[: len(d.dropped) - 1]] = 0.0
+    assert param_counts(template, lower_bounds(template, fewer)[None, :])[0] > paper_budget(r)
+    assert str(d).startswith("levels dropped (infeasible) design") and "Dropped the most demanding" in d.explanation
+    assert d.to_dict()["dropped"] == [2**i for i in d.dropped]
+
+
+def test_drop_keeps_narrow_layers_out_where_closest_makes_them():
+    # closest lowers every requirement together and starves the free levels to feed the top; drop leaves the top
+    # to the spend rule, so with the uniform spend no layer is far below the others
+    entropies = [0.1, 0.25, 0.45, 0.77, 1.48, 3.19]
+    closest = design_schedule(entropies, method="feasible", r=6, infeasible="closest", spend="uniform")
+    dropped = design_schedule(entropies, method="feasible", r=6, infeasible="drop", spend="uniform")
+    assert min(closest.channels) <= 3 and max(closest.channels) >= 29
+    assert min(dropped.channels) >= 12 and max(dropped.channels) <= 16
+
+
+def test_drop_changes_nothing_when_the_budget_is_feasible():
+    entropies = [0.02, 0.06, 0.08, 0.23, 0.58, 1.14]
+    for r in (4, 6):
+        plain = design_schedule(entropies, method="feasible", r=r)
+        dropped = design_schedule(entropies, method="feasible", r=r, infeasible="drop")
+        assert plain.channels == dropped.channels and not dropped.dropped
+
+
 def test_proportional_rule_spends_as_far_as_the_input_caps_then_says_so():
     # 4x4 with 2 features: the own widths cap at 2 and 16, so budgets above what they reach need the
     # level-1 bond of layer 0 too (a 4x4 Heisenberg design crashed there); both rules reach the same set

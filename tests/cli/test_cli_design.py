@@ -137,6 +137,26 @@ def test_feasible_design_on_the_command_line(capsys):
     assert "feasible design" in out and "'uniform'" in out and "1416 params (budget 1416, equal)" in out
 
 
+def test_an_infeasible_budget_on_the_command_line_refuses_or_gives_closest_or_drops(capsys):
+    entropies = "0.1,0.25,0.45,0.77,1.48,3.19"  # the global task's profile: infeasible at r = 6
+    argv = ["design", "--for-experiment", "--entropies", entropies, "--reference-r", "6"]
+    assert main(argv) == 2
+    err = capsys.readouterr().err.strip()
+    assert len(err.splitlines()) == 1 and "--closest" in err and "--drop-unmet" in err
+    assert main([*argv, "--closest", "--json"]) == 0
+    closest = json.loads(capsys.readouterr().out)
+    assert closest["shortfall"] < 0 and closest["dropped"] == [] and closest["feasible_from"] == 3439
+    assert main([*argv, "--drop-unmet", "--json"]) == 0
+    dropped = json.loads(capsys.readouterr().out)
+    assert dropped["dropped"] == [32] and dropped["shortfall"] == 0 and dropped["n_params"] == 1416
+    assert main([*argv, "--drop-unmet"]) == 0
+    out = capsys.readouterr().out
+    assert "levels dropped (infeasible) design" in out and "reaches it at r = 10 (3600)" in out
+    assert main([*argv, "--drop-unmet", "--closest"]) == 2
+    err = capsys.readouterr().err.strip()
+    assert len(err.splitlines()) == 1 and "not allowed with argument" in err
+
+
 def test_feasible_design_from_data_reports_the_precision(tmp_path, capsys):
     import numpy as np
 

@@ -192,6 +192,8 @@ class FeasibleDesign:
     shortfall: float = 0.0
     floor: tuple[int, ...] = ()
     """The narrowest widths that meet every level's requirement; their count is the smallest feasible budget."""
+    dropped: tuple[int, ...] = ()
+    """Levels left without a floor (``infeasible="drop"``): the most demanding ones the budget cannot carry."""
 
     @property
     def feasible_from(self) -> int | None:
@@ -238,6 +240,15 @@ class FeasibleDesign:
 
     @property
     def explanation(self) -> str:
+        if self.dropped:
+            gone = [self.levels[i] for i in self.dropped]
+            return (
+                f"Infeasible at {self.budget} parameters: no widths meet S + margin ({self.margin:.3g} nats) at "
+                "every level. Dropped the most demanding level(s), which the budget cannot carry: "
+                + ", ".join(f"level side {lv.side} (needs {lv.required:.3f}, slack {lv.slack:.3f})" for lv in gone)
+                + "; they have no floor, so their widths come from the spend rule alone, and every other level is "
+                "met. " + self.spent + self._feasible_budget()
+            )
         if self.shortfall < 0:
             short = [lv for lv in self.levels if lv.slack < -_TOL]
             return (
@@ -309,6 +320,7 @@ class FeasibleDesign:
             "continuous": list(self.continuous),
             "bottlenecks": list(self.bottlenecks),
             "shortfall": self.shortfall,
+            "dropped": [self.levels[i].side for i in self.dropped],
             "floor": list(self.floor),
             "feasible_from": self.feasible_from,
             "levels": [lv.to_dict() for lv in self.levels],
@@ -335,7 +347,13 @@ class FeasibleDesign:
         return "\n".join(rows)
 
     def __str__(self) -> str:
-        kind = "closest (infeasible)" if self.shortfall < 0 else "feasible"
+        kind = (
+            "closest (infeasible)"
+            if self.shortfall < 0
+            else "levels dropped (infeasible)"
+            if self.dropped
+            else "feasible"
+        )
         head = f"{kind} design: channels {list(self.channels)}, {self.n_params} params (budget {self.budget}, equal)"
         lines = [head, self.table(), "", self.explanation]
         if self.multipliers is not None:
@@ -505,7 +523,7 @@ def design_feasible(
     spend: SpendRule = DEFAULT_SPEND,
     reference_r: int | None = None,
     name: str = "designed",
-    infeasible: Literal["raise", "closest"] = "raise",
+    infeasible: Literal["raise", "closest", "drop"] = "raise",
 ) -> FeasibleDesign:
     """Widths for ``template``'s geometry meeting every canonical level's constraint at exactly ``budget``.
 
@@ -513,7 +531,10 @@ def design_feasible(
     :class:`~convac.errors.InputError` naming the level when no width, or no width within the budget, fits.
     With ``infeasible="closest"`` a budget too small for every level gives instead the design closest to
     feasible: every requirement lowered by the same ``shortfall`` nats (the largest smallest slack, now
-    negative), the levels short of their requirement marked ``short``.
+    negative), the levels short of their requirement marked ``short``. With ``infeasible="drop"`` the
+    most demanding levels are dropped instead, fewest first, until the others' floors fit the budget:
+    those others are met in full and the spend rule alone sizes the dropped ones (``dropped``), so no
+    layer is narrowed to approach a requirement the budget cannot meet anyway.
 
     Examples
     --------
@@ -543,18 +564,25 @@ def design_feasible(
     floor_widths = tuple(int(c) for c in lo)
     floor = int(param_counts(template, lo[None, :])[0])
     shortfall = 0.0
+    dropped: tuple[int, ...] = ()
+    mode = choice(infeasible, "infeasible", ("raise", "closest", "drop"))
     if floor > budget:
         worst = int(np.argmax(required))
-        if choice(infeasible, "infeasible", ("raise", "closest")) == "raise":
+        if mode == "raise":
             raise InputError(
                 f"the widths the entanglement requires ({lo.tolist()}) need {floor} parameters, above the budget "
                 f"{budget}; the most demanding is level {worst} (blocks of side {2**worst}, S + margin = "
                 f"{required[worst]:.3f} nats, width >= {lo[worst]}): raise the budget, lower the margin, or ask "
-                "for the closest design (infeasible='closest', --closest)"
+                "for the closest design (infeasible='closest', --closest) or one that drops the levels the "
+                "budget cannot carry (infeasible='drop', --drop-unmet)"
             )
-        shortfall = _shortfall(template, required, budget)
+        if mode == "closest":
+            shortfall = _shortfall(template, required, budget)
+        else:
+            dropped = _dropped(template, required, budget)
     for attempt in range(40):
         met = np.maximum(required + shortfall, 0.0)
+        met[list(dropped)] = 0.0
         lo = lower_bounds(template, met)
         target = continuous_widths(template, lo, met, means + cis, rule, budget)
         last = shortfall == 0.0 or attempt == 39
@@ -585,7 +613,19 @@ def design_feasible(
         name,
         shortfall,
         floor_widths,
+        dropped,
     )
+
+
+def _dropped(template: Architecture, required: FloatArray, budget: int) -> tuple[int, ...]:
+    """Return the fewest most demanding levels whose dropping lets the other levels' floors fit the budget."""
+    order = np.argsort(-required, kind="stable")
+    for k in range(1, len(order) + 1):
+        kept = required.copy()
+        kept[order[:k]] = 0.0
+        if int(param_counts(template, lower_bounds(template, kept)[None, :])[0]) <= budget:
+            return tuple(sorted(int(i) for i in order[:k]))
+    raise InputError(f"the budget {budget} is below the cheapest network (every width 1) on this grid")
 
 
 def _shortfall(template: Architecture, required: FloatArray, budget: int) -> float:

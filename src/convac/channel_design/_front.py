@@ -74,7 +74,7 @@ def design(
     margin: float = DEFAULT_MARGIN,
     spend: SpendRule | Literal["auto"] = "auto",
     family: Family = "convac",
-    infeasible: Literal["raise", "closest"] = "raise",
+    infeasible: Literal["raise", "closest", "drop"] = "raise",
     n_features: int = 2,
     window: int | None = None,
     n_outputs: int = 1,
@@ -92,8 +92,9 @@ def design(
     free budget spent by ``spend`` (:mod:`convac.channel_design._feasible`; ``"auto"``: the rule
     :data:`FAMILY_SPEND` gives ``family``, the kind of net the widths are for, a ConvAC by default);
     a budget too small for every level raises, or with ``infeasible="closest"`` gives the closest
-    design. ``margin``, ``spend``, ``family`` and ``infeasible`` apply to ``feasible`` only,
-    ``widths`` to ``objective`` only.
+    design, with ``infeasible="drop"`` one that meets every level but the most demanding ones.
+    ``margin``, ``spend``, ``family`` and ``infeasible`` apply to ``feasible`` only, ``widths`` to
+    ``objective`` only.
 
     Examples
     --------
@@ -124,7 +125,7 @@ def design_schedule(
     margin: float = DEFAULT_MARGIN,
     spend: SpendRule | Literal["auto"] = "auto",
     family: Family = "relu",
-    infeasible: Literal["raise", "closest"] = "raise",
+    infeasible: Literal["raise", "closest", "drop"] = "raise",
     r_values: Sequence[int] = PAPER_R_VALUES,
     reference_r: int = 8,
     multipliers: Sequence[float] = DEFAULT_MULTIPLIERS,

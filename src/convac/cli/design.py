@@ -171,11 +171,18 @@ def _add_feasible_flags(p: argparse.ArgumentParser) -> None:
         help="feasible: the kind of net the widths are for, which --spend auto follows (default: relu with "
         "--for-experiment, the paper's ReLU nets; convac otherwise)",
     )
-    p.add_argument(
+    unmet = p.add_mutually_exclusive_group()
+    unmet.add_argument(
         "--closest",
         action="store_true",
         help="feasible: when the budget cannot meet every level, print the design closest to feasible (every "
-        "requirement lowered by one common amount) instead of refusing",
+        "requirement lowered by one common amount) instead of refusing (default: refuse)",
+    )
+    unmet.add_argument(
+        "--drop-unmet",
+        action="store_true",
+        help="feasible: when the budget cannot meet every level, drop the most demanding levels (no floor: the "
+        "spend rule sizes them) and meet all the others, instead of refusing (default: refuse)",
     )
     p.add_argument(
         "--precision",
@@ -276,6 +283,8 @@ def _feasible_kwargs(args: argparse.Namespace) -> dict[str, Any]:
         kwargs["family"] = args.family
     if args.closest:
         kwargs["infeasible"] = "closest"
+    if args.drop_unmet:
+        kwargs["infeasible"] = "drop"
     if args.margin is not None:
         kwargs["margin"] = args.margin
     return kwargs
