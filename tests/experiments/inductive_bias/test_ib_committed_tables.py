@@ -29,6 +29,8 @@ def _script():
         "paper-r6-mnist5k-feasible-eq-local",
         "paper-r6-mnist5k-feasible-eq-local-seeds5-9",
         "paper-r6-mnist5k-uniform-local",
+        "paper-r6-mnist5k-uniform-global",
+        "paper-r6-mnist5k-global",
     ],
 )
 def test_committed_table_is_regenerated_byte_for_byte(name: str, tmp_path: Path) -> None:
