@@ -77,6 +77,7 @@ import numpy.typing as npt
 
 from convac._validation import choice, real
 from convac.analysis._channel_cuts import binding_layers
+from convac.channel_design._infeasible import INFEASIBLE, fall_short
 from convac.channel_design._solver import closest_exact, scale_to_budget
 from convac.channel_design._spend import (
     _TOL,
@@ -87,6 +88,7 @@ from convac.channel_design._spend import (
     input_caps,
     lower_bounds,
     needed_widths,
+    param_counts,
 )
 from convac.datatensor import canonical_levels
 from convac.errors import ConvacTypeError, InputError, InternalError
@@ -404,17 +406,6 @@ def _check_geometry(template: Architecture) -> None:
         )
 
 
-def param_counts(template: Architecture, channels: npt.NDArray[Any]) -> npt.NDArray[Any]:
-    """``Architecture.n_params`` of every row of ``channels`` (ints or reals), vectorised."""
-    copies = [1 if template.shared else template.positions(layer) for layer in range(template.depth)]
-    prev: npt.NDArray[Any] = np.full(channels.shape[0], template.n_features, dtype=channels.dtype)
-    total: npt.NDArray[Any] = np.zeros(channels.shape[0], dtype=channels.dtype)
-    for layer in range(template.depth):
-        total = total + copies[layer] * prev * channels[:, layer]
-        prev = channels[:, layer]
-    return total + prev * template.n_outputs
-
-
 def no_valley(shape: FloatArray) -> FloatArray:
     """Return the smallest sequence above ``shape`` with no valley: ``min(max before, max after)``."""
     return np.minimum(np.maximum.accumulate(shape), np.maximum.accumulate(shape[::-1])[::-1])
@@ -529,12 +520,9 @@ def design_feasible(
 
     ``profile`` is the data's entanglement per canonical level (see :func:`level_entropies`); raises
     :class:`~convac.errors.InputError` naming the level when no width, or no width within the budget, fits.
-    With ``infeasible="closest"`` a budget too small for every level gives instead the design closest to
-    feasible: every requirement lowered by the same ``shortfall`` nats (the largest smallest slack, now
-    negative), the levels short of their requirement marked ``short``. With ``infeasible="drop"`` the
-    most demanding levels are dropped instead, fewest first, until the others' floors fit the budget:
-    those others are met in full and the spend rule alone sizes the dropped ones (``dropped``), so no
-    layer is narrowed to approach a requirement the budget cannot meet anyway.
+    A budget too small for every level gives a design anyway with ``infeasible="closest"`` (every
+    requirement lowered by one ``shortfall``) or ``"drop"`` (the most demanding levels ``dropped``), see
+    :mod:`convac.channel_design._infeasible`; the levels short of their requirement are marked ``short``.
 
     Examples
     --------
@@ -560,26 +548,8 @@ def design_feasible(
         )
     # the margin is for the widths: where the inputs cap the min-cut, the requirement stops at the cap
     required = np.minimum(means + cis + margin, caps)
-    lo = lower_bounds(template, required)
-    floor_widths = tuple(int(c) for c in lo)
-    floor = int(param_counts(template, lo[None, :])[0])
-    shortfall = 0.0
-    dropped: tuple[int, ...] = ()
-    mode = choice(infeasible, "infeasible", ("raise", "closest", "drop"))
-    if floor > budget:
-        worst = int(np.argmax(required))
-        if mode == "raise":
-            raise InputError(
-                f"the widths the entanglement requires ({lo.tolist()}) need {floor} parameters, above the budget "
-                f"{budget}; the most demanding is level {worst} (blocks of side {2**worst}, S + margin = "
-                f"{required[worst]:.3f} nats, width >= {lo[worst]}): raise the budget, lower the margin, or ask "
-                "for the closest design (infeasible='closest', --closest) or one that drops the levels the "
-                "budget cannot carry (infeasible='drop', --drop-unmet)"
-            )
-        if mode == "closest":
-            shortfall = _shortfall(template, required, budget)
-        else:
-            dropped = _dropped(template, required, budget)
+    floor_widths = tuple(int(c) for c in lower_bounds(template, required))
+    shortfall, dropped = fall_short(template, required, budget, choice(infeasible, "infeasible", INFEASIBLE))
     for attempt in range(40):
         met = np.maximum(required + shortfall, 0.0)
         met[list(dropped)] = 0.0
@@ -615,30 +585,3 @@ def design_feasible(
         floor_widths,
         dropped,
     )
-
-
-def _dropped(template: Architecture, required: FloatArray, budget: int) -> tuple[int, ...]:
-    """Return the fewest most demanding levels whose dropping lets the other levels' floors fit the budget."""
-    order = np.argsort(-required, kind="stable")
-    for k in range(1, len(order) + 1):
-        kept = required.copy()
-        kept[order[:k]] = 0.0
-        if int(param_counts(template, lower_bounds(template, kept)[None, :])[0]) <= budget:
-            return tuple(sorted(int(i) for i in order[:k]))
-    raise InputError(f"the budget {budget} is below the cheapest network (every width 1) on this grid")
-
-
-def _shortfall(template: Architecture, required: FloatArray, budget: int) -> float:
-    """Return the largest ``x <= 0`` whose requirements ``required + x`` fit the budget: the max-min slack."""
-
-    def fits(x: float) -> bool:
-        lo = lower_bounds(template, np.maximum(required + x, 0.0))
-        return int(param_counts(template, lo[None, :])[0]) <= budget
-
-    low, high = -float(required.max()), 0.0
-    if not fits(low):
-        raise InputError(f"the budget {budget} is below the cheapest network (every width 1) on this grid")
-    for _ in range(60):
-        mid = 0.5 * (low + high)
-        low, high = (mid, high) if fits(mid) else (low, mid)
-    return low

@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable
-from typing import Literal
+from typing import Any, Literal
 
 import numpy as np
 import numpy.typing as npt
@@ -115,3 +115,14 @@ SPEND_RULES: dict[str, Callable[[Architecture, FloatArray, FloatArray, float], F
     "uniform": _common_width,
 }
 """Rules that spend the budget the constraints leave free: real widths for an extra amount (module docstring)."""
+
+
+def param_counts(template: Architecture, channels: npt.NDArray[Any]) -> npt.NDArray[Any]:
+    """``Architecture.n_params`` of every row of ``channels`` (ints or reals), vectorised."""
+    copies = [1 if template.shared else template.positions(layer) for layer in range(template.depth)]
+    prev: npt.NDArray[Any] = np.full(channels.shape[0], template.n_features, dtype=channels.dtype)
+    total: npt.NDArray[Any] = np.zeros(channels.shape[0], dtype=channels.dtype)
+    for layer in range(template.depth):
+        total = total + copies[layer] * prev * channels[:, layer]
+        prev = channels[:, layer]
+    return total + prev * template.n_outputs
