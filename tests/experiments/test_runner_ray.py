@@ -10,6 +10,7 @@ from __future__ import annotations
 import contextlib
 import json
 import os
+import shutil
 import signal
 import subprocess
 import sys
@@ -136,17 +137,10 @@ def _default_sigint() -> None:
     signal.signal(signal.SIGINT, signal.SIG_DFL)
 
 
-@pytest.mark.slow
-@pytest.mark.skipif(os.name != "posix", reason="process groups are POSIX")
-def test_ctrl_c_stops_ray_workers_and_keeps_finished_cells(tmp_path: Path, capsys) -> None:
-    out = tmp_path / "run"
-    args = ["experiment", "inductive-bias", "--out", str(out), "--tasks", "local", "--rs", "1", "--seeds", "0,1,2"]
-    # Cells of a few seconds each: the Ctrl-C lands while some are still running or waiting.
-    args += ["--n-train", "64", "--n-test", "8", "--epochs", "8", "--batch-size", "8", "--no-progress"]
-    args += ["--source", "digits"]
-    code = "import sys; sys.argv[0] = 'convac'; from convac.cli import main; sys.exit(main())"
-    env = {**os.environ, "OMP_NUM_THREADS": "1"}
-    env.pop("RAY_ADDRESS", None)
+def _interrupt_ray_sweep(
+    code: str, args: list[str], env: dict[str, str], results: Path
+) -> tuple[subprocess.Popen[str], str, set[int], float]:
+    """Start the sweep on Ray, SIGINT its process group once the first cell is saved; wait (and when SIGINT went)."""
     proc = subprocess.Popen(
         [sys.executable, "-c", code, *args, "--executor", "ray", "--workers", "2"],
         env=env,
@@ -158,7 +152,6 @@ def test_ctrl_c_stops_ray_workers_and_keeps_finished_cells(tmp_path: Path, capsy
         stderr=subprocess.PIPE,
         text=True,
     )
-    results = out / "results.jsonl"
     deadline = time.monotonic() + 240
     pids: set[int] = set()
     while not (results.exists() and _cells(results)):
@@ -175,6 +168,28 @@ def test_ctrl_c_stops_ray_workers_and_keeps_finished_cells(tmp_path: Path, capsy
     finally:
         with contextlib.suppress(ProcessLookupError):
             os.killpg(proc.pid, signal.SIGKILL)
+    return proc, stderr, pids, start
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(os.name != "posix", reason="process groups are POSIX")
+def test_ctrl_c_stops_ray_workers_and_keeps_finished_cells(tmp_path: Path, capsys) -> None:
+    out = tmp_path / "run"
+    args = ["experiment", "inductive-bias", "--out", str(out), "--tasks", "local", "--rs", "1", "--seeds", "0,1,2"]
+    # Cells of a few seconds each: the Ctrl-C lands while some are still running or waiting.
+    args += ["--n-train", "64", "--n-test", "8", "--epochs", "8", "--batch-size", "8", "--no-progress"]
+    args += ["--source", "digits"]
+    code = "import sys; sys.argv[0] = 'convac'; from convac.cli import main; sys.exit(main())"
+    env = {**os.environ, "OMP_NUM_THREADS": "1"}
+    env.pop("RAY_ADDRESS", None)
+    for attempt in range(2):
+        proc, stderr, pids, start = _interrupt_ray_sweep(code, args, env, out / "results.jsonl")
+        # Ray's core worker itself sometimes aborts (a C++ check, "you have likely discovered a bug in Ray")
+        # when SIGINT reaches the whole process group; that is Ray's, not convac's: start again, once
+        if proc.returncode == 130 or "likely discovered a bug in Ray" not in stderr or attempt == 1:
+            break
+        shutil.rmtree(out)
+    results = out / "results.jsonl"
     assert proc.returncode == 130, f"{len(_cells(results))} of 6 cells finished; {stderr}"
     while time.monotonic() - start < 20 and any(psutil.pid_exists(p) for p in pids):
         time.sleep(0.1)
