@@ -42,7 +42,7 @@ def fall_short(template: Architecture, required: FloatArray, budget: int, mode: 
     -0.533
     """
     lo = lower_bounds(template, required)
-    floor = int(param_counts(template, lo[None, :])[0])
+    floor = _floor_count(template, required)
     if floor <= budget:
         return 0.0, ()
     if mode == "raise":
@@ -65,7 +65,7 @@ def _dropped(template: Architecture, required: FloatArray, budget: int) -> tuple
     for k in range(1, len(order) + 1):
         kept = required.copy()
         kept[order[:k]] = 0.0
-        if int(param_counts(template, lower_bounds(template, kept)[None, :])[0]) <= budget:
+        if _floor_count(template, kept) <= budget:
             return tuple(sorted(int(i) for i in order[:k]))
     raise InputError(f"the budget {budget} is below the cheapest network (every width 1) on this grid")
 
@@ -74,8 +74,7 @@ def _shortfall(template: Architecture, required: FloatArray, budget: int) -> flo
     """Return the largest ``x <= 0`` whose requirements ``required + x`` fit the budget: the max-min slack."""
 
     def fits(x: float) -> bool:
-        lo = lower_bounds(template, np.maximum(required + x, 0.0))
-        return int(param_counts(template, lo[None, :])[0]) <= budget
+        return _floor_count(template, np.maximum(required + x, 0.0)) <= budget
 
     low, high = -float(required.max()), 0.0
     if not fits(low):
@@ -84,3 +83,8 @@ def _shortfall(template: Architecture, required: FloatArray, budget: int) -> flo
         mid = 0.5 * (low + high)
         low, high = (mid, high) if fits(mid) else (low, mid)
     return low
+
+
+def _floor_count(template: Architecture, required: FloatArray) -> int:
+    """Return the parameter count of the narrowest widths meeting ``required`` at every level."""
+    return int(param_counts(template, lower_bounds(template, required)[None, :])[0])
