@@ -10,8 +10,10 @@ Channels 16,32 with windows 3x3, 2x2 (3 232 parameters, minSR: parameters outnum
 signed weights; unsymmetrised with 1 024 samples (3 steps), symmetrised over the 72 translations
 and spin flips with 256 samples (2 steps). One JSON line per ansatz (the optimiser's seconds per
 step) to ``docs/results/wavefunction/step_cost_6x6.jsonl``, written as each finishes; rows name their
-``"sampler"`` (the first rows, without it, are Metropolis). ``--sampler both`` times the two samplers
-one after the other in one process, so that their ratio is measured under the same load.
+``"sampler"`` (the first rows, without it, are Metropolis), and since the path updates their
+``"commit"`` and the one-minute load average (rows without a commit predate them).
+``--sampler both`` times the two samplers one after the other in one process, so that their
+ratio is measured under the same load.
 """
 
 from __future__ import annotations
@@ -19,6 +21,8 @@ from __future__ import annotations
 import argparse
 import itertools
 import json
+import os
+import subprocess
 import time
 from pathlib import Path
 
@@ -27,6 +31,7 @@ import torch
 from convac.wavefunction import ConvACWaveFunction, architecture_for, optimize, tfim
 
 OUT = Path("docs/results/wavefunction/step_cost_6x6.jsonl")
+COMMIT = subprocess.run(["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True).stdout.strip()
 
 
 def main() -> None:
@@ -58,6 +63,8 @@ def main() -> None:
             "acceptance": res.history[-1]["acceptance"],
         }
         row["sampler"] = sampler
+        row["commit"] = COMMIT
+        row["load"] = os.getloadavg()[0]
         if sampler == "exact":
             row["effective_samples"] = res.history[-1].get("effective_samples", chains * per)
         with OUT.open("a") as fh:

@@ -172,12 +172,7 @@ class ConvACWaveFunction(nn.Module):
         """
         if self.group_perms.shape[0] == 1:
             return self._log_psi_network(sigma, per_sample)
-        terms = self.log_psi_terms(sigma, per_sample)
-        if not terms.is_complex():
-            return torch.logsumexp(terms, dim=1)
-        # sum_g exp(terms_g) in log scale: signs live in the imaginary parts (0 or pi)
-        top = terms.real.detach().amax(dim=1, keepdim=True)
-        return top[:, 0] + torch.log(torch.exp(terms - top).sum(dim=1))
+        return combine_terms(self.log_psi_terms(sigma, per_sample))
 
     def log_psi_terms(self, sigma: torch.Tensor, per_sample: list[torch.Tensor] | None = None) -> torch.Tensor:
         """``log psi_tree(g sigma)`` for every group element: (B, G), the terms that :meth:`log_psi` sums.
@@ -219,17 +214,31 @@ class ConvACWaveFunction(nn.Module):
         return self.log_psi(sigma)
 
     def per_sample_jacobian(self, sigma: torch.Tensor) -> torch.Tensor:
-        """``O[b, k] = d log psi(sigma_b) / d theta_k``: (B, n_params), float64 or complex128."""
+        """``O[b, k] = d log psi(sigma_b) / d theta_k``: (B, n_params), float64 or complex128.
+
+        Real unless the ansatz has a phase network: a real ``psi`` has ``log psi = log|psi| + i pi
+        [psi < 0]``, whose imaginary part is locally constant, so its derivative is zero (returning
+        it would double the rows of the SR matrix with zeros).
+        """
         params = self.variational_parameters()
         copies = [p.detach().unsqueeze(0).expand(sigma.shape[0], *p.shape).clone().requires_grad_() for p in params]
         with torch.enable_grad():
             out = self.log_psi(sigma, per_sample=copies)
-            real_part = torch.autograd.grad(out.real.sum(), copies, retain_graph=out.is_complex(), allow_unused=True)
+            with_phase = out.is_complex() and self.phase is not None
+            real_part = torch.autograd.grad(out.real.sum(), copies, retain_graph=with_phase, allow_unused=True)
             jac = _flat(real_part, copies)
-            if out.is_complex():
+            if with_phase:
                 imag_part = torch.autograd.grad(out.imag.sum(), copies, allow_unused=True)
                 jac = torch.complex(jac, _flat(imag_part, copies))
         return jac
+
+
+def combine_terms(terms: torch.Tensor) -> torch.Tensor:
+    """``log sum_g exp(terms[:, g])``: (B, G) -> (B,), real or complex (signs live in the imaginary parts)."""
+    if not terms.is_complex():
+        return torch.logsumexp(terms, dim=1)
+    top = terms.real.detach().amax(dim=1, keepdim=True)
+    return top[:, 0] + torch.log(torch.exp(terms - top).sum(dim=1))
 
 
 def _two_outputs(arch: Architecture) -> Architecture:

@@ -35,6 +35,7 @@ import torch
 from convac.errors import InputError
 from convac.wavefunction._ansatz import ConvACWaveFunction
 from convac.wavefunction._exact_sampler import ExactSampler
+from convac.wavefunction._flips import flip_log_psi
 from convac.wavefunction._hamiltonian import Hamiltonian
 from convac.wavefunction._sampler import MetropolisSampler
 from convac.wavefunction._tree import amplitude_vector
@@ -79,11 +80,17 @@ def _flat_grad(psi: ConvACWaveFunction, loss: torch.Tensor) -> torch.Tensor:
     )
 
 
-def _real_rows(weighted: torch.Tensor) -> torch.Tensor:
-    """Rows of ``X``: the real and imaginary parts of complex rows stacked (real rows unchanged)."""
-    if weighted.is_complex():
-        return torch.cat([weighted.real, weighted.imag], dim=0)
-    return weighted
+def _sr_rows(x: torch.Tensor, e: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+    """``X`` and ``e`` with ``S = X^T X`` and ``F = X^T e`` from complex or real rows ``x`` and ``e``.
+
+    Complex ``x`` (a phase network): the real and imaginary parts stacked, so that
+    ``X^T X = Re x^H x`` and ``X^T e = Re x^H e``. Real ``x`` (a real ``psi``, whose ``O`` is real
+    even where ``E_loc`` is complex): ``Re x^H e = x^T Re e``, so only ``Re e`` is kept.
+    """
+    if x.is_complex():
+        e = e.to(x.dtype)
+        return torch.cat([x.real, x.imag], dim=0), torch.cat([e.real, e.imag], dim=0)
+    return x, (e.real if e.is_complex() else e)
 
 
 class FullSum:
@@ -215,11 +222,27 @@ class Sampled:
         rows, cols = torch.nonzero(off, as_tuple=True)
         total = elements[:, 0].to(log_psi.dtype)
         if rows.numel():
-            with torch.no_grad():
-                log_other = self.psi.log_psi(connected[:, 1:][rows, cols])
-            ratio = torch.exp(log_other - log_psi[rows]) * off[rows, cols]
-            total = total.index_add(0, rows, ratio.to(total.dtype))
+            ratio = torch.exp(self._log_psi_connected(sigma, connected[:, 1:][rows, cols], rows) - log_psi[rows])
+            total = total.index_add(0, rows, (ratio * off[rows, cols]).to(total.dtype))
         return total
+
+    @torch.no_grad()
+    def _log_psi_connected(self, sigma: torch.Tensor, other: torch.Tensor, rows: torch.Tensor) -> torch.Tensor:
+        """``log psi(other)``, where ``other[i]`` is connected to ``sigma[rows[i]]``.
+
+        Configurations one spin away (the transverse field's) are read from
+        :func:`~convac.wavefunction._flips.flip_log_psi`, one path of the tree per flip; the others
+        (exchange moves) are evaluated in full.
+        """
+        changed = other != sigma[rows]
+        single = changed.sum(1) == 1
+        if not bool(single.any()):
+            return self.psi.log_psi(other)
+        flips = flip_log_psi(self.psi, sigma)
+        log_other = flips[rows, changed.to(torch.int64).argmax(1)]
+        if not bool(single.all()):
+            log_other[~single] = self.psi.log_psi(other[~single]).to(log_other.dtype)
+        return log_other
 
     def estimate(self, n_per_chain: int, n_discard: int, with_sr: bool = False) -> Estimate:
         """Sample, then the energy, variance, chain error bar and the gradient estimate."""
@@ -242,8 +265,7 @@ class Sampled:
         if with_sr:
             jac = self.psi.per_sample_jacobian(sigma)
             scale = 1.0 / math.sqrt(sigma.shape[0])
-            est.sr_x = _real_rows(scale * (jac - jac.mean(0)))
-            est.sr_e = _real_rows((scale * centred).unsqueeze(1))[:, 0]
+            est.sr_x, est.sr_e = _sr_rows(scale * (jac - jac.mean(0)), scale * centred)
         return est
 
     def _weighted(
@@ -266,6 +288,5 @@ class Sampled:
         if with_sr:
             jac = self.psi.per_sample_jacobian(sigma)
             root = w.sqrt().unsqueeze(1)
-            est.sr_x = _real_rows(root * (jac - (w.unsqueeze(1) * jac).sum(0)))
-            est.sr_e = _real_rows((root[:, 0] * centred).unsqueeze(1))[:, 0]
+            est.sr_x, est.sr_e = _sr_rows(root * (jac - (w.unsqueeze(1) * jac).sum(0)), root[:, 0] * centred)
         return est
