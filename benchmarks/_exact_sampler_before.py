@@ -1,26 +1,54 @@
 """The exact sampler's draw as it was before the top-down rewrite: one path to the root per spin.
 
-Kept, unchanged but for being a function of the sampler and this docstring, so that
+Kept, unchanged but for being a function of the sampler with its own layout (the sampler's no
+longer holds the parents and leaf order) and this docstring, so that
 benchmarks/bench_path_updates.py can time it beside the new one on the same sampler (same
 generator, same free second moments).
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import torch
 
 from convac._validation import integer
+from convac.spec import Architecture
 from convac.wavefunction import ExactSampler
 from convac.wavefunction._exact_sampler import _unit
 
 __all__ = ["draw_per_spin"]
 
 
+@dataclass(frozen=True)
+class _Layout:
+    """The pooling tree: each node's parent and its place among its siblings, and the leaf order."""
+
+    windows: list[list[tuple[int, ...]]]  # windows[l][p]: the layer-l nodes node p of layer l + 1 pools
+    parent: list[list[tuple[int, int]]]  # parent[l][j] = (p, position of j inside window p)
+    leaves: list[int]  # the sites in depth-first order
+
+    @classmethod
+    def of(cls, arch: Architecture) -> _Layout:
+        windows = [list(arch.pool_windows(layer)) for layer in range(arch.depth)]
+        parent = []
+        for layer in range(arch.depth):
+            owner: dict[int, tuple[int, int]] = {}
+            for p, window in enumerate(windows[layer]):
+                for k, child in enumerate(window):
+                    owner[child] = (p, k)
+            parent.append([owner[j] for j in range(len(owner))])
+        order: list[list[int]] = [[j] for j in range(arch.n_inputs)]
+        for layer in range(arch.depth):
+            order = [[site for child in window for site in order[child]] for window in windows[layer]]
+        return cls(windows, parent, order[0])
+
+
 @torch.no_grad()
 def draw_per_spin(self: ExactSampler, n: int) -> tuple[torch.Tensor, torch.Tensor]:
     """``n`` independent samples (n, N) of bits, and each one's ``log p(sigma) = log psi^2 - log Z``."""
     n = integer(n, "n", minimum=1)
-    arch, layout = self.psi.arch, self.layout
+    arch, layout = self.psi.arch, _Layout.of(self.psi.arch)
     depth = arch.depth
     sigma = torch.zeros(n, arch.n_inputs, dtype=torch.int64)
     log_p = torch.zeros(n, dtype=torch.float64)
@@ -56,18 +84,20 @@ def draw_per_spin(self: ExactSampler, n: int) -> tuple[torch.Tensor, torch.Tenso
         up = torch.rand(n, generator=self.generator, dtype=torch.float64) < log_cond[1].exp()
         sigma[:, site] = up.to(torch.int64)
         log_p += torch.where(up, log_cond[1], log_cond[0])
-        _finish(self, site, up, done)
+        _finish(self, layout, site, up, done)
     return sigma, log_p
 
 
-def _finish(self: ExactSampler, site: int, up: torch.Tensor, done: list[dict[int, torch.Tensor]]) -> None:
+def _finish(
+    self: ExactSampler, layout: _Layout, site: int, up: torch.Tensor, done: list[dict[int, torch.Tensor]]
+) -> None:
     """Store the drawn leaf's vector, then every node whose subtree it completes."""
     leaf = self._weight(0, site)
     done[0][site] = _unit(leaf[up.to(torch.int64)], 1)[0]
     node = site
     for layer in range(self.psi.arch.depth - 1):
-        p, k = self.layout.parent[layer][node]
-        window = self.layout.windows[layer][p]
+        p, k = layout.parent[layer][node]
+        window = layout.windows[layer][p]
         if k != len(window) - 1:
             return
         pooled = done[layer].pop(window[0])

@@ -4,7 +4,8 @@ Usage (run with ``nice -n 19`` and ``OMP_NUM_THREADS=1`` on a shared machine)::
 
     python scripts/wavefunction_measure.py NAME key=value ...
 
-Keys are the fields of :class:`convac.wavefunction.WavefunctionRun` (tuples as ``4,8,8``);
+Keys are the fields of :class:`convac.wavefunction.WavefunctionRun` (tuples as ``4,8,8``, square
+windows as ``windows=3x3,2x2``);
 the run folder is ``runs/wavefunction/NAME`` (history.jsonl, checkpoint.pt, summary.json,
 entanglement.png). A progress line is printed every 10 steps.
 """
@@ -20,6 +21,8 @@ from convac.wavefunction import WavefunctionRun, run
 
 def _value(field: dataclasses.Field, text: str):  # type: ignore[type-arg]
     kind = str(field.type)
+    if field.name == "windows":  # 3x3,2x2 -> ((3, 3), (2, 2)); 2,3 -> (2, 3) on a chain
+        return tuple(tuple(int(v) for v in w.split("x")) if "x" in w else int(w) for w in text.split(","))
     if "tuple" in kind:
         return tuple(int(v) for v in text.split(",") if v)
     if "bool" in kind:

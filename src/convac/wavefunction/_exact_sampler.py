@@ -61,26 +61,13 @@ __all__ = ["ExactSampler"]
 
 @dataclass(frozen=True)
 class _Layout:
-    """The pooling tree: each node's parent and its place among its siblings, and the leaf order."""
+    """The pooling tree: the nodes each node pools, layer by layer."""
 
     windows: list[list[tuple[int, ...]]]  # windows[l][p]: the layer-l nodes node p of layer l + 1 pools
-    parent: list[list[tuple[int, int]]]  # parent[l][j] = (p, position of j inside window p)
-    leaves: list[int]  # the sites in depth-first order
 
     @classmethod
     def of(cls, arch: Architecture) -> _Layout:
-        windows = [list(arch.pool_windows(layer)) for layer in range(arch.depth)]
-        parent = []
-        for layer in range(arch.depth):
-            owner: dict[int, tuple[int, int]] = {}
-            for p, window in enumerate(windows[layer]):
-                for k, child in enumerate(window):
-                    owner[child] = (p, k)
-            parent.append([owner[j] for j in range(len(owner))])
-        order: list[list[int]] = [[j] for j in range(arch.n_inputs)]
-        for layer in range(arch.depth):
-            order = [[site for child in window for site in order[child]] for window in windows[layer]]
-        return cls(windows, parent, order[0])
+        return cls([list(arch.pool_windows(layer)) for layer in range(arch.depth)])
 
 
 def _unit(x: torch.Tensor, dims: int) -> tuple[torch.Tensor, torch.Tensor]:
