@@ -33,7 +33,7 @@ import numpy as np
 import torch
 
 from convac.errors import InputError
-from convac.wavefunction._ansatz import ConvACWaveFunction
+from convac.wavefunction._ansatz import ConvACWaveFunction, combine_terms
 from convac.wavefunction._exact_sampler import ExactSampler
 from convac.wavefunction._flips import flip_log_psi
 from convac.wavefunction._hamiltonian import Hamiltonian
@@ -249,9 +249,12 @@ class Sampled:
         self.sampler.refresh()
         sigma, acceptance = self.sampler.sample(n_per_chain, n_discard)
         with torch.enable_grad():
-            log_psi = self.psi.log_psi(sigma)
+            # importance weights need the group's terms, which log_psi sums: evaluate them once
+            weighted = isinstance(self.sampler, ExactSampler) and self.psi.group_perms.shape[0] > 1
+            terms = self.psi.log_psi_terms(sigma) if weighted else None
+            log_psi = combine_terms(terms) if terms is not None else self.psi.log_psi(sigma)
             local = self.local_energies(sigma, log_psi.detach())
-            log_weights = self.sampler.log_weights(sigma, log_psi.detach())
+            log_weights = self.sampler.log_weights(sigma, log_psi.detach(), terms)
             if log_weights is not None:
                 return self._weighted(sigma, log_psi, local, torch.softmax(log_weights, 0), acceptance, with_sr)
             energy = local.real.mean()

@@ -189,10 +189,14 @@ class ExactSampler:
         return tau[torch.arange(tau.shape[0])[:, None], perms[h]] ^ flips[h][:, None], 1.0
 
     @torch.no_grad()
-    def log_weights(self, sigma: torch.Tensor, log_psi: torch.Tensor) -> torch.Tensor | None:
+    def log_weights(
+        self, sigma: torch.Tensor, log_psi: torch.Tensor, terms: torch.Tensor | None = None
+    ) -> torch.Tensor | None:
         """``log(psi_sym^2 / sum_g T(g sigma)^2)`` per sample, at most ``log G``; ``None`` when unsymmetrised.
 
-        ``log_psi`` is the ansatz's ``log psi(sigma)`` (already computed by the caller). The
+        ``log_psi`` is the ansatz's ``log psi(sigma)`` and ``terms`` its
+        :meth:`~.ConvACWaveFunction.log_psi_terms`, when the caller already has them (evaluated
+        here otherwise). The
         weights are the ratio of the target ``|psi_sym|^2`` to the sampling density ``q`` up to
         one constant, which the self-normalised means cancel.
 
@@ -209,8 +213,9 @@ class ExactSampler:
         """
         if self.psi.group_perms.shape[0] == 1:
             return None
-        terms = self.psi.log_psi_terms(sigma)
-        return 2.0 * log_psi.real - torch.logsumexp(2.0 * terms.real, dim=1)
+        if terms is None:
+            terms = self.psi.log_psi_terms(sigma)
+        return 2.0 * log_psi.real - torch.logsumexp(2.0 * terms.real.detach(), dim=1)
 
     def state_dict(self) -> dict[str, Any]:
         """Return the generator's state, for a checkpoint."""

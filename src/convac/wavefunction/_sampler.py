@@ -110,7 +110,7 @@ class MetropolisSampler:
             kept.append(self.sigma.clone())
         return torch.cat(kept, dim=0), sum(rates) / len(rates)
 
-    def log_weights(self, sigma: torch.Tensor, log_psi: torch.Tensor) -> None:
+    def log_weights(self, sigma: torch.Tensor, log_psi: torch.Tensor, terms: torch.Tensor | None = None) -> None:
         """Return ``None``: Metropolis samples already follow ``|psi|^2`` (the interface of :class:`~.ExactSampler`)."""
         return None
 
