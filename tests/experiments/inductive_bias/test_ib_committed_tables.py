@@ -31,6 +31,7 @@ def _script():
         "paper-r6-mnist5k-uniform-local",
         "paper-r6-mnist5k-uniform-global",
         "paper-r6-mnist5k-global",
+        "paper-r10-mnist5k-global",
     ],
 )
 def test_committed_table_is_regenerated_byte_for_byte(name: str, tmp_path: Path) -> None:
