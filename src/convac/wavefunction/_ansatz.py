@@ -32,12 +32,13 @@ True
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 
 import torch
 from torch import nn
 
 from convac._validation import choice, instance, integer, real
-from convac.errors import ArchitectureError
+from convac.errors import ArchitectureError, InternalError
 from convac.models import DeepConvAC
 from convac.models import functional as F
 from convac.spec import Architecture
@@ -140,6 +141,27 @@ class ConvACWaveFunction(nn.Module):
         # log_temperature of a signed DeepConvAC scales its classifier logits only: not part of psi.
         return [*model.conv, model.output_raw]
 
+    def split_raws(self, raws: Sequence[torch.Tensor]) -> tuple[list[torch.Tensor], list[torch.Tensor]]:
+        """Split ``raws`` (:meth:`variational_parameters` order) into the amplitude's and the phase's (maybe empty)."""
+        n_amp = len(self.amplitude.conv) + 1
+        return list(raws[:n_amp]), list(raws[n_amp:])
+
+    def compose_log_psi(
+        self, log_abs: torch.Tensor, negative: torch.Tensor, phase_scores: torch.Tensor | None
+    ) -> torch.Tensor:
+        """``log psi`` from ``log|h|``, whether ``h < 0``, and the phase network's two scores (``None`` without one).
+
+        Real for positive weights; ``log|h| + i pi [h < 0]`` for signed ones; ``log|h| + i atan2(g_1, g_0)``
+        with a phase network (its two scores need only share their scale).
+        """
+        if self.phase is not None:
+            if phase_scores is None:
+                raise InternalError("an ansatz with a phase network needs its two scores to compose log psi")
+            return torch.complex(log_abs, torch.atan2(phase_scores[..., 1], phase_scores[..., 0]))
+        if self.weights == "signed":
+            return torch.complex(log_abs, math.pi * negative.to(torch.float64))
+        return log_abs
+
     def variational_parameters(self) -> list[nn.Parameter]:
         """Return the parameters psi depends on, in a fixed order (amplitude network, then phase network)."""
         out = self._raws(self.amplitude)
@@ -198,16 +220,12 @@ class ConvACWaveFunction(nn.Module):
     def _log_psi_network(self, sigma: torch.Tensor, per_sample: list[torch.Tensor] | None) -> torch.Tensor:
         """``log psi`` of the network itself, before any symmetrisation."""
         features = nn.functional.one_hot(sigma.to(torch.int64), 2).to(torch.float64)
-        n_amp = len(self._raws(self.amplitude))
-        raws: list[torch.Tensor] = list(per_sample if per_sample is not None else self.variational_parameters())
-        log_abs, mantissa = _log_scores(self.amplitude, features, raws[:n_amp], per_sample is not None)
-        log_abs = log_abs[:, 0]
+        amp_raws, phase_raws = self.split_raws(per_sample if per_sample is not None else self.variational_parameters())
+        log_abs, mantissa = _log_scores(self.amplitude, features, amp_raws, per_sample is not None)
+        phase_m = None
         if self.phase is not None:
-            _, phase_m = _log_scores(self.phase, features, raws[n_amp:], per_sample is not None)
-            return torch.complex(log_abs, torch.atan2(phase_m[:, 1], phase_m[:, 0]))
-        if self.weights == "signed":
-            return torch.complex(log_abs, math.pi * (mantissa[:, 0].detach() < 0).to(torch.float64))
-        return log_abs
+            phase_m = _log_scores(self.phase, features, phase_raws, per_sample is not None)[1]
+        return self.compose_log_psi(log_abs[:, 0], mantissa[:, 0].detach() < 0, phase_m)
 
     def forward(self, sigma: torch.Tensor) -> torch.Tensor:
         """:meth:`log_psi`."""
@@ -231,6 +249,11 @@ class ConvACWaveFunction(nn.Module):
                 imag_part = torch.autograd.grad(out.imag.sum(), copies, allow_unused=True)
                 jac = torch.complex(jac, _flat(imag_part, copies))
         return jac
+
+
+def layer_weights(model: DeepConvAC, raws: Sequence[torch.Tensor]) -> list[torch.Tensor]:
+    """Return the matrices ``model`` multiplies by, from its raw parameters: their ``exp`` for positive weights."""
+    return [r.exp() if model.weights == "positive" else r for r in raws]
 
 
 def combine_terms(terms: torch.Tensor) -> torch.Tensor:
@@ -271,7 +294,7 @@ def _log_scores(
     renormalise; large windows pairwise), with weights that may carry a batch axis.
     """
     arch = model.arch
-    weights = [r.exp() if model.weights == "positive" else r for r in raws]
+    weights = layer_weights(model, raws)
     exponent = torch.zeros(features.shape[0], dtype=torch.int64, device=features.device)
     x, exponent = F.normalize(features, exponent)
     for layer in range(arch.depth):

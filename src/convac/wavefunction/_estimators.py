@@ -249,10 +249,9 @@ class Sampled:
         self.sampler.refresh()
         sigma, acceptance = self.sampler.sample(n_per_chain, n_discard)
         with torch.enable_grad():
-            # importance weights need the group's terms, which log_psi sums: evaluate them once
-            weighted = isinstance(self.sampler, ExactSampler) and self.psi.group_perms.shape[0] > 1
-            terms = self.psi.log_psi_terms(sigma) if weighted else None
-            log_psi = combine_terms(terms) if terms is not None else self.psi.log_psi(sigma)
+            # a symmetrised log psi is the sum of its group terms, which importance weights need too
+            terms = self.psi.log_psi_terms(sigma) if self.psi.group_perms.shape[0] > 1 else None
+            log_psi = self.psi.log_psi(sigma) if terms is None else combine_terms(terms)
             local = self.local_energies(sigma, log_psi.detach())
             log_weights = self.sampler.log_weights(sigma, log_psi.detach(), terms)
             if log_weights is not None:

@@ -54,7 +54,7 @@ import torch
 from convac._validation import integer
 from convac.errors import InputError
 from convac.spec import Architecture
-from convac.wavefunction._ansatz import ConvACWaveFunction
+from convac.wavefunction._ansatz import ConvACWaveFunction, layer_weights
 
 __all__ = ["ExactSampler"]
 
@@ -108,10 +108,8 @@ class ExactSampler:
 
     def refresh(self) -> None:
         """Recompute the weights and every subtree's free second moment after the parameters changed."""
-        model = self.psi.amplitude
-        raws = [r.detach() for r in self.psi.variational_parameters()]
-        weights = [r.exp() if model.weights == "positive" else r for r in raws]
-        self.weights = weights
+        raws = self.psi.split_raws([r.detach() for r in self.psi.variational_parameters()])[0]
+        self.weights = layer_weights(self.psi.amplitude, raws)
         arch, layout = self.psi.arch, self.layout
         # free[l][j]: sum over node j's subtree of v v^T, v its layer-l convolution output (scaled)
         free = [[_unit(self._weight(0, j).T @ self._weight(0, j), 2)[0] for j in range(arch.n_inputs)]]

@@ -26,12 +26,10 @@ True
 
 from __future__ import annotations
 
-import math
-
 import torch
 
 from convac.models import DeepConvAC
-from convac.wavefunction._ansatz import ConvACWaveFunction, combine_terms
+from convac.wavefunction._ansatz import ConvACWaveFunction, combine_terms, layer_weights
 from convac.wavefunction._symmetry import group_images
 
 __all__ = ["flip_log_psi"]
@@ -128,17 +126,10 @@ def flip_log_psi(psi: ConvACWaveFunction, sigma: torch.Tensor) -> torch.Tensor:
 
 def _network_flip_log_psi(psi: ConvACWaveFunction, sigma: torch.Tensor) -> torch.Tensor:
     """:func:`flip_log_psi` of the network itself, before any symmetrisation."""
-    raws = [r.detach() for r in psi.variational_parameters()]
-    n_amp = len(psi._raws(psi.amplitude))
-    model = psi.amplitude
-    weights = [r.exp() if model.weights == "positive" else r for r in raws[:n_amp]]
-    log_abs, sign = _flip_scores(model, weights, sigma)
-    log_abs, sign = log_abs[..., 0], sign[..., 0]
+    amp_raws, phase_raws = psi.split_raws([r.detach() for r in psi.variational_parameters()])
+    log_abs, sign = _flip_scores(psi.amplitude, layer_weights(psi.amplitude, amp_raws), sigma)
+    phase_scores = None
     if psi.phase is not None:
-        phase_log, phase_sign = _flip_scores(psi.phase, raws[n_amp:], sigma)
-        # both outputs share their scale, so the angle is that of the two unit-peak values
-        unit, _ = _linear(phase_log, phase_sign)
-        return torch.complex(log_abs, torch.atan2(unit[..., 1], unit[..., 0]))
-    if psi.weights == "signed":
-        return torch.complex(log_abs, math.pi * (sign < 0).to(torch.float64))
-    return log_abs
+        # the two outputs' unit-peak values: they share their scale, so they give the angle
+        phase_scores = _linear(*_flip_scores(psi.phase, layer_weights(psi.phase, phase_raws), sigma))[0]
+    return psi.compose_log_psi(log_abs[..., 0], sign[..., 0] < 0, phase_scores)

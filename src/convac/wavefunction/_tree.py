@@ -31,7 +31,7 @@ import torch
 
 from convac.models import DeepConvAC
 from convac.spec import Architecture
-from convac.wavefunction._ansatz import ConvACWaveFunction
+from convac.wavefunction._ansatz import ConvACWaveFunction, layer_weights
 from convac.wavefunction._symmetry import basis_images, symmetry_group
 
 __all__ = ["amplitude_vector", "tree_scores"]
@@ -64,7 +64,7 @@ def tree_scores(model: DeepConvAC, raws: Sequence[torch.Tensor]) -> torch.Tensor
     replaced by other tensors of the same shapes (for functional transforms).
     """
     arch = model.arch
-    weights = [r.exp() if model.weights == "positive" else r for r in raws]
+    weights = layer_weights(model, raws)
     tables: list[torch.Tensor] = []
     for layer in range(arch.depth):
         w = weights[layer]
@@ -95,13 +95,12 @@ def amplitude_vector(psi: ConvACWaveFunction, params: Sequence[torch.Tensor] | N
     ``params`` replaces :meth:`ConvACWaveFunction.variational_parameters` (same order and shapes).
     A symmetrised ansatz sums the network's vector over the group's images of each basis index.
     """
-    raws = list(psi.variational_parameters() if params is None else params)
-    n_amp = len(psi.amplitude.conv) + 1
-    h = tree_scores(psi.amplitude, raws[:n_amp])[:, 0]
+    amp_raws, phase_raws = psi.split_raws(psi.variational_parameters() if params is None else params)
+    h = tree_scores(psi.amplitude, amp_raws)[:, 0]
     if psi.symmetry != "none":
         return h[_images(tuple(psi.arch.grid), psi.symmetry)].sum(dim=0)
     if psi.phase is None:
         return h
-    g = tree_scores(psi.phase, raws[n_amp:])
+    g = tree_scores(psi.phase, phase_raws)
     modulus = torch.sqrt(g[:, 0] ** 2 + g[:, 1] ** 2).clamp_min(torch.finfo(g.dtype).tiny)
     return torch.complex(h.abs() * g[:, 0] / modulus, h.abs() * g[:, 1] / modulus)
