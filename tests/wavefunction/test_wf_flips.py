@@ -9,8 +9,15 @@ from hypothesis import strategies as st
 
 import convac
 from convac.wavefunction import ConvACWaveFunction, ExactSampler, FullSum, MetropolisSampler, heisenberg, tfim
+from convac.wavefunction._ansatz import layer_weights
 from convac.wavefunction._estimators import Estimate, Sampled, _sr_rows
-from convac.wavefunction._flips import flip_log_psi
+from convac.wavefunction._flips import (
+    _flip_log_psi_by_gradient,
+    _flip_scores,
+    _flip_scores_linear,
+    _flip_scores_log,
+    flip_log_psi,
+)
 from convac.wavefunction._optimize import sr_direction
 
 ARCHS = {
@@ -84,6 +91,72 @@ def test_a_zero_amplitude_flip_gives_a_zero_ratio_not_nan():
     assert float(fast[0, 0].abs()) == 0.0
     assert bool(torch.isfinite(fast.real).all())
     assert torch.allclose(fast[0, 1:], direct[0, 1:], rtol=1e-10)
+
+
+def _direct_flips(psi, sigma):
+    return psi.log_psi(_flipped(sigma)).detach().reshape(sigma.shape)
+
+
+@pytest.mark.parametrize("arch", sorted(ARCHS))
+@pytest.mark.parametrize("weights", ["positive", "signed"])
+def test_the_gradient_the_linear_and_the_logarithmic_flip_routes_each_equal_full_evaluations(arch, weights):
+    psi = ConvACWaveFunction(ARCHS[arch], weights=weights, seed=4, init="random")
+    sigma = torch.randint(0, 2, (4, ARCHS[arch].n_inputs), generator=torch.Generator().manual_seed(4))
+    direct = _direct_flips(psi, sigma)
+    raws = [r.detach() for r in psi.variational_parameters()]
+    by_gradient = _flip_log_psi_by_gradient(psi, raws, sigma)
+    matrices = layer_weights(psi.amplitude, raws)
+    for route in (_flip_scores_linear, _flip_scores_log):
+        log_abs, sign = route(psi.amplitude.arch, matrices, sigma)
+        composed = psi.compose_log_psi(log_abs[..., 0], sign[..., 0] < 0, None)
+        assert torch.allclose(torch.exp(composed - direct), torch.ones_like(direct), rtol=1e-10), route.__name__
+    assert torch.allclose(torch.exp(by_gradient - direct), torch.ones_like(direct), rtol=1e-10)
+
+
+def test_a_window_whose_products_underflow_takes_the_logarithmic_route():
+    # 256 sites in one window, each leaf 1000x larger in one channel than the other, alternating:
+    # every unit-peak product is 1e-384, below float64; the logarithms hold it.
+    arch = convac.Architecture.deep_1d(n_inputs=256, n_features=2, channels=[2], windows=[256])
+    psi = ConvACWaveFunction(arch, weights="signed", seed=0)
+    with torch.no_grad():
+        leaf = psi.amplitude.conv[0]
+        leaf[0::2] = torch.tensor([1.0, 1e-3], dtype=leaf.dtype)
+        leaf[1::2] = torch.tensor([1e-3, 1.0], dtype=leaf.dtype)
+    sigma = torch.randint(0, 2, (2, 256), generator=torch.Generator().manual_seed(5))
+    matrices = layer_weights(psi.amplitude, [r.detach() for r in psi.variational_parameters()])
+    assert _flip_scores_linear(arch, matrices, sigma) is None
+    log_abs, sign = _flip_scores(psi.amplitude, matrices, sigma)
+    direct = _direct_flips(psi, sigma)
+    assert torch.allclose(log_abs[..., 0], direct.real, rtol=1e-12)
+    assert torch.equal(sign[..., 0] < 0, torch.cos(direct.imag) < 0)
+
+
+def test_a_zero_amplitude_configuration_takes_the_path_updates():
+    # h(sigma) = 0 leaves no ratio for the gradient route; the flips that make it nonzero are still exact
+    psi = ConvACWaveFunction(ARCHS["chain-8"], weights="signed", seed=0)
+    with torch.no_grad():
+        psi.amplitude.conv[0][0, 0].zero_()  # site 0 spin up: every amplitude with it is 0
+    sigma = torch.zeros(1, 8, dtype=torch.int64)
+    raws = [r.detach() for r in psi.variational_parameters()]
+    assert _flip_log_psi_by_gradient(psi, raws, sigma) is None
+    flips = flip_log_psi(psi, sigma)
+    assert torch.allclose(flips[0, 0], _direct_flips(psi, sigma)[0, 0], rtol=1e-12)
+    assert bool((flips[0, 1:].real == -math.inf).all())
+
+
+@pytest.mark.parametrize(
+    ("kind", "sampler"),
+    [("signed", "metropolis"), ("phase", "metropolis"), ("signed", "exact"), ("signed-translation-flip", "exact")],
+)
+def test_the_sr_estimate_reads_the_same_gradient_from_its_rows(kind, sampler):
+    # with SR the gradient is 2 Re sum_i w_i conj(eps_i) O_i from the Jacobian, not a backward pass of its own
+    H = tfim((8,), field=1.0)
+    psi = ConvACWaveFunction(ARCHS["chain-8"], seed=6, **KINDS[kind])
+    make = {"metropolis": lambda: MetropolisSampler(psi, 8, seed=0), "exact": lambda: ExactSampler(psi, 8, seed=0)}
+    plain = Sampled(psi, H, make[sampler]()).estimate(6, 1)
+    with_sr = Sampled(psi, H, make[sampler]()).estimate(6, 1, with_sr=True)
+    assert with_sr.energy == pytest.approx(plain.energy, rel=1e-12)
+    assert torch.allclose(with_sr.gradient, plain.gradient, rtol=1e-9, atol=1e-12)
 
 
 @pytest.mark.parametrize("symmetry", ["none", "translation_spin_flip"])

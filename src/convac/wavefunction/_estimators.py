@@ -245,50 +245,41 @@ class Sampled:
         return log_other
 
     def estimate(self, n_per_chain: int, n_discard: int, with_sr: bool = False) -> Estimate:
-        """Sample, then the energy, variance, chain error bar and the gradient estimate."""
+        """Sample, then the energy, variance, chain error bar and the gradient estimate.
+
+        With ``with_sr`` the gradient is read from the SR rows (``2 Re sum_i w_i conj(eps_i) O_i``), so
+        ``log psi`` needs no graph of its own: the per-sample Jacobian is computed once, for both.
+        """
         self.sampler.refresh()
         sigma, acceptance = self.sampler.sample(n_per_chain, n_discard)
-        with torch.enable_grad():
+        with torch.set_grad_enabled(not with_sr):
             # a symmetrised log psi is the sum of its group terms, which importance weights need too
             terms = self.psi.log_psi_terms(sigma) if self.psi.group_perms.shape[0] > 1 else None
             log_psi = self.psi.log_psi(sigma) if terms is None else combine_terms(terms)
-            local = self.local_energies(sigma, log_psi.detach())
-            log_weights = self.sampler.log_weights(sigma, log_psi.detach(), terms)
-            if log_weights is not None:
-                return self._weighted(sigma, log_psi, local, torch.softmax(log_weights, 0), acceptance, with_sr)
-            energy = local.real.mean()
-            centred = (local - local.mean()).detach()
-            # d/dtheta Re[conj(eps) log psi] = Re[conj(eps) O]: the surrogate's gradient is the force.
-            surrogate = 2.0 * (centred.conj() * log_psi).real.mean()
-            gradient = _flat_grad(self.psi, surrogate)
-        chains = local.real.view(n_per_chain, self.sampler.n_chains).mean(0)
-        error = float(chains.std() / math.sqrt(chains.numel())) if chains.numel() > 1 else math.nan
-        est = Estimate(float(energy), float((local - local.mean()).abs().pow(2).mean()), error, gradient, acceptance)
-        if with_sr:
-            jac = self.psi.per_sample_jacobian(sigma)
-            scale = 1.0 / math.sqrt(sigma.shape[0])
-            est.sr_x, est.sr_e = _sr_rows(scale * (jac - jac.mean(0)), scale * centred)
-        return est
-
-    def _weighted(
-        self,
-        sigma: torch.Tensor,
-        log_psi: torch.Tensor,
-        local: torch.Tensor,
-        w: torch.Tensor,
-        acceptance: float,
-        with_sr: bool,
-    ) -> Estimate:
-        """Return the estimate from importance-weighted samples, ``w`` normalised to sum 1 (class docstring)."""
+        local = self.local_energies(sigma, log_psi.detach())
+        log_weights = self.sampler.log_weights(sigma, log_psi.detach(), terms)
+        if log_weights is None:
+            w = torch.full((sigma.shape[0],), 1.0 / sigma.shape[0], dtype=torch.float64)
+        else:
+            w = torch.softmax(log_weights, 0)
         energy = (w * local.real).sum()
         centred = (local - (w * local).sum()).detach()
-        surrogate = 2.0 * (w * (centred.conj() * log_psi).real).sum()
-        gradient = _flat_grad(self.psi, surrogate)
-        error = float((w.square() * centred.real.square()).sum().sqrt())
         variance = float((w * centred.abs().square()).sum())
-        est = Estimate(float(energy), variance, error, gradient, acceptance, float(1.0 / w.square().sum()))
-        if with_sr:
-            jac = self.psi.per_sample_jacobian(sigma)
-            root = w.sqrt().unsqueeze(1)
-            est.sr_x, est.sr_e = _sr_rows(root * (jac - (w.unsqueeze(1) * jac).sum(0)), root[:, 0] * centred)
+        if log_weights is None:
+            chains = local.real.view(n_per_chain, self.sampler.n_chains).mean(0)
+            error = float(chains.std() / math.sqrt(chains.numel())) if chains.numel() > 1 else math.nan
+            effective = None
+        else:
+            error = float((w.square() * centred.real.square()).sum().sqrt())
+            effective = float(1.0 / w.square().sum())
+        if not with_sr:
+            # d/dtheta Re[conj(eps) log psi] = Re[conj(eps) O]: the surrogate's gradient is the force.
+            with torch.enable_grad():
+                gradient = _flat_grad(self.psi, 2.0 * (w * (centred.conj() * log_psi).real).sum())
+            return Estimate(float(energy), variance, error, gradient, acceptance, effective)
+        jac = self.psi.per_sample_jacobian(sigma)
+        gradient = 2.0 * (w.unsqueeze(1) * (centred.conj().unsqueeze(1) * jac).real).sum(0)
+        est = Estimate(float(energy), variance, error, gradient, acceptance, effective)
+        root = w.sqrt().unsqueeze(1)
+        est.sr_x, est.sr_e = _sr_rows(root * (jac - (w.unsqueeze(1) * jac).sum(0)), root[:, 0] * centred)
         return est
