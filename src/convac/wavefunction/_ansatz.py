@@ -286,12 +286,17 @@ def _conv(x: torch.Tensor, weight: torch.Tensor, per_sample: bool) -> torch.Tens
 
 
 def _log_scores(
-    model: DeepConvAC, features: torch.Tensor, raws: list[torch.Tensor], per_sample: bool
+    model: DeepConvAC,
+    features: torch.Tensor,
+    raws: list[torch.Tensor],
+    per_sample: bool,
+    record: list[tuple[torch.Tensor, torch.Tensor]] | None = None,
 ) -> tuple[torch.Tensor, torch.Tensor]:
     """``(log|h_y|, mantissa)`` of ``model``'s scores, both (B, n_outputs), from raw parameters ``raws``.
 
     The same layer arithmetic as :class:`DeepConvAC` (1x1 conv, renormalise, product-pool,
-    renormalise; large windows pairwise), with weights that may carry a batch axis.
+    renormalise; large windows pairwise), with weights that may carry a batch axis. ``record``:
+    a list that receives each convolution's ``(input, output)``, the output layer's last.
     """
     arch = model.arch
     weights = layer_weights(model, raws)
@@ -299,12 +304,17 @@ def _log_scores(
     x, exponent = F.normalize(features, exponent)
     for layer in range(arch.depth):
         grid, window = arch.layer_grid(layer), arch.windows[layer]
-        x, exponent = F.normalize(_conv(x, weights[layer], per_sample), exponent)
+        y = _conv(x, weights[layer], per_sample)
+        if record is not None:
+            record.append((x, y))
+        x, exponent = F.normalize(y, exponent)
         if arch.pool_sizes[layer] <= 8:
             x, exponent = F.normalize(F.product_pool(x, grid, window), exponent)
         else:
             x, exponent = F.window_product_pool(x, exponent, grid, window)
     top = x[:, 0, :]
     out = torch.einsum("bc,bcy->by", top, weights[-1]) if per_sample else top @ weights[-1]
+    if record is not None:
+        record.append((top, out))
     log_abs = torch.log(out.abs().clamp_min(torch.finfo(out.dtype).tiny)) + _LN2 * exponent.to(out.dtype).unsqueeze(1)
     return log_abs, out

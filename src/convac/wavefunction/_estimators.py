@@ -37,6 +37,7 @@ from convac.wavefunction._ansatz import ConvACWaveFunction, combine_terms
 from convac.wavefunction._exact_sampler import ExactSampler
 from convac.wavefunction._flips import flip_log_psi
 from convac.wavefunction._hamiltonian import Hamiltonian
+from convac.wavefunction._one_pass import BatchPass
 from convac.wavefunction._sampler import MetropolisSampler
 from convac.wavefunction._tree import amplitude_vector
 
@@ -215,19 +216,26 @@ class Sampled:
     def __init__(self, psi: ConvACWaveFunction, H: Hamiltonian, sampler: MetropolisSampler | ExactSampler) -> None:
         self.psi, self.H, self.sampler = psi, H, sampler
 
-    def local_energies(self, sigma: torch.Tensor, log_psi: torch.Tensor) -> torch.Tensor:
-        """``E_loc(sigma) = sum_k H[sigma, sigma'_k] psi(sigma'_k) / psi(sigma)``, (B,) real or complex."""
+    def local_energies(
+        self, sigma: torch.Tensor, log_psi: torch.Tensor, flips: torch.Tensor | None = None
+    ) -> torch.Tensor:
+        """``E_loc(sigma) = sum_k H[sigma, sigma'_k] psi(sigma'_k) / psi(sigma)``, (B,) real or complex.
+
+        ``flips``: ``log psi`` of every single-spin flip (B, N) where already known (:class:`BatchPass`).
+        """
         connected, elements = self.H.connected(sigma)
         off = elements[:, 1:]
         rows, cols = torch.nonzero(off, as_tuple=True)
         total = elements[:, 0].to(log_psi.dtype)
         if rows.numel():
-            ratio = torch.exp(self._log_psi_connected(sigma, connected[:, 1:][rows, cols], rows) - log_psi[rows])
+            ratio = torch.exp(self._log_psi_connected(sigma, connected[:, 1:][rows, cols], rows, flips) - log_psi[rows])
             total = total.index_add(0, rows, (ratio * off[rows, cols]).to(total.dtype))
         return total
 
     @torch.no_grad()
-    def _log_psi_connected(self, sigma: torch.Tensor, other: torch.Tensor, rows: torch.Tensor) -> torch.Tensor:
+    def _log_psi_connected(
+        self, sigma: torch.Tensor, other: torch.Tensor, rows: torch.Tensor, flips: torch.Tensor | None = None
+    ) -> torch.Tensor:
         """``log psi(other)``, where ``other[i]`` is connected to ``sigma[rows[i]]``.
 
         Configurations one spin away (the transverse field's) are read from
@@ -238,7 +246,7 @@ class Sampled:
         single = changed.sum(1) == 1
         if not bool(single.any()):
             return self.psi.log_psi(other)
-        flips = flip_log_psi(self.psi, sigma)
+        flips = flip_log_psi(self.psi, sigma) if flips is None else flips
         log_other = flips[rows, changed.to(torch.int64).argmax(1)]
         if not bool(single.all()):
             log_other[~single] = self.psi.log_psi(other[~single]).to(log_other.dtype)
@@ -252,11 +260,16 @@ class Sampled:
         """
         self.sampler.refresh()
         sigma, acceptance = self.sampler.sample(n_per_chain, n_discard)
-        with torch.set_grad_enabled(not with_sr):
-            # a symmetrised log psi is the sum of its group terms, which importance weights need too
-            terms = self.psi.log_psi_terms(sigma) if self.psi.group_perms.shape[0] > 1 else None
-            log_psi = self.psi.log_psi(sigma) if terms is None else combine_terms(terms)
-        local = self.local_energies(sigma, log_psi.detach())
+        symmetrised = self.psi.group_perms.shape[0] > 1
+        one = BatchPass(self.psi, sigma) if with_sr and BatchPass.applies(self.psi) else None
+        if one is not None:
+            terms, log_psi = (one.terms if symmetrised else None), one.log_psi()
+        else:
+            with torch.set_grad_enabled(not with_sr):
+                # a symmetrised log psi is the sum of its group terms, which importance weights need too
+                terms = self.psi.log_psi_terms(sigma) if symmetrised else None
+                log_psi = self.psi.log_psi(sigma) if terms is None else combine_terms(terms)
+        local = self.local_energies(sigma, log_psi.detach(), None if one is None else one.flip_log_psi())
         log_weights = self.sampler.log_weights(sigma, log_psi.detach(), terms)
         if log_weights is None:
             w = torch.full((sigma.shape[0],), 1.0 / sigma.shape[0], dtype=torch.float64)
@@ -277,7 +290,7 @@ class Sampled:
             with torch.enable_grad():
                 gradient = _flat_grad(self.psi, 2.0 * (w * (centred.conj() * log_psi).real).sum())
             return Estimate(float(energy), variance, error, gradient, acceptance, effective)
-        jac = self.psi.per_sample_jacobian(sigma)
+        jac = self.psi.per_sample_jacobian(sigma) if one is None else one.jacobian()
         gradient = 2.0 * (w.unsqueeze(1) * (centred.conj().unsqueeze(1) * jac).real).sum(0)
         est = Estimate(float(energy), variance, error, gradient, acceptance, effective)
         root = w.sqrt().unsqueeze(1)

@@ -42,7 +42,7 @@ from convac.spec import Architecture
 from convac.wavefunction._ansatz import ConvACWaveFunction, _log_scores, combine_terms, layer_weights
 from convac.wavefunction._symmetry import group_images
 
-__all__ = ["flip_log_psi"]
+__all__ = ["flip_log_psi", "flips_from_input_gradient", "symmetrised_flips"]
 
 
 def _signed_log(x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
@@ -203,13 +203,19 @@ def flip_log_psi(psi: ConvACWaveFunction, sigma: torch.Tensor) -> torch.Tensor:
         sigma = sigma.to(torch.int64)
         perms, flips = psi.group_perms, psi.group_flips
         images = group_images(sigma, perms, flips).reshape(-1, psi.n_sites)
-        terms = _network_flip_log_psi(psi, images).reshape(sigma.shape[0], perms.shape[0], psi.n_sites)
-        if perms.shape[0] == 1:
-            return terms[:, 0]
-        # sigma^j's image under g is g sigma with image site perms[g]^-1(j) flipped
-        inverse = torch.argsort(perms, dim=1)
-        gathered = terms.gather(2, inverse.unsqueeze(0).expand(sigma.shape[0], -1, -1))
-        return combine_terms(gathered.transpose(1, 2).reshape(-1, perms.shape[0])).reshape(sigma.shape)
+        return symmetrised_flips(psi, _network_flip_log_psi(psi, images))
+
+
+def symmetrised_flips(psi: ConvACWaveFunction, image_flips: torch.Tensor) -> torch.Tensor:
+    """Single-flip ``log psi`` of the group sum from the tree's on every image: (B * G, N) -> (B, N)."""
+    group, n = psi.group_perms.shape[0], psi.n_sites
+    terms = image_flips.reshape(-1, group, n)
+    if group == 1:
+        return terms[:, 0]
+    # sigma^j's image under g is g sigma with image site perms[g]^-1(j) flipped
+    inverse = torch.argsort(psi.group_perms, dim=1)
+    gathered = terms.gather(2, inverse.unsqueeze(0).expand(terms.shape[0], -1, -1))
+    return combine_terms(gathered.transpose(1, 2).reshape(-1, group)).reshape(-1, n)
 
 
 def _network_flip_log_psi(psi: ConvACWaveFunction, sigma: torch.Tensor) -> torch.Tensor:
@@ -242,9 +248,15 @@ def _flip_log_psi_by_gradient(
     with torch.enable_grad():
         log_abs, mantissa = _log_scores(psi.amplitude, features, raws, per_sample=False)
         (grad,) = torch.autograd.grad(log_abs[:, 0].sum(), features)
+    return flips_from_input_gradient(psi, log_abs.detach()[:, 0], mantissa.detach()[:, 0], grad, sigma)
+
+
+def flips_from_input_gradient(
+    psi: ConvACWaveFunction, log_abs: torch.Tensor, mantissa: torch.Tensor, grad: torch.Tensor, sigma: torch.Tensor
+) -> torch.Tensor | None:
+    """Single-flip ``log psi`` of the tree from ``d log|h| / d f`` (B, N, 2) at ``sigma``; ``None`` where ``h = 0``."""
     ratio = grad.gather(2, (1 - sigma).unsqueeze(-1))[..., 0]  # (B, N): h(sigma^j) / h(sigma)
-    if bool((mantissa[:, 0] == 0).any()) or not bool(torch.isfinite(ratio).all()):
+    if bool((mantissa == 0).any()) or not bool(torch.isfinite(ratio).all()):
         return None
-    flip_log_abs = log_abs.detach()[:, :1] + torch.log(ratio.abs())
-    negative = (mantissa.detach()[:, :1] < 0) ^ (ratio < 0)
-    return psi.compose_log_psi(flip_log_abs, negative, None)
+    negative = (mantissa < 0).unsqueeze(1) ^ (ratio < 0)
+    return psi.compose_log_psi(log_abs.unsqueeze(1) + torch.log(ratio.abs()), negative, None)

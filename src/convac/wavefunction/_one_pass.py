@@ -1,0 +1,105 @@
+"""A sampled batch's ``log psi`` terms, single-flip amplitudes and per-sample Jacobian from one pass.
+
+A stochastic-reconfiguration step needs three things of its samples: ``log psi`` (and, for a
+symmetrised ansatz, its ``G`` group terms), ``psi`` of every single-spin flip (the transverse
+field's local energy) and ``O = d log psi / d theta`` per sample. All three come from *one*
+log-scale forward pass of the tree over the group images and *one* backward pass to its inputs and
+to every convolution's output:
+
+- the flips from the input gradient (the tree is linear in each leaf's one-hot input, see
+  :mod:`convac.wavefunction._flips`);
+- the Jacobian from the outputs' gradients: a convolution ``y_p = x_p W_p`` at node ``p`` has
+  ``d log|h| / d W_p = x_p (x) dlog|h|/dy_p`` for each image, and the symmetrised
+  ``O = sum_g (h_g / psi) d log|h_g| / d theta`` contracts the images' outer products with the
+  coefficients ``h_g / psi`` in one product over ``g`` per node, never storing a per-image Jacobian.
+
+The per-copy route it replaces (:meth:`ConvACWaveFunction.per_sample_jacobian`, a private copy of
+every weight per sample and image) stays for ansätze with a phase network, whose ``O`` is complex.
+Timings: ``benchmarks/bench_path_updates.py``.
+
+Examples
+--------
+>>> import torch, convac
+>>> from convac.wavefunction import ConvACWaveFunction
+>>> arch = convac.Architecture.deep_1d(n_inputs=8, n_features=2, channels=[3, 2, 2])
+>>> psi = ConvACWaveFunction(arch, weights="signed", symmetry="translation", seed=0)
+>>> sigma = torch.randint(0, 2, (5, 8), generator=torch.Generator().manual_seed(0))
+>>> one = BatchPass(psi, sigma)
+>>> bool(torch.allclose(one.jacobian(), psi.per_sample_jacobian(sigma), atol=1e-10))
+True
+"""
+
+from __future__ import annotations
+
+import torch
+from torch import nn
+
+from convac.errors import InternalError
+from convac.wavefunction._ansatz import ConvACWaveFunction, _log_scores, combine_terms, layer_weights
+from convac.wavefunction._flips import flips_from_input_gradient, symmetrised_flips
+from convac.wavefunction._symmetry import group_images
+
+__all__ = ["BatchPass"]
+
+
+class BatchPass:
+    """One forward and one backward pass of ``psi``'s tree over the group images of ``sigma`` (B, N).
+
+    Needs an ansatz without a phase network (:meth:`applies`).
+    """
+
+    @staticmethod
+    def applies(psi: ConvACWaveFunction) -> bool:
+        """Whether ``psi`` is real (no phase network), the case this pass covers."""
+        return psi.phase is None
+
+    def __init__(self, psi: ConvACWaveFunction, sigma: torch.Tensor) -> None:
+        if not self.applies(psi):
+            raise InternalError("BatchPass needs an ansatz without a phase network; check BatchPass.applies first")
+        self.psi = psi
+        self.batch, self.group = sigma.shape[0], psi.group_perms.shape[0]
+        self.images = group_images(sigma.to(torch.int64), psi.group_perms, psi.group_flips).reshape(-1, psi.n_sites)
+        self.raws = [r.detach() for r in psi.split_raws(psi.variational_parameters())[0]]
+        features = nn.functional.one_hot(self.images, 2).to(torch.float64).requires_grad_()
+        record: list[tuple[torch.Tensor, torch.Tensor]] = []
+        with torch.enable_grad():
+            log_abs, mantissa = _log_scores(psi.amplitude, features, self.raws, per_sample=False, record=record)
+            grads = torch.autograd.grad(log_abs[:, 0].sum(), [features, *(y for _, y in record)])
+        self.log_abs, self.mantissa = log_abs.detach()[:, 0], mantissa.detach()[:, 0]
+        self.input_grad = grads[0]
+        self.conv_inputs = [x.detach() for x, _ in record]
+        self.output_grads = list(grads[1:])
+        self.terms = psi.compose_log_psi(self.log_abs, self.mantissa < 0, None).reshape(self.batch, self.group)
+
+    def log_psi(self) -> torch.Tensor:
+        """``log psi`` of the samples: (B,), the group sum of :attr:`terms`."""
+        return self.terms[:, 0] if self.group == 1 else combine_terms(self.terms)
+
+    def flip_log_psi(self) -> torch.Tensor | None:
+        """``log psi`` of every single-spin flip (B, N), or ``None`` where an image has ``h = 0``."""
+        flips = flips_from_input_gradient(self.psi, self.log_abs, self.mantissa, self.input_grad, self.images)
+        return None if flips is None else symmetrised_flips(self.psi, flips)
+
+    def jacobian(self) -> torch.Tensor:
+        """``O[b, k] = d log psi(sigma_b) / d theta_k``: (B, n_params), real, as the per-copy Jacobian."""
+        b, g = self.batch, self.group
+        if g == 1:
+            coeff = torch.ones(b, 1, dtype=torch.float64)
+        else:  # h_g / psi: real, since each term is log|h_g| + i pi [h_g < 0]
+            coeff = torch.exp(self.terms - self.log_psi().unsqueeze(1))
+            coeff = coeff.real if coeff.is_complex() else coeff
+        weights = layer_weights(self.psi.amplitude, self.raws)
+        blocks = []
+        for x, dy, weight in zip(self.conv_inputs, self.output_grads, weights, strict=True):
+            if x.dim() == 2:  # the output layer: one position
+                x, dy = x.unsqueeze(1), dy.unsqueeze(1)
+            x = coeff.reshape(b, g, 1, 1) * x.reshape(b, g, *x.shape[1:])
+            dy = dy.reshape(b, g, *dy.shape[1:])
+            if weight.dim() == 3:  # one matrix per position
+                block = torch.einsum("bgpi,bgpo->bpio", x, dy)
+            else:  # shared by every position
+                block = torch.einsum("bgpi,bgpo->bio", x, dy)
+            if self.psi.weights == "positive":  # W = exp(raw): d/d raw = W d/dW
+                block = block * weight
+            blocks.append(block.reshape(b, -1))
+        return torch.cat(blocks, dim=1)
