@@ -13,9 +13,14 @@ samples and symmetrised over the 72 translations and spin flips with 128 samples
   ``c x c`` product per node) against one path to the root per spin (the draw before,
   ``benchmarks/_exact_sampler_before.py``), on the same sampler and seed; the samples must be the
   same and their ``log p`` equal to rounding;
-- **local energies**: ``Sampled.local_energies`` (every single-spin flip by one path update of the
-  tree, ``convac.wavefunction._flips``) against evaluating every connected configuration in full
+- **local energies**: ``Sampled.local_energies`` (every single-spin flip from
+  ``convac.wavefunction._flips``) against evaluating every connected configuration in full
   with ``psi.log_psi`` (what it did before); the values must agree;
+- **flips: paths -> backward pass**: every single-flip ``log psi`` from one backward pass
+  (``flip_log_psi``'s default) against the path updates above (``route="paths"``);
+- **terms + flips + Jacobian**: a step's ``log psi`` terms, flips and per-sample Jacobian from one
+  forward and one backward pass (``BatchPass``) against the three separate routes it replaced
+  (no-grad terms, path updates, the per-copy ``per_sample_jacobian``);
 - **SR solve**: the minSR solve with real rows for a real ``psi`` against the rows it used before
   (real and imaginary parts stacked, the imaginary ones all zero), from the same samples.
 
@@ -36,6 +41,8 @@ import torch
 
 from convac.wavefunction import ConvACWaveFunction, ExactSampler, architecture_for, tfim
 from convac.wavefunction._estimators import Estimate, Sampled
+from convac.wavefunction._flips import flip_log_psi
+from convac.wavefunction._one_pass import BatchPass
 from convac.wavefunction._optimize import sr_direction
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
@@ -98,6 +105,27 @@ def bench(symmetry: str, n_samples: int, repeats: int) -> None:
     after = _time(lambda: sampled.local_energies(sigma, log_psi), repeats)
     gap = float((before[3] - after[3]).abs().max() / before[3].abs().max())
     _row("local energies", before[:3], after[:3], f"max relative difference {gap:.1e}")
+
+    before = _time(lambda: flip_log_psi(psi, sigma, route="paths"), repeats)
+    after = _time(lambda: flip_log_psi(psi, sigma), repeats)
+    gap = float((torch.exp(after[3] - before[3]) - 1).abs().max())
+    _row("flips: paths -> backward pass", before[:3], after[:3], f"max relative difference {gap:.1e}")
+
+    def separate() -> torch.Tensor:
+        with torch.no_grad():
+            psi.log_psi_terms(sigma)
+        flip_log_psi(psi, sigma, route="paths")
+        return psi.per_sample_jacobian(sigma)
+
+    def one_pass() -> torch.Tensor:
+        one = BatchPass(psi, sigma)
+        one.flip_log_psi()
+        return one.jacobian()
+
+    before = _time(separate, repeats)
+    after = _time(one_pass, repeats)
+    gap = float((before[3] - after[3]).abs().max() / before[3].abs().max())
+    _row("terms + flips + Jacobian", before[:3], after[:3], f"Jacobian max relative difference {gap:.1e}")
 
     est = sampled.estimate(n_samples // 64, 0, with_sr=True)
     assert est.sr_x is not None and est.sr_e is not None

@@ -37,6 +37,7 @@ import math
 import torch
 from torch import nn
 
+from convac._validation import choice
 from convac.models import DeepConvAC
 from convac.spec import Architecture
 from convac.wavefunction._ansatz import ConvACWaveFunction, _log_scores, combine_terms, layer_weights
@@ -183,12 +184,13 @@ def _flip_scores_linear(
     return torch.log(path.abs()) + path_scale.unsqueeze(-1), torch.sign(path)
 
 
-def flip_log_psi(psi: ConvACWaveFunction, sigma: torch.Tensor) -> torch.Tensor:
+def flip_log_psi(psi: ConvACWaveFunction, sigma: torch.Tensor, route: str = "auto") -> torch.Tensor:
     """``log psi(sigma^j)`` for every configuration and site: (B, N), ``sigma^j`` = ``sigma`` with spin ``j`` flipped.
 
     The same values and type as :meth:`ConvACWaveFunction.log_psi` on the flipped configurations
     (real, or complex for signed weights and a phase network; summed over the group for a
-    symmetrised ansatz), without gradient.
+    symmetrised ansatz), without gradient. ``route="paths"`` skips the backward-pass route (the
+    module docstring's route 1), for comparisons.
 
     Examples
     --------
@@ -203,7 +205,7 @@ def flip_log_psi(psi: ConvACWaveFunction, sigma: torch.Tensor) -> torch.Tensor:
         sigma = sigma.to(torch.int64)
         perms, flips = psi.group_perms, psi.group_flips
         images = group_images(sigma, perms, flips).reshape(-1, psi.n_sites)
-        return symmetrised_flips(psi, _network_flip_log_psi(psi, images))
+        return symmetrised_flips(psi, _network_flip_log_psi(psi, images, choice(route, "route", ("auto", "paths"))))
 
 
 def symmetrised_flips(psi: ConvACWaveFunction, image_flips: torch.Tensor) -> torch.Tensor:
@@ -218,10 +220,10 @@ def symmetrised_flips(psi: ConvACWaveFunction, image_flips: torch.Tensor) -> tor
     return combine_terms(gathered.transpose(1, 2).reshape(-1, group)).reshape(-1, n)
 
 
-def _network_flip_log_psi(psi: ConvACWaveFunction, sigma: torch.Tensor) -> torch.Tensor:
+def _network_flip_log_psi(psi: ConvACWaveFunction, sigma: torch.Tensor, route: str) -> torch.Tensor:
     """:func:`flip_log_psi` of the network itself, before any symmetrisation."""
     amp_raws, phase_raws = psi.split_raws([r.detach() for r in psi.variational_parameters()])
-    if psi.phase is None:
+    if psi.phase is None and route == "auto":
         by_gradient = _flip_log_psi_by_gradient(psi, amp_raws, sigma)
         if by_gradient is not None:
             return by_gradient
