@@ -4,23 +4,14 @@ import pytest
 import torch
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from wf_archs import ARCHS
 
-import convac
 from convac.errors import InternalError
 from convac.wavefunction import ConvACWaveFunction, ExactSampler, tfim
 from convac.wavefunction._estimators import Sampled
 from convac.wavefunction._flips import flip_log_psi
 from convac.wavefunction._one_pass import BatchPass
 
-ARCHS = {
-    "chain-8": convac.Architecture.deep_1d(n_inputs=8, n_features=2, channels=[3, 4, 2]),
-    "chain-12-window-3": convac.Architecture.deep_1d(n_inputs=12, n_features=2, channels=[2, 3, 2], windows=[2, 3, 2]),
-    "square-4x4": convac.Architecture.deep_2d(height=4, width=4, n_features=2, channels=[3, 2]),
-    "2x4-shared": convac.Architecture.deep_2d(
-        height=2, width=4, n_features=2, channels=[3, 2], windows=[(1, 2), (2, 2)], shared=True
-    ),
-    "chain-16-one-window": convac.Architecture.deep_1d(n_inputs=16, n_features=2, channels=[3], windows=[16]),
-}
 KINDS = {
     "positive": {"weights": "positive"},
     "signed": {"weights": "signed"},
