@@ -46,3 +46,15 @@ def test_symmetrised_run_prints_the_rank_bound(capsys):
 def test_translation_symmetry_on_open_boundaries_is_one_line():
     line = _one_line(["wavefunction", "--shape", "8", "--channels", "2,2,2", "--open", "--symmetry", "translation"])
     assert "periodic" in line
+
+
+def test_final_samples_measure_the_trained_ansatz(tmp_path, capsys):
+    out = tmp_path / "tfim"
+    argv = ["wavefunction", "--model", "tfim", "--shape", "8", "--channels", "2,2,2", "--steps", "2", "--sample"]
+    argv += ["--sampler", "exact", "--chains", "8", "--samples-per-chain", "2", "--final-samples", "500"]
+    assert main([*argv, "--out", str(out)]) == 0
+    assert json.loads((out / "summary.json").read_text())["final"]["n_samples"] == 500
+
+
+def test_negative_final_samples_is_one_line():
+    assert "--final-samples" in _one_line(["wavefunction", "--sample", "--final-samples", "-3"])

@@ -1,15 +1,19 @@
 """Design from the state, equal-parameter arms, and the run front-end."""
 
+import dataclasses
 import itertools
 import json
 
 import numpy as np
 import pytest
+import torch
 
 import convac
 from convac.channel_design import DEFAULT_MARGIN
 from convac.errors import ConvacTypeError, InputError
 from convac.wavefunction import (
+    ConvACWaveFunction,
+    FullSum,
     WavefunctionRun,
     architecture_for,
     canonical_profile,
@@ -173,6 +177,22 @@ def test_run_writes_summary_history_and_figure(tmp_path):
     assert all(row["ansatz_rank"] <= row["rank_bound"] for row in summary["entanglement"])
 
 
+def test_a_sampled_run_measures_its_final_ansatz_from_fresh_samples(tmp_path):
+    config = WavefunctionRun(
+        model="tfim", shape=(8,), channels=(2, 2, 2), symmetry="translation", full_sum=False, sampler="exact",
+        optimizer="sr", steps=3, lr=0.05, n_chains=16, n_per_chain=4, threads=1, final_samples=3000,
+        out=str(tmp_path / "run"),
+    )  # fmt: skip
+    summary = run(config)
+    final = summary["final"]
+    assert final["n_samples"] == 3000 and summary["energy"] == final["energy"] and summary["error"] == final["error"]
+    trained = ConvACWaveFunction(architecture_for((8,), (2, 2, 2)), weights="signed", symmetry="translation")
+    trained.load_state_dict(torch.load(tmp_path / "run" / "checkpoint.pt", weights_only=False)["psi"])
+    exact = FullSum(trained, tfim((8,))).estimate().energy
+    assert abs(final["energy"] - exact) < 4 * final["error"]
+    assert run(dataclasses.replace(config, final_samples=0, out=None))["final"] is None
+
+
 @pytest.mark.parametrize(
     ("call", "error", "message"),
     [
@@ -187,6 +207,11 @@ def test_run_writes_summary_history_and_figure(tmp_path):
             "full_sum=True needs N <= 20",
         ),
         (lambda: run({"model": "tfim"}), ConvacTypeError, "config must be a WavefunctionRun"),
+        (
+            lambda: run(WavefunctionRun(shape=(4,), channels=(2, 2), full_sum=False, steps=1, final_samples=1)),
+            InputError,
+            "final_samples must be",
+        ),
         (
             lambda: design_from_state(np.eye(16)[0], (4,), 40, method="mincut"),
             InputError,

@@ -11,7 +11,16 @@ from scipy import stats
 import convac
 from convac.cli import main
 from convac.errors import InputError
-from convac.wavefunction import ConvACWaveFunction, ExactSampler, FullSum, Sampled, optimize, tfim
+from convac.wavefunction import (
+    ConvACWaveFunction,
+    ExactSampler,
+    FullSum,
+    Sampled,
+    heisenberg,
+    optimize,
+    sampled_energy,
+    tfim,
+)
 from convac.wavefunction._symmetry import basis_images
 from convac.wavefunction._tree import amplitude_vector, tree_scores
 
@@ -219,3 +228,51 @@ def test_symmetrised_exact_sampled_optimisation_lowers_the_energy():
                       n_per_chain=8, threads=1)  # fmt: skip
     assert all(r["acceptance"] == 1.0 and 0 < r["effective_samples"] <= 256 for r in result.history)
     assert result.history[-1]["energy"] < result.history[0]["energy"]
+
+
+@pytest.mark.parametrize(
+    ("H", "kind"),
+    [
+        (tfim((8,), field=1.0), {"weights": "signed"}),
+        (tfim((8,), field=1.0), {"weights": "signed", "symmetry": "translation_spin_flip"}),
+        (tfim((8,), field=0.5), {"weights": "positive", "symmetry": "translation"}),
+        (heisenberg((8,), marshall=True), {"weights": "signed"}),
+    ],
+)
+def test_sampled_energy_of_a_fixed_ansatz_agrees_with_the_full_sum(H, kind):
+    psi = ConvACWaveFunction(ARCHS["chain 8, per position"], seed=3, **kind)
+    exact = FullSum(psi, H).estimate()
+    measured = sampled_energy(psi, H, 6000, batch_size=1000, seed=1)
+    assert measured.n_samples == 6000 and 0 < measured.effective_samples <= 6000 * (1 + 1e-12)
+    assert abs(measured.energy - exact.energy) < 4 * measured.error
+    assert measured.variance == pytest.approx(exact.variance, rel=0.25)
+
+
+def test_sampled_energy_pools_the_batches_into_one_estimate():
+    # the same draws in one batch or in uneven ones: the same estimate (weights share one constant)
+    psi = ConvACWaveFunction(ARCHS["chain 8, per position"], symmetry="translation_spin_flip", seed=4, weights="signed")
+    H = tfim((8,))
+    whole = sampled_energy(psi, H, 1000, batch_size=1000, seed=2)
+    assert whole.error > 0
+    pieces = sampled_energy(psi, H, 1000, batch_size=300, seed=2)
+    assert pieces.n_samples == 1000 and pieces.energy != whole.energy  # other draws (one generator, other sizes)
+    assert abs(pieces.energy - whole.energy) < 4 * math.hypot(pieces.error, whole.error)
+
+
+@pytest.mark.parametrize(
+    ("call", "message"),
+    [
+        (lambda psi: sampled_energy(psi, tfim((8,)), 1), "n_samples must be"),
+        (lambda psi: sampled_energy(psi, tfim((8,)), 10, batch_size=0), "batch_size must be"),
+    ],
+)
+def test_sampled_energy_bad_inputs(call, message):
+    psi = ConvACWaveFunction(ARCHS["chain 8, per position"], seed=0)
+    with pytest.raises(InputError, match=message):
+        call(psi)
+
+
+def test_a_phase_network_cannot_be_measured_by_tree_samples():
+    psi = ConvACWaveFunction(ARCHS["chain 8, per position"], weights="signed", phase=True, seed=0)
+    with pytest.raises(InputError, match="exact sampling needs real amplitudes"):
+        sampled_energy(psi, tfim((8,)), 100)

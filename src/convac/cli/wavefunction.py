@@ -71,6 +71,11 @@ FIELDS = {
     "seed": Field("seed of the weights, the sampler and the optimiser", minimum=0),
     "threads": Field("torch threads (default: torch's)", minimum=1),
     "exact_energy": Field("reference energy (Lanczos when N <= 20)", parse=_finite),
+    "final_samples": Field(
+        "with --sample: measure the trained ansatz from this many independent tree samples (0: the mean of the "
+        "last tenth of the steps)",
+        minimum=0,
+    ),
     "out": Field("run folder (history.jsonl, checkpoint.pt, summary.json, entanglement.png)"),
 }
 

@@ -37,7 +37,7 @@ from convac.wavefunction._entanglement import (
     entanglement_report,
     standard_partitions,
 )
-from convac.wavefunction._estimators import Estimate, FullSum, Sampled
+from convac.wavefunction._estimators import Estimate, FullSum, Sampled, SampledEnergy, sampled_energy
 from convac.wavefunction._exact import ground_state, state_entanglement, state_schmidt_values
 from convac.wavefunction._exact_sampler import ExactSampler
 from convac.wavefunction._hamiltonian import MAX_SPARSE_SITES, Hamiltonian, heisenberg, j1j2, sector_basis, tfim
@@ -61,6 +61,7 @@ __all__ = [
     "MetropolisSampler",
     "PartitionEntanglement",
     "Sampled",
+    "SampledEnergy",
     "VMCConfig",
     "VMCResult",
     "WavefunctionRun",
@@ -79,6 +80,7 @@ __all__ = [
     "j1j2",
     "optimize",
     "run",
+    "sampled_energy",
     "sector_basis",
     "sr_direction",
     "standard_partitions",

@@ -32,6 +32,7 @@ from dataclasses import dataclass
 import numpy as np
 import torch
 
+from convac._validation import integer
 from convac.errors import InputError
 from convac.wavefunction._ansatz import ConvACWaveFunction, combine_terms
 from convac.wavefunction._exact_sampler import ExactSampler
@@ -41,7 +42,7 @@ from convac.wavefunction._one_pass import BatchPass
 from convac.wavefunction._sampler import MetropolisSampler
 from convac.wavefunction._tree import amplitude_vector
 
-__all__ = ["Estimate", "FullSum", "Sampled", "bits_of"]
+__all__ = ["Estimate", "FullSum", "Sampled", "SampledEnergy", "bits_of", "sampled_energy"]
 
 
 @dataclass
@@ -296,3 +297,73 @@ class Sampled:
         root = w.sqrt().unsqueeze(1)
         est.sr_x, est.sr_e = _sr_rows(root * (jac - (w.unsqueeze(1) * jac).sum(0)), root[:, 0] * centred)
         return est
+
+
+@dataclass(frozen=True)
+class SampledEnergy:
+    """The energy of a fixed ansatz from independent exact samples (:func:`sampled_energy`).
+
+    Examples
+    --------
+    >>> SampledEnergy(energy=-20.4, error=0.01, variance=0.3, effective_samples=990.0, n_samples=1000).error
+    0.01
+    """
+
+    energy: float
+    error: float
+    variance: float
+    effective_samples: float
+    n_samples: int
+
+
+@torch.no_grad()
+def sampled_energy(
+    psi: ConvACWaveFunction, H: Hamiltonian, n_samples: int, batch_size: int = 1024, seed: int = 0
+) -> SampledEnergy:
+    """``<psi|H|psi> / <psi|psi>`` of the ansatz as it stands, from ``n_samples`` independent tree samples.
+
+    The measurement after an optimisation, when a step's own few hundred samples are too few and
+    the mean over the last steps mixes states: the samples are drawn by :class:`ExactSampler` in
+    batches of ``batch_size`` (memory: a batch of a symmetrised ansatz holds ``G`` images), the
+    importance weights of a symmetrised ansatz are pooled over all batches (they share one
+    constant), and the error bar is that of independent samples, ``sqrt(sum w_i^2 (E_i - E)^2)``
+    for weights normalised to 1.
+
+    Examples
+    --------
+    >>> import convac
+    >>> from convac.wavefunction import ConvACWaveFunction, tfim
+    >>> psi = ConvACWaveFunction(convac.Architecture.deep_1d(n_inputs=8, n_features=2, channels=[2, 2, 2]),
+    ...                          weights="signed", symmetry="translation", seed=0)
+    >>> H = tfim((8,))
+    >>> estimate = sampled_energy(psi, H, 4096)
+    >>> exact = FullSum(psi, H).estimate().energy
+    >>> abs(estimate.energy - exact) < 4 * estimate.error, estimate.n_samples
+    (True, 4096)
+    """
+    n_samples = integer(n_samples, "n_samples", minimum=2)
+    batch_size = integer(batch_size, "batch_size", minimum=1)
+    sampler = ExactSampler(psi, n_chains=min(batch_size, n_samples), seed=seed)
+    sampled = Sampled(psi, H, sampler)
+    symmetrised = psi.group_perms.shape[0] > 1
+    energies, log_weights = [], []
+    for start in range(0, n_samples, sampler.n_chains):
+        sigma = sampler.sample(1)[0][: n_samples - start]
+        if BatchPass.applies(psi):
+            one = BatchPass(psi, sigma, jacobian=False)
+            terms, log_psi, flips = one.terms, one.log_psi(), one.flip_log_psi()
+        else:
+            terms, log_psi, flips = None, psi.log_psi(sigma), None
+        energies.append(sampled.local_energies(sigma, log_psi, flips).real)
+        weights = sampler.log_weights(sigma, log_psi, terms if symmetrised else None)
+        log_weights.append(torch.zeros(sigma.shape[0], dtype=torch.float64) if weights is None else weights)
+    local, w = torch.cat(energies), torch.softmax(torch.cat(log_weights), 0)
+    energy = float((w * local).sum())
+    centred = local - energy
+    return SampledEnergy(
+        energy=energy,
+        error=float((w.square() * centred.square()).sum().sqrt()),
+        variance=float((w * centred.square()).sum()),
+        effective_samples=float(1.0 / w.square().sum()),
+        n_samples=n_samples,
+    )

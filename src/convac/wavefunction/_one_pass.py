@@ -45,7 +45,8 @@ __all__ = ["BatchPass"]
 class BatchPass:
     """One forward and one backward pass of ``psi``'s tree over the group images of ``sigma`` (B, N).
 
-    Needs an ansatz without a phase network (:meth:`applies`).
+    Needs an ansatz without a phase network (:meth:`applies`). ``jacobian=False`` skips what only
+    :meth:`jacobian` needs (the gradients at the convolutions' outputs).
     """
 
     @staticmethod
@@ -53,7 +54,7 @@ class BatchPass:
         """Whether ``psi`` is real (no phase network), the case this pass covers."""
         return psi.phase is None
 
-    def __init__(self, psi: ConvACWaveFunction, sigma: torch.Tensor) -> None:
+    def __init__(self, psi: ConvACWaveFunction, sigma: torch.Tensor, jacobian: bool = True) -> None:
         if not self.applies(psi):
             raise InternalError("BatchPass needs an ansatz without a phase network; check BatchPass.applies first")
         self.psi = psi
@@ -64,7 +65,8 @@ class BatchPass:
         record: list[tuple[torch.Tensor, torch.Tensor]] = []
         with torch.enable_grad():
             log_abs, mantissa = _log_scores(psi.amplitude, features, self.raws, per_sample=False, record=record)
-            grads = torch.autograd.grad(log_abs[:, 0].sum(), [features, *(y for _, y in record)])
+            outputs = [y for _, y in record] if jacobian else []
+            grads = torch.autograd.grad(log_abs[:, 0].sum(), [features, *outputs])
         self.log_abs, self.mantissa = log_abs.detach()[:, 0], mantissa.detach()[:, 0]
         self.input_grad = grads[0]
         self.conv_inputs = [x.detach() for x, _ in record]
@@ -82,6 +84,8 @@ class BatchPass:
 
     def jacobian(self) -> torch.Tensor:
         """``O[b, k] = d log psi(sigma_b) / d theta_k``: (B, n_params), real, as the per-copy Jacobian."""
+        if not self.output_grads:
+            raise InternalError("BatchPass(..., jacobian=False) has no Jacobian; construct it with jacobian=True")
         b, g = self.batch, self.group
         if g == 1:
             coeff = torch.ones(b, 1, dtype=torch.float64)

@@ -24,11 +24,12 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
-from convac._validation import choice, instance
+from convac._validation import choice, instance, integer
 from convac.errors import InputError
 from convac.wavefunction._ansatz import ConvACWaveFunction
 from convac.wavefunction._design import architecture_for
 from convac.wavefunction._entanglement import entanglement_figure, entanglement_report, standard_partitions
+from convac.wavefunction._estimators import SampledEnergy, sampled_energy
 from convac.wavefunction._exact import ground_state
 from convac.wavefunction._hamiltonian import MAX_SPARSE_SITES, Hamiltonian, heisenberg, j1j2, tfim
 from convac.wavefunction._lattice import check_shape
@@ -50,6 +51,9 @@ class WavefunctionRun:
     ``diag_shift``, ``diag_shift_decay``, ``diag_shift_min``, ``cg_steps``,
     ``n_chains``, ``n_per_chain``, ``sampler``, ``threads``: the optimisation.
     ``exact_energy``: a known reference energy (computed by Lanczos when None and N <= 20).
+    ``final_samples``: with sampling, measure the trained ansatz once more from this many
+    independent tree samples (:func:`sampled_energy`; 0: report the mean of the last tenth of the
+    steps, which mixes the states those steps passed through).
     ``out``/``resume``: the run folder and whether to continue it.
 
     Examples
@@ -87,6 +91,7 @@ class WavefunctionRun:
     sampler: str = "metropolis"
     threads: int | None = None
     exact_energy: float | None = None
+    final_samples: int = 0
     out: str | None = None
     resume: bool = False
 
@@ -161,7 +166,10 @@ def run(config: WavefunctionRun, log: Any = None) -> dict[str, Any]:
         threads=config.threads,
         exact_energy=exact,
     )
-    summary = _summary(config, H, psi, result, state, time.perf_counter() - started)
+    final = None
+    if config.final_samples and not config.full_sum:
+        final = sampled_energy(psi, H, integer(config.final_samples, "final_samples", minimum=2), seed=config.seed)
+    summary = _summary(config, H, psi, result, state, final, time.perf_counter() - started)
     if config.out is not None:
         folder = Path(config.out)
         (folder / "summary.json").write_text(json.dumps(summary, indent=1) + "\n")
@@ -169,7 +177,13 @@ def run(config: WavefunctionRun, log: Any = None) -> dict[str, Any]:
 
 
 def _summary(
-    config: WavefunctionRun, H: Hamiltonian, psi: ConvACWaveFunction, result: VMCResult, state: Any, seconds: float
+    config: WavefunctionRun,
+    H: Hamiltonian,
+    psi: ConvACWaveFunction,
+    result: VMCResult,
+    state: Any,
+    final: SampledEnergy | None,
+    seconds: float,
 ) -> dict[str, Any]:
     rows = []
     if H.n_sites <= MAX_SPARSE_SITES:
@@ -178,16 +192,18 @@ def _summary(
             entanglement_figure(rows, Path(config.out) / "entanglement.png", title=repr(H))
     exact = result.config.exact_energy
     last = result.history[-1] if result.history else {}
+    energy, error = (result.energy, result.error) if final is None else (final.energy, final.error)
     return {
         "config": asdict(config),
         "hamiltonian": repr(H),
         "channels": list(psi.arch.channels),
         "n_params": psi.n_params,
-        "energy": result.energy,
-        "error": result.error,
+        "energy": energy,
+        "error": error,
         "exact_energy": exact,
-        "relative_error": None if exact is None else abs(result.energy - exact) / abs(exact),
-        "variance": last.get("variance", math.nan),
+        "relative_error": None if exact is None else abs(energy - exact) / abs(exact),
+        "final": None if final is None else asdict(final),
+        "variance": last.get("variance", math.nan) if final is None else final.variance,
         "v_score": last.get("v_score", math.nan),
         "steps": len(result.history),
         "seconds": seconds,
