@@ -48,8 +48,9 @@ FIELDS = {
     "windows": Field("pooling windows, comma-separated (2D: 2x2,3x3; default: 2 per layer)", parse=windows_list),
     "weights": Field("positive or signed weights", choices=("positive", "signed")),
     "symmetry": Field(
-        "sum the network over lattice translations and/or the global spin flip",
-        choices=("none", "translation", "spin_flip", "translation_spin_flip"),
+        "sum the network over lattice translations (space_group: and rotations and reflections) and/or the global "
+        "spin flip",
+        choices=("none", "translation", "spin_flip", "translation_spin_flip", "space_group", "space_group_spin_flip"),
     ),
     "optimizer": Field("adam or sr (stochastic reconfiguration)", choices=("adam", "sr")),
     "steps": Field("optimisation steps", minimum=1),

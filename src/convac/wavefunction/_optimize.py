@@ -46,6 +46,7 @@ from convac.wavefunction._estimators import Estimate, FullSum, Sampled
 from convac.wavefunction._exact_sampler import ExactSampler, check_exact_sampling
 from convac.wavefunction._hamiltonian import MAX_SPARSE_SITES, Hamiltonian
 from convac.wavefunction._sampler import MetropolisSampler
+from convac.wavefunction._symmetry import needs_periodic
 
 __all__ = ["OPTIMIZERS", "SAMPLERS", "VMCConfig", "VMCResult", "optimize", "sr_direction"]
 
@@ -211,7 +212,7 @@ def _check_problem(psi: Any, H: Any, config: VMCConfig) -> None:
     instance(H, "H", Hamiltonian, "a convac.wavefunction Hamiltonian (tfim, heisenberg or j1j2)")
     if tuple(psi.arch.grid) != tuple(H.shape):
         raise InputError(f"the ansatz's grid {tuple(psi.arch.grid)} is not the Hamiltonian's lattice {H.shape}")
-    if psi.symmetry.startswith("translation") and not H.pbc:
+    if needs_periodic(psi.symmetry) and not H.pbc:
         raise InputError(
             f"symmetry={psi.symmetry!r} sums over lattice translations, which need periodic boundaries; "
             "use pbc=True or symmetry='none' or 'spin_flip'"

@@ -42,11 +42,33 @@ from convac.mincut import min_cut
 from convac.partitions import Partition
 from convac.spec import Architecture
 
-__all__ = ["SYMMETRIES", "Symmetry", "basis_images", "group_images", "symmetric_rank_bound", "symmetry_group"]
+__all__ = [
+    "SYMMETRIES",
+    "Symmetry",
+    "basis_images",
+    "group_images",
+    "needs_periodic",
+    "symmetric_rank_bound",
+    "symmetry_group",
+]
 
-Symmetry = Literal["none", "translation", "spin_flip", "translation_spin_flip"]
-SYMMETRIES: tuple[str, ...] = ("none", "translation", "spin_flip", "translation_spin_flip")
-"""The symmetrisations :class:`~convac.wavefunction.ConvACWaveFunction` accepts."""
+Symmetry = Literal["none", "translation", "spin_flip", "translation_spin_flip", "space_group", "space_group_spin_flip"]
+SYMMETRIES: tuple[str, ...] = (
+    "none",
+    "translation",
+    "spin_flip",
+    "translation_spin_flip",
+    "space_group",
+    "space_group_spin_flip",
+)
+"""The symmetrisations :class:`~convac.wavefunction.ConvACWaveFunction` accepts (``space_group``:
+the translations and the lattice's point group, the reflection of a chain or the 8 rotations and
+reflections of a square torus, 4 of a rectangular one)."""
+
+
+def needs_periodic(symmetry: str) -> bool:
+    """Whether ``symmetry`` contains lattice translations, which need periodic boundaries."""
+    return symmetry.startswith(("translation", "space_group"))
 
 
 def _translations(shape: Sequence[int]) -> np.ndarray:
@@ -57,10 +79,28 @@ def _translations(shape: Sequence[int]) -> np.ndarray:
     return np.stack(perms).astype(np.int64)
 
 
+def _point_group(shape: Sequence[int]) -> np.ndarray:
+    """Return the lattice's rotations and reflections about its centre as site permutations, identity first."""
+    height, width = (1, shape[0]) if len(shape) == 1 else (shape[0], shape[1])
+    rows, cols = np.divmod(np.arange(height * width), width)
+    images = [(rows, cols), (height - 1 - rows, cols), (rows, width - 1 - cols), (height - 1 - rows, width - 1 - cols)]
+    if height == width:  # a square also maps to itself under the transpose, hence the quarter turns
+        images += [(c, r) for r, c in images]
+    return np.stack([r * width + c for r, c in images]).astype(np.int64)
+
+
+def _distinct(perms: np.ndarray) -> np.ndarray:
+    """``perms`` without repeats, in first-seen order (a 2x2 torus's half turn is also a translation)."""
+    seen: dict[bytes, int] = {}
+    for index, perm in enumerate(perms):
+        seen.setdefault(perm.tobytes(), index)
+    return perms[sorted(seen.values())]
+
+
 def symmetry_group(shape: Sequence[int], symmetry: str) -> tuple[np.ndarray, np.ndarray]:
     """``(perms, flips)``: the group's site permutations (G, N) and spin flips (G,) of 0/1.
 
-    The identity comes first; with both, the translations without flip come before those with.
+    The identity comes first; with a spin flip, the elements without flip come before those with.
 
     Examples
     --------
@@ -74,7 +114,11 @@ def symmetry_group(shape: Sequence[int], symmetry: str) -> tuple[np.ndarray, np.
     """
     choice(symmetry, "symmetry", SYMMETRIES)
     n = math.prod(shape)
-    perms = _translations(shape) if symmetry.startswith("translation") else np.arange(n, dtype=np.int64)[None]
+    perms = np.arange(n, dtype=np.int64)[None]
+    if symmetry.startswith("translation"):
+        perms = _translations(shape)
+    elif symmetry.startswith("space_group"):  # translation t after point operation o: site i reads t[o[i]]
+        perms = _distinct(np.stack([t[o] for o in _point_group(shape) for t in _translations(shape)]))
     flips = np.zeros(len(perms), dtype=np.int64)
     if symmetry.endswith("spin_flip"):
         perms = np.concatenate([perms, perms])
