@@ -52,7 +52,7 @@ def _brute_symmetrised(psi):
 
 
 @pytest.mark.parametrize("arch", [CHAIN, SQUARE], ids=["chain", "square"])
-@pytest.mark.parametrize("symmetry", ["translation", "spin_flip", "translation_spin_flip"])
+@pytest.mark.parametrize("symmetry", ["translation", "spin_flip", "translation_spin_flip", "space_group_spin_flip"])
 @pytest.mark.parametrize("weights", ["positive", "signed"])
 def test_symmetrised_amplitudes_are_the_group_sum_of_the_network(arch, symmetry, weights):
     psi = ConvACWaveFunction(arch, weights=weights, seed=3, symmetry=symmetry)
@@ -75,6 +75,48 @@ def test_symmetrised_amplitudes_are_invariant_under_the_group():
         assert np.allclose(amp[images], amp, atol=1e-12 * np.abs(amp).max())
 
 
+def _bonds(shape):
+    """Nearest-neighbour bonds of the torus as a set of frozensets of sites."""
+    height, width = (1, shape[0]) if len(shape) == 1 else shape
+    out = set()
+    for r in range(height):
+        for c in range(width):
+            site = r * width + c
+            out.add(frozenset((site, r * width + (c + 1) % width)))
+            if len(shape) == 2:
+                out.add(frozenset((site, ((r + 1) % height) * width + c)))
+    return {b for b in out if len(b) == 2}
+
+
+@pytest.mark.parametrize(("shape", "size"), [((8,), 16), ((4, 4), 128), ((2, 4), 16), ((6, 6), 288), ((3, 5), 60)])
+def test_the_space_group_is_a_group_of_lattice_automorphisms(shape, size):
+    perms, flips = symmetry_group(shape, "space_group")
+    n = int(np.prod(shape))
+    assert perms.shape == (size, n) and not flips.any()
+    assert (perms[0] == np.arange(n)).all()
+    assert all(sorted(p) == list(range(n)) for p in perms)
+    members = {tuple(p) for p in perms}
+    assert len(members) == size
+    assert all(tuple(a[b]) in members for a in perms[:12] for b in perms)  # closed under composition
+    bonds = _bonds(shape)
+    assert all({frozenset(int(p[i]) for i in bond) for bond in bonds} == bonds for p in perms)
+    translations = {tuple(p) for p in symmetry_group(shape, "translation")[0]}
+    assert translations < members
+
+
+@pytest.mark.parametrize(
+    ("H", "magnetization"), [(tfim((4, 4), field=3.0), None), (heisenberg((8,), marshall=True), 0)]
+)
+def test_the_ground_state_is_invariant_under_the_space_group(H, magnetization):
+    full = ground_state(H, magnetization)[1]  # every basis index (zero off the sector)
+    n = H.n_sites
+    sigma = _all_states(n).numpy()
+    weights = 1 << np.arange(n - 1, -1, -1)
+    assert full.shape == (2**n,)
+    for perm in symmetry_group(H.shape, "space_group")[0]:
+        assert np.allclose(full[(sigma[:, perm]) @ weights], full, atol=1e-8)
+
+
 def test_symmetrised_per_sample_jacobian_matches_one_backward_per_sample():
     psi = ConvACWaveFunction(CHAIN, weights="signed", seed=1, symmetry="translation_spin_flip")
     sigma = _all_states(8)[[3, 77, 200]]
@@ -91,8 +133,10 @@ def test_symmetrised_per_sample_jacobian_matches_one_backward_per_sample():
         (tfim((8,), field=1.2), None, "translation_spin_flip"),
         (heisenberg((8,), marshall=True), 0, "translation_spin_flip"),
         (tfim((2, 4), field=2.0), None, "translation"),
+        (tfim((8,), field=1.2), None, "space_group_spin_flip"),
+        (heisenberg((8,), marshall=True), 0, "space_group"),
     ],
-    ids=["tfim-chain", "heisenberg-sector", "tfim-square"],
+    ids=["tfim-chain", "heisenberg-sector", "tfim-square", "tfim-chain-space-group", "heisenberg-space-group"],
 )
 def test_symmetrised_full_sum_energy_equals_dense_and_is_variational(H, magnetization, symmetry):
     arch = CHAIN if len(H.shape) == 1 else SQUARE
@@ -169,13 +213,18 @@ def test_diag_shift_decays_to_its_floor():
             "need periodic boundaries",
         ),
         (
+            lambda: optimize(ConvACWaveFunction(CHAIN, symmetry="space_group"), tfim((8,), pbc=False), steps=1),
+            InputError,
+            "need periodic boundaries",
+        ),
+        (
             lambda: optimize(ConvACWaveFunction(CHAIN, symmetry="spin_flip"), heisenberg((8,)), magnetization=2),
             InputError,
             "leaves the sector",
         ),
         (lambda: optimize(ConvACWaveFunction(CHAIN), tfim((8,)), diag_shift_decay=1.5), InputError, "diag_shift_decay"),
     ],
-    ids=["unknown", "with-phase", "open-boundary", "flip-off-sector", "decay-above-1"],
+    ids=["unknown", "with-phase", "open-boundary", "space-group-open", "flip-off-sector", "decay-above-1"],
 )
 def test_bad_symmetry_inputs_raise_convac_errors(call, error, message):
     with pytest.raises(error, match=message):

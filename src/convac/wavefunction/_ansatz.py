@@ -72,9 +72,10 @@ class ConvACWaveFunction(nn.Module):
         uniform stayed at 1.4e-2, 1.4e-3 and 1.9e-2: a uniform start sits in the basin of the
         positive-weight plateau.
     symmetry:
-        ``"none"`` (default), ``"translation"``, ``"spin_flip"`` or ``"translation_spin_flip"``
-        (:data:`~convac.wavefunction.SYMMETRIES`): sum the network over that group
-        (periodic lattices; not with ``phase=True``).
+        ``"none"`` (default), ``"translation"``, ``"spin_flip"``, ``"translation_spin_flip"``,
+        ``"space_group"`` or ``"space_group_spin_flip"`` (:data:`~convac.wavefunction.SYMMETRIES`;
+        the space group adds the lattice's rotations and reflections): sum the network over that
+        group (periodic lattices; not with ``phase=True``).
 
     Examples
     --------

@@ -1,12 +1,15 @@
-"""Symmetrised ansätze: ``psi_sym(sigma) = sum_g psi(g sigma)`` over lattice translations and/or the global spin flip.
+"""Symmetrised ansätze: ``psi_sym(sigma) = sum_g psi(g sigma)`` over lattice symmetries and/or the global spin flip.
 
-A group element ``g`` maps a configuration to ``(g sigma)[i] = sigma[perm_g[i]] XOR flip_g``.
-Summing the network over the group (the trivial character) projects onto the fully symmetric
-sector, where the ground states studied here live: the periodic TFIM chain and square lattice
-(momentum 0, even under the spin flip) and the Marshall-rotated Heisenberg antiferromagnet on
-a 4x4 torus in the ``sum sz = 0`` sector (a translation by one site swaps the sublattices, which
-changes the Marshall sign by ``(-1)^(N/2 - 2 n_A)``, +1 there; the singlet is even under the
-flip). For other states (momentum ``pi``, odd sectors) the trivial projection is the wrong one.
+A group element ``g`` maps a configuration to ``(g sigma)[i] = sigma[perm_g[i]] XOR flip_g``; the
+lattice part is the translations, or the space group (translations with the point group's
+rotations and reflections). Summing the network over the group (the trivial character) projects
+onto the fully symmetric sector, where the ground states studied here live: the periodic TFIM
+chain and square lattice (momentum 0, even under the spin flip and every rotation and reflection)
+and the Marshall-rotated Heisenberg antiferromagnet on a 4x4 torus or an 8-site ring in the
+``sum sz = 0`` sector (a translation by one site, or a reflection of an even lattice, swaps the
+sublattices, which changes the Marshall sign by ``(-1)^(N/2 - 2 n_A)``, +1 there; the singlet is
+even under the flip). For other states (momentum ``pi``, odd sectors) the trivial projection is
+the wrong one.
 
 Entanglement. The term ``psi(g sigma)`` is the same tree network with leaf ``i`` fed the spin
 of site ``perm_g[i]``; across a partition ``(A, B)`` of the sites its Schmidt rank is at most the
