@@ -12,13 +12,8 @@ import convac
 from convac.wavefunction import ConvACWaveFunction, ExactSampler, FullSum, MetropolisSampler, heisenberg, tfim
 from convac.wavefunction._ansatz import layer_weights
 from convac.wavefunction._estimators import Estimate, Sampled, _sr_rows
-from convac.wavefunction._flips import (
-    _flip_log_psi_by_gradient,
-    _flip_scores,
-    _flip_scores_linear,
-    _flip_scores_log,
-    flip_log_psi,
-)
+from convac.wavefunction._flips import _flip_scores, _flip_scores_linear, _flip_scores_log, flip_log_psi
+from convac.wavefunction._one_pass import BatchPass
 from convac.wavefunction._optimize import sr_direction
 
 KINDS = {
@@ -94,7 +89,7 @@ def test_the_gradient_the_linear_and_the_logarithmic_flip_routes_each_equal_full
     sigma = torch.randint(0, 2, (4, ARCHS[arch].n_inputs), generator=torch.Generator().manual_seed(4))
     direct = _direct_flips(psi, sigma)
     raws = [r.detach() for r in psi.variational_parameters()]
-    by_gradient = _flip_log_psi_by_gradient(psi, raws, sigma)
+    by_gradient = BatchPass(psi, sigma, jacobian=False).flip_log_psi()
     matrices = layer_weights(psi.amplitude, raws)
     for route in (_flip_scores_linear, _flip_scores_log):
         log_abs, sign = route(psi.amplitude.arch, matrices, sigma)
@@ -127,8 +122,7 @@ def test_a_zero_amplitude_configuration_takes_the_path_updates():
     with torch.no_grad():
         psi.amplitude.conv[0][0, 0].zero_()  # site 0 spin up: every amplitude with it is 0
     sigma = torch.zeros(1, 8, dtype=torch.int64)
-    raws = [r.detach() for r in psi.variational_parameters()]
-    assert _flip_log_psi_by_gradient(psi, raws, sigma) is None
+    assert BatchPass(psi, sigma, jacobian=False).flip_log_psi() is None
     flips = flip_log_psi(psi, sigma)
     assert torch.allclose(flips[0, 0], _direct_flips(psi, sigma)[0, 0], rtol=1e-12)
     assert bool((flips[0, 1:].real == -math.inf).all())

@@ -3,10 +3,10 @@
 The local energy of a Hamiltonian whose off-diagonal terms flip one spin (the transverse field)
 needs ``psi(sigma^j)`` for every site ``j``. Three exact routes, the first that applies:
 
-1. **One backward pass.** The tree is linear in each leaf's one-hot input ``f_j`` (it enters one
-   product once), so ``h(sigma^j) / h(sigma)`` is ``d log|h| / d f_j`` read at the other spin value:
-   every flip from the gradient of one log-scale forward pass. Needs ``h(sigma) != 0`` and one
-   output (no phase network).
+1. **One backward pass** (:class:`~convac.wavefunction._one_pass.BatchPass`). The tree is linear
+   in each leaf's one-hot input ``f_j`` (it enters one product once), so ``h(sigma^j) / h(sigma)``
+   is ``d log|h| / d f_j`` read at the other spin value: every flip from the gradient of one
+   log-scale forward pass. Needs ``h(sigma) != 0`` and one output (no phase network).
 2. **Path updates on linear values.** Flipping spin ``j`` changes only the nodes on the path from
    leaf ``j`` to the root: each is its *cavity* (the product of its siblings' vectors, from prefix
    and suffix products inside each window, no division) times the changed child pushed through one
@@ -35,15 +35,15 @@ from __future__ import annotations
 import math
 
 import torch
-from torch import nn
 
 from convac._validation import choice
 from convac.models import DeepConvAC
 from convac.spec import Architecture
-from convac.wavefunction._ansatz import ConvACWaveFunction, _log_scores, combine_terms, layer_weights
+from convac.wavefunction._ansatz import ConvACWaveFunction, layer_weights
+from convac.wavefunction._one_pass import BatchPass, symmetrised_flips
 from convac.wavefunction._symmetry import group_images
 
-__all__ = ["flip_log_psi", "flips_from_input_gradient", "symmetrised_flips"]
+__all__ = ["flip_log_psi"]
 
 
 def _signed_log(x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
@@ -203,62 +203,20 @@ def flip_log_psi(psi: ConvACWaveFunction, sigma: torch.Tensor, route: str = "aut
     """
     with torch.no_grad():
         sigma = sigma.to(torch.int64)
-        perms, flips = psi.group_perms, psi.group_flips
-        images = group_images(sigma, perms, flips).reshape(-1, psi.n_sites)
-        return symmetrised_flips(psi, _network_flip_log_psi(psi, images, choice(route, "route", ("auto", "paths"))))
+        if choice(route, "route", ("auto", "paths")) == "auto" and BatchPass.applies(psi):
+            by_gradient = BatchPass(psi, sigma, jacobian=False).flip_log_psi()
+            if by_gradient is not None:
+                return by_gradient
+        images = group_images(sigma, psi.group_perms, psi.group_flips).reshape(-1, psi.n_sites)
+        return symmetrised_flips(psi, _network_flip_log_psi(psi, images))
 
 
-def symmetrised_flips(psi: ConvACWaveFunction, image_flips: torch.Tensor) -> torch.Tensor:
-    """Single-flip ``log psi`` of the group sum from the tree's on every image: (B * G, N) -> (B, N)."""
-    group, n = psi.group_perms.shape[0], psi.n_sites
-    terms = image_flips.reshape(-1, group, n)
-    if group == 1:
-        return terms[:, 0]
-    # sigma^j's image under g is g sigma with image site perms[g]^-1(j) flipped
-    inverse = torch.argsort(psi.group_perms, dim=1)
-    gathered = terms.gather(2, inverse.unsqueeze(0).expand(terms.shape[0], -1, -1))
-    return combine_terms(gathered.transpose(1, 2).reshape(-1, group)).reshape(-1, n)
-
-
-def _network_flip_log_psi(psi: ConvACWaveFunction, sigma: torch.Tensor, route: str) -> torch.Tensor:
-    """:func:`flip_log_psi` of the network itself, before any symmetrisation."""
+def _network_flip_log_psi(psi: ConvACWaveFunction, sigma: torch.Tensor) -> torch.Tensor:
+    """:func:`flip_log_psi` of the network itself by path updates, before any symmetrisation."""
     amp_raws, phase_raws = psi.split_raws([r.detach() for r in psi.variational_parameters()])
-    if psi.phase is None and route == "auto":
-        by_gradient = _flip_log_psi_by_gradient(psi, amp_raws, sigma)
-        if by_gradient is not None:
-            return by_gradient
     log_abs, sign = _flip_scores(psi.amplitude, layer_weights(psi.amplitude, amp_raws), sigma)
     phase_scores = None
     if psi.phase is not None:
         # the two outputs' unit-peak values: they share their scale, so they give the angle
         phase_scores = _linear(*_flip_scores(psi.phase, layer_weights(psi.phase, phase_raws), sigma))[0]
     return psi.compose_log_psi(log_abs[..., 0], sign[..., 0] < 0, phase_scores)
-
-
-def _flip_log_psi_by_gradient(
-    psi: ConvACWaveFunction, raws: list[torch.Tensor], sigma: torch.Tensor
-) -> torch.Tensor | None:
-    """Every single-flip ``log psi`` of the amplitude network from one backward pass; ``None`` where ``h = 0``.
-
-    A tree of linear convolutions and product pooling is linear in each leaf's input vector
-    ``f_j`` (it enters one product once), so ``h(sigma^j) = dh/df_j . e_(1 - sigma_j)`` and the ratio
-    ``h(sigma^j) / h(sigma)`` is the gradient of ``log|h|`` with respect to the one-hot input,
-    read at the other spin value. The log-scale forward pass keeps that gradient in range at
-    depth; it is a ratio, so it needs ``h(sigma) != 0`` (a zero amplitude is left to the path updates).
-    """
-    features = nn.functional.one_hot(sigma, 2).to(torch.float64).requires_grad_()
-    with torch.enable_grad():
-        log_abs, mantissa = _log_scores(psi.amplitude, features, raws, per_sample=False)
-        (grad,) = torch.autograd.grad(log_abs[:, 0].sum(), features)
-    return flips_from_input_gradient(psi, log_abs.detach()[:, 0], mantissa.detach()[:, 0], grad, sigma)
-
-
-def flips_from_input_gradient(
-    psi: ConvACWaveFunction, log_abs: torch.Tensor, mantissa: torch.Tensor, grad: torch.Tensor, sigma: torch.Tensor
-) -> torch.Tensor | None:
-    """Single-flip ``log psi`` of the tree from ``d log|h| / d f`` (B, N, 2) at ``sigma``; ``None`` where ``h = 0``."""
-    ratio = grad.gather(2, (1 - sigma).unsqueeze(-1))[..., 0]  # (B, N): h(sigma^j) / h(sigma)
-    if bool((mantissa == 0).any()) or not bool(torch.isfinite(ratio).all()):
-        return None
-    negative = (mantissa < 0).unsqueeze(1) ^ (ratio < 0)
-    return psi.compose_log_psi(log_abs.unsqueeze(1) + torch.log(ratio.abs()), negative, None)

@@ -36,10 +36,9 @@ from torch import nn
 
 from convac.errors import InternalError
 from convac.wavefunction._ansatz import ConvACWaveFunction, _log_scores, combine_terms, layer_weights
-from convac.wavefunction._flips import flips_from_input_gradient, symmetrised_flips
 from convac.wavefunction._symmetry import group_images
 
-__all__ = ["BatchPass"]
+__all__ = ["BatchPass", "flips_from_input_gradient", "symmetrised_flips"]
 
 
 class BatchPass:
@@ -107,3 +106,26 @@ class BatchPass:
                 block = block * weight
             blocks.append(block.reshape(b, -1))
         return torch.cat(blocks, dim=1)
+
+
+def flips_from_input_gradient(
+    psi: ConvACWaveFunction, log_abs: torch.Tensor, mantissa: torch.Tensor, grad: torch.Tensor, sigma: torch.Tensor
+) -> torch.Tensor | None:
+    """Single-flip ``log psi`` of the tree from ``d log|h| / d f`` (B, N, 2) at ``sigma``; ``None`` where ``h = 0``."""
+    ratio = grad.gather(2, (1 - sigma).unsqueeze(-1))[..., 0]  # (B, N): h(sigma^j) / h(sigma)
+    if bool((mantissa == 0).any()) or not bool(torch.isfinite(ratio).all()):
+        return None
+    negative = (mantissa < 0).unsqueeze(1) ^ (ratio < 0)
+    return psi.compose_log_psi(log_abs.unsqueeze(1) + torch.log(ratio.abs()), negative, None)
+
+
+def symmetrised_flips(psi: ConvACWaveFunction, image_flips: torch.Tensor) -> torch.Tensor:
+    """Single-flip ``log psi`` of the group sum from the tree's on every image: (B * G, N) -> (B, N)."""
+    group, n = psi.group_perms.shape[0], psi.n_sites
+    terms = image_flips.reshape(-1, group, n)
+    if group == 1:
+        return terms[:, 0]
+    # sigma^j's image under g is g sigma with image site perms[g]^-1(j) flipped
+    inverse = torch.argsort(psi.group_perms, dim=1)
+    gathered = terms.gather(2, inverse.unsqueeze(0).expand(terms.shape[0], -1, -1))
+    return combine_terms(gathered.transpose(1, 2).reshape(-1, group)).reshape(-1, n)

@@ -94,10 +94,7 @@ def _point_group(shape: Sequence[int]) -> np.ndarray:
 
 def _distinct(perms: np.ndarray) -> np.ndarray:
     """``perms`` without repeats, in first-seen order (a 2x2 torus's half turn is also a translation)."""
-    seen: dict[bytes, int] = {}
-    for index, perm in enumerate(perms):
-        seen.setdefault(perm.tobytes(), index)
-    return perms[sorted(seen.values())]
+    return perms[np.sort(np.unique(perms, axis=0, return_index=True)[1])]
 
 
 def symmetry_group(shape: Sequence[int], symmetry: str) -> tuple[np.ndarray, np.ndarray]:
