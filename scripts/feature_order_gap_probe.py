@@ -19,25 +19,14 @@ from pathlib import Path
 
 import numpy as np
 import torch
-import torch.nn as nn
 
 from convac._threads import thread_limit
 from convac.experiments.data_entanglement.cell import fit_and_score
-from convac.experiments.feature_order.cell import _model, _order, split
+from convac.experiments.feature_order.cell import _model, _order, gap_net, split
 from convac.experiments.feature_order.config import FeatureOrderConfig
 from convac.experiments.feature_order.report import mean_ci
 
 NETS = ("suite", "gap")
-
-
-def gap_net(n_classes: int) -> nn.Module:
-    """Three same-padded convolutions (32 channels, kernels 7, 5, 3) with batch norm, global average pooling."""
-    layers: list[nn.Module] = [nn.Unflatten(1, (1, -1))]
-    c_in = 1
-    for k in (7, 5, 3):
-        layers += [nn.Conv1d(c_in, 32, k, padding=k // 2), nn.BatchNorm1d(32), nn.ReLU()]
-        c_in = 32
-    return nn.Sequential(*layers, nn.AdaptiveAvgPool1d(1), nn.Flatten(), nn.Linear(32, n_classes))
 
 
 def cell(dataset: str, order: str, seed: int, net: str, cfg: FeatureOrderConfig, gap_epochs: int) -> dict[str, object]:

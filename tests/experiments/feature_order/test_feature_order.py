@@ -1,5 +1,6 @@
 """The feature-order suite: cells, resume, statistics and table (tiny sizes)."""
 
+import dataclasses
 import json
 
 import numpy as np
@@ -194,9 +195,10 @@ def test_extra_orders_run_after_the_suites_own_and_resume(tmp_path):
     assert results.read_bytes() == before
 
 
-@pytest.mark.parametrize("name", ["2d", "2d_mnist5k_seeds0-9", "mnist5k_seed0"])
-def test_the_committed_2d_results_resume_under_the_suite_driver(tmp_path, monkeypatch, name):
-    """scripts/feature_order_2d.py wrote these with its own store loop; the suite's driver now runs it."""
+@pytest.mark.parametrize("name", [".", "2d", "2d_mnist5k_seeds0-9", "mnist5k_seed0"])
+def test_the_committed_results_resume_under_the_suite_driver(tmp_path, monkeypatch, name):
+    """scripts/feature_order_2d.py wrote the 2D files with its own store loop; the suite's driver now runs it.
+    The suite's own file predates ``net_1d``: its header implies the strided net and is adopted."""
     import shutil
     from pathlib import Path
 
@@ -210,13 +212,42 @@ def test_the_committed_2d_results_resume_under_the_suite_driver(tmp_path, monkey
         raise AssertionError(f"a finished cell ran again: {args[:3]}")
 
     monkeypatch.setattr(driver, "run_cell", no_cell)
-    cfg = FeatureOrderConfig(
-        datasets=tuple(sorted({r["dataset"] for r in recs})),
-        seeds=tuple(sorted({r["seed"] for r in recs})),
-        orders=tuple(sorted({r["order"] for r in recs})),
-    )
-    rows = run_suite(tmp_path, cfg, progress=False)
+    for dataset in sorted({r["dataset"] for r in recs}):  # the suite's file has 3 seeds of some, 10 of others
+        mine = [r for r in recs if r["dataset"] == dataset]
+        cfg = FeatureOrderConfig(
+            datasets=(dataset,),
+            seeds=tuple(sorted({r["seed"] for r in mine})),
+            orders=tuple(sorted({r["order"] for r in mine})),
+        )
+        rows = run_suite(tmp_path, cfg, progress=False)
     lines = (tmp_path / "results.jsonl").read_text().splitlines()
     assert [json.loads(line) for line in lines[1:]] == recs  # every record kept as it was
-    assert "datasets" not in json.loads(lines[0])["config"]  # the header now has the suite's fingerprint
+    header = json.loads(lines[0])["config"]
+    assert "datasets" not in header and header["net_1d"] == "strided"  # now the suite's fingerprint
     assert sum(len(row["seeds"]) for row in rows) == len(recs)
+    # the same cells under the other 1D net are another configuration: refused, not mixed in
+    with pytest.raises(InputError, match="was written by another feature-order configuration"):
+        run_suite(tmp_path, dataclasses.replace(cfg, net_1d="gap"), progress=False)
+
+
+def test_the_gap_net_runs_in_the_suite_and_is_recorded(tmp_path):
+    import torch
+
+    from convac.experiments.feature_order.cell import _model, gap_net
+
+    torch.manual_seed(0)
+    pattern = torch.randn(2, 8)
+    at = [torch.zeros(2, 64) for _ in range(2)]
+    at[0][:, 20:28], at[1][:, 28:36] = pattern, pattern
+    gap, strided = gap_net(4).eval(), _model((64,), 4, "strided")
+    with torch.no_grad():
+        # global pooling sees a pattern far from the borders the same wherever it sits; the dense layer does not
+        assert torch.allclose(gap(at[0]), gap(at[1]), atol=1e-5)
+        assert not torch.allclose(strided(at[0]), strided(at[1]), atol=1e-3)
+    cfg = FeatureOrderConfig(datasets=("italypowerdemand",), seeds=(0,), orders=("natural", "permuted"),
+                             net_1d="gap", **TINY)  # fmt: skip
+    recs = run_suite(tmp_path, cfg, progress=False)
+    cells = [json.loads(line) for line in (tmp_path / "results.jsonl").read_text().splitlines()[1:]]
+    assert {c["net"] for c in cells} == {"gap"} and len(recs) == 2
+    with pytest.raises(InputError, match="net_1d must be 'strided' or 'gap', got 'fcn'"):
+        run_suite(tmp_path / "bad", dataclasses.replace(cfg, net_1d="fcn"), progress=False)

@@ -8,7 +8,7 @@ from __future__ import annotations
 import argparse
 
 from convac.cli._config_flags import Field, add_config_flags, config_values
-from convac.cli._flags import add_no_progress, str_list
+from convac.cli._flags import add_executor_flags, add_no_progress, str_list
 from convac.experiments import feature_order as experiment
 
 __all__: list[str] = []
@@ -24,6 +24,8 @@ EPILOG = (
     "examples:\n"
     "  convac experiment feature-order --out fo --datasets gunpoint,breast_cancer --seeds 0\n"
     "  convac experiment feature-order --out docs/results/feature_order\n"
+    "  convac experiment feature-order --out docs/results/feature_order/ucr_gap --net-1d gap --epochs-small 500 "
+    "--datasets osuleaf,arrowhead,gunpoint,italypowerdemand --seeds 0,1,2,3,4 --workers 2\n"
     "  convac experiment feature-order --out docs/results/feature_order --report "
     "--include docs/results/feature_order/2d"
 )
@@ -45,6 +47,11 @@ FIELDS = {
     "max_blocks": Field("blocks evaluated per canonical level, drawn at random"),
     "theta": Field("feature map angle: phi(x) = (cos(pi theta x/2), sin(...))"),
     "bisector": Field("bisection of the entanglement methods", choices=("auto", "metis", "kernighan_lin")),
+    "net_1d": Field(
+        "1D network: strided (three strided convolutions and a dense layer over every position) or gap "
+        "(fully convolutional, global average pooling; the committed UCR run trains it 500 epochs)",
+        choices=experiment.NETS_1D,
+    ),
 }
 
 
@@ -61,13 +68,21 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
         metavar="PATHS",
         help="comma-separated results files (or folders holding results.jsonl) of other runs to add to the table",
     )
+    add_executor_flags(p, 1, "cells run at once, one thread each (ray: CPUs of a local Ray)")
     add_no_progress(p)
 
 
 def run(args: argparse.Namespace) -> int:
     if not args.report:
         config = experiment.FeatureOrderConfig(**config_values(args, FIELDS))
-        experiment.run_suite(args.out, config, progress=not args.no_progress)
+        experiment.run_suite(
+            args.out,
+            config,
+            progress=not args.no_progress,
+            workers=args.workers,
+            executor=args.executor,
+            address=args.ray_address,
+        )
     rows = experiment.summarize(args.out, include=args.include)
     print(f"{len(rows)} rows in {args.out}")
     return 0

@@ -6,10 +6,10 @@ length, :mod:`convac.data.ucr`), scikit-learn's breast cancer table and 8x8 digi
 MNIST digits), seed and order, the features are kept in their natural order (where there is one),
 permuted at random (seeded), or permuted and then put in the order of each
 :func:`convac.rearrange_features` method (computed on the training split only). Each cell trains the
-same small CNN (1D or 2D) with one thread and records its test accuracy, the canonical entanglement per
-pooling level of the training data in that order, and how many neighbours of the natural order stay
-neighbours. Cells are one line each of ``out_dir/results.jsonl`` (the shared store of
-:mod:`convac.experiments._runner`); a rerun resumes.
+same small CNN (1D or 2D; in 1D the strided net or the global-pooling one, ``net_1d``) with one
+thread and records its test accuracy, the canonical entanglement per pooling level of the training
+data in that order, and how many neighbours of the natural order stay neighbours. Cells are one
+line each of ``out_dir/results.jsonl`` (the shared store of :mod:`convac.experiments._runner`); a rerun resumes.
 
 The package: :mod:`.config`, :mod:`.cell` (one cell), :mod:`.run` (the driver) and :mod:`.report`
 (table, CSV and figure). Argument parsing belongs to the command line.
@@ -20,6 +20,7 @@ from convac.experiments.feature_order.config import (
     DATASETS,
     EXTRA_ORDERS,
     METHOD_ORDERS,
+    NETS_1D,
     ORDERS,
     FeatureOrderConfig,
     orders_of,
@@ -31,6 +32,7 @@ __all__ = [
     "DATASETS",
     "EXTRA_ORDERS",
     "METHOD_ORDERS",
+    "NETS_1D",
     "ORDERS",
     "FeatureOrderConfig",
     "orders_of",

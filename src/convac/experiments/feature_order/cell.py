@@ -10,7 +10,7 @@ import numpy as np
 
 from convac.experiments.feature_order.config import DATASETS, OWN_SPLIT, FeatureOrderConfig
 
-__all__ = ["neighbours_kept", "run_cell", "split"]
+__all__ = ["gap_net", "neighbours_kept", "run_cell", "split"]
 
 
 @functools.lru_cache(maxsize=2)
@@ -48,9 +48,33 @@ def neighbours_kept(perm: np.ndarray, grid: tuple[int, ...]) -> float:
     return float(np.mean(np.concatenate([s.ravel() for s in steps]) == 1))
 
 
-def _model(grid: tuple[int, ...], n_classes: int) -> Any:
+def gap_net(n_classes: int) -> Any:
+    """Return a small fully convolutional 1D net with global average pooling (``net_1d="gap"``).
+
+    Three same-padded convolutions (32 channels, kernels 7, 5, 3) with batch norm and ReLU, then the
+    mean over positions and one linear layer: the shape of Wang et al. (2017)'s FCN for the UCR sets,
+    narrower. Every position is treated alike, so only features that are neighbours in the order can
+    be combined before the pooling.
+
+    >>> import torch
+    >>> gap_net(3)(torch.zeros(2, 16)).shape
+    torch.Size([2, 3])
+    """
     import torch.nn as nn
 
+    layers: list[nn.Module] = [nn.Unflatten(1, (1, -1))]
+    c_in = 1
+    for k in (7, 5, 3):
+        layers += [nn.Conv1d(c_in, 32, k, padding=k // 2), nn.BatchNorm1d(32), nn.ReLU()]
+        c_in = 32
+    return nn.Sequential(*layers, nn.AdaptiveAvgPool1d(1), nn.Flatten(), nn.Linear(32, n_classes))
+
+
+def _model(grid: tuple[int, ...], n_classes: int, net_1d: str = "strided") -> Any:
+    import torch.nn as nn
+
+    if len(grid) == 1 and net_1d == "gap":
+        return gap_net(n_classes)
     if len(grid) == 1:  # the MNIST-1D paper's small CNN: 3 strided convs, 25 channels
         return nn.Sequential(
             nn.Unflatten(1, (1, grid[0])),
@@ -83,7 +107,7 @@ def _train(name: str, data: tuple[np.ndarray, ...], seed: int, cfg: FeatureOrder
 
     xtr, ytr, _, yte = data
     torch.manual_seed(seed)
-    model = _model(tuple(xtr.shape[1:]), int(max(ytr.max(), yte.max())) + 1)
+    model = _model(tuple(xtr.shape[1:]), int(max(ytr.max(), yte.max())) + 1, cfg.net_1d)
     return fit_and_score(
         model, data, epochs=cfg.epochs_of(name), lr=cfg.lr_of(name), batch_size=cfg.batch_size, seed=seed
     )
@@ -130,6 +154,7 @@ def run_cell(dataset: str, order: str, seed: int, cfg: FeatureOrderConfig) -> di
         "dataset": dataset,
         "order": order,
         "seed": seed,
+        "net": cfg.net_1d if len(xtr.shape) == 2 else "2d",
         **acc,
         "levels": [{"side": lv.side, "mean_entropy": lv.mean} for lv in prof.levels],
         "neighbours_kept": neighbours_kept(perm, tuple(xtr.shape[1:])) if DATASETS[dataset][1] else None,

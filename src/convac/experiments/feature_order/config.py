@@ -7,7 +7,9 @@ from dataclasses import dataclass
 __all__ = [
     "DATASETS",
     "EXTRA_ORDERS",
+    "LATER_FIELDS",
     "METHOD_ORDERS",
+    "NETS_1D",
     "ORDERS",
     "OWN_SPLIT",
     "SELECTION_FIELDS",
@@ -39,6 +41,15 @@ ORDERS: tuple[str, ...] = ("natural", "permuted", *METHOD_ORDERS)
 #: methods of convac.rearrange_features the suite does not run unless asked (``orders=``): variants studied on
 #: one dataset, e.g. ``entanglement-blocks`` (the bisection's blocks ordered without the 2D layout)
 EXTRA_ORDERS: tuple[str, ...] = ("entanglement-blocks",)
+
+#: the 1D networks: ``strided`` (the MNIST-1D paper's: three strided convolutions, a dense layer over every
+#: position) and ``gap`` (fully convolutional with global average pooling, the shape of Wang et al. 2017's FCN
+#: for the UCR sets, narrower: it sees every position alike, so it needs the neighbours a good order keeps)
+NETS_1D: tuple[str, ...] = ("strided", "gap")
+
+#: config fields added after results were committed, with the value every earlier run used: an older
+#: results file whose header lacks them resumes (its header is rewritten), see ``run._adopt_old_header``
+LATER_FIELDS: dict[str, object] = {"net_1d": "strided"}
 
 #: config fields that choose which cells run, not what a cell computes (left out of the results' fingerprint)
 SELECTION_FIELDS: tuple[str, ...] = ("datasets", "seeds", "orders")
@@ -77,6 +88,7 @@ class FeatureOrderConfig:
     max_blocks: int = 8
     theta: float = 1.0
     bisector: str = "auto"
+    net_1d: str = "strided"  # one of NETS_1D
 
     def epochs_of(self, dataset: str) -> int:
         """Training epochs of ``dataset``."""

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import json
 from dataclasses import asdict
 from pathlib import Path
@@ -9,11 +10,13 @@ from typing import Any
 
 from convac._threads import thread_limit
 from convac.experiments._runner import ResultStore, run_tasks
-from convac.experiments._runner.local import LocalExecutor
+from convac.experiments._runner.executors import make_executor
 from convac.experiments.feature_order.cell import run_cell
 from convac.experiments.feature_order.config import (
     DATASETS,
     EXTRA_ORDERS,
+    LATER_FIELDS,
+    NETS_1D,
     ORDERS,
     SELECTION_FIELDS,
     FeatureOrderConfig,
@@ -27,7 +30,13 @@ RESULTS = "results.jsonl"
 
 
 def run_suite(
-    out_dir: str | Path, cfg: FeatureOrderConfig | None = None, progress: bool = True
+    out_dir: str | Path,
+    cfg: FeatureOrderConfig | None = None,
+    progress: bool = True,
+    *,
+    workers: int = 1,
+    executor: str = "local",
+    address: str | None = None,
 ) -> list[dict[str, Any]]:
     """Run every missing cell (one line each in ``results.jsonl``), then write the table, CSV and figure.
 
@@ -36,6 +45,8 @@ def run_suite(
     only choose cells (:data:`~.config.SELECTION_FIELDS`: datasets, seeds, orders) are not part of it:
     one results file grows by datasets, seeds or orders run at different times. ``cfg.orders`` may name
     :data:`~.config.EXTRA_ORDERS` too; they run on every dataset, after the suite's own orders.
+    ``workers`` cells run at once (one thread each) on ``executor`` (``local`` processes or ``ray``,
+    joining ``address`` if given); a cell's result does not depend on where it ran.
 
     Examples
     --------
@@ -63,6 +74,7 @@ def run_suite(
         allowed = ", ".join((*ORDERS, *EXTRA_ORDERS))
         raise InputError(f"unknown order {bad[0]!r} for the feature-order suite; choose from {allowed}")
     choice(cfg.bisector, "bisector", ("auto", *BISECTORS))
+    choice(cfg.net_1d, "net_1d", NETS_1D)
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     config = {k: v for k, v in asdict(cfg).items() if k not in SELECTION_FIELDS}
@@ -75,24 +87,29 @@ def run_suite(
     finished = set(store.finished)
     todo = [c for c in cells if c not in finished]
 
-    def one(cell: tuple[str, str, int], _: Any) -> dict[str, Any]:
-        with thread_limit(1):
-            return run_cell(*cell, cfg)
-
     def save(index: int, record: dict[str, Any]) -> None:
         store.append(record)
         if progress:
             print(f"{record['dataset']} {record['order']} seed {record['seed']}: test "
                   f"{record['test_accuracy']:.4f} ({record['seconds']:.0f} s)", flush=True)  # fmt: skip
 
-    run_tasks(LocalExecutor(workers=1), one, todo, save, saved=lambda: len(store.finished), total=len(todo), where=out)
+    pool = make_executor(executor, workers=workers, address=address, threads=1)
+    one = functools.partial(_one_cell, cfg=cfg)
+    run_tasks(pool, one, todo, save, saved=lambda: len(store.finished), total=len(todo), where=out)
     return summarize(out)
 
 
-def _adopt_old_header(path: Path, config: dict[str, Any]) -> None:
-    """Rewrite an older header whose config also held the selection fields, if the rest equals ``config``.
+def _one_cell(cell: tuple[str, str, int], _: Any, cfg: FeatureOrderConfig) -> dict[str, Any]:
+    with thread_limit(1):
+        return run_cell(*cell, cfg)
 
-    Files written before those fields left the fingerprint resume this way; their records stay as they are.
+
+def _adopt_old_header(path: Path, config: dict[str, Any]) -> None:
+    """Rewrite an older header that differs from ``config`` only in fields it predates.
+
+    Files written while the selection fields were in the fingerprint, or before a field of
+    :data:`~.config.LATER_FIELDS` existed (the earlier value is then implied), resume this way when
+    the rest equals ``config``; their records stay as they are.
     """
     from convac.experiments._runner.store import fingerprint, is_header, write_atomic
 
@@ -104,10 +121,14 @@ def _adopt_old_header(path: Path, config: dict[str, Any]) -> None:
     except json.JSONDecodeError:
         return  # not a results file: the store refuses it in one line
     stored = header.get("config") if is_header(header) else None
-    if not isinstance(stored, dict) or not any(k in stored for k in SELECTION_FIELDS):
+    if not isinstance(stored, dict):
+        return
+    predates = [k for k in LATER_FIELDS if k not in stored]
+    if not predates and not any(k in stored for k in SELECTION_FIELDS):
         return
     wanted = json.loads(json.dumps(config))
-    if {k: v for k, v in stored.items() if k not in SELECTION_FIELDS} == wanted:
+    implied = {**{k: LATER_FIELDS[k] for k in predates}, **stored}
+    if {k: v for k, v in implied.items() if k not in SELECTION_FIELDS} == wanted:
         new = {"kind": "header", "fingerprint": fingerprint(wanted), "config": wanted}
         write_atomic(path, json.dumps(new, sort_keys=True) + "\n" + rest)
 
