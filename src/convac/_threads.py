@@ -63,8 +63,12 @@ def threads_per_worker(workers: int) -> int:
 def thread_limit(threads: int | None) -> Iterator[None]:
     """Limit BLAS/OpenMP and torch threads to ``threads`` inside the block (``None``: no change).
 
-    torch's pool is limited only when torch is already imported: the min-cut side of convac
-    never imports torch, and should not pay for it here.
+    convac never imports torch for this (the min-cut side never needs it). If torch is imported
+    inside the block, its pool starts at ``threads`` too: the block sets the thread environment
+    variables, which torch reads when it starts, and afterwards gives the pool the size it would
+    have had (the saved ``OMP_NUM_THREADS``, else every available core). Without that, a cell that
+    imports torch lazily would train on every core in one process and on one in a worker, and its
+    floating-point result would depend on where it ran.
     """
     if threads is None:
         yield
@@ -74,14 +78,31 @@ def thread_limit(threads: int | None) -> Iterator[None]:
 
     torch = sys.modules.get("torch")
     previous = torch.get_num_threads() if torch is not None else None
+    saved_env = {name: os.environ.get(name) for name in _THREAD_ENV}
     with threadpool_limits(limits=threads):
         if torch is not None:
             torch.set_num_threads(threads)
+        else:
+            os.environ.update(dict.fromkeys(_THREAD_ENV, str(threads)))
         try:
             yield
         finally:
-            if torch is not None and previous is not None:
+            if torch is None:
+                _restore_env(saved_env)
+                started = sys.modules.get("torch")
+                if started is not None:  # imported inside the block
+                    omp = saved_env["OMP_NUM_THREADS"]
+                    started.set_num_threads(int(omp) if omp and omp.isdigit() else available_cores())
+            elif previous is not None:
                 torch.set_num_threads(previous)
+
+
+def _restore_env(saved: dict[str, str | None]) -> None:
+    for name, value in saved.items():
+        if value is None:
+            os.environ.pop(name, None)
+        else:
+            os.environ[name] = value
 
 
 @contextmanager
@@ -132,11 +153,7 @@ def child_thread_env(threads: int) -> Iterator[None]:
     try:
         yield
     finally:
-        for name, value in saved.items():
-            if value is None:
-                os.environ.pop(name, None)
-            else:
-                os.environ[name] = value
+        _restore_env(saved)
 
 
 def thread_counts() -> dict[str, int]:

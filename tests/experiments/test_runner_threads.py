@@ -83,3 +83,30 @@ def test_verify_cells_run_on_one_thread(monkeypatch: pytest.MonkeyPatch) -> None
     monkeypatch.setattr(verify_run, "run_cell", lambda cell: thread_counts())
     counts = verify_run._cell_task(None, lambda payload: None)  # type: ignore[arg-type]
     assert max(counts.values()) == 1
+
+
+def test_torch_imported_inside_a_thread_limit_starts_limited_and_is_restored_after() -> None:
+    """A cell that imports torch lazily trains on the limit in this process too, as it does in a worker."""
+    import subprocess
+    import sys
+    import textwrap
+
+    pytest.importorskip("torch")
+    script = textwrap.dedent(
+        """
+        import os, sys
+        from convac._threads import available_cores, thread_limit
+        assert "torch" not in sys.modules
+        with thread_limit(1):
+            import torch
+            inside = (torch.get_num_threads(), os.environ.get("OMP_NUM_THREADS"))
+        print(inside[0], inside[1], torch.get_num_threads(), os.environ.get("OMP_NUM_THREADS"), available_cores())
+        """
+    )
+    env = {
+        k: v for k, v in os.environ.items() if k not in ("OMP_NUM_THREADS", "MKL_NUM_THREADS", "OPENBLAS_NUM_THREADS")
+    }
+    out = subprocess.run([sys.executable, "-c", script], env=env, capture_output=True, text=True, check=True)
+    inside, inside_env, after, after_env, cores = out.stdout.split()
+    assert (inside, inside_env) == ("1", "1")
+    assert after_env == "None" and after == cores  # the pool torch would have had; the environment as it was
