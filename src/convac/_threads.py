@@ -63,12 +63,8 @@ def threads_per_worker(workers: int) -> int:
 def thread_limit(threads: int | None) -> Iterator[None]:
     """Limit BLAS/OpenMP and torch threads to ``threads`` inside the block (``None``: no change).
 
-    convac never imports torch for this (the min-cut side never needs it). If torch is imported
-    inside the block, its pool starts at ``threads`` too: the block sets the thread environment
-    variables, which torch reads when it starts, and afterwards gives the pool the size it would
-    have had (the saved ``OMP_NUM_THREADS``, else every available core). Without that, a cell that
-    imports torch lazily would train on every core in one process and on one in a worker, and its
-    floating-point result would depend on where it ran.
+    convac never imports torch for this (the min-cut side never needs it); a torch imported inside
+    the block starts at ``threads`` too (see :func:`_torch_pool`).
     """
     if threads is None:
         yield
@@ -76,25 +72,43 @@ def thread_limit(threads: int | None) -> Iterator[None]:
     threads = positive_int(threads, "threads")
     from threadpoolctl import threadpool_limits
 
+    with threadpool_limits(limits=threads), _torch_pool(threads, lower_only=False):
+        yield
+
+
+@contextmanager
+def _torch_pool(threads: int, *, lower_only: bool) -> Iterator[None]:
+    """Hold the torch pool (and every pool started late) at ``threads`` in the block; ``lower_only``: raise none.
+
+    torch already imported: its pool is set and restored after. Not imported yet: the block sets the
+    thread environment variables, which torch and other pools read when they start, and afterwards
+    gives a torch imported inside the pool it would have had (the saved ``OMP_NUM_THREADS``, else
+    every available core). Without that, a cell that imports torch lazily would train on every core
+    in one process and on one in a worker, and its floating-point result would depend on where it ran.
+    """
     torch = sys.modules.get("torch")
-    previous = torch.get_num_threads() if torch is not None else None
-    saved_env = {name: os.environ.get(name) for name in _THREAD_ENV}
-    with threadpool_limits(limits=threads):
-        if torch is not None:
+    if torch is not None:
+        previous = torch.get_num_threads()
+        change = not lower_only or previous > threads
+        if change:
             torch.set_num_threads(threads)
-        else:
-            os.environ.update(dict.fromkeys(_THREAD_ENV, str(threads)))
         try:
             yield
         finally:
-            if torch is None:
-                _restore_env(saved_env)
-                started = sys.modules.get("torch")
-                if started is not None:  # imported inside the block
-                    omp = saved_env["OMP_NUM_THREADS"]
-                    started.set_num_threads(int(omp) if omp and omp.isdigit() else available_cores())
-            elif previous is not None:
+            if change:
                 torch.set_num_threads(previous)
+        return
+    saved = {name: os.environ.get(name) for name in _THREAD_ENV}
+    would_be = {name: int(v) if v and v.isdigit() else available_cores() for name, v in saved.items()}
+    wanted = {name: min(n, threads) if lower_only else threads for name, n in would_be.items()}
+    os.environ.update({name: str(n) for name, n in wanted.items()})
+    try:
+        yield
+    finally:
+        _restore_env(saved)
+        started = sys.modules.get("torch")
+        if started is not None:  # imported inside the block
+            started.set_num_threads(would_be["OMP_NUM_THREADS"])
 
 
 def _restore_env(saved: dict[str, str | None]) -> None:
@@ -109,6 +123,8 @@ def _restore_env(saved: dict[str, str | None]) -> None:
 def thread_cap(threads: int) -> Iterator[None]:
     """Lower every BLAS/OpenMP pool and torch's above ``threads`` to ``threads`` inside the block; raise none.
 
+    A torch imported inside the block is capped too (see :func:`_torch_pool`).
+
     >>> with thread_cap(1):
     ...     max(thread_counts().values()) <= 1
     True
@@ -117,16 +133,8 @@ def thread_cap(threads: int) -> Iterator[None]:
     from threadpoolctl import ThreadpoolController, threadpool_limits
 
     over = {p["prefix"]: threads for p in ThreadpoolController().info() if p["num_threads"] > threads}
-    torch = sys.modules.get("torch")
-    previous = torch.get_num_threads() if torch is not None else None
-    with threadpool_limits(limits=over or None):
-        if torch is not None and previous is not None and previous > threads:
-            torch.set_num_threads(threads)
-        try:
-            yield
-        finally:
-            if torch is not None and previous is not None and previous > threads:
-                torch.set_num_threads(previous)
+    with threadpool_limits(limits=over or None), _torch_pool(threads, lower_only=True):
+        yield
 
 
 def limit_process_threads(threads: int) -> None:

@@ -85,19 +85,24 @@ def test_verify_cells_run_on_one_thread(monkeypatch: pytest.MonkeyPatch) -> None
     assert max(counts.values()) == 1
 
 
-def test_torch_imported_inside_a_thread_limit_starts_limited_and_is_restored_after() -> None:
-    """A cell that imports torch lazily trains on the limit in this process too, as it does in a worker."""
+@pytest.mark.parametrize(
+    ("block", "expected"),
+    [("thread_limit(1)", "1"), ("thread_cap(1)", "1"), ("thread_cap(available_cores() + 3)", "cores")],
+)
+def test_torch_imported_inside_a_thread_limit_starts_limited_and_is_restored_after(block: str, expected: str) -> None:
+    """A cell that imports torch lazily trains on the limit in this process too, as it does in a worker;
+    a cap above the cores raises nothing."""
     import subprocess
     import sys
     import textwrap
 
     pytest.importorskip("torch")
     script = textwrap.dedent(
-        """
+        f"""
         import os, sys
-        from convac._threads import available_cores, thread_limit
+        from convac._threads import available_cores, thread_cap, thread_limit
         assert "torch" not in sys.modules
-        with thread_limit(1):
+        with {block}:
             import torch
             inside = (torch.get_num_threads(), os.environ.get("OMP_NUM_THREADS"))
         print(inside[0], inside[1], torch.get_num_threads(), os.environ.get("OMP_NUM_THREADS"), available_cores())
@@ -108,5 +113,6 @@ def test_torch_imported_inside_a_thread_limit_starts_limited_and_is_restored_aft
     }
     out = subprocess.run([sys.executable, "-c", script], env=env, capture_output=True, text=True, check=True)
     inside, inside_env, after, after_env, cores = out.stdout.split()
-    assert (inside, inside_env) == ("1", "1")
+    want = cores if expected == "cores" else expected
+    assert (inside, inside_env) == (want, want)
     assert after_env == "None" and after == cores  # the pool torch would have had; the environment as it was
