@@ -24,9 +24,9 @@ from pathlib import Path
 import numpy as np
 
 from convac._threads import thread_limit
-from convac.data.scale_tasks import SCALES, scale_distance, scale_task
+from convac.data.scale_tasks import SCALES, scale_distance
 from convac.experiments.scale_tasks.arms import architecture
-from convac.experiments.scale_tasks.cell import RESTART_SEED_STRIDE, TEST_SEED_OFFSET, _train_once
+from convac.experiments.scale_tasks.cell import _best_of_restarts, _tasks
 from convac.experiments.scale_tasks.config import ScaleTasksConfig
 
 
@@ -40,11 +40,10 @@ def probes(m: int) -> list[tuple[str, tuple[int, ...]]]:
 
 def cell(scale: str, widths: tuple[int, ...], seed: int, cfg: ScaleTasksConfig) -> dict[str, object]:
     """Train the network of ``widths`` on the task at ``scale`` from ``seed``; keep the lowest training loss."""
-    train = scale_task(cfg.n_train, scale, n_positions=cfg.n_positions, n_types=cfg.n_types, seed=seed)
-    test = scale_task(cfg.n_test, scale, n_positions=cfg.n_positions, n_types=cfg.n_types, seed=seed + TEST_SEED_OFFSET)
+    train, test = _tasks(scale, seed, cfg)
     arch = architecture(widths, cfg.n_positions, cfg.n_types + 1)
-    runs = [_train_once(arch, train, test, seed + j * RESTART_SEED_STRIDE, cfg) for j in range(cfg.restarts)]
-    best = min(runs, key=lambda r: r["train_loss"])
+    chosen, runs = _best_of_restarts(arch, train, test, seed, cfg)
+    best = runs[chosen]
     return {"scale": scale, "widths": list(widths), "n_params": arch.n_params, "seed": seed, **best}
 
 

@@ -132,6 +132,21 @@ def _train_once(arch: Any, train: ScaleTask, test: ScaleTask, seed: int, cfg: Sc
     }
 
 
+def _tasks(scale: str, seed: int, cfg: ScaleTasksConfig) -> tuple[ScaleTask, ScaleTask]:
+    """Draw the cell's training data (from ``seed``) and test data (from ``seed + TEST_SEED_OFFSET``)."""
+    train = scale_task(cfg.n_train, scale, n_positions=cfg.n_positions, n_types=cfg.n_types, seed=seed)
+    test = scale_task(cfg.n_test, scale, n_positions=cfg.n_positions, n_types=cfg.n_types, seed=seed + TEST_SEED_OFFSET)
+    return train, test
+
+
+def _best_of_restarts(
+    arch: Any, train: ScaleTask, test: ScaleTask, seed: int, cfg: ScaleTasksConfig
+) -> tuple[int, list[dict[str, float]]]:
+    """Train ``cfg.restarts`` times; the index of the lowest final training loss, and every run."""
+    runs = [_train_once(arch, train, test, seed + j * RESTART_SEED_STRIDE, cfg) for j in range(cfg.restarts)]
+    return min(range(len(runs)), key=lambda j: runs[j]["train_loss"]), runs
+
+
 def run_cell(scale: str, arm: str, seed: int, cfg: ScaleTasksConfig) -> dict[str, Any]:
     """Train the arm's network on the task at ``scale`` from ``seed``; return the cell's record.
 
@@ -147,12 +162,10 @@ def run_cell(scale: str, arm: str, seed: int, cfg: ScaleTasksConfig) -> dict[str
     (4, True, True, 2)
     """
     start = time.perf_counter()
-    train = scale_task(cfg.n_train, scale, n_positions=cfg.n_positions, n_types=cfg.n_types, seed=seed)
-    test = scale_task(cfg.n_test, scale, n_positions=cfg.n_positions, n_types=cfg.n_types, seed=seed + TEST_SEED_OFFSET)
+    train, test = _tasks(scale, seed, cfg)
     budget, widths, info = arm_widths(arm, train, cfg)
     arch = architecture(widths, cfg.n_positions, cfg.n_types + 1)
-    runs = [_train_once(arch, train, test, seed + j * RESTART_SEED_STRIDE, cfg) for j in range(cfg.restarts)]
-    best = min(range(len(runs)), key=lambda j: runs[j]["train_loss"])
+    best, runs = _best_of_restarts(arch, train, test, seed, cfg)
     return {
         "scale": scale,
         "distance": train.distance,
