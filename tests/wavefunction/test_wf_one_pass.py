@@ -10,7 +10,7 @@ from convac.errors import InternalError
 from convac.wavefunction import ConvACWaveFunction, ExactSampler, tfim
 from convac.wavefunction._estimators import Sampled
 from convac.wavefunction._flips import flip_log_psi
-from convac.wavefunction._one_pass import BatchPass
+from convac.wavefunction._one_pass import BatchPass, batch_pass
 
 KINDS = {
     "positive": {"weights": "positive"},
@@ -65,6 +65,32 @@ def test_a_zero_image_leaves_the_flips_to_the_path_updates():
         psi.amplitude.conv[0][0, 0].zero_()  # every configuration with site 0 up has h = 0
     sigma = torch.tensor([[0, 1, 0, 1, 1, 0, 0, 1], [1, 1, 0, 1, 1, 0, 0, 1]])
     assert BatchPass(psi, sigma).flip_log_psi() is None
+
+
+@settings(max_examples=25, deadline=None)
+@given(
+    kind=st.sampled_from(sorted(KINDS)), n=st.integers(1, 11), max_images=st.integers(1, 200), seed=st.integers(0, 99)
+)
+def test_chunks_of_any_size_give_the_one_pass_results(kind, n, max_images, seed):
+    # chunks only bound memory: every result is per sample, so the concatenation is the whole pass
+    psi = ConvACWaveFunction(ARCHS["square-4x4"], seed=seed, init="random", **KINDS[kind])
+    sigma = torch.randint(0, 2, (n, 16), generator=torch.Generator().manual_seed(seed))
+    whole, chunked = BatchPass(psi, sigma), batch_pass(psi, sigma, max_images=max_images)
+    assert chunked.terms.shape == whole.terms.shape and chunked.jacobian.shape == (n, psi.n_params)
+    assert torch.allclose(chunked.terms, whole.terms, rtol=1e-12, atol=1e-12)
+    assert torch.allclose(chunked.log_psi, whole.log_psi(), rtol=1e-12, atol=1e-12)
+    assert torch.allclose(chunked.flips, whole.flip_log_psi(), rtol=1e-12, atol=1e-12)
+    assert torch.allclose(chunked.jacobian, whole.jacobian(), rtol=1e-10, atol=1e-12)
+    assert batch_pass(psi, sigma, jacobian=False, max_images=max_images).jacobian is None
+
+
+def test_one_chunk_with_a_zero_image_leaves_every_flip_to_the_path_updates():
+    psi = ConvACWaveFunction(ARCHS["chain-8"], weights="signed", seed=0)
+    with torch.no_grad():
+        psi.amplitude.conv[0][0, 0].zero_()
+    sigma = torch.tensor([[1, 1, 0, 1, 1, 0, 0, 1], [0, 1, 0, 1, 1, 0, 0, 1]])  # site 0 up (bit 0): h = 0
+    assert batch_pass(psi, sigma, max_images=1).flips is None
+    assert batch_pass(psi, sigma[:1], max_images=1).flips is not None
 
 
 def test_a_phase_network_is_not_covered():

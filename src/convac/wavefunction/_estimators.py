@@ -38,7 +38,7 @@ from convac.wavefunction._ansatz import ConvACWaveFunction, combine_terms
 from convac.wavefunction._exact_sampler import ExactSampler
 from convac.wavefunction._flips import flip_log_psi
 from convac.wavefunction._hamiltonian import Hamiltonian
-from convac.wavefunction._one_pass import BatchPass
+from convac.wavefunction._one_pass import BatchPass, batch_pass
 from convac.wavefunction._sampler import MetropolisSampler
 from convac.wavefunction._tree import amplitude_vector
 
@@ -262,15 +262,15 @@ class Sampled:
         self.sampler.refresh()
         sigma, acceptance = self.sampler.sample(n_per_chain, n_discard)
         symmetrised = self.psi.group_perms.shape[0] > 1
-        one = BatchPass(self.psi, sigma) if with_sr and BatchPass.applies(self.psi) else None
+        one = batch_pass(self.psi, sigma) if with_sr and BatchPass.applies(self.psi) else None
         if one is not None:
-            terms, log_psi = (one.terms if symmetrised else None), one.log_psi()
+            terms, log_psi = (one.terms if symmetrised else None), one.log_psi
         else:
             with torch.set_grad_enabled(not with_sr):
                 # a symmetrised log psi is the sum of its group terms, which importance weights need too
                 terms = self.psi.log_psi_terms(sigma) if symmetrised else None
                 log_psi = self.psi.log_psi(sigma) if terms is None else combine_terms(terms)
-        local = self.local_energies(sigma, log_psi.detach(), None if one is None else one.flip_log_psi())
+        local = self.local_energies(sigma, log_psi.detach(), None if one is None else one.flips)
         log_weights = self.sampler.log_weights(sigma, log_psi.detach(), terms)
         if log_weights is None:
             w = torch.full((sigma.shape[0],), 1.0 / sigma.shape[0], dtype=torch.float64)
@@ -291,7 +291,7 @@ class Sampled:
             with torch.enable_grad():
                 gradient = _flat_grad(self.psi, 2.0 * (w * (centred.conj() * log_psi).real).sum())
             return Estimate(float(energy), variance, error, gradient, acceptance, effective)
-        jac = self.psi.per_sample_jacobian(sigma) if one is None else one.jacobian()
+        jac = self.psi.per_sample_jacobian(sigma) if one is None or one.jacobian is None else one.jacobian
         gradient = 2.0 * (w.unsqueeze(1) * (centred.conj().unsqueeze(1) * jac).real).sum(0)
         est = Estimate(float(energy), variance, error, gradient, acceptance, effective)
         root = w.sqrt().unsqueeze(1)
@@ -350,8 +350,8 @@ def sampled_energy(
     for start in range(0, n_samples, sampler.n_chains):
         sigma = sampler.sample(1)[0][: n_samples - start]
         if BatchPass.applies(psi):
-            one = BatchPass(psi, sigma, jacobian=False)
-            terms, log_psi, flips = one.terms, one.log_psi(), one.flip_log_psi()
+            one = batch_pass(psi, sigma, jacobian=False)
+            terms, log_psi, flips = one.terms, one.log_psi, one.flips
         else:
             terms, log_psi, flips = None, psi.log_psi(sigma), None
         energies.append(sampled.local_energies(sigma, log_psi, flips).real)

@@ -40,7 +40,7 @@ from convac._validation import choice
 from convac.models import DeepConvAC
 from convac.spec import Architecture
 from convac.wavefunction._ansatz import ConvACWaveFunction, layer_weights
-from convac.wavefunction._one_pass import BatchPass, symmetrised_flips
+from convac.wavefunction._one_pass import BatchPass, batch_pass, symmetrised_flips
 from convac.wavefunction._symmetry import group_images
 
 __all__ = ["flip_log_psi"]
@@ -204,7 +204,7 @@ def flip_log_psi(psi: ConvACWaveFunction, sigma: torch.Tensor, route: str = "aut
     with torch.no_grad():
         sigma = sigma.to(torch.int64)
         if choice(route, "route", ("auto", "paths")) == "auto" and BatchPass.applies(psi):
-            by_gradient = BatchPass(psi, sigma, jacobian=False).flip_log_psi()
+            by_gradient = batch_pass(psi, sigma, jacobian=False).flips
             if by_gradient is not None:
                 return by_gradient
         images = group_images(sigma, psi.group_perms, psi.group_flips).reshape(-1, psi.n_sites)

@@ -31,6 +31,8 @@ True
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import torch
 from torch import nn
 
@@ -38,7 +40,15 @@ from convac.errors import InternalError
 from convac.wavefunction._ansatz import ConvACWaveFunction, _log_scores, combine_terms, layer_weights
 from convac.wavefunction._symmetry import group_images
 
-__all__ = ["BatchPass", "flips_from_input_gradient", "symmetrised_flips"]
+__all__ = ["MAX_IMAGES", "BatchPass", "PassResults", "batch_pass", "flips_from_input_gradient", "symmetrised_flips"]
+
+MAX_IMAGES = 1 << 12
+"""Group images one :class:`BatchPass` of :func:`batch_pass` holds at most (larger batches go in chunks).
+
+A pass keeps every layer's activations and their gradients for all ``B * G`` images, so a whole
+batch outgrows the caches (1,024 samples of the 6x6 ansatz over its 576-element group: 16 GB).
+Chunks of about 4,096 images were the fastest (``benchmarks/bench_path_updates.py --chunks``).
+"""
 
 
 class BatchPass:
@@ -106,6 +116,59 @@ class BatchPass:
                 block = block * weight
             blocks.append(block.reshape(b, -1))
         return torch.cat(blocks, dim=1)
+
+
+@dataclass
+class PassResults:
+    """What a step needs of its samples, from :func:`batch_pass` (one :class:`BatchPass` per chunk).
+
+    ``terms`` (B, G) and ``log_psi`` (B,) as :class:`BatchPass`'s; ``flips`` (B, N) its
+    :meth:`~BatchPass.flip_log_psi` (``None`` where any image has ``h = 0``); ``jacobian``
+    (B, n_params), or ``None`` when not asked for.
+    """
+
+    terms: torch.Tensor
+    log_psi: torch.Tensor
+    flips: torch.Tensor | None
+    jacobian: torch.Tensor | None
+
+
+def batch_pass(
+    psi: ConvACWaveFunction, sigma: torch.Tensor, jacobian: bool = True, max_images: int = MAX_IMAGES
+) -> PassResults:
+    """:class:`BatchPass`'s results for ``sigma`` (B, N), in chunks of at most ``max_images`` group images.
+
+    Every result is per sample, so the chunks' concatenation is the one-pass result; only the
+    memory of a pass (its activations and gradients) is bounded.
+
+    Examples
+    --------
+    >>> import torch, convac
+    >>> from convac.wavefunction import ConvACWaveFunction
+    >>> arch = convac.Architecture.deep_1d(n_inputs=8, n_features=2, channels=[3, 2, 2])
+    >>> psi = ConvACWaveFunction(arch, weights="signed", symmetry="translation", seed=0)
+    >>> sigma = torch.randint(0, 2, (5, 8), generator=torch.Generator().manual_seed(0))
+    >>> whole, chunked = BatchPass(psi, sigma), batch_pass(psi, sigma, max_images=16)   # 2 samples a chunk
+    >>> bool(torch.allclose(chunked.jacobian, whole.jacobian()))
+    True
+    >>> bool(torch.allclose(chunked.flips, whole.flip_log_psi()))
+    True
+    """
+    step = max(1, max_images // psi.group_perms.shape[0])
+    terms, log_psi, flips, jacobians = [], [], [], []
+    for start in range(0, sigma.shape[0], step):
+        one = BatchPass(psi, sigma[start : start + step], jacobian=jacobian)
+        terms.append(one.terms)
+        log_psi.append(one.log_psi())
+        flips.append(one.flip_log_psi())
+        if jacobian:
+            jacobians.append(one.jacobian())
+    return PassResults(
+        terms=torch.cat(terms),
+        log_psi=torch.cat(log_psi),
+        flips=None if any(f is None for f in flips) else torch.cat(flips),  # type: ignore[misc]
+        jacobian=torch.cat(jacobians) if jacobian else None,
+    )
 
 
 def flips_from_input_gradient(
