@@ -156,17 +156,21 @@ def batch_pass(
     """
     step = max(1, max_images // psi.group_perms.shape[0])
     terms, log_psi, flips, jacobians = [], [], [], []
+    every_flip = True  # a chunk with an h = 0 image leaves the batch's flips to the path updates
     for start in range(0, sigma.shape[0], step):
         one = BatchPass(psi, sigma[start : start + step], jacobian=jacobian)
         terms.append(one.terms)
         log_psi.append(one.log_psi())
-        flips.append(one.flip_log_psi())
+        chunk_flips = one.flip_log_psi() if every_flip else None
+        every_flip = chunk_flips is not None
+        if chunk_flips is not None:
+            flips.append(chunk_flips)
         if jacobian:
             jacobians.append(one.jacobian())
     return PassResults(
         terms=torch.cat(terms),
         log_psi=torch.cat(log_psi),
-        flips=None if any(f is None for f in flips) else torch.cat(flips),  # type: ignore[misc]
+        flips=torch.cat(flips) if every_flip else None,
         jacobian=torch.cat(jacobians) if jacobian else None,
     )
 
