@@ -4,6 +4,7 @@ Run from the repository root (not part of the test suite; about two minutes):
 
     PYTHONPATH=src OMP_NUM_THREADS=1 python benchmarks/bench_path_updates.py
     PYTHONPATH=src OMP_NUM_THREADS=1 python benchmarks/bench_path_updates.py --quick   # unsymmetrised only
+    PYTHONPATH=src python benchmarks/bench_path_updates.py --chunks 512   # the chunk size of batch_pass
 
 On the step-cost ansatz of ``scripts/wavefunction_step_cost.py`` (TFIM 6x6, Gamma = 3, channels
 16,32 with windows 3x3, 2x2, 3,232 signed parameters, seed 0, untrained), unsymmetrised with 1,024
@@ -24,6 +25,11 @@ samples and symmetrised over the 72 translations and spin flips with 128 samples
 - **SR solve**: the minSR solve with real rows for a real ``psi`` against the rows it used before
   (real and imaginary parts stacked, the imaginary ones all zero), from the same samples.
 
+``--chunks N``: instead, a step's one pass over ``N`` samples of the same ansatz symmetrised over
+its space group and spin flip (576 images per sample), whole (``BatchPass``) against
+``batch_pass`` in chunks of several sizes (``convac.wavefunction._one_pass.MAX_IMAGES`` is chosen
+from this), on the threads torch starts with.
+
 One cold call, then ``--repeats`` warm calls (min, median); the ratio is of the medians.
 """
 
@@ -42,7 +48,7 @@ import torch
 from convac.wavefunction import ConvACWaveFunction, ExactSampler, architecture_for, tfim
 from convac.wavefunction._estimators import Estimate, Sampled
 from convac.wavefunction._flips import flip_log_psi
-from convac.wavefunction._one_pass import BatchPass
+from convac.wavefunction._one_pass import BatchPass, batch_pass
 from convac.wavefunction._optimize import sr_direction
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
@@ -138,12 +144,38 @@ def bench(symmetry: str, n_samples: int, repeats: int) -> None:
     _row("SR solve", before[:3], after[:3], f"{rows}; max relative difference {gap:.1e}")
 
 
+def bench_chunks(n_samples: int, repeats: int, sizes: tuple[int, ...] = (1024, 4096, 16384, 65536)) -> None:
+    """Time the whole one pass against chunks of each size in ``sizes`` (group images)."""
+    arch = architecture_for((6, 6), [16, 32], windows=[(3, 3), (2, 2)])
+    psi = ConvACWaveFunction(arch, weights="signed", seed=0, symmetry="space_group_spin_flip")
+    sigma, _ = ExactSampler(psi, n_chains=n_samples, seed=0).sample(1)
+    group = psi.group_perms.shape[0]
+    print(f"\nspace_group_spin_flip ({group} images a sample), {n_samples} samples, {torch.get_num_threads()} threads")
+    print("| piece | whole cold / min / median s | chunked cold / min / median s | whole/chunked | check |")
+    print("|---|---:|---:|---:|---|")
+
+    def whole() -> torch.Tensor:
+        one = BatchPass(psi, sigma)
+        one.flip_log_psi()
+        return one.jacobian()
+
+    before = _time(whole, repeats)
+    for size in sizes:
+        after = _time(lambda size=size: batch_pass(psi, sigma, max_images=size).jacobian, repeats)
+        gap = float((before[3] - after[3]).abs().max() / before[3].abs().max())
+        _row(f"chunks of {size} images", before[:3], after[:3], f"Jacobian max relative difference {gap:.1e}")
+
+
 def main() -> None:
     """Parse the flags and run the benchmark."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeats", type=int, default=5)
     parser.add_argument("--quick", action="store_true", help="the unsymmetrised ansatz only")
+    parser.add_argument("--chunks", type=int, default=0, metavar="N", help="time batch_pass's chunks on N samples")
     args = parser.parse_args()
+    if args.chunks:
+        bench_chunks(args.chunks, args.repeats)
+        return
     torch.set_num_threads(1)
     bench("none", 1024, args.repeats)
     if not args.quick:
