@@ -58,3 +58,16 @@ def test_final_samples_measure_the_trained_ansatz(tmp_path, capsys):
 
 def test_negative_final_samples_is_one_line():
     assert "--final-samples" in _one_line(["wavefunction", "--sample", "--final-samples", "-3"])
+
+
+def test_a_run_starts_from_a_narrower_checkpoint(tmp_path, capsys):
+    argv = ["wavefunction", "--model", "tfim", "--shape", "8", "--steps", "2", "--threads", "1"]
+    assert main([*argv, "--channels", "2,2,2", "--out", str(tmp_path / "narrow")]) == 0
+    start = str(tmp_path / "narrow" / "checkpoint.pt")
+    assert main([*argv, "--channels", "3,3,2", "--start-from", start, "--out", str(tmp_path / "wide")]) == 0
+    summary = json.loads((tmp_path / "wide" / "summary.json").read_text())
+    assert summary["channels"] == [3, 3, 2] and summary["config"]["start_from"] == start
+
+
+def test_a_missing_start_is_one_line(tmp_path):
+    assert "start_from" in _one_line(["wavefunction", "--shape", "8", "--channels", "2,2,2", "--start-from", "no.pt"])

@@ -7,6 +7,7 @@ import pytest
 import torch
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from wf_archs import ARCHS as NAMED_ARCHS
 
 import convac
 from convac.errors import ArchitectureError, ConvacTypeError, InputError
@@ -140,3 +141,47 @@ def test_uniform_initialisation_starts_near_the_uniform_superposition():
     assert torch.allclose(amp, amp[0].expand_as(amp))
     with pytest.raises(InputError, match="init must be 'uniform' or 'random'"):
         ConvACWaveFunction(ARCHS[0], init="zeros")
+
+
+@settings(max_examples=30, deadline=None)
+@given(
+    arch=st.sampled_from(sorted(NAMED_ARCHS)),
+    symmetry=st.sampled_from(["none", "translation_spin_flip", "spin_flip"]),
+    extra=st.lists(st.integers(0, 3), min_size=3, max_size=3),
+    seed=st.integers(0, 99),
+)
+def test_a_widened_ansatz_has_the_same_amplitudes_and_can_use_its_new_channels(arch, symmetry, extra, seed):
+    base = NAMED_ARCHS[arch]
+    if symmetry == "translation_spin_flip" and base.shared:
+        symmetry = "spin_flip"
+    psi = ConvACWaveFunction(base, weights="signed", symmetry=symmetry, seed=seed)
+    channels = [c + e for c, e in zip(base.channels, extra, strict=False)]
+    wide = psi.widened(channels, seed=seed + 1)
+    assert wide.arch.channels == tuple(channels) and wide.symmetry == symmetry
+    # every amplitude (amplitude_vector is up to a positive factor), and log psi itself on samples
+    a, b = amplitude_vector(wide), amplitude_vector(psi)
+    assert torch.allclose(a / a.norm(), b / b.norm(), rtol=1e-10, atol=1e-14)
+    sigma = torch.randint(0, 2, (4, base.n_inputs), generator=torch.Generator().manual_seed(seed))
+    assert torch.allclose(wide.log_psi(sigma), psi.log_psi(sigma), rtol=1e-12, atol=1e-12)
+    if sum(extra[: len(channels)]):
+        # the zero rows a new channel feeds have a nonzero derivative, so training can open them
+
+        def moving(ansatz):  # parameters with a nonzero derivative at some sample
+            return int((ansatz.per_sample_jacobian(sigma).abs().sum(0) > 0).sum())
+
+        assert moving(wide) > moving(psi)
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "channels", "message"),
+    [
+        ({"weights": "signed"}, [3, 2], "one width per layer"),
+        ({"weights": "signed"}, [2, 4, 2], "at least the current one"),
+        ({"weights": "positive"}, [3, 4, 2], "signed weights"),
+        ({"weights": "signed", "phase": True}, [3, 4, 2], "phase network"),
+    ],
+)
+def test_widening_refuses_what_it_cannot_keep(kwargs, channels, message):
+    psi = ConvACWaveFunction(NAMED_ARCHS["chain-8"], seed=0, **kwargs)
+    with pytest.raises(ArchitectureError, match=message):
+        psi.widened(channels)

@@ -193,6 +193,53 @@ def test_a_sampled_run_measures_its_final_ansatz_from_fresh_samples(tmp_path):
     assert run(dataclasses.replace(config, final_samples=0, out=None))["final"] is None
 
 
+def test_a_run_started_from_a_narrower_checkpoint_starts_at_its_energy(tmp_path):
+    # full sums: a step's energy is exact, so a (widened) start must reproduce the saved state's to rounding
+    narrow = WavefunctionRun(
+        model="tfim", shape=(8,), channels=(2, 2, 2), symmetry="translation", optimizer="sr", steps=6, lr=0.05,
+        threads=1, out=str(tmp_path / "narrow"),
+    )  # fmt: skip
+    run(narrow)
+    checkpoint = str(tmp_path / "narrow" / "checkpoint.pt")
+    trained = ConvACWaveFunction(architecture_for((8,), (2, 2, 2)), weights="signed", symmetry="translation")
+    trained.load_state_dict(torch.load(checkpoint, weights_only=False)["psi"])
+    expected = FullSum(trained, tfim((8,))).estimate().energy
+    started = dataclasses.replace(narrow, steps=1, start_from=checkpoint)
+
+    def first_energy(name, **change):
+        summary = run(dataclasses.replace(started, out=str(tmp_path / name), **change))
+        return summary["n_params"], json.loads((tmp_path / name / "history.jsonl").read_text().splitlines()[0])
+
+    n_params, record = first_energy("same")
+    assert n_params == trained.n_params and record["energy"] == pytest.approx(expected, rel=1e-12)
+    n_params, record = first_energy("wide", channels=(3, 4, 2))
+    assert n_params > trained.n_params and record["energy"] == pytest.approx(expected, rel=1e-12)
+    assert first_energy("fresh", start_from=None)[1]["energy"] != pytest.approx(expected, rel=1e-6)
+
+
+@pytest.mark.parametrize(
+    ("change", "message"),
+    [
+        ({"start_from": "missing.pt"}, "is not a file"),
+        ({"windows": (2, 4), "channels": (2, 2)}, "another depth"),
+        ({"weights": "positive"}, "another lattice, windows, sharing or weights"),
+        ({"shared": True}, "another lattice, windows, sharing or weights"),
+        ({"shape": (16,), "channels": (2, 2, 2, 2)}, "another depth"),
+        ({"shape": (4, 2), "windows": ((1, 2), (2, 1), (2, 1)), "symmetry": "none"}, "another lattice"),
+        ({"channels": (1, 2, 2)}, "at least the current one"),
+    ],
+)
+def test_a_start_that_does_not_fit_is_refused(tmp_path, change, message):
+    base = WavefunctionRun(
+        model="tfim", shape=(8,), channels=(2, 2, 2), symmetry="translation", steps=1, threads=1,
+        out=str(tmp_path / "narrow"),
+    )  # fmt: skip
+    run(base)
+    config = dataclasses.replace(base, start_from=str(tmp_path / "narrow" / "checkpoint.pt"), out=None)
+    with pytest.raises(convac.ConvacError, match=message):
+        run(dataclasses.replace(config, **change))
+
+
 @pytest.mark.parametrize(
     ("call", "error", "message"),
     [

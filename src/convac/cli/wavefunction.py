@@ -78,6 +78,10 @@ FIELDS = {
         minimum=0,
     ),
     "out": Field("run folder (history.jsonl, checkpoint.pt, summary.json, entanglement.png)"),
+    "start_from": Field(
+        "checkpoint.pt of an earlier run (same lattice, windows, weights): start from its network, widened to "
+        "--channels with every amplitude kept"
+    ),
 }
 
 # Switches: WavefunctionRun field -> (flag, help, the field's value when the flag is given)

@@ -185,6 +185,49 @@ class ConvACWaveFunction(nn.Module):
         """Number of spins N (the architecture's inputs)."""
         return self.arch.n_inputs
 
+    def widened(self, channels: Sequence[int], seed: int = 0) -> ConvACWaveFunction:
+        """Return the same wave function on a network with more channels: ``log psi`` unchanged everywhere.
+
+        Each layer keeps its weights; a new channel gets random incoming weights (the ansatz's own
+        initialisation, from ``seed``) and zero outgoing ones, so it adds nothing to ``psi`` until
+        training moves them (the rows it feeds get a nonzero gradient at once). Signed weights only
+        (a positive weight is ``exp`` of its parameter, never zero); no phase network.
+
+        Examples
+        --------
+        >>> import torch, convac
+        >>> psi = ConvACWaveFunction(convac.Architecture.deep_1d(n_inputs=8, n_features=2, channels=[2, 3, 2]),
+        ...                          weights="signed", symmetry="translation", seed=0)
+        >>> wide = psi.widened([4, 3, 5])
+        >>> sigma = torch.randint(0, 2, (6, 8), generator=torch.Generator().manual_seed(0))
+        >>> wide.arch.channels, wide.n_params > psi.n_params
+        ((4, 3, 5), True)
+        >>> bool(torch.allclose(wide.log_psi(sigma), psi.log_psi(sigma)))
+        True
+        """
+        channels = tuple(integer(c, "channels", minimum=1) for c in channels)
+        old = tuple(self.arch.channels)
+        if len(channels) != len(old) or any(new < was for new, was in zip(channels, old, strict=True)):
+            raise ArchitectureError(
+                f"widened needs one width per layer, each at least the current one {list(old)}, got {list(channels)}"
+            )
+        if self.weights != "signed" or self.phase is not None:
+            raise ArchitectureError(
+                "widened keeps psi only for signed weights without a phase network (a new channel's outgoing "
+                f"weights start at zero), got weights={self.weights!r}, phase={self.phase is not None}"
+            )
+        data = self.arch.to_dict()
+        data["channels"] = list(channels)
+        wide = ConvACWaveFunction(
+            Architecture.from_dict(data), weights="signed", seed=seed, init="random", symmetry=self.symmetry
+        )
+        with torch.no_grad():
+            for was, new in zip(self._raws(self.amplitude), self._raws(wide.amplitude), strict=True):
+                rows, cols = was.shape[-2:]
+                new[..., rows:, :] = 0.0  # a new input channel feeds nothing yet
+                new[..., :rows, :cols] = was
+        return wide
+
     # ------------------------------------------------------------------ evaluation
     def log_psi(self, sigma: torch.Tensor, per_sample: list[torch.Tensor] | None = None) -> torch.Tensor:
         """``log psi`` of configurations ``sigma`` (B, N) of bits: (B,) float64, or complex128.

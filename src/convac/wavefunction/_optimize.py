@@ -313,6 +313,7 @@ class _Run:
             "sampler": None if self.sampler is None else self.sampler.state_dict(),
             "guess": self.guess,
             "config": asdict(self.config),
+            "ansatz": {"arch": self.psi.arch.to_dict(), "weights": self.psi.weights, "symmetry": self.psi.symmetry},
         }
         tmp = self.out / "checkpoint.pt.tmp"
         torch.save(state, tmp)

@@ -20,7 +20,7 @@ from __future__ import annotations
 import json
 import math
 import time
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -55,6 +55,11 @@ class WavefunctionRun:
     independent tree samples (:func:`sampled_energy`; 0: report the mean of the last tenth of the
     steps, which mixes the states those steps passed through).
     ``out``/``resume``: the run folder and whether to continue it.
+    ``start_from``: the ``checkpoint.pt`` of an earlier run with the same lattice, windows, sharing
+    and weights and no more channels per layer: a new run starts from its network, widened to
+    ``channels`` with every amplitude kept (:meth:`ConvACWaveFunction.widened`) and summed over
+    this run's ``symmetry`` (which may differ: the saved weights are the tree's); ignored by
+    ``resume``, which continues the run's own checkpoint.
 
     Examples
     --------
@@ -94,6 +99,7 @@ class WavefunctionRun:
     final_samples: int = 0
     out: str | None = None
     resume: bool = False
+    start_from: str | None = None
 
 
 def build_hamiltonian(config: WavefunctionRun) -> Hamiltonian:
@@ -120,6 +126,37 @@ def _ansatz(config: WavefunctionRun, H: Hamiltonian) -> ConvACWaveFunction:
     )
 
 
+def _started_from(config: WavefunctionRun, H: Hamiltonian, psi: ConvACWaveFunction) -> ConvACWaveFunction:
+    """Load the wave function saved at ``config.start_from`` and widen it to ``psi``'s channels."""
+    import torch
+
+    path = Path(instance(config.start_from, "start_from", str, "a path to a checkpoint.pt"))
+    if not path.is_file():
+        raise InputError(f"start_from={str(path)!r} is not a file; give the checkpoint.pt of an earlier run")
+    state = torch.load(path, weights_only=False, map_location="cpu")
+    saved, depth = state["psi"], len(psi.arch.channels)
+    convs = [saved.get(f"amplitude.conv.{layer}") for layer in range(depth)]
+    if any(w is None for w in convs) or f"amplitude.conv.{depth}" in saved:
+        raise InputError(f"start_from={str(path)!r} holds an ansatz of another depth than channels={config.channels}")
+    narrow = _ansatz(replace(config, channels=tuple(int(w.shape[-1]) for w in convs)), H)
+    ansatz = state.get("ansatz")  # checkpoints before this field carry only the weights' shapes
+    mismatch = ansatz is not None and (
+        ansatz["weights"] != narrow.weights
+        or {**ansatz["arch"], "channels": None} != {**narrow.arch.to_dict(), "channels": None}
+    )
+    try:
+        narrow.load_state_dict(saved)
+    except RuntimeError:
+        mismatch = True
+    if mismatch:
+        raise InputError(
+            f"start_from={str(path)!r} holds an ansatz of another lattice, windows, sharing or weights than this run's"
+        )
+    if narrow.arch.channels == psi.arch.channels:
+        return narrow
+    return narrow.widened(psi.arch.channels, seed=config.init_seed)
+
+
 def run(config: WavefunctionRun, log: Any = None) -> dict[str, Any]:
     """Run one experiment; return its summary (also written to ``out/summary.json`` with ``out``).
 
@@ -139,6 +176,8 @@ def run(config: WavefunctionRun, log: Any = None) -> dict[str, Any]:
             f"full_sum=True needs N <= {MAX_SPARSE_SITES} spins, got {H.n_sites}; use sampling (full_sum=False)"
         )
     psi = _ansatz(config, H)
+    if config.start_from is not None and not config.resume:
+        psi = _started_from(config, H, psi)
     exact, state = config.exact_energy, None
     if H.n_sites <= MAX_SPARSE_SITES:
         energy, state = ground_state(H, config.magnetization)
