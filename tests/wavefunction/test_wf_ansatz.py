@@ -163,6 +163,11 @@ def test_a_widened_ansatz_has_the_same_amplitudes_and_can_use_its_new_channels(a
     assert torch.allclose(a / a.norm(), b / b.norm(), rtol=1e-10, atol=1e-14)
     sigma = torch.randint(0, 2, (4, base.n_inputs), generator=torch.Generator().manual_seed(seed))
     assert torch.allclose(wide.log_psi(sigma), psi.log_psi(sigma), rtol=1e-12, atol=1e-12)
+    for was, new in zip(psi.amplitude.conv, wide.amplitude.conv, strict=True):
+        # a new column has the norm of the layer's old columns at its position (their mean)
+        rows, cols = was.shape[-2:]
+        expected = was.norm(dim=-2).mean(dim=-1, keepdim=True).expand(*was.shape[:-2], new.shape[-1] - cols)
+        assert torch.allclose(new[..., :rows, cols:].norm(dim=-2), expected, rtol=1e-12)
     if sum(extra[: len(channels)]):
         # the zero rows a new channel feeds have a nonzero derivative, so training can open them
 

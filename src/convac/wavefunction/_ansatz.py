@@ -188,10 +188,13 @@ class ConvACWaveFunction(nn.Module):
     def widened(self, channels: Sequence[int], seed: int = 0) -> ConvACWaveFunction:
         """Return the same wave function on a network with more channels: ``log psi`` unchanged everywhere.
 
-        Each layer keeps its weights; a new channel gets random incoming weights (the ansatz's own
-        initialisation, from ``seed``) and zero outgoing ones, so it adds nothing to ``psi`` until
-        training moves them (the rows it feeds get a nonzero gradient at once). Signed weights only
-        (a positive weight is ``exp`` of its parameter, never zero); no phase network.
+        Each layer keeps its weights; a new channel gets random incoming weights and zero outgoing
+        ones, so it adds nothing to ``psi`` until training moves them (the rows it feeds get a
+        nonzero gradient at once). The incoming weights are normal, scaled to the mean norm of the
+        layer's existing columns at that position: with the ansatz's own initialisation a new 6x6
+        channel's product over a 3x3 window came out about 40x smaller than a trained one's, and its
+        outgoing weights grew only to 1e-4 in 120 SR steps. Signed weights only (a positive weight is
+        ``exp`` of its parameter, never zero); no phase network.
 
         Examples
         --------
@@ -221,9 +224,13 @@ class ConvACWaveFunction(nn.Module):
         wide = ConvACWaveFunction(
             Architecture.from_dict(data), weights="signed", seed=seed, init="random", symmetry=self.symmetry
         )
+        generator = torch.Generator().manual_seed(seed)
         with torch.no_grad():
             for was, new in zip(self._raws(self.amplitude), self._raws(wide.amplitude), strict=True):
                 rows, cols = was.shape[-2:]
+                fresh = torch.randn(new[..., :rows, cols:].shape, generator=generator, dtype=new.dtype)
+                norm = was.norm(dim=-2, keepdim=True).mean(dim=-1, keepdim=True)  # per position
+                new[..., :rows, cols:] = fresh * norm / fresh.norm(dim=-2, keepdim=True).clamp_min(1e-300)
                 new[..., rows:, :] = 0.0  # a new input channel feeds nothing yet
                 new[..., :rows, :cols] = was
         return wide
