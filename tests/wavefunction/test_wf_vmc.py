@@ -153,6 +153,47 @@ def test_min_sr_equals_sr_in_the_wide_case():
     assert torch.allclose(wide, square, atol=1e-8)
 
 
+@settings(max_examples=40, deadline=None)
+@given(rows=st.integers(2, 12), cols=st.integers(2, 12), shift=st.floats(1e-4, 1.0), seed=st.integers(0, 10_000))
+def test_scaled_sr_changes_log_psi_the_same_however_each_parameter_is_scaled(rows, cols, shift, seed):
+    generator = torch.Generator().manual_seed(seed)
+    x = torch.randn(rows, cols, generator=generator, dtype=torch.float64)
+    e = torch.randn(rows, generator=generator, dtype=torch.float64)
+    units = torch.exp(3 * torch.randn(cols, generator=generator, dtype=torch.float64))  # 1e-4 .. 1e4
+
+    def step(matrix):
+        return sr_direction(Estimate(0.0, 0.0, 0.0, torch.zeros(cols), sr_x=matrix, sr_e=e), shift, scale=True)
+
+    plain, rescaled = step(x), step(x * units)  # a parameter in other units: theta_k -> theta_k / units_k
+    assert torch.allclose(x @ plain, (x * units) @ rescaled, rtol=1e-8, atol=1e-10)
+    assert torch.allclose(rescaled * units, plain, rtol=1e-8, atol=1e-10)
+    # the closed form: SR on the unit-norm columns, mapped back
+    norms = x.norm(dim=0)
+    unit = x / norms
+    expected = torch.linalg.solve(unit.T @ unit + shift * torch.eye(cols, dtype=torch.float64), unit.T @ e) / norms
+    assert torch.allclose(plain, expected, rtol=1e-7, atol=1e-9)
+
+
+def test_scaled_sr_leaves_a_parameter_without_derivative_in_place():
+    x = torch.randn(5, 4, dtype=torch.float64)
+    x[:, 2] = 0.0
+    direction = sr_direction(
+        Estimate(0.0, 0.0, 0.0, torch.zeros(4), sr_x=x, sr_e=torch.ones(5, dtype=torch.float64)), 1e-2, scale=True
+    )
+    assert direction[2] == 0.0 and bool(torch.isfinite(direction).all())
+
+
+def test_sampled_sr_with_scaled_units_lowers_the_energy():
+    H = tfim((8,), field=1.0)
+    e0, _ = ground_state(H)
+    psi = ConvACWaveFunction(_arch8((4, 4, 4)), weights="signed", symmetry="translation", seed=0)
+    start = FullSum(psi, H).estimate().energy
+    optimize(psi, H, full_sum=False, optimizer="sr", sampler="exact", sr_scale=True, steps=30, lr=0.05,
+             diag_shift=0.01, n_chains=32, n_per_chain=4, threads=1)  # fmt: skip
+    end = FullSum(psi, H).estimate().energy
+    assert e0 - 1e-10 <= end < start and (end - e0) < 0.2 * (start - e0)
+
+
 @pytest.mark.parametrize("optimizer", ["adam", "sr"])
 def test_full_sum_optimisation_lowers_the_energy_towards_e0(optimizer):
     H = tfim((8,), field=1.0)
@@ -234,6 +275,20 @@ def test_resume_continues_exactly_like_an_uninterrupted_run(tmp_path, full_sum, 
             "sum sz is not conserved",
         ),
         (lambda: sr_direction(Estimate(0.0, 0.0, 0.0, torch.zeros(2)), 1e-3), InputError, "carries no SR terms"),
+        (
+            lambda: sr_direction(
+                Estimate(0.0, 0.0, 0.0, torch.zeros(2), sr_force=torch.ones(2), sr_operator=lambda v: v),
+                1e-3,
+                scale=True,
+            ),
+            InputError,
+            "scale=True needs a sampled estimate",
+        ),
+        (
+            lambda: optimize(ConvACWaveFunction(_arch8()), tfim((8,)), optimizer="sr", sr_scale=True),
+            InputError,
+            "sr_scale=True needs sampling",
+        ),
         (lambda: MetropolisSampler(ConvACWaveFunction(_arch8()), n_chains=0), InputError, "n_chains must be"),
     ],
 )

@@ -92,6 +92,11 @@ SWITCHES = {
     "phase": ("--phase", "add a phase network for sign problems such as J1-J2 (default: off)", True),
     "full_sum": ("--sample", "Metropolis sampling instead of full sums (default: full sums)", False),
     "resume": ("--resume", "continue the run in --out from its checkpoint (default: a new run)", True),
+    "sr_scale": (
+        "--sr-scale",
+        "with --sample and --optimizer sr: solve SR in units of each parameter's own log-derivative (default: raw)",
+        True,
+    ),
 }
 
 

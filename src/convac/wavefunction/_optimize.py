@@ -82,6 +82,7 @@ class VMCConfig:
     diag_shift: float = 1e-3
     diag_shift_decay: float = 1.0
     diag_shift_min: float = 0.0
+    sr_scale: bool = False
     cg_tol: float = 1e-6
     cg_steps: int = 100
     n_chains: int = 64
@@ -95,6 +96,11 @@ class VMCConfig:
 
     def __post_init__(self) -> None:
         instance(self.full_sum, "full_sum", bool, "True or False")
+        instance(self.sr_scale, "sr_scale", bool, "True or False")
+        if self.sr_scale and self.full_sum:
+            raise InputError(
+                "sr_scale=True needs sampling (full_sum=False): it rescales the sampled SR matrix's columns"
+            )
         choice(self.optimizer, "optimizer", OPTIMIZERS)
         choice(self.sampler, "sampler", SAMPLERS)
         integer(self.steps, "steps", minimum=0)
@@ -155,12 +161,20 @@ def sr_direction(
     cg_tol: float = 1e-6,
     cg_steps: int = 100,
     guess: torch.Tensor | None = None,
+    scale: bool = False,
 ) -> torch.Tensor:
     """``(S + shift I)^{-1} F`` from an estimate's SR terms.
 
     With an operator (full sum): conjugate gradients to relative residual ``cg_tol``, starting
     from ``guess`` (the previous step's direction: SR directions change slowly). With samples:
     a direct solve, in the minSR / NTK form ``X^T (X X^T + shift I)^{-1} e`` when X is wide.
+
+    ``scale`` (samples only): solve in units where every parameter's log-derivative has unit
+    root mean square, ``D = sqrt(diag S)``: ``D^-1 (S' + shift I)^-1 F'`` with ``S' = D^-1 S D^-1``.
+    Then the step's change of ``log psi`` does not depend on how each parameter is scaled, and a
+    parameter whose derivative is small (a new channel's outgoing weight, :meth:`widened`) is not
+    held back by the shift or, in the minSR form, by the minimum-norm choice, both of which weigh
+    every raw parameter alike. Parameters with a zero column stay put.
 
     Examples
     --------
@@ -174,15 +188,24 @@ def sr_direction(
     True
     """
     if est.sr_operator is not None and est.sr_force is not None:
+        if scale:
+            raise InputError("scale=True needs a sampled estimate's SR matrix, not a full sum's operator")
         operator = est.sr_operator
         return _conjugate_gradient(lambda v: operator(v) + diag_shift * v, est.sr_force, cg_tol, cg_steps, guess)
     if est.sr_x is None or est.sr_e is None:
         raise InputError("this estimate carries no SR terms; estimate it with with_sr=True")
     x, e = est.sr_x, est.sr_e
+    units = None
+    if scale:
+        norms = x.norm(dim=0)
+        units = torch.where(norms > 0, norms, torch.ones_like(norms))
+        x = x / units
     rows, n_params = x.shape
     if n_params <= rows:
-        return torch.linalg.solve(x.T @ x + diag_shift * torch.eye(n_params, dtype=x.dtype), x.T @ e)
-    return x.T @ torch.linalg.solve(x @ x.T + diag_shift * torch.eye(rows, dtype=x.dtype), e)
+        direction = torch.linalg.solve(x.T @ x + diag_shift * torch.eye(n_params, dtype=x.dtype), x.T @ e)
+    else:
+        direction = x.T @ torch.linalg.solve(x @ x.T + diag_shift * torch.eye(rows, dtype=x.dtype), e)
+    return direction if units is None else direction / units
 
 
 def _conjugate_gradient(
@@ -274,8 +297,9 @@ class _Run:
                 offset += p.numel()
             self.adam.step()
             return
+        c = self.config
         direction = sr_direction(
-            est, self.shift(), cg_tol=self.config.cg_tol, cg_steps=self.config.cg_steps, guess=self.guess
+            est, self.shift(), cg_tol=c.cg_tol, cg_steps=c.cg_steps, guess=self.guess, scale=c.sr_scale
         )
         self.guess = direction if self.config.full_sum else None
         offset = 0
@@ -372,6 +396,7 @@ def optimize(
         The other fields of :class:`VMCConfig`: ``lr``, ``lr_decay`` (step ``t`` uses
         ``lr / (1 + lr_decay * t)``), ``magnetization`` (a ``sum sz`` sector),
         ``diag_shift`` (step ``t`` uses ``max(diag_shift_min, diag_shift * diag_shift_decay^t)``),
+        ``sr_scale`` (SR in units of each parameter's own log-derivative, :func:`sr_direction`; sampling),
         ``cg_tol``, ``cg_steps`` (conjugate gradients of full-sum SR), ``n_chains``,
         ``n_per_chain``, ``n_discard``, ``sampler`` (``"metropolis"`` or ``"exact"``), ``exact_energy``, ``e_inf``,
         ``threads``, ``checkpoint_every``.

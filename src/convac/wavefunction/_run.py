@@ -48,7 +48,7 @@ class WavefunctionRun:
     ``model``/``shape``/``field``/``j2``/``pbc``/``marshall``: the Hamiltonian.
     ``channels``/``windows``/``shared``/``weights``/``phase``/``symmetry``/``init_seed``: the ansatz.
     ``full_sum``, ``optimizer``, ``steps``, ``lr``, ``lr_decay``, ``seed``, ``magnetization``,
-    ``diag_shift``, ``diag_shift_decay``, ``diag_shift_min``, ``cg_steps``,
+    ``diag_shift``, ``diag_shift_decay``, ``diag_shift_min``, ``sr_scale``, ``cg_steps``,
     ``n_chains``, ``n_per_chain``, ``sampler``, ``threads``: the optimisation.
     ``exact_energy``: a known reference energy (computed by Lanczos when None and N <= 20).
     ``final_samples``: with sampling, measure the trained ansatz once more from this many
@@ -90,6 +90,7 @@ class WavefunctionRun:
     diag_shift: float = 1e-3
     diag_shift_decay: float = 1.0
     diag_shift_min: float = 0.0
+    sr_scale: bool = False
     cg_steps: int = 100
     n_chains: int = 64
     n_per_chain: int = 16
@@ -198,6 +199,7 @@ def run(config: WavefunctionRun, log: Any = None) -> dict[str, Any]:
         diag_shift=config.diag_shift,
         diag_shift_decay=config.diag_shift_decay,
         diag_shift_min=config.diag_shift_min,
+        sr_scale=config.sr_scale,
         cg_steps=config.cg_steps,
         n_chains=config.n_chains,
         n_per_chain=config.n_per_chain,
