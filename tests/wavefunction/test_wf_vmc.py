@@ -25,6 +25,7 @@ from convac.wavefunction import (
     sr_direction,
     tfim,
 )
+from convac.wavefunction._optimize import SR_SCALE_FLOOR
 
 
 def _arch8(channels=(3, 3, 2)):
@@ -159,12 +160,15 @@ def test_scaled_sr_changes_log_psi_the_same_however_each_parameter_is_scaled(row
     generator = torch.Generator().manual_seed(seed)
     x = torch.randn(rows, cols, generator=generator, dtype=torch.float64)
     e = torch.randn(rows, generator=generator, dtype=torch.float64)
-    units = torch.exp(3 * torch.randn(cols, generator=generator, dtype=torch.float64))  # 1e-4 .. 1e4
+    x = x / x.norm(dim=0) * (1 + torch.rand(cols, generator=generator, dtype=torch.float64))  # norms 1..2
+    # a parameter in other units, theta_k -> theta_k / units_k: any per-column factor that keeps the
+    # norms above the floor (within 3x of each other here), and any common factor
+    units = (1 + 2 * torch.rand(cols, generator=generator, dtype=torch.float64)) * 10.0 ** (seed % 9 - 4)
 
     def step(matrix):
         return sr_direction(Estimate(0.0, 0.0, 0.0, torch.zeros(cols), sr_x=matrix, sr_e=e), shift, scale=True)
 
-    plain, rescaled = step(x), step(x * units)  # a parameter in other units: theta_k -> theta_k / units_k
+    plain, rescaled = step(x), step(x * units)
     assert torch.allclose(x @ plain, (x * units) @ rescaled, rtol=1e-8, atol=1e-10)
     assert torch.allclose(rescaled * units, plain, rtol=1e-8, atol=1e-10)
     # the closed form: SR on the unit-norm columns, mapped back
@@ -172,6 +176,19 @@ def test_scaled_sr_changes_log_psi_the_same_however_each_parameter_is_scaled(row
     unit = x / norms
     expected = torch.linalg.solve(unit.T @ unit + shift * torch.eye(cols, dtype=torch.float64), unit.T @ e) / norms
     assert torch.allclose(plain, expected, rtol=1e-7, atol=1e-9)
+
+
+def test_scaled_sr_floors_the_units_of_nearly_still_parameters():
+    # a column 1e-9 the size of the others moves like one at the floor, not 1e9 times farther
+    x = torch.randn(4, 6, dtype=torch.float64, generator=torch.Generator().manual_seed(1))
+    x[:, 0] *= 1e-9
+    e = torch.randn(4, dtype=torch.float64, generator=torch.Generator().manual_seed(2))
+    direction = sr_direction(Estimate(0.0, 0.0, 0.0, torch.zeros(6), sr_x=x, sr_e=e), 1e-3, scale=True)
+    norms = x.norm(dim=0)
+    units = norms.clamp_min(SR_SCALE_FLOOR * float(norms.square().mean().sqrt()))
+    unit = x / units
+    expected = unit.T @ torch.linalg.solve(unit @ unit.T + 1e-3 * torch.eye(4, dtype=torch.float64), e) / units
+    assert torch.allclose(direction, expected, rtol=1e-9) and float(units[0]) > 1e-3
 
 
 def test_scaled_sr_leaves_a_parameter_without_derivative_in_place():

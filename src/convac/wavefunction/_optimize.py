@@ -154,6 +154,10 @@ class VMCResult:
         return None if e0 is None else abs(self.energy - e0) / abs(e0)
 
 
+SR_SCALE_FLOOR = 0.1
+"""The smallest unit of :func:`sr_direction`'s ``scale``, relative to the root mean square of all units."""
+
+
 def sr_direction(
     est: Estimate,
     diag_shift: float,
@@ -174,7 +178,10 @@ def sr_direction(
     Then the step's change of ``log psi`` does not depend on how each parameter is scaled, and a
     parameter whose derivative is small (a new channel's outgoing weight, :meth:`widened`) is not
     held back by the shift or, in the minSR form, by the minimum-norm choice, both of which weigh
-    every raw parameter alike. Parameters with a zero column stay put.
+    every raw parameter alike. A unit is at least :data:`SR_SCALE_FLOOR` times the root mean square
+    of all of them (so a parameter whose derivative is only starting to grow, say a widened channel's
+    incoming weight, moves at most that many times farther than an ordinary one: without the floor
+    the 6x6 run's first widened steps went to 1e154); parameters with a zero column stay put.
 
     Examples
     --------
@@ -198,7 +205,8 @@ def sr_direction(
     units = None
     if scale:
         norms = x.norm(dim=0)
-        units = torch.where(norms > 0, norms, torch.ones_like(norms))
+        floor = SR_SCALE_FLOOR * float(norms.square().mean().sqrt())
+        units = norms.clamp_min(floor) if floor > 0 else torch.ones_like(norms)
         x = x / units
     rows, n_params = x.shape
     if n_params <= rows:
