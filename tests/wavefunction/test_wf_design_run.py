@@ -221,6 +221,7 @@ def test_a_run_started_from_a_narrower_checkpoint_starts_at_its_energy(tmp_path)
     ("change", "message"),
     [
         ({"start_from": "missing.pt"}, "is not a file"),
+        ({"start_from": __file__}, "is not a checkpoint.pt of a run"),
         ({"windows": (2, 4), "channels": (2, 2)}, "another depth"),
         ({"weights": "positive"}, "another lattice, windows, sharing or weights"),
         ({"shared": True}, "another lattice, windows, sharing or weights"),

@@ -134,8 +134,12 @@ def _started_from(config: WavefunctionRun, H: Hamiltonian, psi: ConvACWaveFuncti
     path = Path(instance(config.start_from, "start_from", str, "a path to a checkpoint.pt"))
     if not path.is_file():
         raise InputError(f"start_from={str(path)!r} is not a file; give the checkpoint.pt of an earlier run")
-    state = torch.load(path, weights_only=False, map_location="cpu")
-    saved, depth = state["psi"], len(psi.arch.channels)
+    try:
+        state = torch.load(path, weights_only=False, map_location="cpu")
+        saved = state["psi"]
+    except Exception as error:  # an unpickling error of any kind: the file is not a run's checkpoint
+        raise InputError(f"start_from={str(path)!r} is not a checkpoint.pt of a run ({type(error).__name__})") from None
+    depth = len(psi.arch.channels)
     convs = [saved.get(f"amplitude.conv.{layer}") for layer in range(depth)]
     if any(w is None for w in convs) or f"amplitude.conv.{depth}" in saved:
         raise InputError(f"start_from={str(path)!r} holds an ansatz of another depth than channels={config.channels}")
