@@ -4,7 +4,8 @@ Usage (``OMP_NUM_THREADS=1``)::
 
     python scripts/wavefunction_evaluate.py NAME samples=16384 key=value ...
 
-``NAME`` is a run folder under ``runs/wavefunction/`` (its ``checkpoint.pt``); the keys are
+``NAME`` is a run folder under ``runs/wavefunction/`` (its ``checkpoint.pt``) or the path of a
+``.pt`` checkpoint (e.g. one kept under ``docs/results/wavefunction/checkpoints/``); the keys are
 :class:`convac.wavefunction.WavefunctionRun` fields as in ``scripts/wavefunction_measure.py``
 (the Hamiltonian and the ansatz; ``symmetry=`` may differ from the run's, since the group sum
 has no parameters of its own, so the same trained tree can be measured under another group).
@@ -29,11 +30,10 @@ from wavefunction_measure import parse_options
 
 from convac.wavefunction import (
     MAX_SPARSE_SITES,
-    ConvACWaveFunction,
     FullSum,
     WavefunctionRun,
-    architecture_for,
     build_hamiltonian,
+    load_wavefunction,
     sampled_energy,
 )
 
@@ -47,10 +47,9 @@ def main() -> None:
     config = WavefunctionRun(**parse_options([p for p in pairs if p.split("=", 1)[0] not in extra]))
     torch.set_num_threads(config.threads or 1)
     H = build_hamiltonian(config)
-    arch = architecture_for(H.shape, config.channels, config.windows, config.shared)
-    psi = ConvACWaveFunction(arch, weights=config.weights, phase=config.phase, symmetry=config.symmetry)
-    state = torch.load(Path("runs/wavefunction") / name / "checkpoint.pt", weights_only=False)
-    psi.load_state_dict(state["psi"])
+    path = Path(name) if name.endswith(".pt") else Path("runs/wavefunction") / name / "checkpoint.pt"
+    psi = load_wavefunction(path, config)  # checked against the config: lattice, windows, weights
+    step = int(torch.load(path, weights_only=False)["step"])
     tic = time.perf_counter()
     estimate = sampled_energy(
         psi,
@@ -60,12 +59,13 @@ def main() -> None:
         seed=int(extra.get("seed", 0)),
     )
     commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True).stdout.strip()
-    row = {"run": name, "step": int(state["step"]), "symmetry": config.symmetry, **dataclasses.asdict(estimate)}
+    row = {"run": name, "step": step, "symmetry": config.symmetry, **dataclasses.asdict(estimate)}
     if config.exact_energy is not None:
         row["relative_error"] = abs(estimate.energy - config.exact_energy) / abs(config.exact_energy)
     if H.n_sites <= MAX_SPARSE_SITES:
         row["full_sum_energy"] = FullSum(psi, H).estimate().energy
     row.update({"seconds": round(time.perf_counter() - tic, 1), "commit": commit})
+    OUT.parent.mkdir(parents=True, exist_ok=True)
     with OUT.open("a") as fh:
         fh.write(json.dumps(row) + "\n")
     print(json.dumps(row))

@@ -24,9 +24,9 @@ from convac.wavefunction import (
     entanglement_figure,
     entanglement_report,
     ground_state,
+    load_wavefunction,
     standard_partitions,
 )
-from convac.wavefunction._run import _ansatz
 
 
 def _first_below(history: list[dict], e0: float) -> dict[str, list[float]]:
@@ -53,8 +53,7 @@ def main(argv: list[str]) -> None:
     history = [json.loads(line) for line in (folder / "history.jsonl").read_text().splitlines()]
     state_dict = torch.load(folder / "checkpoint.pt", weights_only=False)
     H = build_hamiltonian(config)
-    psi = _ansatz(config, H)
-    psi.load_state_dict(state_dict["psi"])
+    psi = load_wavefunction(folder / "checkpoint.pt", config)
     e0, state = ground_state(H, config.magnetization)
     step = state_dict["step"]
     # record k is measured with the parameters after k updates, i.e. the checkpoint of step k

@@ -78,6 +78,7 @@ SUBPACKAGES = {
         "VMCConfig",
         "VMCResult",
         "WavefunctionRun",
+        "load_wavefunction",
         "architecture_for",
         "build_hamiltonian",
         "canonical_profile",

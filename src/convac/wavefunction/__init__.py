@@ -42,7 +42,7 @@ from convac.wavefunction._exact import ground_state, state_entanglement, state_s
 from convac.wavefunction._exact_sampler import ExactSampler
 from convac.wavefunction._hamiltonian import MAX_SPARSE_SITES, Hamiltonian, heisenberg, j1j2, sector_basis, tfim
 from convac.wavefunction._optimize import OPTIMIZERS, SAMPLERS, VMCConfig, VMCResult, optimize, sr_direction
-from convac.wavefunction._run import MODELS, WavefunctionRun, build_hamiltonian, run
+from convac.wavefunction._run import MODELS, WavefunctionRun, build_hamiltonian, load_wavefunction, run
 from convac.wavefunction._sampler import MetropolisSampler
 from convac.wavefunction._symmetry import SYMMETRIES
 
@@ -78,6 +78,7 @@ __all__ = [
     "ground_state",
     "heisenberg",
     "j1j2",
+    "load_wavefunction",
     "optimize",
     "run",
     "sampled_energy",

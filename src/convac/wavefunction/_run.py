@@ -35,7 +35,7 @@ from convac.wavefunction._hamiltonian import MAX_SPARSE_SITES, Hamiltonian, heis
 from convac.wavefunction._lattice import check_shape
 from convac.wavefunction._optimize import VMCResult, optimize
 
-__all__ = ["MODELS", "WavefunctionRun", "build_hamiltonian", "run"]
+__all__ = ["MODELS", "WavefunctionRun", "build_hamiltonian", "load_wavefunction", "run"]
 
 MODELS: tuple[str, ...] = ("tfim", "heisenberg", "j1j2")
 """The Hamiltonians :func:`run` builds."""
@@ -127,36 +127,68 @@ def _ansatz(config: WavefunctionRun, H: Hamiltonian) -> ConvACWaveFunction:
     )
 
 
-def _started_from(config: WavefunctionRun, H: Hamiltonian, psi: ConvACWaveFunction) -> ConvACWaveFunction:
-    """Load the wave function saved at ``config.start_from`` and widen it to ``psi``'s channels."""
+def load_wavefunction(path: str | Path, config: WavefunctionRun) -> ConvACWaveFunction:
+    """Return the wave function saved in a run's ``checkpoint.pt``, checked against ``config``.
+
+    The checkpoint's channels are kept (they may differ from ``config.channels``); the lattice,
+    windows, sharing, weights and depth must be ``config``'s, and the group sum is
+    ``config.symmetry`` (it has no parameters, so a trained tree may be measured under another
+    group). Anything else is an :class:`~convac.errors.InputError` naming the file.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> folder = tempfile.mkdtemp()
+    >>> config = WavefunctionRun(model="tfim", shape=(4,), channels=(2, 2), steps=1, out=folder)
+    >>> _ = run(config)
+    >>> psi = load_wavefunction(f"{folder}/checkpoint.pt", replace(config, symmetry="translation"))
+    >>> psi.arch.channels, psi.symmetry
+    ((2, 2), 'translation')
+    >>> load_wavefunction(f"{folder}/checkpoint.pt", replace(config, shape=(8,), channels=(2, 2, 2)))
+    Traceback (most recent call last):
+    ...
+    convac.errors.InputError: ...holds an ansatz of another depth than channels=(2, 2, 2)
+    """
     import torch
 
-    path = Path(instance(config.start_from, "start_from", str, "a path to a checkpoint.pt"))
+    instance(config, "config", WavefunctionRun, "a WavefunctionRun")
+    path = Path(instance(path, "path", (str, Path), "a path to a checkpoint.pt"))
     if not path.is_file():
-        raise InputError(f"start_from={str(path)!r} is not a file; give the checkpoint.pt of an earlier run")
+        raise InputError(f"{str(path)!r} is not a file; give the checkpoint.pt of an earlier run")
     try:
         state = torch.load(path, weights_only=False, map_location="cpu")
         saved = state["psi"]
     except Exception as error:  # an unpickling error of any kind: the file is not a run's checkpoint
-        raise InputError(f"start_from={str(path)!r} is not a checkpoint.pt of a run ({type(error).__name__})") from None
-    depth = len(psi.arch.channels)
+        raise InputError(f"{str(path)!r} is not a checkpoint.pt of a run ({type(error).__name__})") from None
+    depth = len(config.channels)
     convs = [saved.get(f"amplitude.conv.{layer}") for layer in range(depth)]
     if any(w is None for w in convs) or f"amplitude.conv.{depth}" in saved:
-        raise InputError(f"start_from={str(path)!r} holds an ansatz of another depth than channels={config.channels}")
-    narrow = _ansatz(replace(config, channels=tuple(int(w.shape[-1]) for w in convs)), H)
+        raise InputError(f"{str(path)!r} holds an ansatz of another depth than channels={config.channels}")
+    H = build_hamiltonian(config)
+    psi = _ansatz(replace(config, channels=tuple(int(w.shape[-1]) for w in convs)), H)
     ansatz = state.get("ansatz")  # checkpoints before this field carry only the weights' shapes
     mismatch = ansatz is not None and (
-        ansatz["weights"] != narrow.weights
-        or {**ansatz["arch"], "channels": None} != {**narrow.arch.to_dict(), "channels": None}
+        ansatz["weights"] != psi.weights
+        or {**ansatz["arch"], "channels": None} != {**psi.arch.to_dict(), "channels": None}
     )
     try:
-        narrow.load_state_dict(saved)
+        psi.load_state_dict(saved)
     except RuntimeError:
         mismatch = True
     if mismatch:
         raise InputError(
-            f"start_from={str(path)!r} holds an ansatz of another lattice, windows, sharing or weights than this run's"
+            f"{str(path)!r} holds an ansatz of another lattice, windows, sharing or weights than this run's"
         )
+    return psi
+
+
+def _started_from(config: WavefunctionRun, psi: ConvACWaveFunction) -> ConvACWaveFunction:
+    """Load the wave function saved at ``config.start_from`` and widen it to ``psi``'s channels."""
+    path = instance(config.start_from, "start_from", str, "a path to a checkpoint.pt")
+    try:
+        narrow = load_wavefunction(path, config)
+    except InputError as error:
+        raise InputError(f"start_from={error}") from None
     if narrow.arch.channels == psi.arch.channels:
         return narrow
     return narrow.widened(psi.arch.channels, seed=config.init_seed)
@@ -182,7 +214,7 @@ def run(config: WavefunctionRun, log: Any = None) -> dict[str, Any]:
         )
     psi = _ansatz(config, H)
     if config.start_from is not None and not config.resume:
-        psi = _started_from(config, H, psi)
+        psi = _started_from(config, psi)
     exact, state = config.exact_energy, None
     if H.n_sites <= MAX_SPARSE_SITES:
         energy, state = ground_state(H, config.magnetization)
