@@ -5,7 +5,7 @@ Usage (``OMP_NUM_THREADS=1``)::
     python scripts/wavefunction_evaluate.py NAME samples=16384 key=value ...
 
 ``NAME`` is a run folder under ``runs/wavefunction/`` (its ``checkpoint.pt``) or the path of a
-``.pt`` checkpoint (e.g. one kept under ``docs/results/wavefunction/checkpoints/``); the keys are
+``.pt`` checkpoint (e.g. one kept under ``docs/results/wavefunction/tfim66_direct/``); the keys are
 :class:`convac.wavefunction.WavefunctionRun` fields as in ``scripts/wavefunction_measure.py``
 (the Hamiltonian and the ansatz; ``symmetry=`` may differ from the run's, since the group sum
 has no parameters of its own, so the same trained tree can be measured under another group).

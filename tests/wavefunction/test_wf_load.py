@@ -83,9 +83,9 @@ def test_a_path_that_is_no_checkpoint_is_refused(tmp_path):
     with pytest.raises(convac.ConvacError, match="is not a file"):
         load_wavefunction(tmp_path / "missing.pt", BASE)
     (tmp_path / "notes.pt").write_text("not a pickle")
-    with pytest.raises(convac.ConvacError, match="is not a checkpoint.pt of a run"):
+    with pytest.raises(convac.ConvacError, match=r"is not a checkpoint\.pt of a run"):
         load_wavefunction(tmp_path / "notes.pt", BASE)
-    with pytest.raises(ConvacTypeError, match="path must be a path to a checkpoint.pt"):
+    with pytest.raises(ConvacTypeError, match=r"path must be a path to a checkpoint\.pt"):
         load_wavefunction(3, BASE)  # type: ignore[arg-type]
     with pytest.raises(ConvacTypeError, match="config must be a WavefunctionRun"):
         load_wavefunction(tmp_path / "missing.pt", {"model": "tfim"})  # type: ignore[arg-type]
@@ -106,4 +106,4 @@ def test_the_evaluate_script_measures_a_kept_checkpoint_in_a_fresh_interpreter(c
     assert row["step"] == 4 and row["symmetry"] == "translation_spin_flip" and row["n_samples"] == 4000
     exact = FullSum(_by_hand(checkpoint, "translation_spin_flip"), tfim((8,))).estimate().energy
     assert row["full_sum_energy"] == pytest.approx(exact, rel=1e-12)
-    assert 0 < row["error"] and abs(row["energy"] - exact) < 4 * row["error"]
+    assert row["error"] > 0 and abs(row["energy"] - exact) < 4 * row["error"]
