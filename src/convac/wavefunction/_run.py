@@ -120,8 +120,8 @@ def build_hamiltonian(config: WavefunctionRun) -> Hamiltonian:
     return j1j2(shape, j2=config.j2, pbc=config.pbc, marshall=config.marshall)
 
 
-def _ansatz(config: WavefunctionRun, H: Hamiltonian) -> ConvACWaveFunction:
-    arch = architecture_for(H.shape, config.channels, config.windows, config.shared)
+def _ansatz(config: WavefunctionRun, shape: tuple[int, ...]) -> ConvACWaveFunction:
+    arch = architecture_for(shape, config.channels, config.windows, config.shared)
     return ConvACWaveFunction(
         arch, weights=config.weights, phase=config.phase, seed=config.init_seed, symmetry=config.symmetry
     )
@@ -164,8 +164,7 @@ def load_wavefunction(path: str | Path, config: WavefunctionRun) -> ConvACWaveFu
     convs = [saved.get(f"amplitude.conv.{layer}") for layer in range(depth)]
     if any(w is None for w in convs) or f"amplitude.conv.{depth}" in saved:
         raise InputError(f"{str(path)!r} holds an ansatz of another depth than channels={config.channels}")
-    H = build_hamiltonian(config)
-    psi = _ansatz(replace(config, channels=tuple(int(w.shape[-1]) for w in convs)), H)
+    psi = _ansatz(replace(config, channels=tuple(int(w.shape[-1]) for w in convs)), check_shape(config.shape))
     ansatz = state.get("ansatz")  # checkpoints before this field carry only the weights' shapes
     mismatch = ansatz is not None and (
         ansatz["weights"] != psi.weights
@@ -212,7 +211,7 @@ def run(config: WavefunctionRun, log: Any = None) -> dict[str, Any]:
         raise InputError(
             f"full_sum=True needs N <= {MAX_SPARSE_SITES} spins, got {H.n_sites}; use sampling (full_sum=False)"
         )
-    psi = _ansatz(config, H)
+    psi = _ansatz(config, H.shape)
     if config.start_from is not None and not config.resume:
         psi = _started_from(config, psi)
     exact, state = config.exact_energy, None
