@@ -3,16 +3,18 @@
 from __future__ import annotations
 
 import itertools
+import re
 
 import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from convac.errors import InputError
+from convac.errors import ArchitectureError, InputError
 from convac.experiments.scale_tasks.arms import (
     HAND_MADE,
     architecture,
+    canonical_cut_capacities,
     equal_budget_widths,
     hand_made_shape,
     widths_at_budget,
@@ -75,3 +77,47 @@ def test_bad_shapes_and_budgets_say_what_is_allowed(call: object, message: str) 
     with pytest.raises(InputError) as err:
         call()  # type: ignore[operator]
     assert message in str(err.value)
+
+
+def _cuts_by_recursion(widths: tuple[int, ...], n_features: int) -> tuple[int, ...]:
+    # independent of the flow solver: a side-1 block is cut at its input bond or its first conv
+    # (min(M, w_0)); a side-2^l block at its own bond min(w_{l-1}, w_l) or inside both children
+    cuts = [min(n_features, widths[0])]
+    for level in range(1, len(widths)):
+        cuts.append(min(widths[level - 1], widths[level], cuts[-1] ** 2))
+    return tuple(cuts)
+
+
+@settings(max_examples=40, deadline=None)
+@given(widths=st.lists(st.integers(1, 12), min_size=4, max_size=4), n_features=st.integers(2, 6))
+def test_canonical_cuts_match_the_tree_recursion(widths: list[int], n_features: int) -> None:
+    w = tuple(widths)
+    assert canonical_cut_capacities(w, 16, n_features) == _cuts_by_recursion(w, n_features)
+
+
+@pytest.mark.parametrize("target", [116, 160])
+def test_at_the_study_budgets_the_flat_arm_has_every_canonical_cut_of_every_peaked_arm(target: int) -> None:
+    # the finding of docs/findings/scale-tasks.md: a peak layer wider than both neighbours buys no cut
+    _, widths = equal_budget_widths({a: hand_made_shape(a, 3) for a in HAND_MADE}, target, 4)
+    flat = canonical_cut_capacities(widths["uniform"], 16, 4)
+    for arm in ("wide_base", "wide_middle", "wide_tip"):
+        cuts = canonical_cut_capacities(widths[arm], 16, 4)
+        assert all(c <= u for c, u in zip(cuts, flat, strict=True)), (arm, cuts, flat)
+    # and the peak of wide_middle is wasted: its side-4 and side-8 cuts are below its widest layer
+    middle = widths["wide_middle"]
+    assert max(canonical_cut_capacities(middle, 16, 4)) < max(middle)
+
+
+@pytest.mark.parametrize(
+    ("widths", "n_inputs", "message"),
+    [
+        ((4, 0, 3, 3), 16, "channels[1] must be a positive integer, got 0"),
+        ((4, 3, 3), 16, "channels must have one entry per hidden layer"),
+        ((4, 3, 3, 3), 12, "n_inputs must be a power of the window size 2"),
+    ],
+)
+def test_canonical_cuts_of_a_bad_network_say_what_is_allowed(
+    widths: tuple[int, ...], n_inputs: int, message: str
+) -> None:
+    with pytest.raises(ArchitectureError, match=re.escape(message)):
+        canonical_cut_capacities(widths, n_inputs, 4)

@@ -26,7 +26,15 @@ from collections.abc import Mapping, Sequence
 from convac.errors import InputError
 from convac.spec import Architecture
 
-__all__ = ["ARMS", "HAND_MADE", "architecture", "equal_budget_widths", "hand_made_shape", "widths_at_budget"]
+__all__ = [
+    "ARMS",
+    "HAND_MADE",
+    "architecture",
+    "canonical_cut_capacities",
+    "equal_budget_widths",
+    "hand_made_shape",
+    "widths_at_budget",
+]
 
 HAND_MADE: tuple[str, ...] = ("wide_base", "wide_middle", "wide_tip", "uniform")
 """The hand-made arms, named by where their widths are largest."""
@@ -71,6 +79,37 @@ def architecture(widths: Sequence[int], n_inputs: int, n_features: int, n_output
     ((4, 3, 7, 3), True, 76)
     """
     return Architecture.deep_1d(n_inputs, n_features, list(widths), n_outputs=n_outputs, shared=True)
+
+
+def canonical_cut_capacities(widths: Sequence[int], n_inputs: int, n_features: int) -> tuple[int, ...]:
+    """Return the min-cut of one block of each side ``1, 2, 4, ..., n_inputs / 2`` against the rest of the input.
+
+    These are the canonical partitions the study's tasks live on: a task whose label needs ``k``
+    states of a side-``t`` block needs a min-cut of at least ``k`` there (the theorem's bound on
+    the rank). In a tree every block of one level has the same cut, so the first block stands for
+    all. Exact, by :func:`convac.min_cut_values`. The cut of a side-``2^l`` block is the smaller
+    of its own bond, ``min(w_{l-1}, w_l)``, and its two children's cuts multiplied, so a layer
+    wider than both neighbours adds weights and no capacity at any canonical cut.
+
+    Examples
+    --------
+    >>> canonical_cut_capacities((4, 6, 10, 5), 16, 4)   # wide_middle at 160 weights
+    (4, 4, 6, 5)
+    >>> canonical_cut_capacities((4, 7, 8, 6), 16, 4)    # uniform at the same 160: no smaller anywhere
+    (4, 4, 7, 6)
+    >>> canonical_cut_capacities((4, 2, 5, 6), 16, 4)    # side 8: two side-4 cuts of 2 (2 * 2 < min(5, 6))
+    (4, 2, 2, 4)
+    """
+    import numpy as np
+
+    from convac.mincut import min_cut_values
+
+    arch = architecture(widths, n_inputs, n_features)
+    sides = [2**k for k in range(int(math.log2(n_inputs)))]
+    masks = np.zeros((len(sides), n_inputs), dtype=bool)
+    for row, side in enumerate(sides):
+        masks[row, :side] = True
+    return tuple(int(v) for v in min_cut_values(arch, masks))
 
 
 def _params(widths: Sequence[int], n_features: int, n_outputs: int) -> int:
