@@ -97,7 +97,7 @@ def test_canonical_cuts_match_the_tree_recursion(widths: list[int], n_features: 
 
 @pytest.mark.parametrize("target", [116, 160])
 def test_at_the_study_budgets_the_flat_arm_has_every_canonical_cut_of_every_peaked_arm(target: int) -> None:
-    # the finding of docs/findings/scale-tasks.md: a peak layer wider than both neighbours buys no cut
+    # the finding of docs/findings/scale-tasks.md: width beyond a layer's wider neighbour buys no cut
     _, widths = equal_budget_widths({a: hand_made_shape(a, 3) for a in HAND_MADE}, target, 4)
     flat = canonical_cut_capacities(widths["uniform"], 16, 4)
     for arm in ("wide_base", "wide_middle", "wide_tip"):

@@ -88,8 +88,8 @@ def canonical_cut_capacities(widths: Sequence[int], n_inputs: int, n_features: i
     states of a side-``t`` block needs a min-cut of at least ``k`` there (the theorem's bound on
     the rank). In a tree every block of one level has the same cut, so the first block stands for
     all. Exact, by :func:`convac.min_cut_values`. The cut of a side-``2^l`` block is the smaller
-    of its own bond, ``min(w_{l-1}, w_l)``, and its two children's cuts multiplied, so a layer
-    wider than both neighbours adds weights and no capacity at any canonical cut.
+    of its own bond, ``min(w_{l-1}, w_l)``, and its two children's cuts multiplied, so the part of
+    a layer's width beyond its wider neighbour adds weights and no capacity at any canonical cut.
 
     Examples
     --------
