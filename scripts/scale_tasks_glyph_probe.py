@@ -26,6 +26,7 @@ from pathlib import Path
 import numpy as np
 
 from convac.experiments.scale_tasks.arms import architecture, canonical_cut_capacities
+from convac.experiments.scale_tasks.cell import RESTART_SEED_STRIDE, TEST_SEED_OFFSET
 
 TASKS: dict[str, tuple[int, int, tuple[int, ...]]] = {
     "short": (2, 7, (8,)),
@@ -94,17 +95,18 @@ def cell(scale: str, widths: tuple[int, ...], seed: int, args: argparse.Namespac
     from convac.training import fit
 
     xtr, ytr = glyph_task(args.n_train, scale, seed)
-    xte, yte = glyph_task(1000, scale, seed + 1_000_003)
+    xte, yte = glyph_task(1000, scale, seed + TEST_SEED_OFFSET)
     arch = architecture(widths, N_POSITIONS, widths[0])
     runs = []
     start = time.perf_counter()
     for j in range(args.restarts):
-        model = DeepConvAC(arch, representation="onehot", seed=seed + j * 7919, weights=args.weights)
+        start_seed = seed + j * RESTART_SEED_STRIDE
+        model = DeepConvAC(arch, representation="onehot", seed=start_seed, weights=args.weights)
         result = fit(
             model,
             (torch.from_numpy(xtr), torch.from_numpy(ytr)),
             (torch.from_numpy(xte), torch.from_numpy(yte)),
-            epochs=args.epochs, lr=args.lr, batch_size=50, seed=seed + j * 7919, progress=False,
+            epochs=args.epochs, lr=args.lr, batch_size=50, seed=start_seed, progress=False,
         )  # fmt: skip
         runs.append((float(result.history[-1]["loss"]), float(result.test_accuracy or 0.0)))
     loss, test = min(runs)
@@ -129,10 +131,9 @@ def table(records: list[dict]) -> str:
         "docs/results/scale_tasks --widths ... --seeds 0,1,2,3,4` with each block's setting "
         "(`--weights`, `--epochs`, `--lr`, `--n-train`); `--table-only` rewrites this page.",
     ]
-    settings = sorted({(r["weights"], r["epochs"], r.get("lr", 0.05), r.get("n_train", 1000)) for r in records})
-    for weights, epochs, lr, n_train in settings:
-        mine = [r for r in records if (r["weights"], r["epochs"], r.get("lr", 0.05), r.get("n_train", 1000))
-                == (weights, epochs, lr, n_train)]  # fmt: skip
+    for setting in sorted({_setting(r) for r in records}):
+        weights, epochs, lr, n_train = setting
+        mine = [r for r in records if _setting(r) == setting]
         lines += [
             "",
             f"**{weights} weights, {epochs} epochs, lr {lr}, {n_train} training samples**",
@@ -184,9 +185,13 @@ def designed_widths(scale: str, seed: int, budget: int = 172) -> tuple[int, ...]
     return widths_at_budget(tuple(made.continuous[1:]), budget, 8)  # type: ignore[attr-defined]
 
 
+def _setting(run: dict) -> tuple:
+    """Return the training setting of a record or of the arguments (early records predate ``lr``, ``n_train``)."""
+    return run["weights"], run["epochs"], run.get("lr", 0.05), run.get("n_train", 1000)
+
+
 def _key(scale: str, widths: object, seed: int, run: dict) -> tuple:
-    return (scale, tuple(widths), seed, run["weights"], run["epochs"], run["restarts"], run.get("lr", 0.05),
-            run.get("n_train", 1000))  # fmt: skip
+    return (scale, tuple(widths), seed, run["restarts"], *_setting(run))
 
 
 def main() -> None:

@@ -102,13 +102,14 @@ def canonical_cut_capacities(widths: Sequence[int], n_inputs: int, n_features: i
     """
     import numpy as np
 
+    from convac.datatensor import canonical_levels
     from convac.mincut import min_cut_values
 
     arch = architecture(widths, n_inputs, n_features)
-    sides = [2**k for k in range(int(math.log2(n_inputs)))]
-    masks = np.zeros((len(sides), n_inputs), dtype=bool)
-    for row, side in enumerate(sides):
-        masks[row, :side] = True
+    levels = canonical_levels(arch.grid)
+    masks = np.zeros((len(levels), n_inputs), dtype=bool)
+    for row, level in enumerate(levels):
+        masks[row, list(level.blocks[0])] = True
     return tuple(int(v) for v in min_cut_values(arch, masks))
 
 
