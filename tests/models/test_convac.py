@@ -202,6 +202,21 @@ def test_bad_inputs(call, error, match):
         call(model)
 
 
+@pytest.mark.parametrize("model_class", [DeepConvAC, ShallowConvAC])
+def test_onehot_model_in_float64_scores_its_coefficient_tensor(model_class):
+    # a one-hot layer has no weights; its features follow .double() all the same
+    arch = Architecture.deep_1d(4, 3, [2, 2]) if model_class is DeepConvAC else Architecture.shallow(4, 3, hidden=2)
+    model = model_class(arch, representation="onehot", seed=0, weights="signed").double()
+    codes = torch.tensor([[0, 2, 1, 1], [2, 2, 0, 1]])
+    scores = model(codes)
+    assert scores.dtype == torch.float64
+    tensor = convac.coefficient_tensor(model)
+    for row, code in zip(scores[:, 0].tolist(), codes.tolist(), strict=True):
+        assert row == pytest.approx(float(tensor[tuple(code)]), rel=1e-12)
+    assert model.float()(codes).dtype == torch.float32
+    assert "_like" not in model.state_dict() and not any("_like" in k for k in model.state_dict())
+
+
 def test_bad_onehot_inputs():
     model = DeepConvAC(Architecture.deep_1d(4, 3, [2, 2]), representation="onehot", seed=0)
     with pytest.raises(TypeError, match="integer dtype"):

@@ -214,6 +214,9 @@ class OneHotRepresentation(Representation):
     def __init__(self, n_features: int, patch_dim: int = 1) -> None:
         super().__init__()
         self.patch_dim, self.n_features = 1, n_features
+        # No weights here, so an empty buffer carries the dtype and device that .double() / .to() give the
+        # model; not persistent, so state dicts stay as they were.
+        self.register_buffer("_like", torch.zeros(0), persistent=False)
 
     def check_patches(self, x: Any, n_inputs: int | None = None) -> torch.Tensor:
         """Return ``x`` if it is a batch of integer codes (batch, n_inputs); raise an error otherwise."""
@@ -232,8 +235,8 @@ class OneHotRepresentation(Representation):
         return x
 
     def encode(self, x: torch.Tensor) -> torch.Tensor:
-        """Return the one-hot features of validated integer codes."""
-        return nn.functional.one_hot(x.long(), self.n_features).to(torch.get_default_dtype())
+        """Return the one-hot features of validated integer codes, in the module's dtype (float32 unless converted)."""
+        return nn.functional.one_hot(x.long(), self.n_features).to(self._like)
 
 
 REPRESENTATIONS: dict[str, type[Representation]] = {
