@@ -236,7 +236,8 @@ class OneHotRepresentation(Representation):
 
     def encode(self, x: torch.Tensor) -> torch.Tensor:
         """Return the one-hot features of validated integer codes, in the module's dtype (float32 unless converted)."""
-        return nn.functional.one_hot(x.long(), self.n_features).to(self._like)
+        like: torch.Tensor = self._like  # type: ignore[assignment]  # a registered buffer
+        return nn.functional.one_hot(x.long(), self.n_features).to(like)
 
 
 REPRESENTATIONS: dict[str, type[Representation]] = {
