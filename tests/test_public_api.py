@@ -101,6 +101,7 @@ SUBPACKAGES = {
         "state_entanglement",
         "state_schmidt_values",
         "tfim",
+        "truncation_rank",
     },
     "convac.datatensor": {
         "BISECTORS",

@@ -30,6 +30,7 @@ from convac.wavefunction._design import (
     entanglement_profile,
     equal_arms,
     equal_param_channels,
+    truncation_rank,
 )
 from convac.wavefunction._entanglement import (
     PartitionEntanglement,
@@ -88,4 +89,5 @@ __all__ = [
     "state_entanglement",
     "state_schmidt_values",
     "tfim",
+    "truncation_rank",
 ]

@@ -31,7 +31,7 @@ from typing import Any
 
 import numpy as np
 
-from convac._validation import choice, integer
+from convac._validation import choice, integer, real
 from convac.datatensor import CanonicalProfile, LevelEntanglement, canonical_levels
 from convac.errors import InputError
 from convac.partitions import Partition
@@ -48,6 +48,7 @@ __all__ = [
     "entanglement_profile",
     "equal_arms",
     "equal_param_channels",
+    "truncation_rank",
 ]
 
 ARMS: tuple[str, ...] = ("wide_base", "wide_tip", "designed")
@@ -83,14 +84,46 @@ def entanglement_profile(state: Any, shape: Sequence[int]) -> dict[str, float]:
     return {label: state_entanglement(state, part).entropy for label, part in standard_partitions(shape).items()}
 
 
-def canonical_profile(state: Any, shape: Sequence[int]) -> CanonicalProfile:
-    """Entropy (nats) of ``state`` under every canonical partition of the lattice's pooling tree.
+MEASURES: tuple[str, ...] = ("entropy", "rank")
+"""What :func:`canonical_profile` puts on each block: its entropy, or ``ln`` of the rank it needs."""
+
+DEFAULT_RANK_TOL = 1e-10
+"""Default truncation tolerance of ``measure="rank"``: the Schmidt weight a block may drop."""
+
+
+def truncation_rank(schmidt_values: Any, tol: float = DEFAULT_RANK_TOL) -> int:
+    """Return the fewest Schmidt values whose weights leave at most ``tol`` of the norm out (at least 1).
+
+    Keeping that many values at one cut costs an infidelity of at most ``tol`` there (Eckart-Young), so
+    a network whose min-cut at that cut is below it cannot get closer than the weight left out.
+
+    Examples
+    --------
+    >>> truncation_rank([0.8, 0.6]), truncation_rank([0.8, 0.6], tol=0.4), truncation_rank([1.0, 1e-9])
+    (2, 1, 1)
+    """
+    weights = np.sort(np.asarray(schmidt_values, dtype=np.float64) ** 2)[::-1]
+    weights = weights / weights.sum()
+    # tail[k] = weight left out when k values are kept
+    tail = np.concatenate([np.cumsum(weights[::-1])[::-1], [0.0]])
+    return max(1, int(np.flatnonzero(tail <= tol)[0]))
+
+
+def canonical_profile(
+    state: Any, shape: Sequence[int], *, measure: str = "entropy", tol: float = DEFAULT_RANK_TOL
+) -> CanonicalProfile:
+    """Entropy (nats) of ``state``, or the log of the rank it needs, under every canonical partition.
 
     Level ``l`` (finest first) holds every block of side ``2^l`` (``2^l x 2^l`` on a square
     lattice) against the rest, each exact from the state vector (:func:`state_entanglement`), so
     no level is sampled and every ``ci95`` is 0; a sector state (zeros outside its ``sum sz``, as
     :func:`ground_state` returns it) is decomposed as it is. ``theta`` and ``n_samples`` are 0: a
     state has neither a kernel nor samples. This is the profile ``method="feasible"`` designs for.
+
+    ``measure="rank"``: each block's value is ``ln r``, ``r`` = :func:`truncation_rank` of its Schmidt
+    values at ``tol``, the number of states the cut must carry to fit the state within ``tol`` there; with
+    margin 0 the feasible design then gives cuts that can hold it (the entropy is at most ``ln r`` and can
+    be far below it, so an entropy design can leave a cut short of the rank).
 
     Examples
     --------
@@ -99,19 +132,34 @@ def canonical_profile(state: Any, shape: Sequence[int]) -> CanonicalProfile:
     >>> prof = canonical_profile(state, (8,))
     >>> [lv.side for lv in prof.levels], [round(m, 4) for m in prof.means]
     ([1, 2, 4], [0.4708, 0.5769, 0.6351])
+    >>> [round(float(np.exp(m)), 6) for m in canonical_profile(state, (8,), measure="rank", tol=1e-4).means]
+    [2.0, 4.0, 5.0]
     """
     grid = tuple(int(s) for s in shape)
+    if choice(measure, "measure", MEASURES) == "rank":
+        tol = real(tol, "tol", low=0.0, high=1.0)
     n = int(np.prod(grid))
     levels = []
     for level in canonical_levels(grid):
         blocks = [i for i, block in enumerate(level.blocks) if len(block) < n]
-        entropies = tuple(state_entanglement(state, Partition(n, level.blocks[i], grid=grid)).entropy for i in blocks)
-        levels.append(LevelEntanglement(level.side, level.depth, len(level.blocks), tuple(blocks), entropies))
-    return CanonicalProfile(grid, 0.0, 0, tuple(levels), extra={"source": "state vector"})
+        values = []
+        for i in blocks:
+            ent = state_entanglement(state, Partition(n, level.blocks[i], grid=grid))
+            values.append(ent.entropy if measure == "entropy" else math.log(truncation_rank(ent.schmidt_values, tol)))
+        levels.append(LevelEntanglement(level.side, level.depth, len(level.blocks), tuple(blocks), tuple(values)))
+    extra = {"source": "state vector", "measure": measure} | ({"tol": tol} if measure == "rank" else {})
+    return CanonicalProfile(grid, 0.0, 0, tuple(levels), extra=extra)
 
 
 def design_from_state(
-    state: Any, shape: Sequence[int], budget: int, *, method: str = "feasible", **options: Any
+    state: Any,
+    shape: Sequence[int],
+    budget: int,
+    *,
+    method: str = "feasible",
+    measure: str = "entropy",
+    tol: float = DEFAULT_RANK_TOL,
+    **options: Any,
 ) -> Any:
     """:func:`convac.design` for ``state``'s entanglement on the lattice ``shape`` (``n_features`` 2).
 
@@ -125,6 +173,12 @@ def design_from_state(
     Options go to :func:`convac.design` (``margin``, ``spend``, ``infeasible``, ``shared``;
     ``widths``, ``windows`` for ``objective``).
 
+    ``measure="rank"`` (feasible only): ``S_l`` is ``ln`` of the largest :func:`truncation_rank` at ``tol``
+    over the level's blocks and the margin defaults to 0, so every canonical min-cut can carry the states
+    a fit within ``tol`` needs at that cut. This is the input for fitting a known state: the entropy with
+    its ``ln 2`` margin can ask for too little at one level and too much at another (measured on teacher
+    ConvACs in the scale-task findings).
+
     Examples
     --------
     >>> from convac.wavefunction import ground_state, tfim
@@ -132,13 +186,24 @@ def design_from_state(
     >>> d = design_from_state(state, (8,), budget=235)
     >>> d.n_params, d.channels, [lv.status for lv in d.levels]
     (235, (5, 5, 5), ['free', 'free', 'free'])
+    >>> design_from_state(state, (8,), budget=235, measure="rank", tol=1e-4).channels
+    (5, 5, 5)
     """
     from convac.channel_design import design  # a sibling on this layer; it never imports wavefunction
 
     grid = tuple(int(s) for s in shape)
     if choice(method, "method", ("feasible", "objective")) == "objective":
+        if choice(measure, "measure", MEASURES) != "entropy":
+            raise InputError(
+                f"measure={measure!r} needs method='feasible'; the objective rule weighs entropies per probe scale"
+            )
         return design(grid, budget, profile=entanglement_profile(state, grid), n_features=2, **options)
-    return _feasible_design(canonical_profile(state, grid), grid, budget, **options)
+    profile = canonical_profile(state, grid, measure=measure, tol=tol)
+    if measure == "entropy":
+        return _feasible_design(profile, grid, budget, **options)
+    options.setdefault("margin", 0.0)
+    # every block of a level meets the same min-cut, so the level must carry its largest rank
+    return _feasible_design([max(lv.entropies) for lv in profile.levels], grid, budget, **options)
 
 
 def _template(shape: Sequence[int], windows: Any) -> Architecture:
@@ -296,7 +361,7 @@ def _feasible_arms(
     return first
 
 
-def _feasible_design(profile: CanonicalProfile, shape: Sequence[int], budget: int, **options: Any) -> Any:
+def _feasible_design(profile: Any, shape: Sequence[int], budget: int, **options: Any) -> Any:
     """:func:`convac.design` with ``method="feasible"`` for a measured canonical ``profile``."""
     from convac.channel_design import design  # a sibling on this layer; it never imports wavefunction
 
