@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import importlib.util
 import itertools
-import sys
 from pathlib import Path
 from types import ModuleType
 
@@ -12,16 +10,6 @@ import numpy as np
 import pytest
 
 SCRIPT = Path(__file__).resolve().parents[3] / "scripts" / "scale_tasks_glyph_probe.py"
-
-
-@pytest.fixture(scope="module")
-def probe() -> ModuleType:
-    spec = importlib.util.spec_from_file_location("scale_tasks_glyph_probe", SCRIPT)
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = module
-    spec.loader.exec_module(module)
-    return module
 
 
 def _swap_classes(pattern: tuple[int, ...]) -> set[tuple[int, ...]]:

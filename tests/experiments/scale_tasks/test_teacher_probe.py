@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import importlib.util
 import math
-import sys
 from pathlib import Path
 from types import ModuleType
 
@@ -16,16 +14,6 @@ import convac
 from convac.experiments.scale_tasks.arms import architecture, canonical_cut_capacities
 
 SCRIPT = Path(__file__).resolve().parents[3] / "scripts" / "scale_tasks_teacher_probe.py"
-
-
-@pytest.fixture(scope="module")
-def probe() -> ModuleType:
-    spec = importlib.util.spec_from_file_location("scale_tasks_teacher_probe", SCRIPT)
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = module
-    spec.loader.exec_module(module)
-    return module
 
 
 def _small(widths: tuple[int, ...], seed: int) -> convac.DeepConvAC:
