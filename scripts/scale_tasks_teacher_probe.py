@@ -158,24 +158,40 @@ def floor(weights: list[np.ndarray], widths: tuple[int, ...]) -> tuple[float, in
     return tails[level], SIDES[level] if tails[level] > 0 else 0
 
 
+def level_profile(measure: str, weights: list[np.ndarray]) -> list[float]:
+    """Return the teacher's per-level profile in nats: ``ln`` of its rank, or its entropy.
+
+    The rank is :func:`convac.wavefunction.truncation_rank` at 1e-12 (the teachers' kept weights are above
+    1e-6 and the rest below 1e-12), the rule ``design_from_state(measure="rank")`` uses for a state.
+    """
+    from convac.schmidt import entropy
+    from convac.wavefunction import truncation_rank
+
+    if measure == "rank":
+        return [math.log(truncation_rank(np.sqrt(w), tol=1e-12)) for w in weights]
+    return [entropy(np.sqrt(w)) for w in weights]
+
+
+def _template() -> Any:
+    from convac import Architecture
+
+    return Architecture.deep_1d(N_POSITIONS, M, [1] * len(SIDES), shared=True, n_outputs=1)
+
+
 def designed_widths(arm: str, weights: list[np.ndarray]) -> tuple[int, ...] | None:
     """Return the designed arm's widths at BUDGET from the teacher's rank or entropy per canonical level.
 
     None where the design finds no integer widths of exactly BUDGET weights (its InputError).
     """
-    from convac import Architecture
     from convac.channel_design import design_feasible
     from convac.errors import InputError
 
-    template = Architecture.deep_1d(N_POSITIONS, M, [1] * len(SIDES), shared=True, n_outputs=1)
     if arm == "designed-rank":
-        ranks = [int((w > 1e-12 * w[0]).sum()) for w in weights]
-        profile, options = [math.log(r) for r in ranks], {"margin": 0.0}
+        profile, options = level_profile("rank", weights), {"margin": 0.0}
     else:
-        profile = [float(-(w[w > 0] * np.log(w[w > 0])).sum()) for w in weights]
-        options = {"infeasible": "closest"}
+        profile, options = level_profile("entropy", weights), {"infeasible": "closest"}
     try:
-        made = design_feasible(template, BUDGET, profile, **options)  # type: ignore[arg-type]
+        made = design_feasible(_template(), BUDGET, profile, **options)  # type: ignore[arg-type]
     except InputError:
         return None
     return tuple(int(c) for c in made.channels)
@@ -281,16 +297,15 @@ def _task_table(task: str, mine: list[dict[str, Any]]) -> list[str]:
 
 def entropy_design_notes(seeds: list[int]) -> str:
     """Return markdown: per teacher, whether the entropy design (margin ln 2) fits BUDGET without the closest rule."""
-    from convac import Architecture
     from convac.channel_design import design_feasible
     from convac.errors import InputError
 
-    template = Architecture.deep_1d(N_POSITIONS, M, [1] * len(SIDES), shared=True, n_outputs=1)
+    template = _template()
     lines = ["", f"**The entropy design at exactly {BUDGET} weights without the closest rule** (margin ln 2):", ""]
     for task in TEACHERS:
         outcomes = []
         for seed in seeds:
-            entropies = [float(-(w[w > 0] * np.log(w[w > 0])).sum()) for w in spectra(teacher(task, seed))]
+            entropies = level_profile("entropy", spectra(teacher(task, seed)))
             try:
                 outcomes.append(",".join(map(str, design_feasible(template, BUDGET, entropies).channels)))
             except InputError as err:
