@@ -63,6 +63,15 @@ def test_rank_design_holds_every_rank_at_exactly_the_budget_where_the_entropy_de
     assert canonical_cut_capacities(by_entropy.channels, 16, 2)[2] < 4
 
 
+def test_bad_truncation_inputs_are_clear_errors() -> None:
+    with pytest.raises(ValueError, match="tol"):
+        truncation_rank([0.8, 0.6], tol=-0.1)
+    with pytest.raises(convac.InputError, match="zero"):
+        truncation_rank([0.0, 0.0])
+    with pytest.raises(convac.InputError, match="non-negative"):
+        truncation_rank([0.8, -0.6])
+
+
 def test_bad_measure_and_tolerance_are_clear_errors(convac_state: np.ndarray) -> None:
     with pytest.raises(convac.InputError, match="measure"):
         canonical_profile(convac_state, (16,), measure="renyi")

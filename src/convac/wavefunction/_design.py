@@ -35,6 +35,7 @@ from convac._validation import choice, integer, real
 from convac.datatensor import CanonicalProfile, LevelEntanglement, canonical_levels
 from convac.errors import InputError
 from convac.partitions import Partition
+from convac.schmidt import schmidt_values as normalised
 from convac.spec import Architecture
 from convac.wavefunction._entanglement import standard_partitions
 from convac.wavefunction._exact import state_entanglement
@@ -102,8 +103,8 @@ def truncation_rank(schmidt_values: Any, tol: float = DEFAULT_RANK_TOL) -> int:
     >>> truncation_rank([0.8, 0.6]), truncation_rank([0.8, 0.6], tol=0.4), truncation_rank([1.0, 1e-9])
     (2, 1, 1)
     """
-    weights = np.sort(np.asarray(schmidt_values, dtype=np.float64) ** 2)[::-1]
-    weights = weights / weights.sum()
+    tol = real(tol, "tol", low=0.0, high=1.0)
+    weights = normalised(schmidt_values) ** 2  # descending; an empty, negative or all-zero input is an InputError
     # tail[k] = weight left out when k values are kept
     tail = np.concatenate([np.cumsum(weights[::-1])[::-1], [0.0]])
     return max(1, int(np.flatnonzero(tail <= tol)[0]))
